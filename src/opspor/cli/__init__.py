@@ -1,0 +1,32 @@
+"""The ``opspor`` command line: thin shells over the package's functions.
+
+Each area keeps its commands in its own module (``cli/ingest.py``, ``cli/synth.py``, ...);
+this module only assembles them.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from opspor.cli import demo, ingest, reference, synth
+
+app = typer.Typer(
+    name="opspor",
+    help=(
+        "opspor finds citizens whom proactive, cross-sector care can help, puts them on "
+        "worklists and measures whether it helps. Files live under $OPSPOR_HOME (default ./var)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+app.command("demo")(demo.demo)
+app.command("synth")(synth.synth)
+app.command("ingest")(ingest.ingest)
+app.add_typer(ingest.snapshots_app, name="snapshots")
+app.add_typer(reference.app, name="reference")
+
+
+def main() -> None:
+    app()
