@@ -1,0 +1,161 @@
+"""Django settings. Secure by default; everything secret or site-specific comes from the environment.
+
+Environment:
+- ``OPSPOR_SECRET_KEY``: required unless ``OPSPOR_DEBUG=1`` (then a per-installation key is
+  created in ``$OPSPOR_HOME/django-secret.key``, mode 0600, for local demos).
+- ``OPSPOR_DEBUG``: ``1`` for local development only.
+- ``OPSPOR_ALLOWED_HOSTS``: comma-separated host names (default ``127.0.0.1,localhost``).
+- ``OPSPOR_DB``: ``sqlite`` (default, ``$OPSPOR_HOME/opspor.sqlite3``) or ``postgresql`` with
+  ``OPSPOR_DB_NAME``, ``OPSPOR_DB_USER``, ``OPSPOR_DB_PASSWORD``, ``OPSPOR_DB_HOST``, ``OPSPOR_DB_PORT``.
+- ``OPSPOR_HTTPS``: ``0`` to serve over plain HTTP on loopback (the demo); default ``1``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from opspor import paths
+
+
+def _flag(name: str, default: str) -> bool:
+    return os.environ.get(name, default).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _secret_key(debug: bool) -> str:
+    key = os.environ.get("OPSPOR_SECRET_KEY")
+    if key:
+        return key
+    if not debug:
+        raise ImproperlyConfigured(
+            "OPSPOR_SECRET_KEY is not set. Set it to a long random string in the environment "
+            "(for a local demo, set OPSPOR_DEBUG=1 instead)."
+        )
+    path = paths.home() / "django-secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+BASE_DIR = Path(__file__).resolve().parent
+DEBUG = _flag("OPSPOR_DEBUG", "0")
+SECRET_KEY = _secret_key(DEBUG)
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("OPSPOR_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "opspor.web.core",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "opspor.web.urls"
+WSGI_APPLICATION = "opspor.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _databases() -> dict:
+    engine = os.environ.get("OPSPOR_DB", "sqlite")
+    if engine == "sqlite":
+        return {
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": os.environ.get("OPSPOR_DB_NAME", str(paths.home() / "opspor.sqlite3")),
+            }
+        }
+    if engine == "postgresql":
+        return {
+            "default": {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": os.environ.get("OPSPOR_DB_NAME", "opspor"),
+                "USER": os.environ.get("OPSPOR_DB_USER", ""),
+                "PASSWORD": os.environ.get("OPSPOR_DB_PASSWORD", ""),
+                "HOST": os.environ.get("OPSPOR_DB_HOST", ""),
+                "PORT": os.environ.get("OPSPOR_DB_PORT", ""),
+            }
+        }
+    raise ImproperlyConfigured(f"OPSPOR_DB must be 'sqlite' or 'postgresql', not {engine!r}.")
+
+
+DATABASES = _databases()
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Danish by default, English available.
+LANGUAGE_CODE = "da"
+LANGUAGES = [("da", _("Danish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Copenhagen"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = paths.home() / "static"
+
+# Security: on by default. OPSPOR_HTTPS=0 only for the loopback demo.
+HTTPS = _flag("OPSPOR_HTTPS", "1")
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("OPSPOR_LOG_LEVEL", "INFO")},
+}
