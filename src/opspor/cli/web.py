@@ -8,8 +8,7 @@ import typer
 
 
 def manage(ctx: typer.Context) -> None:
-    """Run a Django management command with opspor's settings, e.g. ``opspor manage migrate``,
-    ``opspor manage check --deploy``, ``opspor manage runserver 127.0.0.1:8000``."""
+    """Run a Django management command with opspor's settings (migrate, check --deploy, runserver ...)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opspor.web.settings")
     from django.core.management import execute_from_command_line
 
