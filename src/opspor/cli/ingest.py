@@ -1,0 +1,134 @@
+"""``opspor ingest DIR`` and ``opspor snapshots``: thin shells over ``opspor.ingest`` and
+``opspor.store``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from opspor.ingest.load import LoadFailed, LoadOptions, run_load
+from opspor.ingest.progress import RichProgress
+from opspor.ingest.render import print_report
+from opspor.ingest.report import PUBLISHED, UNCHANGED
+from opspor.store import SnapshotStore, StoreError
+
+
+class Mode(str, enum.Enum):
+    merge = "merge"
+    replace = "replace"
+
+
+def ingest(
+    drop: Path = typer.Argument(
+        ..., exists=True, file_okay=False, dir_okay=True, readable=True,
+        help="Folder holding persons and contacts, each as .csv or .parquet (docs/data-contract.md).",
+    ),
+    mode: Mode = typer.Option(
+        Mode.merge, "--mode",
+        help="merge: the previous snapshot's rows, with this drop's rows replacing those with the same "
+        "cpr / contact_id. replace: this drop alone.",
+    ),
+    max_reject_share: float = typer.Option(
+        0.01, "--max-reject-share", min=0.0, max=1.0, envvar="OPSPOR_MAX_REJECT_SHARE",
+        help="Refuse the whole drop if more than this share of a file's rows is rejected (0.01 = 1 %).",
+    ),
+    force: bool = typer.Option(False, "--force", help="Apply the drop even if it is already loaded."),
+) -> None:
+    """Validate a data drop and publish it as a new snapshot of the analytical store.
+
+    Rows breaking the data contract are rejected with file, line, column, rule, reason and fix
+    (loads/<load_id>/rejects.csv); the rest is loaded. A drop with missing files or columns, or
+    with too many rejected rows, is refused whole and the current snapshot stays in force.
+    Loading the same drop again changes nothing. Exit code 0: published or unchanged; 1: refused.
+    Reports go to $OPSPOR_HOME/loads/<load_id>/; see docs/loading-a-real-extract.md.
+    """
+    console = Console()
+    options = LoadOptions(mode.value, max_reject_share, force)
+    try:
+        with RichProgress(Console(stderr=True)) as progress:
+            report = run_load(drop, options, progress=progress)
+    except LoadFailed as failed:
+        report = failed.report
+    print_report(console, report)
+    if report.decision not in (PUBLISHED, UNCHANGED):
+        raise typer.Exit(1)
+
+
+snapshots_app = typer.Typer(
+    help="The snapshots of the analytical store ($OPSPOR_HOME/store): list, show, prune.",
+    no_args_is_help=True,
+)
+
+
+@snapshots_app.command("list")
+def list_snapshots() -> None:
+    """List the snapshots, oldest first, with their row counts; * marks the current one."""
+    store = SnapshotStore()
+    snapshots = _or_exit(store.list)
+    if not snapshots:
+        Console().print("No snapshots yet: load a drop with `opspor ingest DIR`.")
+        return
+    table = Table("", "snapshot", "created (UTC)", "persons", "contacts", "parent")
+    for s in snapshots:
+        table.add_row("*" if s.current else "", s.snapshot_id, _utc(s.created_at),
+                      f"{s.persons_rows:,}", f"{s.contacts_rows:,}", s.parent_id or "")
+    Console().print(table)
+
+
+@snapshots_app.command("show")
+def show_snapshot(
+    snapshot: str = typer.Argument(None, help="Snapshot id (default: the current snapshot)."),
+) -> None:
+    """Show a snapshot's description and the history of the drops loaded to make it."""
+    store = SnapshotStore()
+    meta = _or_exit(lambda: store.meta(snapshot))
+    loads = _or_exit(lambda: store.loads(snapshot))
+    console = Console()
+    described = Table("", "", show_header=False, box=None)
+    for name, value in meta.items():
+        if isinstance(value, dt.datetime):
+            value = _utc(value)
+        described.add_row(name, f"{value:,}" if isinstance(value, int) else str(value))
+    described.add_row("current", "yes" if meta["snapshot_id"] == store.current() else "no")
+    console.print(described)
+    history = Table("load", "loaded at (UTC)", "mode", "persons read/loaded/rejected",
+                    "contacts read/loaded/rejected", "warnings", "drop", title="Loads", title_justify="left")
+    for load in loads:
+        history.add_row(
+            load["load_id"], _utc(load["loaded_at"]), load["mode"],
+            f"{load['persons_read']:,} / {load['persons_loaded']:,} / {load['persons_rejected']:,}",
+            f"{load['contacts_read']:,} / {load['contacts_loaded']:,} / {load['contacts_rejected']:,}",
+            f"{load['warnings']:,}", f"{load['drop_path']}\nsha256 {load['drop_sha256'][:16]}…",
+        )
+    console.print(history)
+
+
+@snapshots_app.command("prune")
+def prune_snapshots(
+    keep: int = typer.Option(..., "--keep", min=1, help="How many of the newest snapshots to keep."),
+) -> None:
+    """Delete old snapshots, keeping the newest KEEP (the current one is always kept).
+
+    Load reports under $OPSPOR_HOME/loads are not touched: delete those (their rejects.csv holds
+    CPR numbers) by your own retention rules.
+    """
+    store = SnapshotStore()
+    deleted = _or_exit(lambda: store.prune(keep))
+    Console().print(f"Deleted {len(deleted)} snapshot(s)" + (f": {', '.join(deleted)}" if deleted else "."))
+
+
+def _or_exit(read):
+    try:
+        return read()
+    except StoreError as error:
+        Console(stderr=True).print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+
+
+def _utc(moment: dt.datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S}"  # the store's timestamps are UTC

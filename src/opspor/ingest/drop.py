@@ -1,0 +1,97 @@
+"""A drop folder: which contract files it holds, and their content hash.
+
+A drop is one folder with ``persons`` and ``contacts``, each ``.csv`` or ``.parquet``. Anything
+else in the folder (other files, subfolders such as the generator's ``truth/``) is ignored and
+named in one note.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from opspor.contract import DROP_FILES, FORMATS, DropFile
+from opspor.ingest.lines import CHUNK, LineMap, LineScanner
+from opspor.ingest.progress import Progress
+from opspor.ingest.report import Note, Problem
+
+
+@dataclass(frozen=True)
+class DropFileRef:
+    spec: DropFile
+    path: Path
+    format: str  # "csv" | "parquet"
+
+    @property
+    def label(self) -> str:
+        return self.path.name
+
+    @property
+    def unit(self) -> str:
+        """What a position in the file is called: CSV lines (header = line 1), Parquet rows."""
+        return "line" if self.format == "csv" else "row"
+
+    def place(self, line: int) -> str:
+        return f"{self.label}:{line}" if self.format == "csv" else f"{self.label} row {line}"
+
+
+@dataclass
+class Drop:
+    folder: Path
+    files: dict[str, DropFileRef] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def find_drop(folder: Path) -> Drop:
+    drop = Drop(folder.resolve())
+    entries = {p.name: p for p in folder.iterdir()}
+    used: set[str] = set()
+    for spec in DROP_FILES:
+        present = [fmt for fmt in FORMATS if (folder / f"{spec.name}.{fmt}").is_file()]
+        used.update(f"{spec.name}.{fmt}" for fmt in present)
+        if len(present) == 1:
+            drop.files[spec.name] = DropFileRef(spec, folder / f"{spec.name}.{present[0]}", present[0])
+        elif present:
+            drop.problems.append(Problem(
+                str(folder),
+                f"both {spec.name}.csv and {spec.name}.parquet are present, so it is ambiguous which to load",
+                f"remove one of them (they must hold the same {spec.name})",
+            ))
+        else:
+            near = [n for n in entries if n.lower().startswith(spec.name) and n not in used]
+            hint = f" (found {', '.join(sorted(near))}: names are lower case)" if near else ""
+            drop.problems.append(Problem(
+                str(folder),
+                f"{spec.name}.csv or {spec.name}.parquet is missing{hint}",
+                f"put the {spec.name} file in the folder, named {spec.name}.csv or {spec.name}.parquet",
+            ))
+    ignored = sorted(n + ("/" if entries[n].is_dir() else "") for n in entries if n not in used)
+    if ignored:
+        drop.notes.append(Note("info", f"ignored (not part of the data contract): {', '.join(ignored)}"))
+    return drop
+
+
+def hash_files(
+    files: list[DropFileRef], progress: Progress
+) -> tuple[str, dict[str, str], dict[str, LineMap]]:
+    """Content hash of the drop, each file's sha256, and each CSV file's line map (one read)."""
+    digests: dict[str, str] = {}
+    line_maps: dict[str, LineMap] = {}
+    total = sum(ref.path.stat().st_size for ref in files)
+    with progress.step("Reading and hashing the files", total=total) as advance:
+        for ref in files:
+            digest = hashlib.sha256()
+            scanner = LineScanner() if ref.format == "csv" else None
+            with open(ref.path, "rb") as f:
+                while chunk := f.read(CHUNK):
+                    digest.update(chunk)
+                    if scanner:
+                        scanner.feed(chunk)
+                    advance(len(chunk))
+            digests[ref.label] = digest.hexdigest()
+            if scanner:
+                line_maps[ref.spec.name] = scanner.finish()
+    combined = hashlib.sha256("".join(f"{label}\t{h}\n" for label, h in digests.items()).encode())
+    return combined.hexdigest(), digests, line_maps

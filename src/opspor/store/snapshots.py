@@ -1,0 +1,261 @@
+"""The snapshot store: one immutable DuckDB file per snapshot and a ``CURRENT`` pointer.
+
+Layout under the store root (``paths.store_dir()``)::
+
+    snapshots/<id>.duckdb   published snapshots, read-only, never modified
+    staging/                files of the load in progress; a killed load's leftovers are
+                            removed by the next load
+    CURRENT                 the id of the snapshot in force
+    .lock                   held (flock) by the one load that may write
+
+A snapshot is written under ``staging/``, renamed into ``snapshots/`` (atomic within one file
+system) and only then named in ``CURRENT``, itself replaced atomically. Whatever happens before
+that last replace, readers keep seeing the previous snapshot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from opspor import paths
+
+ID_PATTERN = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{8}$")
+
+
+class StoreError(Exception):
+    """A problem with the store that the operator must resolve; the message says how."""
+
+
+class StoreBusy(StoreError):
+    pass
+
+
+class NoSnapshot(StoreError):
+    pass
+
+
+def new_id(now: dt.datetime | None = None) -> str:
+    """A sortable id: UTC time and 8 hex digits, e.g. ``20261122T211500-0c3a91f2``.
+
+    The hex digits are the microseconds (5) and 3 random ones, so ids sort in time order.
+    """
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return f"{now:%Y%m%dT%H%M%S}-{now.microsecond:05x}{secrets.token_hex(2)[:3]}"
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    snapshot_id: str
+    parent_id: str | None
+    created_at: dt.datetime
+    identity_rows: int
+    persons_rows: int
+    contacts_rows: int
+    current: bool
+    path: Path
+
+
+def fsync(path: Path) -> None:
+    """Flush a file's or a directory's entries to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Staging:
+    """The snapshot being written: write a DuckDB database at ``path``, close it, ``publish()``."""
+
+    def __init__(self, store: SnapshotStore, snapshot_id: str):
+        self.store = store
+        self.snapshot_id = snapshot_id
+        self.path = store.staging_dir / f"{snapshot_id}.duckdb"
+        self.tmp_dir = store.staging_dir / f"{snapshot_id}.tmp"  # DuckDB spills here
+        self.published = False
+
+    def publish(self) -> Path:
+        """Make the staged file the current snapshot. The writer's connection must be closed."""
+        if not self.path.exists():
+            raise StoreError(f"nothing staged at {self.path}")
+        if Path(f"{self.path}.wal").exists():
+            raise StoreError("the staged snapshot was not closed cleanly (a .wal file remains)")
+        final = self.store.path(self.snapshot_id)
+        if final.exists():
+            raise StoreError(f"snapshot {self.snapshot_id} already exists")
+        os.chmod(self.path, 0o444)
+        fsync(self.path)
+        os.rename(self.path, final)
+        fsync(final.parent)
+        self.store._point_current_at(self.snapshot_id)
+        self.published = True
+        return final
+
+    def discard(self) -> None:
+        for leftover in (self.path, Path(f"{self.path}.wal")):
+            leftover.unlink(missing_ok=True)
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+
+class SnapshotStore:
+    def __init__(self, root: Path | str | None = None):
+        self.root = Path(root) if root is not None else paths.store_dir()
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.root / "snapshots"
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.root / "staging"
+
+    @property
+    def current_file(self) -> Path:
+        return self.root / "CURRENT"
+
+    def path(self, snapshot_id: str) -> Path:
+        if not ID_PATTERN.match(snapshot_id):
+            raise StoreError(f"{snapshot_id!r} is not a snapshot id (like 20261122T211500-1a2b3c4d)")
+        return self.snapshots_dir / f"{snapshot_id}.duckdb"
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def current(self) -> str | None:
+        """The id of the snapshot in force, or None before the first load."""
+        try:
+            snapshot_id = self.current_file.read_text().strip()
+        except FileNotFoundError:
+            return None
+        if not self.path(snapshot_id).exists():
+            raise StoreError(f"{self.current_file} names {snapshot_id}, whose file is missing")
+        return snapshot_id
+
+    def ids(self) -> list[str]:
+        if not self.snapshots_dir.exists():
+            return []
+        return sorted(p.stem for p in self.snapshots_dir.glob("*.duckdb") if ID_PATTERN.match(p.stem))
+
+    def connect(self, snapshot: str | None = None) -> duckdb.DuckDBPyConnection:
+        """A read-only connection to a snapshot (default: the current one). Close it when done."""
+        snapshot = snapshot or self.current()
+        if snapshot is None:
+            raise NoSnapshot(
+                f"the store {self.root} has no snapshot yet: load a drop with `opspor ingest DIR`")
+        path = self.path(snapshot)
+        if not path.exists():
+            raise NoSnapshot(
+                f"no snapshot {snapshot} in {self.snapshots_dir} (see `opspor snapshots list`)")
+        return duckdb.connect(str(path), read_only=True)
+
+    def meta(self, snapshot: str | None = None) -> dict:
+        """The ``_meta`` row of a snapshot (default: the current one)."""
+        return self._dicts(snapshot, "SELECT * FROM _meta")[0]
+
+    def loads(self, snapshot: str | None = None) -> list[dict]:
+        """The history of drops applied to reach a snapshot, oldest first."""
+        return self._dicts(snapshot, "SELECT * FROM _loads ORDER BY loaded_at, load_id")
+
+    def _dicts(self, snapshot: str | None, query: str) -> list[dict]:
+        with self.connect(snapshot) as con:
+            cur = con.execute(query)
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def list(self) -> list[SnapshotInfo]:
+        """Every published snapshot, oldest first."""
+        current = self.current()
+        out = []
+        for snapshot_id in self.ids():
+            meta = self.meta(snapshot_id)
+            out.append(
+                SnapshotInfo(
+                    snapshot_id,
+                    meta["parent_id"],
+                    meta["created_at"],
+                    meta["identity_rows"],
+                    meta["persons_rows"],
+                    meta["contacts_rows"],
+                    snapshot_id == current,
+                    self.path(snapshot_id),
+                )
+            )
+        return sorted(out, key=lambda s: (s.created_at, s.snapshot_id))
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def prune(self, keep: int) -> list[str]:
+        """Delete all but the newest ``keep`` snapshots (never the current one); returns the ids.
+
+        Readers that have a deleted snapshot open keep reading it until they close it.
+        """
+        if keep < 1:
+            raise StoreError("keep at least 1 snapshot")
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._lock():
+            current = self.current()
+            old = [s.snapshot_id for s in self.list()[:-keep] if s.snapshot_id != current]
+            for snapshot_id in old:
+                self.path(snapshot_id).unlink()
+            fsync(self.snapshots_dir)
+        return old
+
+    @contextmanager
+    def begin(self, snapshot_id: str) -> Iterator[Staging]:
+        """Hold the store's write lock while a snapshot is staged; discard it unless published."""
+        self.path(snapshot_id)  # validates the id
+        for folder in (self.root, self.snapshots_dir, self.staging_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        with self._lock():
+            self._clean_staging()
+            staging = Staging(self, snapshot_id)
+            staging.tmp_dir.mkdir()
+            try:
+                yield staging
+            finally:
+                staging.discard()
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 100, 0).decode(errors="replace").strip() or "unknown"
+                raise StoreBusy(
+                    f"another load is writing to {self.root} (process {holder}); "
+                    "wait for it to finish and run the command again"
+                ) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    def _clean_staging(self) -> None:
+        """Remove what a killed or failed load left behind (only called under the lock)."""
+        for leftover in self.staging_dir.iterdir():
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+
+    def _point_current_at(self, snapshot_id: str) -> None:
+        tmp = self.root / f"CURRENT.{snapshot_id}.tmp"
+        with open(tmp, "w") as f:
+            f.write(snapshot_id + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.current_file)
+        fsync(self.root)
