@@ -1,0 +1,146 @@
+"""The tables the engines read from a snapshot, and a small builder of in-memory snapshots.
+
+The schema below is what the engines rely on (the store writes it). ``memory_snapshot`` builds
+an in-memory DuckDB with these tables from plain dicts, filling unspecified columns with
+harmless defaults; tests and examples use it, and so can anyone exploring a rule.
+
+Engines assume the data contract: required columns are not NULL and ``contact_id`` is unique.
+Optional columns (``end``, ``secondary_diagnoses``, ``procedures``, ``drg_value``, ``pathway``,
+``residence_type``, ``death_date``, ...) may be NULL, and lists may be NULL or empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "identity": (("person_key", "VARCHAR"), ("cpr", "VARCHAR"), ("name", "VARCHAR")),
+    "persons": (
+        ("person_key", "VARCHAR"),
+        ("birth_date", "DATE"),
+        ("sex", "VARCHAR"),
+        ("municipality_code", "VARCHAR"),
+        ("region_code", "VARCHAR"),
+        ("gp_provider_number", "VARCHAR"),
+        ("residence_type", "VARCHAR"),
+        ("death_date", "DATE"),
+    ),
+    "contacts": (
+        ("contact_id", "VARCHAR"),
+        ("person_key", "VARCHAR"),
+        ("hospital_unit", "VARCHAR"),
+        ("course_department", "VARCHAR"),
+        ("contact_department", "VARCHAR"),
+        ("specialty", "VARCHAR"),
+        ("priority", "VARCHAR"),
+        ("contact_type", "VARCHAR"),
+        ("start", "TIMESTAMP"),
+        ("end", "TIMESTAMP"),
+        ("action_diagnosis", "VARCHAR"),
+        ("secondary_diagnoses", "VARCHAR[]"),
+        ("procedures", "VARCHAR[]"),
+        ("drg_value", "DOUBLE"),
+        ("pathway", "VARCHAR"),
+    ),
+}
+
+_ARROW = {
+    "VARCHAR": pa.string(),
+    "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "DOUBLE": pa.float64(),
+    "VARCHAR[]": pa.list_(pa.string()),
+}
+
+PERSON_DEFAULTS: dict[str, Any] = {
+    "birth_date": date(1950, 1, 1),
+    "sex": "F",
+    "municipality_code": "461",
+    "region_code": "1083",
+    "gp_provider_number": None,
+    "residence_type": "own_home",
+    "death_date": None,
+}
+
+CONTACT_DEFAULTS: dict[str, Any] = {
+    "hospital_unit": "OUH",
+    "course_department": "MED1",
+    "contact_department": "MED1",
+    "specialty": "medicine",
+    "priority": "acute",
+    "contact_type": "physical",
+    "end": None,
+    "action_diagnosis": "DR069",
+    "secondary_diagnoses": None,
+    "procedures": None,
+    "drg_value": 1000.0,
+    "pathway": None,
+}
+
+
+def create_tables(con: duckdb.DuckDBPyConnection, *, replace: bool = False) -> None:
+    for table, columns in TABLES.items():
+        cols = ", ".join(f'"{name}" {kind}' for name, kind in columns)
+        con.execute(f"CREATE {'OR REPLACE ' if replace else ''}TABLE {table} ({cols})")
+
+
+def memory_snapshot(
+    persons: Iterable[Mapping[str, Any]] = (),
+    contacts: Iterable[Mapping[str, Any]] = (),
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with ``identity``, ``persons`` and ``contacts``.
+
+    With ``con`` (an in-memory connection to reuse, e.g. across generated examples) the three
+    tables are replaced in it instead of opening a new database.
+
+    A person dict needs ``cpr``; ``person_key`` defaults to ``"pk-" + cpr`` and ``name`` to
+    ``"Name " + cpr``. A contact dict needs ``contact_id``, ``start`` and either ``person_key``
+    or ``cpr``. Other columns default to :data:`PERSON_DEFAULTS` / :data:`CONTACT_DEFAULTS`.
+    """
+    if con is None:
+        con = duckdb.connect(":memory:")
+        create_tables(con)
+    else:
+        create_tables(con, replace=True)
+    keys: dict[str, str] = {}
+    identity_rows, person_rows = [], []
+    for p in persons:
+        unknown = set(p) - {"cpr", "name", "person_key"} - set(PERSON_DEFAULTS)
+        if unknown:
+            raise ValueError(f"unknown person columns: {sorted(unknown)}")
+        key = p.get("person_key") or f"pk-{p['cpr']}"
+        keys[p["cpr"]] = key
+        identity_rows.append((key, p["cpr"], p.get("name", f"Name {p['cpr']}")))
+        row = {**PERSON_DEFAULTS, **{k: v for k, v in p.items() if k in PERSON_DEFAULTS}}
+        person_rows.append((key, *(row[name] for name, _ in TABLES["persons"][1:])))
+    contact_rows = []
+    for c in contacts:
+        unknown = set(c) - {"contact_id", "person_key", "cpr", "start"} - set(CONTACT_DEFAULTS)
+        if unknown:
+            raise ValueError(f"unknown contact columns: {sorted(unknown)}")
+        key = c.get("person_key") or keys.get(c.get("cpr", ""), f"pk-{c.get('cpr')}")
+        row = {**CONTACT_DEFAULTS, **c, "person_key": key}
+        contact_rows.append(tuple(row[name] for name, _ in TABLES["contacts"]))
+    for table, rows in (
+        ("identity", identity_rows),
+        ("persons", person_rows),
+        ("contacts", contact_rows),
+    ):
+        if rows:
+            columns = TABLES[table]
+            arrow = pa.table(
+                {name: [row[i] for row in rows] for i, (name, _) in enumerate(columns)},
+                schema=pa.schema([(name, _ARROW[kind]) for name, kind in columns]),
+            )
+            con.register("_opspor_rows", arrow)
+            try:
+                con.execute(f"INSERT INTO {table} SELECT * FROM _opspor_rows")
+            finally:
+                con.unregister("_opspor_rows")
+    return con

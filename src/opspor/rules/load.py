@@ -1,0 +1,587 @@
+"""YAML rule files -> frozen rule objects (:mod:`opspor.rules.model`), checked on the way in.
+
+Every problem raises :class:`RuleConfigError` naming the file, the key (a path such as
+``routes[1].any_of[0].window_days``), what is wrong and how to fix it. Unknown keys are errors
+(a misspelt key must not silently change a clinical rule), and so are duplicate keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from opspor import contract
+from opspor.rules.codes import CodeEntryError, CodeList
+from opspor.rules.model import (
+    COMPARE_WITH,
+    ContactCriteria,
+    CountCondition,
+    EligibilityRule,
+    Exclusion,
+    PrecededBy,
+    Presence,
+    RepeatedAcuteRule,
+    Route,
+    RuleInfo,
+)
+
+CONFIG_DIR = Path(__file__).with_name("config")
+CODE_LISTS_FILE = "code_lists.yaml"
+REPEATED_ACUTE_FILE = "repeated_acute.yaml"
+APS_ELIGIBILITY_FILE = "aps_eligibility.yaml"
+
+_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class RuleConfigError(ValueError):
+    """A rule or code-list file cannot be used. Says where (file, key), what, and the fix."""
+
+    def __init__(self, file: str, key: str, problem: str, fix: str) -> None:
+        super().__init__(f"{file}: at {key}: {problem}. Fix: {fix}")
+        self.file = file
+        self.key = key
+        self.problem = problem
+        self.fix = fix
+
+
+# --------------------------------------------------------------------------- YAML reading
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_yaml(path: Path) -> tuple[Any, str]:
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RuleConfigError(
+            file, "(file)", f"cannot be read ({exc.strerror})", "check the path"
+        ) from exc
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RuleConfigError(
+            file, where, f"not valid YAML: {problem}", "correct the YAML at that place"
+        ) from exc
+    return data, hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class _Ctx:
+    """Where we are in a file, for error messages."""
+
+    def __init__(self, file: str, key: str = "") -> None:
+        self.file = file
+        self.key = key
+
+    def at(self, sub: str | int) -> _Ctx:
+        if isinstance(sub, int):
+            return _Ctx(self.file, f"{self.key}[{sub}]")
+        return _Ctx(self.file, f"{self.key}.{sub}" if self.key else sub)
+
+    def error(self, problem: str, fix: str) -> RuleConfigError:
+        return RuleConfigError(self.file, self.key or "(top level)", problem, fix)
+
+
+def _mapping(
+    ctx: _Ctx, value: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()
+) -> dict:
+    if not isinstance(value, dict):
+        raise ctx.error(
+            f"expected a mapping of keys ({', '.join(allowed)}), got {_show(value)}",
+            f"write it as `key: value` lines; allowed keys: {', '.join(allowed)}",
+        )
+    for key in value:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f"did you mean `{close[0]}`? " if close else ""
+            raise ctx.at(str(key)).error(
+                "unknown key", f"{hint}allowed keys here: {', '.join(allowed)}"
+            )
+    for key in required:
+        if key not in value:
+            raise ctx.at(key).error(
+                "missing", f"add `{key}:` ({_EXAMPLES.get(key, 'see docs/rules.md')})"
+            )
+    return value
+
+
+_EXAMPLES = {
+    "version": "e.g. `version: 1`; bump it on every change",
+    "rule": "the rule's name",
+    "source": "name where the rule comes from",
+    "code_lists": "e.g. `code_lists: code_lists.yaml`",
+    "window_days": "e.g. `window_days: 182`",
+    "at_least": "e.g. `at_least: 3`",
+    "contact": "e.g. `contact: {priority: [acute]}`; `contact: {}` matches every contact",
+    "within_days": "e.g. `within_days: 30`",
+    "ended_within_hours": "e.g. `ended_within_hours: 24`",
+    "days_before_run": "e.g. `days_before_run: 1`",
+    "time": 'e.g. `time: "18:00"`',
+    "compare_with": f"one of {', '.join(COMPARE_WITH)}",
+    "id": "e.g. `id: diagnosis`",
+    "any_of": "a list of conditions",
+    "reason": "e.g. `reason: dementia`",
+    "lists": "a mapping of list names to lists",
+}
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _int(ctx: _Ctx, value: Any, minimum: int, example: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ctx.error(f"expected a whole number, got {_show(value)}", f"write e.g. `{example}`")
+    if value < minimum:
+        raise ctx.error(f"must be at least {minimum}, got {value}", f"write e.g. `{example}`")
+    return value
+
+
+def _bool(ctx: _Ctx, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ctx.error(f"expected true or false, got {_show(value)}", "write `true` or `false`")
+    return value
+
+
+def _text(ctx: _Ctx, value: Any, what: str = "text") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ctx.error(
+            f"expected non-empty {what}, got {_show(value)}", f"write the {what} as a string"
+        )
+    return value.strip()
+
+
+def _version(ctx: _Ctx, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip():
+        raise ctx.error(
+            f"expected a version number or string, got {_show(value)}", "write e.g. `version: 1`"
+        )
+    return str(value).strip()
+
+
+def _ident(ctx: _Ctx, value: Any, what: str) -> str:
+    if not isinstance(value, str) or not _IDENT.match(value):
+        raise ctx.error(
+            f"{what} must be lower-case letters, digits and '_', starting with a letter; "
+            f"got {_show(value)}",
+            f"write e.g. `{what}: my_{what}`",
+        )
+    return value
+
+
+def _choices(ctx: _Ctx, value: Any, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise ctx.error(
+            f"expected a non-empty list, got {_show(value)}",
+            f"write e.g. `[{allowed[0]}]`; allowed values: {', '.join(allowed)}",
+        )
+    out: list[str] = []
+    for i, item in enumerate(value):
+        if item not in allowed:
+            close = difflib.get_close_matches(str(item), allowed, n=1)
+            hint = f"did you mean `{close[0]}`? " if close else ""
+            raise ctx.at(i).error(
+                f"unknown value {_show(item)}", f"{hint}allowed values: {', '.join(allowed)}"
+            )
+        if item in out:
+            raise ctx.at(i).error(f"{item!r} is listed twice", "list each value once")
+        out.append(item)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- code lists
+
+
+@dataclass(frozen=True)
+class CodeLists:
+    file: str
+    version: str
+    digest: str
+    lists: dict[str, CodeList]
+
+    def get(self, ctx: _Ctx, name: Any) -> CodeList:
+        if not isinstance(name, str) or name not in self.lists:
+            close = difflib.get_close_matches(str(name), list(self.lists), n=1)
+            hint = f"did you mean `{close[0]}`? " if close else ""
+            raise ctx.error(
+                f"no code list named {_show(name)} in {self.file}",
+                f"{hint}use one of: {', '.join(self.lists)}; or add the list to {self.file}",
+            )
+        return self.lists[name]
+
+
+def load_code_lists(path: str | Path | None = None) -> CodeLists:
+    path = Path(path) if path is not None else CONFIG_DIR / CODE_LISTS_FILE
+    data, digest = _read_yaml(path)
+    ctx = _Ctx(str(path))
+    top = _mapping(ctx, data, ("version", "lists"), ("version", "lists"))
+    version = _version(ctx.at("version"), top["version"])
+    lists_ctx = ctx.at("lists")
+    raw_lists = top["lists"]
+    if not isinstance(raw_lists, dict) or not raw_lists:
+        raise lists_ctx.error(
+            "expected a mapping of list names to lists", "see code_lists.yaml for the shape"
+        )
+    lists: dict[str, CodeList] = {}
+    for name, body in raw_lists.items():
+        lctx = lists_ctx.at(str(name))
+        _ident(lctx, name, "list name")
+        body = _mapping(lctx, body, ("source", "codes", "groups", "note"), ("source",))
+        source = _text(lctx.at("source"), body["source"], "source")
+        note = _text(lctx.at("note"), body["note"], "note") if "note" in body else ""
+        if ("codes" in body) == ("groups" in body):
+            raise lctx.error(
+                "a list needs exactly one of `codes:` or `groups:`",
+                "write `codes: [DE10, DE11]` or `groups: {label: [DE10, DE11]}`",
+            )
+        groups: list[tuple[str, tuple[str, ...]]] = []
+        if "codes" in body:
+            parts = [("", lctx.at("codes"), body["codes"])]
+        else:
+            gctx = lctx.at("groups")
+            if not isinstance(body["groups"], dict) or not body["groups"]:
+                raise gctx.error(
+                    "expected a mapping of group labels to code lists",
+                    "write `groups: {label: [DE10]}`",
+                )
+            parts = [(str(g), gctx.at(str(g)), codes) for g, codes in body["groups"].items()]
+        entries: list[str] = []
+        for label, pctx, codes in parts:
+            if not isinstance(codes, list) or not codes:
+                raise pctx.error(
+                    f"expected a non-empty list of codes, got {_show(codes)}",
+                    "write e.g. `[DE10, DE11]`",
+                )
+            for i, entry in enumerate(codes):
+                try:
+                    CodeList.from_entries(name, [entry])
+                except CodeEntryError as exc:
+                    raise pctx.at(i).error(f"in list {name!r}, {exc}", exc.fix) from None
+                if entry in entries:
+                    raise pctx.at(i).error(
+                        f"in list {name!r}, entry {entry!r} is listed twice", "list each entry once"
+                    )
+                entries.append(entry)
+            if label:
+                groups.append((label, tuple(codes)))
+        lists[name] = CodeList.from_entries(
+            name, tuple(entries), source=source, groups=tuple(groups), note=note, version=version
+        )
+    return CodeLists(str(path), version, digest, lists)
+
+
+# --------------------------------------------------------------------------- contact criteria
+
+_CRITERIA_KEYS = (
+    "priority",
+    "contact_type",
+    "specialty",
+    "pathway_empty",
+    "drg_value_not_zero",
+    "procedures_none_of",
+    "action_diagnosis_in",
+    "any_diagnosis_in",
+    "admission",
+    "preceded_by",
+)
+
+
+class _RuleReader:
+    def __init__(self, file: str, code_lists: CodeLists, admission_hours: int | None) -> None:
+        self.file = file
+        self.code_lists = code_lists
+        self.admission_hours = admission_hours
+
+    def criteria(self, ctx: _Ctx, value: Any) -> ContactCriteria:
+        if value is None:
+            value = {}
+        body = _mapping(ctx, value, _CRITERIA_KEYS)
+        kw: dict[str, Any] = {}
+        for key, allowed in (
+            ("priority", contract.PRIORITIES),
+            ("contact_type", contract.CONTACT_TYPES),
+            ("specialty", contract.SPECIALTIES),
+        ):
+            if key in body:
+                kw[key] = _choices(ctx.at(key), body[key], allowed)
+        for key in ("pathway_empty", "drg_value_not_zero", "admission"):
+            if key in body:
+                kw[key] = _bool(ctx.at(key), body[key])
+        for key in ("procedures_none_of", "action_diagnosis_in", "any_diagnosis_in"):
+            if key in body:
+                kw[key] = self.code_lists.get(ctx.at(key), body[key])
+        if kw.get("admission") and self.admission_hours is None:
+            raise ctx.at("admission").error(
+                "`admission: true` needs the rule's `admission_hours`",
+                "add `admission_hours: 12` at the top level of the rule file",
+            )
+        if "preceded_by" in body:
+            pctx = ctx.at("preceded_by")
+            pb = _mapping(
+                pctx, body["preceded_by"], ("within_days", "contact"), ("within_days", "contact")
+            )
+            kw["preceded_by"] = PrecededBy(
+                _int(pctx.at("within_days"), pb["within_days"], 0, "within_days: 30"),
+                self.criteria(pctx.at("contact"), pb["contact"]),
+            )
+        return ContactCriteria(**kw)
+
+    def count(self, ctx: _Ctx, value: Any) -> CountCondition:
+        keys = ("contact", "window_days", "at_least", "same_hospital_unit")
+        body = _mapping(ctx, value, keys, ("contact", "window_days", "at_least"))
+        return CountCondition(
+            contact=self.criteria(ctx.at("contact"), body["contact"]),
+            window_days=_int(ctx.at("window_days"), body["window_days"], 1, "window_days: 182"),
+            at_least=_int(ctx.at("at_least"), body["at_least"], 1, "at_least: 3"),
+            same_hospital_unit=_bool(
+                ctx.at("same_hospital_unit"), body.get("same_hospital_unit", False)
+            ),
+        )
+
+
+def _check_rule(ctx: _Ctx, data: Any, expected_rule: str) -> None:
+    """Before anything else: is this file the rule this loader reads?"""
+    if isinstance(data, dict) and "rule" in data and data["rule"] != expected_rule:
+        raise ctx.at("rule").error(
+            f"this loader reads `rule: {expected_rule}`, the file says {_show(data['rule'])}",
+            f"load the file with the loader for its rule, or write `rule: {expected_rule}`",
+        )
+
+
+def _header(ctx: _Ctx, top: dict, expected_rule: str, path: Path) -> tuple[str, str, CodeLists]:
+    version = _version(ctx.at("version"), top["version"])
+    source = _text(ctx.at("source"), top["source"], "source")
+    cl_name = _text(ctx.at("code_lists"), top["code_lists"], "file name")
+    cl_path = path.parent / cl_name
+    if not cl_path.is_file():
+        raise ctx.at("code_lists").error(
+            f"no file {cl_name!r} next to the rule file",
+            f"put {cl_name} in {path.parent} or name the right file",
+        )
+    return version, source, load_code_lists(cl_path)
+
+
+def _admission_hours(ctx: _Ctx, top: dict) -> int | None:
+    if "admission_hours" not in top:
+        return None
+    return _int(ctx.at("admission_hours"), top["admission_hours"], 1, "admission_hours: 12")
+
+
+def _time(ctx: _Ctx, value: Any) -> time:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ctx.error(
+            f"YAML read an unquoted time as the number {value}",
+            'quote the time: `time: "18:00"`',
+        )
+    if not isinstance(value, str) or not re.match(r"^\d{2}:\d{2}$", value):
+        raise ctx.error(f"expected a time HH:MM, got {_show(value)}", 'write e.g. `time: "18:00"`')
+    hour, minute = int(value[:2]), int(value[3:])
+    if hour > 23 or minute > 59:
+        raise ctx.error(f"{value!r} is not a time of day", 'write e.g. `time: "18:00"`')
+    return time(hour, minute)
+
+
+# --------------------------------------------------------------------------- the two rules
+
+
+def load_repeated_acute(path: str | Path | None = None) -> RepeatedAcuteRule:
+    path = Path(path) if path is not None else CONFIG_DIR / REPEATED_ACUTE_FILE
+    data, digest = _read_yaml(path)
+    ctx = _Ctx(str(path))
+    _check_rule(ctx, data, "repeated_acute")
+    keys = (
+        "version",
+        "rule",
+        "source",
+        "code_lists",
+        "admission_hours",
+        "cutoff",
+        "target_group",
+        "presence",
+        "lines",
+        "new_today",
+    )
+    top = _mapping(ctx, data, keys, tuple(k for k in keys if k != "admission_hours"))
+    version, source, code_lists = _header(ctx, top, "repeated_acute", path)
+    reader = _RuleReader(str(path), code_lists, _admission_hours(ctx, top))
+
+    cctx = ctx.at("cutoff")
+    cutoff = _mapping(cctx, top["cutoff"], ("days_before_run", "time"), ("days_before_run", "time"))
+    pctx = ctx.at("presence")
+    presence = _mapping(
+        pctx, top["presence"], ("contact", "ended_within_hours"), ("contact", "ended_within_hours")
+    )
+    lctx = ctx.at("lines")
+    lines = _mapping(lctx, top["lines"], ("window_days",), ("window_days",))
+    nctx = ctx.at("new_today")
+    new_today = _mapping(nctx, top["new_today"], ("compare_with",), ("compare_with",))
+    compare_with = new_today["compare_with"]
+    if compare_with not in COMPARE_WITH:
+        raise nctx.at("compare_with").error(
+            f"unknown value {_show(compare_with)}", f"write one of: {', '.join(COMPARE_WITH)}"
+        )
+    return RepeatedAcuteRule(
+        info=RuleInfo(
+            "repeated_acute",
+            version,
+            source,
+            str(path),
+            digest,
+            code_lists.version,
+            code_lists.digest,
+        ),
+        cutoff_days_before_run=_int(
+            cctx.at("days_before_run"), cutoff["days_before_run"], 0, "days_before_run: 1"
+        ),
+        cutoff_time=_time(cctx.at("time"), cutoff["time"]),
+        target_group=reader.count(ctx.at("target_group"), top["target_group"]),
+        presence=Presence(
+            contact=reader.criteria(pctx.at("contact"), presence["contact"]),
+            ended_within_hours=_int(
+                pctx.at("ended_within_hours"),
+                presence["ended_within_hours"],
+                0,
+                "ended_within_hours: 24",
+            ),
+        ),
+        lines_window_days=_int(lctx.at("window_days"), lines["window_days"], 1, "window_days: 182"),
+        compare_with=compare_with,
+        admission_hours=reader.admission_hours,
+    )
+
+
+def load_aps_eligibility(path: str | Path | None = None) -> EligibilityRule:
+    path = Path(path) if path is not None else CONFIG_DIR / APS_ELIGIBILITY_FILE
+    data, digest = _read_yaml(path)
+    ctx = _Ctx(str(path))
+    _check_rule(ctx, data, "aps_eligibility")
+    keys = ("version", "rule", "source", "code_lists", "admission_hours", "routes", "exclusions")
+    top = _mapping(ctx, data, keys, tuple(k for k in keys if k != "admission_hours"))
+    version, source, code_lists = _header(ctx, top, "aps_eligibility", path)
+    reader = _RuleReader(str(path), code_lists, _admission_hours(ctx, top))
+
+    rctx = ctx.at("routes")
+    if not isinstance(top["routes"], list) or not top["routes"]:
+        raise rctx.error(
+            "expected a non-empty list of routes", "write `routes:` followed by `- id: ...` items"
+        )
+    routes: list[Route] = []
+    for i, raw in enumerate(top["routes"]):
+        ictx = rctx.at(i)
+        body = _mapping(ictx, raw, ("id", "min_age", "any_of"), ("id", "any_of"))
+        route_id = _ident(ictx.at("id"), body["id"], "id")
+        if any(r.id == route_id for r in routes):
+            raise ictx.at("id").error(
+                f"route id {route_id!r} is used twice", "give each route its own id"
+            )
+        actx = ictx.at("any_of")
+        if not isinstance(body["any_of"], list) or not body["any_of"]:
+            raise actx.error(
+                "expected a non-empty list of conditions",
+                "write `any_of:` followed by `- window_days: ...`",
+            )
+        min_age = body.get("min_age")
+        routes.append(
+            Route(
+                id=route_id,
+                min_age=None
+                if min_age is None
+                else _int(ictx.at("min_age"), min_age, 0, "min_age: 18"),
+                any_of=tuple(reader.count(actx.at(j), c) for j, c in enumerate(body["any_of"])),
+            )
+        )
+
+    ectx = ctx.at("exclusions")
+    raw_ex = top["exclusions"] if top["exclusions"] is not None else []
+    if not isinstance(raw_ex, list):
+        raise ectx.error(
+            "expected a list of exclusions", "write `exclusions:` followed by `- reason: ...` items"
+        )
+    exclusions: list[Exclusion] = []
+    kinds = ("contact", "residence_type", "dead")
+    for i, raw in enumerate(raw_ex):
+        ictx = ectx.at(i)
+        body = _mapping(ictx, raw, ("reason", "window_days") + kinds, ("reason",))
+        reason = _ident(ictx.at("reason"), body["reason"], "reason")
+        if any(e.reason == reason for e in exclusions):
+            raise ictx.at("reason").error(
+                f"reason {reason!r} is used twice", "give each exclusion its own reason"
+            )
+        given = [k for k in kinds if k in body]
+        if len(given) != 1:
+            raise ictx.error(
+                f"an exclusion needs exactly one of {', '.join(kinds)}; found {given or 'none'}",
+                "split it into one exclusion per kind, each with its own reason",
+            )
+        if "window_days" in body and given != ["contact"]:
+            raise ictx.at("window_days").error(
+                "only a `contact` exclusion has a window", "remove `window_days`"
+            )
+        kind = given[0]
+        if kind == "contact":
+            window = body.get("window_days")
+            exclusions.append(
+                Exclusion(
+                    reason,
+                    contact=reader.criteria(ictx.at("contact"), body["contact"]),
+                    window_days=None
+                    if window is None
+                    else _int(ictx.at("window_days"), window, 1, "window_days: 365"),
+                )
+            )
+        elif kind == "residence_type":
+            exclusions.append(
+                Exclusion(
+                    reason,
+                    residence_type=_choices(ictx.at(kind), body[kind], contract.RESIDENCE_TYPES),
+                )
+            )
+        else:
+            if body[kind] is not True:
+                raise ictx.at(kind).error(
+                    "only `dead: true` is meaningful", "write `dead: true` or remove the exclusion"
+                )
+            exclusions.append(Exclusion(reason, dead=True))
+
+    return EligibilityRule(
+        info=RuleInfo(
+            "aps_eligibility",
+            version,
+            source,
+            str(path),
+            digest,
+            code_lists.version,
+            code_lists.digest,
+        ),
+        admission_hours=reader.admission_hours,
+        routes=tuple(routes),
+        exclusions=tuple(exclusions),
+    )

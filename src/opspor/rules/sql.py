@@ -1,0 +1,305 @@
+"""SQL generation shared by every SQL engine. Dialect differences go through :class:`Dialect`.
+
+The queries mirror :mod:`opspor.rules.reference_engine` step by step; read them side by side.
+Every boolean is made two-valued on the spot with ``COALESCE(..., FALSE)`` (or ``TRUE`` where
+the rule says NULL passes), so NOT / OR never meet a NULL.
+
+A new SQL engine (e.g. Spark SQL) subclasses :class:`Dialect`, overriding only what its SQL
+spells differently, and runs the text from :func:`repeated_acute_sql` / :func:`eligibility_sql`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from opspor.rules.codes import CodeList
+from opspor.rules.model import (
+    ContactCriteria,
+    EligibilityRule,
+    RepeatedAcuteRule,
+)
+
+
+class Dialect:
+    """ANSI-ish defaults; engines override what their SQL spells differently."""
+
+    def quote(self, name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def string(self, value: str) -> str:
+        return "'" + value.replace("'", "''") + "'"
+
+    def timestamp(self, value: datetime) -> str:
+        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+
+    def date(self, value: date) -> str:
+        return f"DATE '{value.isoformat()}'"
+
+    def add_days(self, expr: str, days: int) -> str:
+        sign = "-" if days < 0 else "+"
+        return f"({expr} {sign} INTERVAL '{abs(days)}' DAY)"
+
+    def add_hours(self, expr: str, hours: int) -> str:
+        sign = "-" if hours < 0 else "+"
+        return f"({expr} {sign} INTERVAL '{abs(hours)}' HOUR)"
+
+    def left(self, expr: str, n: int) -> str:
+        """The first ``n`` characters of ``expr`` (all of it when shorter)."""
+        return f"left({expr}, {n})"
+
+    def list_any(self, list_expr: str, var: str, predicate: str) -> str:
+        """TRUE when some element ``var`` of the list satisfies ``predicate``;
+        FALSE for a NULL or empty list."""
+        raise NotImplementedError
+
+    def age_years(self, birth_expr: str, day: date) -> str:
+        """Completed years at ``day`` (see :func:`opspor.rules.model.age_on`)."""
+        return (
+            f"({day.year} - year({birth_expr}) - CASE WHEN month({birth_expr}) > {day.month} "
+            f"OR (month({birth_expr}) = {day.month} AND day({birth_expr}) > {day.day}) "
+            "THEN 1 ELSE 0 END)"
+        )
+
+
+class _Builder:
+    def __init__(self, dialect: Dialect, admission_hours: int | None) -> None:
+        self.d = dialect
+        self.admission_hours = admission_hours
+        self._n = 0
+
+    def alias(self, stem: str) -> str:
+        self._n += 1
+        return f"{stem}{self._n}"
+
+    def col(self, alias: str, name: str) -> str:
+        return f"{alias}.{self.d.quote(name)}"
+
+    def in_list(self, expr: str, values: tuple[str, ...]) -> str:
+        return f"COALESCE({expr} IN ({', '.join(self.d.string(v) for v in values)}), FALSE)"
+
+    def code_match(self, expr: str, codes: CodeList) -> str:
+        """``expr`` starts with one of the list's prefixes. NULL when ``expr`` is NULL; callers make
+        it two-valued. Written as "the first n characters are one of the n-long prefixes", one IN
+        per prefix length, which engines evaluate far faster than one starts_with per prefix.
+        (A code shorter than n has itself as its first n characters: it can only equal a prefix
+        it starts with.)"""
+        by_length: dict[int, list[str]] = {}
+        for prefix in codes.prefixes:
+            by_length.setdefault(len(prefix), []).append(prefix)
+        return (
+            "("
+            + " OR ".join(
+                f"{self.d.left(expr, n)} IN ({', '.join(self.d.string(p) for p in ps)})"
+                for n, ps in sorted(by_length.items())
+            )
+            + ")"
+        )
+
+    def criteria(self, crit: ContactCriteria, a: str, existing: str, at: datetime) -> str:
+        """SQL for :func:`reference_engine.meets` on row alias ``a``; ``existing``: the relation
+        of contacts existing at ``at``."""
+        d, c = self.d, self.col
+        parts: list[str] = []
+        if crit.priority is not None:
+            parts.append(self.in_list(c(a, "priority"), crit.priority))
+        if crit.contact_type is not None:
+            parts.append(self.in_list(c(a, "contact_type"), crit.contact_type))
+        if crit.specialty is not None:
+            parts.append(self.in_list(c(a, "specialty"), crit.specialty))
+        if crit.pathway_empty:
+            parts.append(f"({c(a, 'pathway')} IS NULL)")
+        if crit.drg_value_not_zero:
+            parts.append(f"COALESCE({c(a, 'drg_value')} <> 0, TRUE)")
+        if crit.procedures_none_of is not None:
+            x = self.alias("x")
+            hit = self.code_match(x, crit.procedures_none_of)
+            parts.append(f"(NOT {d.list_any(c(a, 'procedures'), x, hit)})")
+        if crit.action_diagnosis_in is not None:
+            hit = self.code_match(c(a, "action_diagnosis"), crit.action_diagnosis_in)
+            parts.append(f"COALESCE({hit}, FALSE)")
+        if crit.any_diagnosis_in is not None:
+            x = self.alias("x")
+            action = self.code_match(c(a, "action_diagnosis"), crit.any_diagnosis_in)
+            secondary = d.list_any(
+                c(a, "secondary_diagnoses"), x, self.code_match(x, crit.any_diagnosis_in)
+            )
+            parts.append(f"(COALESCE({action}, FALSE) OR {secondary})")
+        if crit.admission:
+            until = f"LEAST(COALESCE({c(a, 'end')}, {d.timestamp(at)}), {d.timestamp(at)})"
+            parts.append(
+                f"COALESCE({d.add_hours(c(a, 'start'), self.admission_hours)} <= {until}, FALSE)"
+            )
+        if crit.preceded_by is not None:
+            e = self.alias("e")
+            pb = crit.preceded_by
+            parts.append(
+                f"EXISTS (SELECT 1 FROM {existing} AS {e} "
+                f"WHERE {c(e, 'person_key')} = {c(a, 'person_key')} "
+                f"AND {c(e, 'contact_id')} <> {c(a, 'contact_id')} AND {c(e, 'end')} IS NOT NULL "
+                f"AND {c(e, 'end')} <= {c(a, 'start')} "
+                f"AND {c(e, 'end')} >= {d.add_days(c(a, 'start'), -pb.within_days)} "
+                f"AND {self.criteria(pb.contact, e, existing, at)})"
+            )
+        return "(" + " AND ".join(parts) + ")" if parts else "TRUE"
+
+    def window(self, a: str, at: datetime, days: int | None) -> str:
+        if days is None:
+            return "TRUE"
+        return f"({self.col(a, 'start')} >= {self.d.timestamp(at - timedelta(days=days))})"
+
+    def existing(self, at: datetime) -> str:
+        return f"SELECT * FROM contacts WHERE {self.d.quote('start')} < {self.d.timestamp(at)}"
+
+
+class _Counts:
+    """Every count condition of one query, computed in one scan of the existing contacts.
+
+    ``{tag}_unit``: per (person, hospital unit), n<i> = contacts meeting condition i (window and
+    criteria). ``{tag}_n``: per person, t<i> = the total and u<i> = the most at any one unit.
+    A person without contacts has no row: callers LEFT JOIN and make the test two-valued.
+    """
+
+    def __init__(self, b: _Builder, existing: str, at: datetime, tag: str) -> None:
+        self.b, self.existing, self.at, self.tag = b, existing, at, tag
+        self.items: list[tuple[ContactCriteria, int | None]] = []
+
+    def add(self, contact: ContactCriteria, window_days: int | None) -> int:
+        self.items.append((contact, window_days))
+        return len(self.items) - 1
+
+    def holds(self, rel: str, index: int, at_least: int, same_hospital_unit: bool) -> str:
+        column = f"{'u' if same_hospital_unit else 't'}{index}"
+        return f"COALESCE({rel}.{column} >= {at_least}, FALSE)"
+
+    def ctes(self) -> list[str]:
+        b, a = self.b, self.b.alias("c")
+        sums = ", ".join(
+            f"SUM(CASE WHEN {b.window(a, self.at, days)} "
+            f"AND {b.criteria(crit, a, self.existing, self.at)} THEN 1 ELSE 0 END) AS n{i}"
+            for i, (crit, days) in enumerate(self.items)
+        )
+        totals = ", ".join(f"SUM(n{i}) AS t{i}, MAX(n{i}) AS u{i}" for i in range(len(self.items)))
+        return [
+            f"{self.tag}_unit AS (SELECT {b.col(a, 'person_key')} AS person_key, "
+            f"{b.col(a, 'hospital_unit')} AS hospital_unit, {sums} FROM {self.existing} AS {a} "
+            f"GROUP BY {b.col(a, 'person_key')}, {b.col(a, 'hospital_unit')})",
+            f"{self.tag}_n AS (SELECT person_key, {totals} "
+            f"FROM {self.tag}_unit GROUP BY person_key)",
+        ]
+
+
+# --------------------------------------------------------------------------- programme 2
+
+
+def _members_ctes(b: _Builder, rule: RepeatedAcuteRule, cutoff: datetime, tag: str) -> list[str]:
+    c = b.col
+    recent = cutoff - timedelta(hours=rule.presence.ended_within_hours)
+    counts = _Counts(b, f"ex_{tag}", cutoff, f"count_{tag}")
+    target = rule.target_group
+    i = counts.add(target.contact, target.window_days)
+    a = b.alias("p")
+    return [
+        f"ex_{tag} AS ({b.existing(cutoff)})",
+        *counts.ctes(),
+        f"target_{tag} AS (SELECT n.person_key FROM count_{tag}_n AS n "
+        f"WHERE {counts.holds('n', i, target.at_least, target.same_hospital_unit)})",
+        f"members_{tag} AS (SELECT DISTINCT {c(a, 'hospital_unit')} AS hospital_unit, "
+        f"{c(a, 'contact_department')} AS department, {c(a, 'person_key')} AS person_key "
+        f"FROM ex_{tag} AS {a} "
+        f"WHERE {c(a, 'person_key')} IN (SELECT person_key FROM target_{tag}) "
+        f"AND ({c(a, 'end')} IS NULL OR {c(a, 'end')} >= {b.d.timestamp(recent)}) "
+        f"AND {b.criteria(rule.presence.contact, a, f'ex_{tag}', cutoff)})",
+    ]
+
+
+REPEATED_ACUTE_COLUMNS = (
+    "department",
+    "hospital_unit",
+    "cpr",
+    "name",
+    "contact_id",
+    "action_diagnosis",
+    "course_department",
+    "contact_department",
+    "contact_start",
+    "contact_end",
+    "counted",
+    "new_today",
+    "person_key",
+)
+
+
+def repeated_acute_sql(dialect: Dialect, rule: RepeatedAcuteRule, run_day: date) -> str:
+    """One query returning the list lines in :data:`REPEATED_ACUTE_COLUMNS` order."""
+    b = _Builder(dialect, rule.admission_hours)
+    cutoff = rule.cutoff(run_day)
+    previous = rule.cutoff(rule.previous_run_day(run_day))
+    ctes = _members_ctes(b, rule, cutoff, "now") + _members_ctes(b, rule, previous, "before")
+    c = b.col
+    counted = (
+        f"({b.window('k', cutoff, rule.target_group.window_days)} "
+        f"AND {b.criteria(rule.target_group.contact, 'k', 'ex_now', cutoff)})"
+    )
+    return (
+        "WITH " + ",\n".join(ctes) + "\n"
+        "SELECT m.department AS department, m.hospital_unit AS hospital_unit, i.cpr, i.name, "
+        "k.contact_id, k.action_diagnosis, k.course_department, k.contact_department, "
+        f"{c('k', 'start')}, {c('k', 'end')}, {counted} AS counted, "
+        "(b.person_key IS NULL) AS new_today, m.person_key "
+        "FROM members_now AS m "
+        "JOIN ex_now AS k ON k.person_key = m.person_key "
+        f"AND {b.window('k', cutoff, rule.lines_window_days)} "
+        "LEFT JOIN identity AS i ON i.person_key = m.person_key "
+        "LEFT JOIN members_before AS b ON b.person_key = m.person_key "
+        "AND b.hospital_unit IS NOT DISTINCT FROM m.hospital_unit "
+        "AND b.department IS NOT DISTINCT FROM m.department"
+    )
+
+
+# --------------------------------------------------------------------------- programme 1
+
+
+def eligibility_sql(dialect: Dialect, rule: EligibilityRule, as_of: date) -> tuple[str, int, int]:
+    """Query returning person_key, cpr, region_code, municipality_code, then one boolean per
+    route and one per exclusion (rule order); only persons with some route. Also returns the
+    route and exclusion counts."""
+    b = _Builder(dialect, rule.admission_hours)
+    at = rule.reference_time(as_of)
+    age = dialect.age_years("p.birth_date", as_of)
+    counts = _Counts(b, "ex", at, "cnt")
+    routes = []
+    for r in rule.routes:
+        conds = " OR ".join(
+            counts.holds(
+                "n",
+                counts.add(cond.contact, cond.window_days),
+                cond.at_least,
+                cond.same_hospital_unit,
+            )
+            for cond in r.any_of
+        )
+        age_ok = "TRUE" if r.min_age is None else f"COALESCE({age} >= {r.min_age}, FALSE)"
+        routes.append(f"({age_ok} AND ({conds}))")
+    exclusions = []
+    for ex in rule.exclusions:
+        if ex.contact is not None:
+            exclusions.append(counts.holds("n", counts.add(ex.contact, ex.window_days), 1, False))
+        elif ex.residence_type is not None:
+            exclusions.append(b.in_list("p.residence_type", ex.residence_type))
+        elif ex.dead:
+            exclusions.append(f"COALESCE(p.death_date <= {dialect.date(as_of)}, FALSE)")
+        else:
+            raise ValueError(f"exclusion {ex.reason!r} has no kind")
+    flags = [f"{s} AS r{i}" for i, s in enumerate(routes)] + [
+        f"{s} AS x{i}" for i, s in enumerate(exclusions)
+    ]
+    any_route = " OR ".join(f"f.r{i}" for i in range(len(routes)))
+    cols = [f"f.r{i}" for i in range(len(routes))] + [f"f.x{i}" for i in range(len(exclusions))]
+    sql = (
+        f"WITH ex AS ({b.existing(at)}),\n" + ",\n".join(counts.ctes()) + ",\n"
+        f"f AS (SELECT p.person_key, p.region_code, p.municipality_code, {', '.join(flags)} "
+        "FROM persons AS p LEFT JOIN cnt_n AS n ON n.person_key = p.person_key)\n"
+        f"SELECT f.person_key, i.cpr, f.region_code, f.municipality_code, {', '.join(cols)} "
+        f"FROM f LEFT JOIN identity AS i ON i.person_key = f.person_key WHERE {any_route}"
+    )
+    return sql, len(routes), len(exclusions)
