@@ -1,6 +1,6 @@
 """The tables the engines read from a snapshot, and a small builder of in-memory snapshots.
 
-The schema below is what the engines rely on (the store writes it). ``memory_snapshot`` builds
+The engines rely on the store's schema (``opspor.store.schema``). ``memory_snapshot`` builds
 an in-memory DuckDB with these tables from plain dicts, filling unspecified columns with
 harmless defaults; tests and examples use it, and so can anyone exploring a rule.
 
@@ -18,36 +18,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-TABLES: dict[str, tuple[tuple[str, str], ...]] = {
-    "identity": (("person_key", "VARCHAR"), ("cpr", "VARCHAR"), ("name", "VARCHAR")),
-    "persons": (
-        ("person_key", "VARCHAR"),
-        ("birth_date", "DATE"),
-        ("sex", "VARCHAR"),
-        ("municipality_code", "VARCHAR"),
-        ("region_code", "VARCHAR"),
-        ("gp_provider_number", "VARCHAR"),
-        ("residence_type", "VARCHAR"),
-        ("death_date", "DATE"),
-    ),
-    "contacts": (
-        ("contact_id", "VARCHAR"),
-        ("person_key", "VARCHAR"),
-        ("hospital_unit", "VARCHAR"),
-        ("course_department", "VARCHAR"),
-        ("contact_department", "VARCHAR"),
-        ("specialty", "VARCHAR"),
-        ("priority", "VARCHAR"),
-        ("contact_type", "VARCHAR"),
-        ("start", "TIMESTAMP"),
-        ("end", "TIMESTAMP"),
-        ("action_diagnosis", "VARCHAR"),
-        ("secondary_diagnoses", "VARCHAR[]"),
-        ("procedures", "VARCHAR[]"),
-        ("drg_value", "DOUBLE"),
-        ("pathway", "VARCHAR"),
-    ),
-}
+from opspor.store.schema import TABLES as STORE_TABLES
+
+# The engines read the snapshot tables exactly as the store defines them (one definition).
+TABLES = {name: STORE_TABLES[name] for name in ("identity", "persons", "contacts")}
 
 _ARROW = {
     "VARCHAR": pa.string(),
