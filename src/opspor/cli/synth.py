@@ -1,0 +1,98 @@
+"""``opspor synth``: write a synthetic data drop and its ground truth."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from opspor.synth import Options, generate
+from opspor.synth.pipeline import CHUNK_SIZE, default_workers
+
+
+class Format(str, Enum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2024-01-31") from None
+
+
+def synth(
+    persons: int = typer.Option(..., "--persons", min=1, help="Number of persons in the population."),
+    start: str = typer.Option(..., "--start", help="First day of the period (YYYY-MM-DD)."),
+    end: str = typer.Option(..., "--end", help="Last day of the period, inclusive (YYYY-MM-DD)."),
+    seed: int = typer.Option(..., "--seed", min=0, help="Seed: the same arguments give byte-identical files."),
+    out: Path = typer.Option(..., "--out", help="Folder for persons.*, contacts.* and truth/."),
+    region: str = typer.Option(None, "--region", help="Only this region's municipalities, e.g. 1083."),
+    fmt: Format = typer.Option(Format.csv, "--format", help="File format of the drop and the truth."),
+    truth_as_of: list[str] = typer.Option(
+        None, "--truth-as-of", help="As-of date of the ground truth (repeatable). "
+        "Default: the 1st of each quarter from start + 12 months up to end."
+    ),
+    workers: int = typer.Option(
+        default_workers(), "--workers", min=1, help="Worker processes (the output does not depend on it)."
+    ),
+    chunk_size: int = typer.Option(
+        CHUNK_SIZE, "--chunk-size", min=1, max=1_000_000, hidden=True,
+        help="Persons per chunk (changes the output; for tests).",
+    ),
+) -> None:
+    """Write a synthetic data drop (persons, contacts) and its ground truth (truth/)."""
+    from opspor import reference as ref
+
+    start_d, end_d = _date(start), _date(end)
+    if end_d < start_d:
+        raise typer.BadParameter("--end is before --start", param_hint="--end")
+    if region is not None and region not in {r.code for r in ref.regions()}:
+        codes = ", ".join(r.code for r in ref.regions())
+        raise typer.BadParameter(f"unknown region {region!r}; use one of {codes}", param_hint="--region")
+    as_of = tuple(_date(v) for v in truth_as_of) if truth_as_of else None
+    for d in as_of or ():
+        if not start_d <= d <= end_d:
+            raise typer.BadParameter(f"{d} is outside {start_d} - {end_d}", param_hint="--truth-as-of")
+    opts = Options(
+        persons=persons, start=start_d, end=end_d, seed=seed, out=out, region=region,
+        fmt=fmt.value, truth_as_of=as_of, workers=workers, chunk_size=chunk_size,
+    )
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        tasks: dict[str, int] = {}
+        labels = {"population": "population", "chunks": "persons, contacts, truth"}
+
+        def progress(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(labels.get(step, step), total=total)
+            bar.update(tasks[step], completed=done)
+
+        summary = generate(opts, progress)
+    _print_summary(summary)
+
+
+def _print_summary(s) -> None:
+    console = Console()
+    table = Table(title="opspor synth", show_header=False)
+    table.add_row("persons", f"{s.persons:,}")
+    table.add_row("deaths (in hospital)", f"{s.deaths:,} ({s.deaths_in_hospital:,})")
+    table.add_row("contacts", f"{s.contacts:,}")
+    for (priority, ctype), k in sorted(s.by_priority_type.items()):
+        table.add_row(f"  {priority} {ctype}", f"{k:,}")
+    table.add_row("acute admissions (>= 12 h)", f"{s.acute_admissions:,}")
+    table.add_row("planned admissions (>= 12 h)", f"{s.planned_admissions:,}")
+    table.add_row("bed-days", f"{s.bed_days:,.0f}")
+    table.add_row("truth as-of dates", ", ".join(s.as_of) or "(none)")
+    table.add_row("truth rows", f"{s.truth_rows:,}")
+    for path, rows in s.files.items():
+        table.add_row(path, f"{rows:,} rows")
+    table.add_row("time", f"{s.seconds:.1f} s")
+    console.print(table)
