@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from opspor.cli import demo, ingest, reference, synth, web
+from opspor.cli import demo, ingest, lists, reference, synth, web
 
 app = typer.Typer(
     name="opspor",
@@ -26,6 +26,7 @@ app.command("synth")(synth.synth)
 app.command("ingest")(ingest.ingest)
 app.add_typer(ingest.snapshots_app, name="snapshots")
 app.add_typer(reference.app, name="reference")
+app.add_typer(lists.app, name="lists")
 app.command("manage", context_settings=web.MANAGE_SETTINGS)(web.manage)
 
 

@@ -1,7 +1,7 @@
 """``opspor demo``: the main job on the embedded default.
 
-Generates a synthetic region, loads it into the analytical store and reports what is there.
-The later stages (today's lists, the web app with demo users) join this command as they land.
+Generates a synthetic region, loads it into the analytical store and runs today's lists on it.
+The web app with demo users joins this command when it lands.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from opspor import paths
+from opspor.lists import schedule
 
 
 def _invoke(args: list[str]) -> None:
@@ -32,9 +33,9 @@ def demo(
     seed: int = typer.Option(2026, help="Random seed; the same seed gives the same data."),
     years: int = typer.Option(3, help="Years of history up to yesterday."),
 ) -> None:
-    """Set up the embedded default: generate a synthetic region and load it (under $OPSPOR_HOME)."""
+    """The main job on the embedded default: synthetic region, load, today's lists (under $OPSPOR_HOME)."""
     console = Console()
-    end = dt.date.today() - dt.timedelta(days=1)
+    end = schedule.today() - dt.timedelta(days=1)  # data up to yesterday, as a nightly extract
     start = end.replace(year=end.year - years)
     drop = paths.home() / "demo" / "drop"
     console.rule(f"1. Synthetic region {region}: {persons:,} persons, {start} to {end}")
@@ -42,5 +43,8 @@ def demo(
              "--start", start.isoformat(), "--end", end.isoformat(), "--out", str(drop)])
     console.rule("2. Load into the analytical store")
     _invoke(["ingest", str(drop)])
+    console.rule("3. Today's lists: repeated acute contacts and Aktiv Patientstøtte eligibility")
+    _invoke(["lists", "run"])
     console.rule("Done")
-    console.print(f"Store: {paths.store_dir()}  ·  see `opspor snapshots list` and `opspor --help`.")
+    console.print(f"Everything is under {paths.home()}  ·  see `opspor lists status`, "
+                  "`opspor snapshots list` and `opspor --help`.")

@@ -10,6 +10,7 @@ spells differently, and runs the text from :func:`repeated_acute_sql` / :func:`e
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from opspor.rules.codes import CodeList
@@ -52,6 +53,30 @@ class Dialect:
         FALSE for a NULL or empty list."""
         raise NotImplementedError
 
+    def starts_with_any(self, expr: str, prefixes: tuple[str, ...]) -> str:
+        """``expr`` starts with one of ``prefixes``; NULL when ``expr`` is NULL (callers make it
+        two-valued). Written as "the first n characters are one of the n-long prefixes", one IN
+        per prefix length, which engines evaluate far faster than one starts_with per prefix.
+        (A code shorter than n has itself as its first n characters: it can only equal a
+        prefix it starts with.) Engines with a fast regular expression may use one instead."""
+        by_length: dict[int, list[str]] = {}
+        for prefix in prefixes:
+            by_length.setdefault(len(prefix), []).append(prefix)
+        return (
+            "("
+            + " OR ".join(
+                f"{self.left(expr, n)} IN ({', '.join(self.string(p) for p in ps)})"
+                for n, ps in sorted(by_length.items())
+            )
+            + ")"
+        )
+
+    def cte(self, name: str, body: str, inline: bool = False) -> str:
+        """A common table expression. ``inline``: a cheap filter of a table, better computed
+        again by each reader than stored (engines that materialise a CTE with several readers
+        should not materialise this one)."""
+        return f"{name} AS ({body})"
+
     def age_years(self, birth_expr: str, day: date) -> str:
         """Completed years at ``day`` (see :func:`opspor.rules.model.age_on`)."""
         return (
@@ -66,6 +91,7 @@ class _Builder:
         self.d = dialect
         self.admission_hours = admission_hours
         self._n = 0
+        self.ctes: list[str] = []  # helper CTEs (preceded_by), placed after the existing-contact CTEs
 
     def alias(self, stem: str) -> str:
         self._n += 1
@@ -79,21 +105,8 @@ class _Builder:
 
     def code_match(self, expr: str, codes: CodeList) -> str:
         """``expr`` starts with one of the list's prefixes. NULL when ``expr`` is NULL; callers make
-        it two-valued. Written as "the first n characters are one of the n-long prefixes", one IN
-        per prefix length, which engines evaluate far faster than one starts_with per prefix.
-        (A code shorter than n has itself as its first n characters: it can only equal a prefix
-        it starts with.)"""
-        by_length: dict[int, list[str]] = {}
-        for prefix in codes.prefixes:
-            by_length.setdefault(len(prefix), []).append(prefix)
-        return (
-            "("
-            + " OR ".join(
-                f"{self.d.left(expr, n)} IN ({', '.join(self.d.string(p) for p in ps)})"
-                for n, ps in sorted(by_length.items())
-            )
-            + ")"
-        )
+        it two-valued."""
+        return self.d.starts_with_any(expr, codes.prefixes)
 
     def criteria(self, crit: ContactCriteria, a: str, existing: str, at: datetime) -> str:
         """SQL for :func:`reference_engine.meets` on row alias ``a``; ``existing``: the relation
@@ -130,17 +143,28 @@ class _Builder:
                 f"COALESCE({d.add_hours(c(a, 'start'), self.admission_hours)} <= {until}, FALSE)"
             )
         if crit.preceded_by is not None:
-            e = self.alias("e")
-            pb = crit.preceded_by
-            parts.append(
-                f"EXISTS (SELECT 1 FROM {existing} AS {e} "
-                f"WHERE {c(e, 'person_key')} = {c(a, 'person_key')} "
-                f"AND {c(e, 'contact_id')} <> {c(a, 'contact_id')} AND {c(e, 'end')} IS NOT NULL "
-                f"AND {c(e, 'end')} <= {c(a, 'start')} "
-                f"AND {c(e, 'end')} >= {d.add_days(c(a, 'start'), -pb.within_days)} "
-                f"AND {self.criteria(pb.contact, e, existing, at)})"
-            )
+            parts.append(self.preceded_by(crit, a, existing, at))
         return "(" + " AND ".join(parts) + ")" if parts else "TRUE"
+
+    def preceded_by(self, crit: ContactCriteria, a: str, existing: str, at: datetime) -> str:
+        """``crit.preceded_by`` for row ``a``: its contact_id is among the contacts that meet the
+        rest of ``crit`` and have an earlier contact ``e`` as the rule says. The pairs are found
+        once, in a helper CTE joining only the candidates with the person's other contacts (the
+        same meaning as a correlated EXISTS, which engines evaluate for every row; contact_id is
+        unique by the data contract)."""
+        c, d, pb = self.col, self.d, crit.preceded_by
+        k, e, name = self.alias("k"), self.alias("e"), self.alias("preceded")
+        rest = self.criteria(replace(crit, preceded_by=None), k, existing, at)
+        inner = self.criteria(pb.contact, e, existing, at)
+        self.ctes.append(
+            f"{name} AS (SELECT {c(k, 'contact_id')} AS contact_id FROM {existing} AS {k} "
+            f"JOIN {existing} AS {e} ON {c(e, 'person_key')} = {c(k, 'person_key')} "
+            f"AND {c(e, 'contact_id')} <> {c(k, 'contact_id')} AND {c(e, 'end')} IS NOT NULL "
+            f"AND {c(e, 'end')} <= {c(k, 'start')} "
+            f"AND {c(e, 'end')} >= {d.add_days(c(k, 'start'), -pb.within_days)} "
+            f"WHERE {rest} AND {inner})"
+        )
+        return f"COALESCE({c(a, 'contact_id')} IN (SELECT contact_id FROM {name}), FALSE)"
 
     def window(self, a: str, at: datetime, days: int | None) -> str:
         if days is None:
@@ -172,17 +196,24 @@ class _Counts:
         return f"COALESCE({rel}.{column} >= {at_least}, FALSE)"
 
     def ctes(self) -> list[str]:
+        """The contacts meeting no condition are dropped before grouping: they add 0 to every
+        count, and every condition asks for at least 1 contact, so a missing row (tested as
+        FALSE by :meth:`holds`) says the same as a row of zeros."""
         b, a = self.b, self.b.alias("c")
-        sums = ", ".join(
-            f"SUM(CASE WHEN {b.window(a, self.at, days)} "
-            f"AND {b.criteria(crit, a, self.existing, self.at)} THEN 1 ELSE 0 END) AS n{i}"
+        n = range(len(self.items))
+        flags = ", ".join(
+            f"CASE WHEN {b.window(a, self.at, days)} "
+            f"AND {b.criteria(crit, a, self.existing, self.at)} THEN 1 ELSE 0 END AS n{i}"
             for i, (crit, days) in enumerate(self.items)
         )
-        totals = ", ".join(f"SUM(n{i}) AS t{i}, MAX(n{i}) AS u{i}" for i in range(len(self.items)))
+        sums = ", ".join(f"SUM(n{i}) AS n{i}" for i in n)
+        hit = " + ".join(f"n{i}" for i in n)
+        totals = ", ".join(f"SUM(n{i}) AS t{i}, MAX(n{i}) AS u{i}" for i in n)
         return [
-            f"{self.tag}_unit AS (SELECT {b.col(a, 'person_key')} AS person_key, "
-            f"{b.col(a, 'hospital_unit')} AS hospital_unit, {sums} FROM {self.existing} AS {a} "
-            f"GROUP BY {b.col(a, 'person_key')}, {b.col(a, 'hospital_unit')})",
+            f"{self.tag}_flags AS (SELECT {b.col(a, 'person_key')} AS person_key, "
+            f"{b.col(a, 'hospital_unit')} AS hospital_unit, {flags} FROM {self.existing} AS {a})",
+            f"{self.tag}_unit AS (SELECT person_key, hospital_unit, {sums} FROM {self.tag}_flags "
+            f"WHERE {hit} > 0 GROUP BY person_key, hospital_unit)",
             f"{self.tag}_n AS (SELECT person_key, {totals} "
             f"FROM {self.tag}_unit GROUP BY person_key)",
         ]
@@ -192,6 +223,7 @@ class _Counts:
 
 
 def _members_ctes(b: _Builder, rule: RepeatedAcuteRule, cutoff: datetime, tag: str) -> list[str]:
+    """The CTEs up to ``members_{tag}``, without ``ex_{tag}`` (see :func:`repeated_acute_sql`)."""
     c = b.col
     recent = cutoff - timedelta(hours=rule.presence.ended_within_hours)
     counts = _Counts(b, f"ex_{tag}", cutoff, f"count_{tag}")
@@ -199,7 +231,6 @@ def _members_ctes(b: _Builder, rule: RepeatedAcuteRule, cutoff: datetime, tag: s
     i = counts.add(target.contact, target.window_days)
     a = b.alias("p")
     return [
-        f"ex_{tag} AS ({b.existing(cutoff)})",
         *counts.ctes(),
         f"target_{tag} AS (SELECT n.person_key FROM count_{tag}_n AS n "
         f"WHERE {counts.holds('n', i, target.at_least, target.same_hospital_unit)})",
@@ -234,12 +265,18 @@ def repeated_acute_sql(dialect: Dialect, rule: RepeatedAcuteRule, run_day: date)
     b = _Builder(dialect, rule.admission_hours)
     cutoff = rule.cutoff(run_day)
     previous = rule.cutoff(rule.previous_run_day(run_day))
-    ctes = _members_ctes(b, rule, cutoff, "now") + _members_ctes(b, rule, previous, "before")
+    members = _members_ctes(b, rule, cutoff, "now") + _members_ctes(b, rule, previous, "before")
     c = b.col
     counted = (
         f"({b.window('k', cutoff, rule.target_group.window_days)} "
         f"AND {b.criteria(rule.target_group.contact, 'k', 'ex_now', cutoff)})"
     )
+    ctes = [
+        dialect.cte("ex_now", b.existing(cutoff), inline=True),
+        dialect.cte("ex_before", b.existing(previous), inline=True),
+        *b.ctes,
+        *members,
+    ]
     return (
         "WITH " + ",\n".join(ctes) + "\n"
         "SELECT m.department AS department, m.hospital_unit AS hospital_unit, i.cpr, i.name, "
@@ -295,8 +332,10 @@ def eligibility_sql(dialect: Dialect, rule: EligibilityRule, as_of: date) -> tup
     ]
     any_route = " OR ".join(f"f.r{i}" for i in range(len(routes)))
     cols = [f"f.r{i}" for i in range(len(routes))] + [f"f.x{i}" for i in range(len(exclusions))]
+    ctes = [dialect.cte("ex", b.existing(at), inline=True), *counts.ctes()]
+    ctes[1:1] = b.ctes  # the helper CTEs, written while writing the counts, read by them
     sql = (
-        f"WITH ex AS ({b.existing(at)}),\n" + ",\n".join(counts.ctes()) + ",\n"
+        "WITH " + ",\n".join(ctes) + ",\n"
         f"f AS (SELECT p.person_key, p.region_code, p.municipality_code, {', '.join(flags)} "
         "FROM persons AS p LEFT JOIN cnt_n AS n ON n.person_key = p.person_key)\n"
         f"SELECT f.person_key, i.cpr, f.region_code, f.municipality_code, {', '.join(cols)} "
