@@ -190,7 +190,7 @@ def test_a_load_killed_before_publication_leaves_the_previous_snapshot_current(c
 
 
 def test_a_second_load_while_one_is_running_is_refused(cli, tmp_path, store):
-    with store.begin("20260101T000000-00000000"):
+    with store.begin("20260101T000000Z-00000000"):
         output = cli.ingest(valid_drop(tmp_path / "one"), expect=1).output
     assert "another load is writing to" in output and store.current() is None
 

@@ -26,6 +26,7 @@ from opspor.lists.build import compute, configure, stale_data_warning, summary, 
 from opspor.lists.model import Build
 from opspor.rules import DEFAULT_ENGINE
 from opspor.store import SnapshotStore
+from opspor.store.snapshots import new_id
 
 RUN, BUILD = "run", "build"
 
@@ -92,6 +93,16 @@ def record(
     }
 
 
+def _compute_on(store: SnapshotStore, snapshot_id: str | None, as_of: dt.date, engine: str) -> Build:
+    """Build ``as_of``'s lists on one snapshot of ``store`` (read-only connection)."""
+    con = store.connect(snapshot_id)
+    try:
+        configure(con)
+        return compute(con, as_of, snapshot_id, engine=engine)
+    finally:
+        con.close()
+
+
 def run_lists(
     as_of: dt.date,
     out_dir: Path | None = None,
@@ -109,14 +120,9 @@ def run_lists(
     if out_dir is not None:
         out_dir = runs.check_out_dir(out_dir)
     snapshot_id = store.current()
-    con = store.connect(snapshot_id)  # NoSnapshot when the store is empty
-    try:
-        configure(con)
-        build = compute(con, as_of, snapshot_id, engine=engine)
-    finally:
-        con.close()
+    build = _compute_on(store, snapshot_id, as_of, engine)  # NoSnapshot when the store is empty
     meta = store.meta(snapshot_id)
-    run_id = runs.new_run_id()
+    run_id = new_id()
     with runs.run_folder(run_id) as stage:
         if out_dir is None:
             files = write_outputs(build, stage)
@@ -149,7 +155,7 @@ def build_from_drop(
     out_dir = runs.check_out_dir(out_dir)
     runs.tmp_dir().mkdir(parents=True, exist_ok=True)
     runs.clean_stale(runs.tmp_dir())
-    run_id = runs.new_run_id()
+    run_id = new_id()
     root = runs.tmp_dir() / run_id
     root.mkdir(mode=0o700)  # holds CPR numbers while it lives
     try:
@@ -158,12 +164,7 @@ def build_from_drop(
         if report.decision != PUBLISHED:
             raise DropNotLoaded(report)
         snapshot_id = store.current()
-        con = store.connect(snapshot_id)
-        try:
-            configure(con)
-            build = compute(con, as_of, snapshot_id, engine=engine)
-        finally:
-            con.close()
+        build = _compute_on(store, snapshot_id, as_of, engine)
         meta = store.meta(snapshot_id)
         drop_info = {
             "drop": {

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from opspor import paths
+from opspor.store.snapshots import fsync
 
 RUN_FILE = "run.json"
 FORMAT = "opspor.lists.run/1"  # the ``format`` field of run.json: bump when fields change meaning
@@ -53,23 +54,6 @@ def staging_dir() -> Path:
 
 def tmp_dir() -> Path:
     return lists_dir() / "tmp"
-
-
-def new_run_id(now: dt.datetime | None = None) -> str:
-    """Sortable: UTC time, microseconds in hex and 3 random hex digits (``20261123T053000Z-0c3a91f2``).
-
-    The ``Z`` keeps an id from ever looking like a CPR number (``053000-1234`` would, to CPR
-    maskers and data-loss scanners), since run ids appear in folder names and logs."""
-    now = now or dt.datetime.now(dt.UTC)
-    return f"{now:%Y%m%dT%H%M%S}Z-{now.microsecond:05x}{secrets.token_hex(2)[:3]}"
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def write_json(path: Path, record: dict) -> None:
@@ -138,7 +122,7 @@ def output_folder(out_dir: Path) -> Iterator[Path]:
         if out_dir.exists():
             os.rename(out_dir, old)
         os.rename(stage, out_dir)
-        _fsync_dir(out_dir.parent)
+        fsync(out_dir.parent)
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
@@ -158,7 +142,7 @@ def run_folder(run_id: str) -> Iterator[Path]:
         if not (stage / RUN_FILE).exists():
             raise RunError(f"internal error: run {run_id} wrote no {RUN_FILE}")
         os.rename(stage, runs_dir() / run_id)
-        _fsync_dir(runs_dir())
+        fsync(runs_dir())
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 

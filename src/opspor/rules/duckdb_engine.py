@@ -10,7 +10,7 @@ import duckdb
 
 from opspor.rules import sql
 from opspor.rules.model import EligibilityRule, RepeatedAcuteRule
-from opspor.rules.results import EligibilityRow, ListLine, sort_eligibility, sort_lines
+from opspor.rules.results import LIST_COLUMNS, EligibilityRow, ListLine, sort_eligibility, sort_lines
 
 NAME = "duckdb"
 
@@ -40,7 +40,7 @@ def repeated_acute_list(
 ) -> list[ListLine]:
     rows = con.execute(sql.repeated_acute_sql(DIALECT, rule, run_day)).fetchall()
     return sort_lines(
-        [ListLine(**dict(zip(sql.REPEATED_ACUTE_COLUMNS, row, strict=True))) for row in rows]
+        [ListLine(**dict(zip(LIST_COLUMNS, row, strict=True))) for row in rows]
     )
 
 

@@ -243,25 +243,10 @@ def _members_ctes(b: _Builder, rule: RepeatedAcuteRule, cutoff: datetime, tag: s
     ]
 
 
-REPEATED_ACUTE_COLUMNS = (
-    "department",
-    "hospital_unit",
-    "cpr",
-    "name",
-    "contact_id",
-    "action_diagnosis",
-    "course_department",
-    "contact_department",
-    "contact_start",
-    "contact_end",
-    "counted",
-    "new_today",
-    "person_key",
-)
 
 
 def repeated_acute_sql(dialect: Dialect, rule: RepeatedAcuteRule, run_day: date) -> str:
-    """One query returning the list lines in :data:`REPEATED_ACUTE_COLUMNS` order."""
+    """One query returning the list lines in :data:`opspor.rules.results.LIST_COLUMNS` order."""
     b = _Builder(dialect, rule.admission_hours)
     cutoff = rule.cutoff(run_day)
     previous = rule.cutoff(rule.previous_run_day(run_day))

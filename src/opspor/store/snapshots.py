@@ -30,7 +30,7 @@ import duckdb
 
 from opspor import paths
 
-ID_PATTERN = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{8}$")
+ID_PATTERN = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
 
 
 class StoreError(Exception):
@@ -46,12 +46,14 @@ class NoSnapshot(StoreError):
 
 
 def new_id(now: dt.datetime | None = None) -> str:
-    """A sortable id: UTC time and 8 hex digits, e.g. ``20261122T211500-0c3a91f2``.
+    """A sortable id: UTC time and 8 hex digits, e.g. ``20261122T211500Z-0c3a91f2``.
 
-    The hex digits are the microseconds (5) and 3 random ones, so ids sort in time order.
+    The hex digits are the microseconds (5) and 3 random ones, so ids sort in time order. The
+    ``Z`` keeps an id from ever looking like a CPR number (``211500-1234`` would, to CPR maskers
+    and data-loss scanners), since ids appear in file names and logs.
     """
     now = now or dt.datetime.now(dt.timezone.utc)
-    return f"{now:%Y%m%dT%H%M%S}-{now.microsecond:05x}{secrets.token_hex(2)[:3]}"
+    return f"{now:%Y%m%dT%H%M%S}Z-{now.microsecond:05x}{secrets.token_hex(2)[:3]}"
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ class SnapshotStore:
 
     def path(self, snapshot_id: str) -> Path:
         if not ID_PATTERN.match(snapshot_id):
-            raise StoreError(f"{snapshot_id!r} is not a snapshot id (like 20261122T211500-1a2b3c4d)")
+            raise StoreError(f"{snapshot_id!r} is not a snapshot id (like 20261122T211500Z-1a2b3c4d)")
         return self.snapshots_dir / f"{snapshot_id}.duckdb"
 
     # -- reading ---------------------------------------------------------------------------
