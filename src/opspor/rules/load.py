@@ -376,7 +376,10 @@ def _check_rule(ctx: _Ctx, data: Any, expected_rule: str) -> None:
         )
 
 
-def _header(ctx: _Ctx, top: dict, expected_rule: str, path: Path) -> tuple[str, str, CodeLists]:
+def _header(
+    ctx: _Ctx, top: dict, rule_name: str, path: Path, digest: str
+) -> tuple[RuleInfo, CodeLists]:
+    """The rule's identity (name, version, source, file and hashes) and its code lists."""
     version = _version(ctx.at("version"), top["version"])
     source = _text(ctx.at("source"), top["source"], "source")
     cl_name = _text(ctx.at("code_lists"), top["code_lists"], "file name")
@@ -386,7 +389,11 @@ def _header(ctx: _Ctx, top: dict, expected_rule: str, path: Path) -> tuple[str, 
             f"no file {cl_name!r} next to the rule file",
             f"put {cl_name} in {path.parent} or name the right file",
         )
-    return version, source, load_code_lists(cl_path)
+    code_lists = load_code_lists(cl_path)
+    info = RuleInfo(
+        rule_name, version, source, str(path), digest, code_lists.version, code_lists.digest
+    )
+    return info, code_lists
 
 
 def _admission_hours(ctx: _Ctx, top: dict) -> int | None:
@@ -430,7 +437,7 @@ def load_repeated_acute(path: str | Path | None = None) -> RepeatedAcuteRule:
         "new_today",
     )
     top = _mapping(ctx, data, keys, tuple(k for k in keys if k != "admission_hours"))
-    version, source, code_lists = _header(ctx, top, "repeated_acute", path)
+    info, code_lists = _header(ctx, top, "repeated_acute", path, digest)
     reader = _RuleReader(str(path), code_lists, _admission_hours(ctx, top))
 
     cctx = ctx.at("cutoff")
@@ -449,15 +456,7 @@ def load_repeated_acute(path: str | Path | None = None) -> RepeatedAcuteRule:
             f"unknown value {_show(compare_with)}", f"write one of: {', '.join(COMPARE_WITH)}"
         )
     return RepeatedAcuteRule(
-        info=RuleInfo(
-            "repeated_acute",
-            version,
-            source,
-            str(path),
-            digest,
-            code_lists.version,
-            code_lists.digest,
-        ),
+        info=info,
         cutoff_days_before_run=_int(
             cctx.at("days_before_run"), cutoff["days_before_run"], 0, "days_before_run: 1"
         ),
@@ -485,7 +484,7 @@ def load_aps_eligibility(path: str | Path | None = None) -> EligibilityRule:
     _check_rule(ctx, data, "aps_eligibility")
     keys = ("version", "rule", "source", "code_lists", "admission_hours", "routes", "exclusions")
     top = _mapping(ctx, data, keys, tuple(k for k in keys if k != "admission_hours"))
-    version, source, code_lists = _header(ctx, top, "aps_eligibility", path)
+    info, code_lists = _header(ctx, top, "aps_eligibility", path, digest)
     reader = _RuleReader(str(path), code_lists, _admission_hours(ctx, top))
 
     rctx = ctx.at("routes")
@@ -572,15 +571,7 @@ def load_aps_eligibility(path: str | Path | None = None) -> EligibilityRule:
             exclusions.append(Exclusion(reason, dead=True))
 
     return EligibilityRule(
-        info=RuleInfo(
-            "aps_eligibility",
-            version,
-            source,
-            str(path),
-            digest,
-            code_lists.version,
-            code_lists.digest,
-        ),
+        info=info,
         admission_hours=reader.admission_hours,
         routes=tuple(routes),
         exclusions=tuple(exclusions),
