@@ -116,3 +116,18 @@ def test_run_on_old_data_warns(loaded, home):
     assert record["warnings"] and "out of date" in record["warnings"][0]
     s = loaded("lists", "status", "--day", "2026-06-01", "--now", "12:00")
     assert "out of date" in s.stdout
+
+
+GOOD_FRIDAY = "2026-04-03"  # Langfredag, a Danish public holiday on a weekday
+
+
+def test_status_public_holiday_is_not_due_unless_configured(cli):
+    r = cli("lists", "status", "--day", GOOD_FRIDAY, "--now", "12:00", expect=0)
+    assert "Langfredag" in r.stdout and "public holiday" in r.stdout
+    cli("lists", "status", "--day", GOOD_FRIDAY, "--now", "12:00",
+        env={"OPSPOR_LISTS_HOLIDAYS": "1"}, expect=EXIT_ALARM)
+    # 24 December and Grundlovsdag are not public holidays: lists are due.
+    cli("lists", "status", "--day", "2026-12-24", "--now", "12:00", expect=EXIT_ALARM)
+    cli("lists", "status", "--day", "2026-06-05", "--now", "12:00", expect=EXIT_ALARM)
+    r = cli("lists", "status", "--day", GOOD_FRIDAY, env={"OPSPOR_LISTS_HOLIDAYS": "yes"}, expect=1)
+    assert "OPSPOR_LISTS_HOLIDAYS" in r.stdout + r.stderr

@@ -55,6 +55,18 @@ def test_due_days_are_weekdays():
     assert [s.is_due_day(d) for d in days] == [True] * 5 + [False] * 2
 
 
+def test_danish_public_holidays_on_weekdays_are_not_due_by_default():
+    holidays_2026 = ["2026-01-01", "2026-04-02", "2026-04-03", "2026-04-06", "2026-05-14",
+                     "2026-05-25", "2026-12-25"]
+    for day in map(dt.date.fromisoformat, holidays_2026):
+        assert not Settings().is_due_day(day), day
+        assert Settings(due_on_public_holidays=True).is_due_day(day), day
+    # Store bededag was abolished from 2024: the fourth Friday after Easter is a weekday again.
+    assert Settings().is_due_day(dt.date(2026, 5, 1))
+    assert not Settings().is_due_day(dt.date(2023, 5, 5))
+    assert schedule.settings({"OPSPOR_LISTS_HOLIDAYS": "1"}).due_on_public_holidays
+
+
 def test_catch_up_only_on_weekdays_past_run_time_without_run(home, monkeypatch):
     from opspor.lists.scheduler import needs_catch_up
 
@@ -89,3 +101,14 @@ def test_safe_names_are_distinct_and_bounded():
     assert list_file_name("OUH", "a_b") == "OUH__a_5Fb.csv"
     long = safe_name("Æ" * 200)
     assert len(long) == 100 and long != safe_name("Æ" * 201)
+
+
+def test_scheduled_job_skips_public_holidays():
+    from opspor.lists.scheduler import run_if_due
+
+    calls = []
+    job = lambda: calls.append(1) or {"ok": True}  # noqa: E731
+    assert run_if_due(Settings(), job, dt.date(2026, 4, 3)) is None  # Langfredag
+    assert run_if_due(Settings(), job, dt.date(2026, 4, 7)) == {"ok": True}
+    assert run_if_due(Settings(due_on_public_holidays=True), job, dt.date(2026, 4, 3))
+    assert calls == [1, 1]

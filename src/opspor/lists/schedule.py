@@ -10,7 +10,12 @@ environment variable       meaning                                      default
 =========================  ===========================================  =======
 ``OPSPOR_LISTS_RUN_AT``    local time the scheduler runs the lists      06:30
 ``OPSPOR_LISTS_DEADLINE``  local time a weekday's lists must exist by   11:00
+``OPSPOR_LISTS_HOLIDAYS``  ``1``: lists are due on Danish public        0
+                           holidays that fall on weekdays too
 =========================  ===========================================  =======
+
+Danish public holidays come from the ``holidays`` package (maintained calendars; Store bededag
+is gone from 2024 on). Grundlovsdag, 24 and 31 December are not public holidays and stay due.
 
 All times are wall-clock time in Europe/Copenhagen, whatever the server's own time zone.
 """
@@ -21,13 +26,17 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass
+from functools import cache
 from zoneinfo import ZoneInfo
+
+import holidays
 
 TIMEZONE_NAME = "Europe/Copenhagen"
 TIMEZONE = ZoneInfo(TIMEZONE_NAME)
 
 RUN_AT_ENV = "OPSPOR_LISTS_RUN_AT"
 DEADLINE_ENV = "OPSPOR_LISTS_DEADLINE"
+HOLIDAYS_ENV = "OPSPOR_LISTS_HOLIDAYS"
 DEFAULT_RUN_AT = dt.time(6, 30)
 DEFAULT_DEADLINE = dt.time(11, 0)
 
@@ -57,6 +66,7 @@ def parse_time(value: str, what: str) -> dt.time:
 class Settings:
     run_at: dt.time = DEFAULT_RUN_AT
     deadline: dt.time = DEFAULT_DEADLINE
+    due_on_public_holidays: bool = False
 
     def __post_init__(self) -> None:
         if self.run_at >= self.deadline:
@@ -66,9 +76,11 @@ class Settings:
             )
 
     def is_due_day(self, day: dt.date) -> bool:
-        """Are lists due on ``day``? Monday to Friday. (Public holidays are not known: a list
-        made on a holiday does no harm, and the alarm on a holiday is a false one.)"""
-        return day.weekday() in WEEKDAYS
+        """Are lists due on ``day``? Monday to Friday, except Danish public holidays unless
+        ``due_on_public_holidays``."""
+        if day.weekday() not in WEEKDAYS:
+            return False
+        return self.due_on_public_holidays or public_holiday(day) is None
 
     def deadline_on(self, day: dt.date) -> dt.datetime:
         """The moment ``day``'s lists are due, as an aware datetime in Copenhagen."""
@@ -78,14 +90,29 @@ class Settings:
         return dt.datetime.combine(day, self.run_at, tzinfo=TIMEZONE)
 
 
+@cache
+def _danish_holidays() -> holidays.HolidayBase:
+    return holidays.country_holidays("DK", language="da")
+
+
+def public_holiday(day: dt.date) -> str | None:
+    """The Danish name of the public holiday on ``day``, or None."""
+    return _danish_holidays().get(day)
+
+
 def settings(environ: dict[str, str] | None = None) -> Settings:
     """The settings in force, from the environment (defaults where unset or empty)."""
     env = os.environ if environ is None else environ
     run_at = env.get(RUN_AT_ENV, "").strip()
     deadline = env.get(DEADLINE_ENV, "").strip()
+    on_holidays = env.get(HOLIDAYS_ENV, "").strip() or "0"
+    if on_holidays not in ("0", "1"):
+        raise ScheduleError(f"{HOLIDAYS_ENV}: {on_holidays!r} is not 0 or 1. Fix: write 1 to make "
+                            "lists due on public holidays, 0 (the default) not to")
     return Settings(
         run_at=parse_time(run_at, RUN_AT_ENV) if run_at else DEFAULT_RUN_AT,
         deadline=parse_time(deadline, DEADLINE_ENV) if deadline else DEFAULT_DEADLINE,
+        due_on_public_holidays=on_holidays == "1",
     )
 
 

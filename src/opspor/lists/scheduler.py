@@ -69,6 +69,17 @@ def run_today(day: dt.date | None = None) -> dict | None:
     return result
 
 
+def run_if_due(settings: Settings, job: Callable[[], dict | None], day: dt.date | None = None):
+    """The scheduled job: run ``job`` unless ``day`` (default today) is a public holiday on which
+    lists are not due (the trigger already keeps to Monday-Friday)."""
+    day = day or schedule.today()
+    if not settings.is_due_day(day):
+        log.info("no lists on %s: %s is a public holiday (%s=1 makes such days due)",
+                 day.isoformat(), schedule.public_holiday(day), schedule.HOLIDAYS_ENV)
+        return None
+    return job()
+
+
 def needs_catch_up(settings: Settings, now: dt.datetime) -> bool:
     """A weekday, past the run time, and no run for today yet."""
     day = now.date()
@@ -128,7 +139,7 @@ def serve(
         (dt.datetime.combine(dt.date.min, settings.deadline)
          - dt.datetime.combine(dt.date.min, run_at)).total_seconds()
     )
-    scheduler.add_job(job, trigger, id="lists-daily", name="opspor lists run",
+    scheduler.add_job(run_if_due, trigger, args=(settings, job), id="lists-daily", name="opspor lists run",
                       coalesce=True, max_instances=1, misfire_grace_time=grace)
     now = schedule.now()
     if catch_up and needs_catch_up(settings, now):

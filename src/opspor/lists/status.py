@@ -64,7 +64,11 @@ class ListsStatus:
                 f"{self.now:%H:%M}); no run yet."
             )
         if self.state == NOT_DUE_DAY:
-            return f"No lists are due on {day} (lists are due Monday to Friday); no run for that day."
+            holiday = schedule.public_holiday(self.day)
+            why = (f"{holiday} is a public holiday; {schedule.HOLIDAYS_ENV}=1 makes such days due"
+                   if holiday and self.day.weekday() in schedule.WEEKDAYS
+                   else "lists are due Monday to Friday")
+            return f"No lists are due on {day} ({why}); no run for that day."
         run = self.run or {}
         lists = run.get("lists", {})
         elig = run.get("eligibility", {})
