@@ -13,6 +13,12 @@ import hmac
 import re
 
 CPR_PATTERN = re.compile(r"^\d{6}-?\d{4}$")
+CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")  # a CPR-shaped number inside a text
+
+
+def mask(text: str) -> str:
+    """Hide anything shaped like a CPR number (for error texts and logs that may quote data)."""
+    return CPR_LIKE.sub("**********", text)
 
 
 def normalise(value: str) -> str:

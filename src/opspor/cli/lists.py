@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from opspor.ingest.report import mask_cpr
+from opspor.cpr import mask as mask_cpr
 from opspor.lists import runs, schedule
 from opspor.lists.schedule import ScheduleError
 from opspor.rules import RuleConfigError

@@ -17,13 +17,14 @@ import duckdb
 import opspor
 from opspor import paths
 from opspor import reference as ref
+from opspor.cpr import mask as mask_cpr
 from opspor.ingest import build, findings, relations, validate
 from opspor.ingest.drop import Drop, find_drop, hash_files
 from opspor.ingest.progress import Progress
 from opspor.ingest.read import RawFile, check_columns, load_raw, read_columns
 from opspor.ingest.render import report_text
 from opspor.ingest.report import (
-    FAILED, PUBLISHED, REFUSED, UNCHANGED, DropRefused, FileSummary, LoadReport, Problem, mask_cpr,
+    FAILED, PUBLISHED, REFUSED, UNCHANGED, DropRefused, FileSummary, LoadReport, Problem,
 )
 from opspor.ingest.sql import create_macros, lit
 from opspor.store import SnapshotStore, StoreError

@@ -16,11 +16,13 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from opspor.cpr import CPR_LIKE
+from opspor.cpr import mask as mask_cpr
 from opspor.ingest import rules
 from opspor.ingest.drop import DropFileRef
 from opspor.ingest.lines import LineMap, csv_module_line_map, lines_at, runs_upto
 from opspor.ingest.progress import Progress
-from opspor.ingest.report import CPR_LIKE, DropRefused, Note, Problem, mask_cpr
+from opspor.ingest.report import DropRefused, Note, Problem
 from opspor.ingest.sql import lit, scalar
 from opspor.store.schema import ident
 

@@ -9,19 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 PUBLISHED, REFUSED, UNCHANGED, FAILED = "published", "refused", "unchanged", "failed"
-
-CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
-
-
-def mask_cpr(text: str) -> str:
-    """Hide anything shaped like a CPR number (for error texts that may quote the data)."""
-    return CPR_LIKE.sub("**********", text)
-
 
 @dataclass(frozen=True)
 class Problem:

@@ -26,7 +26,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
-from opspor.ingest.report import mask_cpr
+from opspor.cpr import mask as mask_cpr
 from opspor.lists import jobs, runs, schedule
 from opspor.lists.schedule import Settings
 
