@@ -7,7 +7,7 @@ from opspor.store import SnapshotStore
 
 @pytest.mark.slow
 def test_demo_generates_and_loads_a_region_then_is_idempotent(run_opspor, opspor_home):
-    first = run_opspor("demo", "--persons", "3000", "--region", "1083")
+    first = run_opspor("demo", "--persons", "3000", "--region", "1083", "--no-serve")
     assert first.returncode == 0, first.stdout + first.stderr
     assert "PUBLISHED" in first.stdout
     store = SnapshotStore(opspor_home / "store")
@@ -20,7 +20,7 @@ def test_demo_generates_and_loads_a_region_then_is_idempotent(run_opspor, opspor
     assert persons == 3000 and regions == 1
     assert units <= {"OUH", "SLB", "SHS", "SVS"} and len(units) == 4
 
-    second = run_opspor("demo", "--persons", "3000", "--region", "1083")
+    second = run_opspor("demo", "--persons", "3000", "--region", "1083", "--no-serve")
     assert second.returncode == 0, second.stdout + second.stderr
     assert "nothing changed" in second.stdout
     assert store.current() == snapshot

@@ -90,7 +90,8 @@ def test_run_json_in_out_dir(built):
         "persons.csv": 0, "contacts.csv": 0}
     assert sorted(record["files"]) == sorted(
         [f"repeated-acute/{MED1_FILE}", f"repeated-acute/{GER_FILE}", "aps-eligible.csv",
-         "repeated-acute.xlsx", "repeated-acute.pdf"]
+         "repeated-acute.xlsx", "repeated-acute.pdf", "data/lines.parquet",
+         "data/eligibility.parquet"]
     )
     text = json.dumps(record)
     assert not any(n in text for n in CPR.values()) and not any(n in text for n in NAMES.values())

@@ -28,6 +28,7 @@ app.add_typer(ingest.snapshots_app, name="snapshots")
 app.add_typer(reference.app, name="reference")
 app.add_typer(lists.app, name="lists")
 app.command("manage", context_settings=web.MANAGE_SETTINGS)(web.manage)
+app.add_typer(web.app, name="web")
 
 
 def main() -> None:

@@ -1,12 +1,15 @@
 """``opspor demo``: the main job on the embedded default.
 
-Generates a synthetic region, loads it into the analytical store and runs today's lists on it.
-The web app with demo users joins this command when it lands.
+Generates a synthetic region, loads it into the analytical store, runs today's lists on it,
+publishes them into the web app, creates one demo user per role and serves the web app on
+http://127.0.0.1:8000 (plain HTTP on loopback only; the demo's secret key is made once under
+$OPSPOR_HOME).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import typer
 from rich.console import Console
@@ -32,8 +35,11 @@ def demo(
     region: str = typer.Option("1083", help="Region code of the synthetic region (1083 = Region Syddanmark)."),
     seed: int = typer.Option(2026, help="Random seed; the same seed gives the same data."),
     years: int = typer.Option(3, help="Years of history up to yesterday."),
+    serve: bool = typer.Option(True, help="Serve the web app when everything is ready."),
+    port: int = typer.Option(8000, help="Port of the web app (loopback only)."),
 ) -> None:
-    """The main job on the embedded default: synthetic region, load, today's lists (under $OPSPOR_HOME)."""
+    """The main job on the embedded default: synthetic region, load, today's lists, the web app
+    with demo users (everything under $OPSPOR_HOME)."""
     console = Console()
     end = schedule.today() - dt.timedelta(days=1)  # data up to yesterday, as a nightly extract
     start = end.replace(year=end.year - years)
@@ -45,6 +51,22 @@ def demo(
     _invoke(["ingest", str(drop)])
     console.rule("3. Today's lists: repeated acute contacts and Aktiv Patientstøtte eligibility")
     _invoke(["lists", "run"])
+    console.rule("4. The web app: database, today's lists, demo users")
+    _demo_web_environment()
+    _invoke(["web", "migrate"])
+    _invoke(["web", "publish"])
+    _invoke(["web", "demo-users", "--region", region])
     console.rule("Done")
     console.print(f"Everything is under {paths.home()}  ·  see `opspor lists status`, "
                   "`opspor snapshots list` and `opspor --help`.")
+    if serve:
+        console.print(f"Web app: [bold]http://127.0.0.1:{port}[/bold]  (Ctrl-C stops it)")
+        _invoke(["web", "serve", "--port", str(port)])
+
+
+def _demo_web_environment() -> None:
+    """Plain HTTP on loopback and a per-installation secret key, unless the caller set them."""
+    from opspor.web.settings_demo import demo_secret_key
+
+    os.environ.setdefault("OPSPOR_HTTPS", "0")
+    os.environ.setdefault("OPSPOR_SECRET_KEY", demo_secret_key())

@@ -1,18 +1,104 @@
-"""``opspor manage``: Django's management commands with opspor's settings."""
+"""``opspor manage`` and ``opspor web``: the web app's database, publishing and server."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import typer
+from rich.console import Console
+from rich.table import Table
+
+SETTINGS = "opspor.web.settings"
+MANAGE_SETTINGS = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
+
+app = typer.Typer(help="The web app: migrate, publish list runs, demo users, serve.", no_args_is_help=True)
+
+
+def django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as e:
+        Console(stderr=True).print(f"[red]Configuration error:[/red] {e}")
+        raise typer.Exit(2) from None
 
 
 def manage(ctx: typer.Context) -> None:
     """Run a Django management command with opspor's settings (migrate, check --deploy, runserver ...)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opspor.web.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["opspor manage", *ctx.args])
 
 
-MANAGE_SETTINGS = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
+@app.command()
+def migrate() -> None:
+    """Create or update the web app's database tables and the reference organisations."""
+    django_setup()
+    from django.core.management import call_command
+
+    from opspor.web.accounts.organisations import ensure_reference_organisations
+
+    call_command("migrate", interactive=False, verbosity=0)
+    made = ensure_reference_organisations()
+    Console().print(f"Database up to date; {made} reference organisations added.")
+
+
+@app.command()
+def publish(run_id: str = typer.Argument(None, help="Run id (default: the newest stored run).")) -> None:
+    """Put a stored lists run (`opspor lists run`) into the web app: departments' lists and the
+    programme's eligible persons. Publishing the same run twice changes nothing."""
+    django_setup()
+    from opspor.store import StoreError
+    from opspor.web.worklists.publish import PublishError, publish as do_publish
+
+    try:
+        result = do_publish(run_id)
+    except (PublishError, StoreError) as e:
+        Console(stderr=True).print(f"[red]Not published:[/red] {e}")
+        raise typer.Exit(1) from None
+    if result.already:
+        Console().print(f"Run {result.run_id} ({result.as_of}) is already published; nothing changed.")
+    else:
+        Console().print(f"Published run {result.run_id} ({result.as_of}): {result.entries:,} list lines, "
+                        f"{result.eligible:,} eligible persons, {result.persons:,} persons.")
+
+
+@app.command("demo-users")
+def demo_users(region: str = typer.Option("1083", help="Region of the demo users.")) -> None:
+    """Create one demo user per role (passwords kept in $OPSPOR_HOME/demo-users.json) and print them."""
+    django_setup()
+    from opspor.web.accounts.demo import credentials_file, ensure_demo_users
+
+    users = ensure_demo_users(region)
+    table = Table(title="Demo log-ins (synthetic data only)")
+    for column in ("user name", "password", "role", "organisation"):
+        table.add_column(column)
+    for u in users:
+        table.add_row(u.username, u.password, u.role, u.organisation)
+    Console().print(table)
+    Console().print(f"Kept in {credentials_file()} (mode 0600). The administrator sets up a second factor "
+                    "(TOTP) at first log-in.")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port."),
+    workers: int = typer.Option(2, help="Worker processes (gunicorn)."),
+    threads: int = typer.Option(4, help="Threads per worker."),
+) -> None:
+    """Serve the web app with gunicorn (static files by WhiteNoise) until interrupted."""
+    django_setup()  # fail early, with a clear message, on bad settings
+    command = [sys.executable, "-m", "gunicorn", "opspor.web.wsgi:application", "-b", f"{host}:{port}",
+               "-w", str(workers), "--threads", str(threads), "--timeout", "60",
+               "--access-logfile", "-", "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(M)sms']
+    try:
+        raise typer.Exit(subprocess.call(command, env={**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS}))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from opspor.lists import export_csv, export_pdf, export_xlsx
+from opspor.lists import export_csv, export_parquet, export_pdf, export_xlsx
 from opspor.lists.model import Build, department_lists
 from opspor.rules import (
     DEFAULT_ENGINE,
@@ -98,6 +98,7 @@ def write_outputs(build: Build, folder: Path) -> list[str]:
     files.append(export_csv.write_eligibility_csv(folder, build.eligibility))
     files.append(export_xlsx.write_xlsx(build, folder / export_xlsx.FILE_NAME))
     files.append(export_pdf.write_pdf(build, folder / export_pdf.FILE_NAME))
+    files.extend(export_parquet.write_parquet(build, folder))
     return [str(p.relative_to(folder)) for p in files]
 
 

@@ -8,12 +8,18 @@ Environment:
 - ``OPSPOR_DB``: ``sqlite`` (default, ``$OPSPOR_HOME/opspor.sqlite3``) or ``postgresql`` with
   ``OPSPOR_DB_NAME``, ``OPSPOR_DB_USER``, ``OPSPOR_DB_PASSWORD``, ``OPSPOR_DB_HOST``, ``OPSPOR_DB_PORT``.
 - ``OPSPOR_HTTPS``: ``0`` to serve over plain HTTP on loopback (the demo); default ``1``.
+- ``OPSPOR_LOGIN_FAILURE_LIMIT`` (default 5) and ``OPSPOR_LOGIN_COOLOFF_MINUTES`` (default 15):
+  log-in throttling by user name and address (django-axes).
+- ``OPSPOR_AUDIT_READS``: ``0`` switches off the audit entries of *reads* (changes are always
+  audited). Only for the load benchmark, which measures their cost; refused unless
+  ``OPSPOR_ALLOW_UNAUDITED_READS=1`` is also set, and logged as a warning at start.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -35,13 +41,9 @@ def _secret_key(debug: bool) -> str:
             "OPSPOR_SECRET_KEY is not set. Set it to a long random string in the environment "
             "(for a local demo, set OPSPOR_DEBUG=1 instead)."
         )
-    path = paths.home() / "django-secret.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
-    return path.read_text().strip()
+    from opspor.web.settings_demo import demo_secret_key
+
+    return demo_secret_key()
 
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -56,19 +58,51 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "django_htmx",
+    "opspor.web.accounts",
+    "opspor.web.audit",
+    "opspor.web.people",
+    "opspor.web.worklists",
+    "opspor.web.aps",
     "opspor.web.core",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "opspor.web.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Log-in throttling (django-axes): lock a user name from one address after N failures.
+AXES_FAILURE_LIMIT = int(os.environ.get("OPSPOR_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("OPSPOR_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "opspor.web.urls"
 WSGI_APPLICATION = "opspor.web.wsgi.application"
@@ -76,7 +110,7 @@ WSGI_APPLICATION = "opspor.web.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -84,6 +118,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "opspor.web.core.context.navigation",
             ],
         },
     },
@@ -133,6 +168,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = paths.home() / "static"
+# WhiteNoise serves the apps' static files straight from the package (no collectstatic step).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # Security: on by default. OPSPOR_HTTPS=0 only for the loopback demo.
 HTTPS = _flag("OPSPOR_HTTPS", "1")
@@ -152,6 +190,23 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+OTP_TOTP_ISSUER = "opspor"
+
+
+def _audit_reads() -> bool:
+    if _flag("OPSPOR_AUDIT_READS", "1"):
+        return True
+    if not _flag("OPSPOR_ALLOW_UNAUDITED_READS", "0"):
+        raise ImproperlyConfigured(
+            "OPSPOR_AUDIT_READS=0 switches off the audit of reads of person data; it is only for "
+            "the load benchmark. Remove it, or also set OPSPOR_ALLOW_UNAUDITED_READS=1."
+        )
+    logging.getLogger("opspor.audit").warning("Reads of person data are NOT audited (benchmark mode).")
+    return False
+
+
+AUDIT_READS = _audit_reads()
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,21 @@
-from django.urls import path
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+from django_otp.admin import OTPAdminSite
 
 from opspor.web.core import views
 
+admin.site.__class__ = OTPAdminSite  # the admin needs a verified second factor
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("konto/", include("opspor.web.accounts.urls")),
+    path("revision/", include("opspor.web.audit.urls")),
+    path("lister/", include("opspor.web.worklists.urls")),
+    path("aps/", include("opspor.web.aps.urls")),
+    path("personer/", include("opspor.web.people.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("opspor.web.core.urls")),
 ]

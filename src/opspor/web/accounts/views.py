@@ -1,0 +1,90 @@
+"""Log-in, log-out and the second factor (TOTP)."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from opspor.web.accounts.forms import TokenForm
+from opspor.web.audit import actions as audit
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit.record(self.request, action=audit.LOGIN, what="login", why=_("Log-in"))
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or default
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+def _qr_svg(url: str) -> str:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def totp_setup(request):
+    """Enrol an authenticator app: show the key as a QR code, confirm with one code."""
+    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists() and not request.user.is_verified():
+        return redirect_to_login(request.get_full_path(), login_url="accounts:verify")
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": "authenticator"}
+    )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save()
+            TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
+            otp_login(request, device)
+            audit.record(request, action=audit.CHANGE, what="second_factor", why=_("Second factor set up"))
+            messages.success(request, _("Your authenticator app is set up."))
+            return redirect("core:home")
+        form.add_error("token", _("The code was not accepted. Check the time on your phone and try the newest code."))
+    secret = base64.b32encode(device.bin_key).decode()
+    return render(request, "accounts/totp_setup.html", {
+        "form": form, "qr": _qr_svg(device.config_url), "secret": secret,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """Pass the second factor after the password."""
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        for device in TOTPDevice.objects.filter(user=request.user, confirmed=True):
+            if device.verify_token(form.cleaned_data["token"]):
+                otp_login(request, device)
+                return redirect(_safe_next(request, "core:home"))
+        form.add_error("token", _("The code was not accepted. Try the newest code from your app."))
+    return render(request, "accounts/verify.html", {"form": form, "next": _safe_next(request, "")})

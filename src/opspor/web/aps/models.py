@@ -1,0 +1,156 @@
+"""Aktiv Patientstøtte: who is eligible, and the support nurses' cases from invitation to end."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from opspor.web.people.models import Person
+from opspor.web.worklists.models import ListRun
+
+
+class EligibilityEntry(models.Model):
+    """A person with an inclusion route on a run's day (``aps-eligible`` of the lists run)."""
+
+    run = models.ForeignKey(ListRun, on_delete=models.CASCADE, related_name="eligibility")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="eligibility")
+    region_code = models.CharField(max_length=4, db_index=True)
+    municipality_code = models.CharField(max_length=3, blank=True)
+    routes = models.JSONField(default=list)
+    excluded = models.BooleanField(default=False)
+    exclusion_reasons = models.JSONField(default=list)
+    acute_admissions_12m = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "region_code", "excluded"], name="elig_run_region")]
+
+
+class Case(models.Model):
+    """One person's course in the programme. State changes only through ``aps.actions``."""
+
+    class State(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        CONSENTED = "consented", _("Consented")
+        REFUSED = "refused", _("Refused")
+        ACTIVE = "active", _("Active (start-up session held)")
+        ENDED = "ended", _("Ended")
+
+    class RefusalReason(models.TextChoices):
+        NOT_INTERESTED = "not_interested", _("Not interested")
+        TOO_ILL = "too_ill", _("Too ill or terminally ill")
+        ALREADY_SUPPORTED = "already_supported", _("Already has enough support")
+        LANGUAGE = "language", _("Does not speak Danish / hearing impairment")
+        COGNITIVE = "cognitive", _("Cognitive impairment")
+        NO_CONTACT = "no_contact", _("Could not be reached")
+        OTHER = "other", _("Other")
+
+    class EndReason(models.TextChoices):
+        COMPLETED = "completed", _("Support completed")
+        WITHDREW = "withdrew", _("Patient withdrew")
+        DIED = "died", _("Died")
+        MOVED = "moved", _("Moved out of the region")
+        LONG_TERM_CARE = "long_term_care", _("Moved to a nursing home")
+        OTHER = "other", _("Other")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="aps_cases")
+    region_code = models.CharField(max_length=4, db_index=True)
+    nurse = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="aps_cases")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.INVITED)
+    risk_score = models.FloatField(_("risk score"), null=True, blank=True)
+    risk_model_id = models.CharField(max_length=80, blank=True)
+    invited_at = models.DateTimeField(_("invited"), auto_now_add=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    refusal_reason = models.CharField(_("reason for refusal"), max_length=20, choices=RefusalReason.choices, blank=True)
+    started_at = models.DateTimeField(_("start-up session"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    end_reason = models.CharField(_("reason for ending"), max_length=20, choices=EndReason.choices, blank=True)
+    end_note = models.TextField(_("note on ending"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-invited_at"]
+        constraints = [
+            # at most one open case per person
+            models.UniqueConstraint(fields=["person"], condition=models.Q(state__in=["invited", "consented", "active"]),
+                                    name="one_open_case_per_person"),
+        ]
+
+    OPEN_STATES = ("invited", "consented", "active")
+
+
+class Session(models.Model):
+    class Kind(models.TextChoices):
+        STARTUP = "startup", _("Physical start-up session")
+        PHONE = "phone", _("Telephone session")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        HELD = "held", _("Held")
+        MISSED = "missed", _("Not reached")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sessions")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    planned_for = models.DateTimeField(_("planned for"), db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+    held_at = models.DateTimeField(_("held"), null=True, blank=True)
+    note = models.TextField(_("note"), max_length=4000, blank=True)
+
+    class Meta:
+        ordering = ["planned_for"]
+
+
+class Goal(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Working on it")
+        ACHIEVED = "achieved", _("Achieved")
+        DROPPED = "dropped", _("Dropped")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="goals")
+    text = models.CharField(_("goal"), max_length=500)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class Plan(models.Model):
+    """A version of the self-management plan; the newest is in force."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="plans")
+    text = models.TextField(_("self-management plan"), max_length=8000)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-written_at", "-id"]
+
+
+class Note(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    text = models.TextField(_("note"), max_length=4000)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-written_at", "-id"]
+
+
+class QuestionnaireResponse(models.Model):
+    """Answers to an instrument of ``aps/instruments/*.yaml``, with the score it computes."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="responses")
+    instrument = models.CharField(_("instrument"), max_length=40)
+    instrument_version = models.CharField(max_length=20)
+    timepoint = models.CharField(_("time point"), max_length=20)
+    answers = models.JSONField(default=dict)
+    score = models.FloatField(_("score"), null=True)
+    taken_on = models.DateField(_("date"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-taken_on", "-id"]

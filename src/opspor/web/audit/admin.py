@@ -1,0 +1,1 @@
+"""Audit entries are not in the admin: auditors read them through the audit pages."""

@@ -1,0 +1,25 @@
+"""The navigation each role sees (one list, so menus and home pages agree)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from opspor.web.accounts.roles import Role
+
+# (url name, label) per role, in menu order
+MENUS: dict[str, list[tuple[str, str]]] = {
+    Role.SPECIALIST: [("worklists:today", _("Today's list")), ("worklists:history", _("Earlier lists"))],
+    Role.NURSE: [("aps:day", _("My day")), ("aps:caseload", _("My caseload"))],
+    Role.PROGRAMME_LEAD: [("aps:programme", _("Programme")), ("aps:nurses", _("Nurses and capacity"))],
+    Role.MUNICIPALITY: [("core:citizens", _("Our citizens"))],
+    Role.SECRETARIAT: [("core:overview", _("Overview"))],
+    Role.AUDITOR: [("audit:search", _("Audit log")), ("audit:access_report", _("Access report"))],
+    Role.ADMIN: [("admin:index", _("Administration"))],
+}
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"menu": []}
+    return {"menu": MENUS.get(user.role, [])}

@@ -1,0 +1,48 @@
+"""Persons known to the web app: only those who have been on a list or are eligible for a
+programme, copied from the snapshot when a list run is published (``opspor web publish``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Person(models.Model):
+    person_key = models.CharField(_("person (pseudonym)"), max_length=64, unique=True)
+    cpr = models.CharField(_("CPR number"), max_length=10)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True)
+    sex = models.CharField(_("sex"), max_length=1, blank=True)
+    municipality_code = models.CharField(_("municipality"), max_length=3, blank=True, db_index=True)
+    region_code = models.CharField(_("region"), max_length=4, blank=True, db_index=True)
+    gp_provider_number = models.CharField(_("GP provider number"), max_length=20, blank=True, db_index=True)
+    residence_type = models.CharField(_("residence"), max_length=20, blank=True)
+    death_date = models.DateField(_("date of death"), null=True, blank=True)
+    snapshot_id = models.CharField(_("snapshot"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+
+    def __str__(self) -> str:  # never the CPR number: str() ends up in logs and messages
+        return f"person {self.short_key}"
+
+    @property
+    def short_key(self) -> str:
+        return self.person_key[:8]
+
+    @property
+    def cpr_display(self) -> str:
+        return f"{self.cpr[:6]}-{self.cpr[6:]}" if len(self.cpr) == 10 else self.cpr
+
+    def age_on(self, day: dt.date) -> int | None:
+        if self.birth_date is None:
+            return None
+        b = self.birth_date
+        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+
+    @property
+    def age(self) -> int | None:
+        return self.age_on(dt.date.today())

@@ -1,0 +1,124 @@
+"""The department specialist's pages: today's list, earlier lists, screening, MDT, exports."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from opspor.web.accounts.decorators import role_required
+from opspor.web.accounts.roles import Role
+from opspor.web.audit import actions as audit
+from opspor.web.people.scope import get_person
+from opspor.web.worklists import actions, exports, queries
+from opspor.web.worklists.forms import MdtForm, ScreeningForm
+from opspor.web.worklists.models import ListRun, MdtConference
+
+specialist_only = role_required(Role.SPECIALIST)
+
+
+def _render_list(request, run: ListRun | None, is_today: bool):
+    department = request.user.organisation
+    blocks = queries.department_list(department, run) if run else []
+    audit.record(request, action=audit.READ, what="worklist", why=_("Department worklist"),
+                 persons=[b.person.person_key for b in blocks], detail={"run": run.run_id if run else None})
+    for b in blocks:
+        b.form = ScreeningForm(prefix_id=str(b.person.pk), initial={
+            "decision": b.screening.decision if b.screening else None,
+            "category": b.screening.category if b.screening else None,
+        })
+    return render(request, "worklists/list.html", {
+        "department": department, "run": run, "blocks": blocks, "is_today": is_today,
+        "today": timezone.localdate(),
+        "screened": sum(1 for b in blocks if b.screening), "new": sum(1 for b in blocks if b.new_today),
+    })
+
+
+@specialist_only
+@require_GET
+def today(request):
+    run = queries.latest_run_for(request.user.organisation)
+    return _render_list(request, run, is_today=True)
+
+
+@specialist_only
+@require_GET
+def run_list(request, run_pk: int):
+    return _render_list(request, get_object_or_404(ListRun, pk=run_pk), is_today=False)
+
+
+@specialist_only
+@require_GET
+def history(request):
+    return render(request, "worklists/history.html", {"runs": queries.runs_of(request.user.organisation)})
+
+
+@specialist_only
+@require_POST
+def screen(request, run_pk: int, person_pk: int):
+    run = get_object_or_404(ListRun, pk=run_pk)
+    person = get_person(request.user, person_pk)
+    department = request.user.organisation
+    form = ScreeningForm(request.POST, prefix_id=str(person.pk))
+    if form.is_valid():
+        try:
+            actions.screen(request.user, person=person, department=department, run=run, **form.cleaned_data)
+        except ValidationError as e:
+            form.add_error(None, e)
+    if not request.htmx:
+        if form.errors:
+            messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect("worklists:run", run_pk=run.pk)
+    block = next((b for b in queries.department_list(department, run) if b.person.pk == person.pk), None)
+    if block is None:
+        return HttpResponse(status=404)
+    block.form = form if form.errors else ScreeningForm(prefix_id=str(person.pk), initial={
+        "decision": block.screening.decision if block.screening else None,
+        "category": block.screening.category if block.screening else None})
+    return render(request, "worklists/_patient.html", {"b": block, "run": run, "saved": not form.errors})
+
+
+@specialist_only
+@require_POST
+def mdt_open(request, person_pk: int):
+    person = get_person(request.user, person_pk)
+    conference = actions.open_mdt(request.user, person=person, department=request.user.organisation)
+    return redirect("worklists:mdt", pk=conference.pk)
+
+
+@specialist_only
+@require_http_methods(["GET", "POST"])
+def mdt(request, pk: int):
+    conference = get_object_or_404(MdtConference, pk=pk, department=request.user.organisation)
+    person = get_person(request.user, conference.person_id)
+    form = MdtForm(request.POST or None, instance=conference)
+    if request.method == "POST" and conference.status == MdtConference.Status.OPEN and form.is_valid():
+        values = {f: form.cleaned_data[f] for f in MdtForm.Meta.fields}
+        try:
+            actions.save_mdt(request.user, MdtConference.objects.get(pk=conference.pk), values,
+                             conclude=form.cleaned_data["conclude"])
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, _("The MDT conference is concluded.") if form.cleaned_data["conclude"]
+                             else _("Saved."))
+            return redirect("worklists:mdt", pk=conference.pk)
+    else:
+        audit.record(request, action=audit.READ, what="mdt", why=_("MDT conference"),
+                     persons=[person.person_key], detail={"mdt": conference.pk})
+    return render(request, "worklists/mdt.html", {"conference": conference, "person": person, "form": form})
+
+
+@specialist_only
+@require_GET
+def export(request, run_pk: int, fmt: str):
+    run = get_object_or_404(ListRun, pk=run_pk)
+    department = request.user.organisation
+    blocks = queries.department_list(department, run)
+    audit.record(request, action=audit.EXPORT, what=f"worklist.{fmt}", why=_("Export of the department list"),
+                 persons=[b.person.person_key for b in blocks], detail={"run": run.run_id})
+    return exports.response(blocks, run, department, fmt)
