@@ -1,0 +1,53 @@
+"""The hand-made drop of tests/lists (lists_kit), loaded with the real ``opspor`` commands and
+published into the test database; users of each role around it.
+
+Lists of 2026-03-04: OUH/MED1 has A (new today) and C; OUH/"Geriatri Æ" has D. Eligible and
+not excluded: A and D (region 1083); B, C, E are excluded. E lives in municipality 630.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "lists"))
+
+import lists_kit  # noqa: E402
+
+from opspor import cpr as cprlib  # noqa: E402
+
+OPSPOR = str(Path(sys.executable).with_name("opspor"))
+PASSWORD = "correct-horse-battery-staple-42"
+CPR = lists_kit.CPR
+NAMES = lists_kit.NAMES
+AS_OF = lists_kit.AS_OF
+
+
+def load_and_run_lists(home: Path, env: dict) -> None:
+    drop = lists_kit.write_drop(home.parent / "drop")
+    for args in (["ingest", str(drop)], ["lists", "run", "--as-of", AS_OF]):
+        done = subprocess.run([OPSPOR, *args], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def key_of(letter: str) -> str:
+    from opspor.store.key import pseudonym_key
+
+    return cprlib.pseudonym(CPR[letter], pseudonym_key())
+
+
+def make_user(username: str, role: str, organisation, **extra):
+    from opspor.web.accounts.models import User
+
+    user = User.objects.create_user(username=username, password=PASSWORD, role=role,
+                                    organisation=organisation, first_name=username.title(), **extra)
+    return user
+
+
+CPR_IN_TEXT = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+
+
+def hrefs(html: str) -> list[str]:
+    return re.findall(r'(?:href|action|hx-post|hx-get)="([^"]+)"', html)
