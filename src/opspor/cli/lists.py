@@ -7,6 +7,7 @@ and file paths; the lists themselves are only in the output files.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 
 import typer
@@ -157,6 +158,8 @@ def run(
                               "(YYYY-MM-DD). Default: today in Copenhagen."),
     out: Path = typer.Option(None, "--out", help="Output folder. Default: the stored run's folder "
                              "$OPSPOR_HOME/lists/runs/<run_id>/."),
+    publish: bool = typer.Option(False, "--publish", help="Also put the run into the web app "
+                                 "(`opspor web publish`)."),
 ) -> None:
     """Build the lists for one day on the current snapshot and store the run.
 
@@ -172,6 +175,12 @@ def run(
     except Exception as error:  # noqa: BLE001
         raise _fail(error) from None
     _print_result(result)
+    if publish:
+        from opspor.lists.scheduler import configure_logging, publish_run
+
+        configure_logging()
+        if not publish_run(result["run_id"]):
+            raise typer.Exit(1)
 
 
 @app.command("status")
@@ -215,6 +224,8 @@ def schedule_command(
     ),
     catch_up: bool = typer.Option(True, "--catch-up/--no-catch-up", help="On start, if today is a "
                                   "weekday past the run time without a run, run at once."),
+    publish: bool = typer.Option(False, "--publish", help="Put each run into the web app "
+                                 "(`opspor web publish`); production runs with it."),
 ) -> None:
     """Run the lists Monday to Friday at OPSPOR_LISTS_RUN_AT (default 06:30, Copenhagen time).
 
@@ -234,4 +245,5 @@ def schedule_command(
             raise typer.BadParameter(f"{once_at!r} is not HH:MM[:SS] or YYYY-MM-DDTHH:MM[:SS]",
                                      param_hint="--once-at") from None
     scheduler.configure_logging()
-    raise typer.Exit(scheduler.serve(settings, once_at=moment, catch_up=catch_up))
+    job = functools.partial(scheduler.run_today, publish=publish)
+    raise typer.Exit(scheduler.serve(settings, once_at=moment, catch_up=catch_up, job=job))

@@ -42,8 +42,10 @@ def migrate() -> None:
     django_setup()
     from django.core.management import call_command
 
+    from opspor import paths
     from opspor.web.accounts.organisations import ensure_reference_organisations
 
+    paths.home().mkdir(parents=True, exist_ok=True)  # the SQLite file's folder
     call_command("migrate", interactive=False, verbosity=0)
     made = ensure_reference_organisations()
     Console().print(f"Database up to date; {made} reference organisations added.")

@@ -17,9 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import signal
+import subprocess
+import sys
 import threading
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_MISSED
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -40,10 +43,23 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.getLogger("apscheduler").setLevel(logging.INFO)
 
 
-def run_today(day: dt.date | None = None) -> dict | None:
-    """Run and store the lists for ``day`` (default: today in Copenhagen); log the outcome.
-    Returns the run's record, or None when it failed (the error is logged, not raised, so the
-    scheduler keeps going and tries again on the next weekday)."""
+def publish_run(run_id: str) -> bool:
+    """Publish a stored run into the web app (``opspor web publish RUN_ID`` in a child process,
+    so the scheduler needs no Django of its own); log the outcome. Returns True when published."""
+    opspor = str(Path(sys.executable).with_name("opspor"))
+    done = subprocess.run([opspor, "web", "publish", run_id], capture_output=True, text=True)
+    if done.returncode != 0:
+        log.error("run %s was not published in the web app: %s", run_id, mask_cpr(done.stderr.strip()[-2000:]))
+        return False
+    log.info("run %s is published in the web app", run_id)
+    return True
+
+
+def run_today(day: dt.date | None = None, publish: bool = False) -> dict | None:
+    """Run and store the lists for ``day`` (default: today in Copenhagen); log the outcome;
+    with ``publish``, put the run into the web app. Returns the run's record, or None when it
+    failed (the error is logged, not raised, so the scheduler keeps going and tries again on
+    the next weekday)."""
     day = day or schedule.today()
     log.info("running the lists for %s", day.isoformat())
     try:
@@ -66,6 +82,8 @@ def run_today(day: dt.date | None = None) -> dict | None:
     )
     for warning in result["warnings"]:
         log.warning("run %s: %s", result["run_id"], warning)
+    if publish:
+        publish_run(result["run_id"])
     return result
 
 

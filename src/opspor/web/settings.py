@@ -132,6 +132,13 @@ def _databases() -> dict:
             "default": {
                 "ENGINE": "django.db.backends.sqlite3",
                 "NAME": os.environ.get("OPSPOR_DB_NAME", str(paths.home() / "opspor.sqlite3")),
+                # several server processes write the audit log at once: WAL lets readers go on
+                # while one writes, IMMEDIATE takes the write lock up front (no upgrade deadlock)
+                "OPTIONS": {
+                    "timeout": 20,
+                    "transaction_mode": "IMMEDIATE",
+                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                },
             }
         }
     if engine == "postgresql":
