@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opspor.web.aps import rules
 from opspor.web.people.models import Person
 from opspor.web.worklists.models import ListRun
 
@@ -63,6 +67,7 @@ class Case(models.Model):
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     refusal_reason = models.CharField(_("reason for refusal"), max_length=20, choices=RefusalReason.choices, blank=True)
+    refusal_note = models.TextField(_("note on the refusal"), max_length=2000, blank=True)
     started_at = models.DateTimeField(_("start-up session"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     end_reason = models.CharField(_("reason for ending"), max_length=20, choices=EndReason.choices, blank=True)
@@ -77,6 +82,27 @@ class Case(models.Model):
         ]
 
     OPEN_STATES = ("invited", "consented", "active")
+
+    def __str__(self) -> str:  # never the CPR number
+        return f"case {self.pk} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    @property
+    def start_date(self) -> dt.date | None:
+        return timezone.localdate(self.started_at) if self.started_at else None
+
+    @property
+    def end_due_on(self) -> dt.date | None:
+        """From this day "support completed" may be recorded (6 months after the start)."""
+        return rules.end_due_on(self.start_date) if self.started_at else None
+
+    @property
+    def end_overdue_on(self) -> dt.date | None:
+        """From this day the end is overdue (9 months after the start)."""
+        return rules.end_overdue_on(self.start_date) if self.started_at else None
 
 
 class Session(models.Model):
@@ -140,14 +166,24 @@ class Note(models.Model):
 
 
 class QuestionnaireResponse(models.Model):
-    """Answers to an instrument of ``aps/instruments/*.yaml``, with the score it computes."""
+    """Answers to an instrument of ``aps/instruments/config/*.yaml``, with the score and the
+    interpretation band the instrument's version computed when the answers were recorded."""
+
+    class Timepoint(models.TextChoices):
+        BASELINE = "baseline", _("Baseline (start-up)")
+        MONTH_3 = "3m", _("3 months")
+        MONTH_6 = "6m", _("6 months")
+        END = "end", _("End of support")
+        MONTH_12 = "12m", _("12 months")
+        OTHER = "other", _("Other")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="responses")
     instrument = models.CharField(_("instrument"), max_length=40)
     instrument_version = models.CharField(max_length=20)
-    timepoint = models.CharField(_("time point"), max_length=20)
+    timepoint = models.CharField(_("time point"), max_length=20, choices=Timepoint.choices)
     answers = models.JSONField(default=dict)
     score = models.FloatField(_("score"), null=True)
+    band = models.CharField(_("interpretation"), max_length=40, blank=True)
     taken_on = models.DateField(_("date"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)

@@ -5,8 +5,28 @@ from opspor.web.aps import views
 app_name = "aps"
 
 urlpatterns = [
+    # the support nurse
     path("min-dag/", views.day, name="day"),
     path("forloeb/", views.caseload, name="caseload"),
+    path("forloeb/eksport.<str:fmt>", views.caseload_export, name="caseload_export"),
+    path("forloeb/<int:pk>/", views.case_detail, name="case"),
+    path("forloeb/<int:pk>/samtykke/", views.consent, name="consent"),
+    path("forloeb/<int:pk>/afslag/", views.refuse, name="refuse"),
+    path("forloeb/<int:pk>/opstart/", views.startup, name="startup"),
+    path("forloeb/<int:pk>/samtaler/planlaeg/<str:kind>/", views.plan_session, name="plan_session"),
+    path("forloeb/<int:pk>/samtaler/<int:session_pk>/", views.record_session, name="record_session"),
+    path("forloeb/<int:pk>/maal/", views.add_goal, name="add_goal"),
+    path("forloeb/<int:pk>/maal/<int:goal_pk>/", views.update_goal, name="update_goal"),
+    path("forloeb/<int:pk>/plan/", views.save_plan, name="save_plan"),
+    path("forloeb/<int:pk>/notater/", views.add_note, name="add_note"),
+    path("forloeb/<int:pk>/spoergeskema/", views.record_questionnaire, name="record_questionnaire"),
+    path("forloeb/<int:pk>/afslut/", views.end, name="end"),
+    # the programme lead
+    path("forloeb/<int:pk>/sygeplejerske/", views.reassign, name="reassign"),
     path("program/", views.programme, name="programme"),
+    path("program/eksport.<str:fmt>", views.programme_export, name="programme_export"),
+    path("program/inviter/", views.invite, name="invite"),
+    path("program/vis/<int:person_pk>/", views.reveal, name="reveal"),
     path("sygeplejersker/", views.nurses, name="nurses"),
+    path("sygeplejersker/<int:nurse_pk>/kapacitet/", views.set_capacity, name="set_capacity"),
 ]

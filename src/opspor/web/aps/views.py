@@ -1,10 +1,527 @@
-"""Placeholder views: the Aktiv Patientstøtte pages are being built."""
+"""The Aktiv Patientstøtte pages: the programme lead's pool and nurses, the nurse's day,
+caseload and case. Thin: parse, call ``actions``, render; every read of person data is audited.
 
-from django.shortcuts import render
+Forms post to their own URL and work without JavaScript (POST, then redirect back to the case).
+With htmx the small forms of the case page swap only their section: the view renders the whole
+case page and htmx picks the section (``hx-select``) and the state/timeline (``hx-select-oob``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from opspor.web.accounts.decorators import role_required
+from opspor.web.accounts.roles import Role
+from opspor.web.aps import actions, exports, instruments, queries, rules
+from opspor.web.aps.forms import (
+    CapacityForm,
+    EndForm,
+    GoalForm,
+    GoalStatusForm,
+    InstrumentChoiceForm,
+    InviteForm,
+    NoteForm,
+    PlanForm,
+    PlanSessionForm,
+    PoolFilterForm,
+    QuestionnaireForm,
+    ReassignForm,
+    RecordSessionForm,
+    RefusalForm,
+    RevealForm,
+    StartupForm,
+)
+from opspor.web.aps.models import Case, Goal, Session
+from opspor.web.audit import actions as audit
+from opspor.web.people.scope import get_person, visible_persons
+
+lead_only = role_required(Role.PROGRAMME_LEAD)
+nurse_only = role_required(Role.NURSE)
+nurse_or_lead = role_required(Role.NURSE, Role.PROGRAMME_LEAD)
+
+PAGE_SIZE = 50
 
 
-def _todo(request):
-    return render(request, "core/no_role.html")
+def _errors_text(form) -> str:
+    return " ".join(str(e) for errs in form.errors.values() for e in errs)
 
 
-day = caseload = programme = nurses = _todo
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+# --- programme lead: the pool -----------------------------------------------------------------
+
+def _pool_filters(request) -> tuple[PoolFilterForm, str, str]:
+    region = request.user.region_code
+    form = PoolFilterForm(request.GET or None, municipalities=queries.region_municipalities(region))
+    if form.is_bound and form.is_valid():
+        return form, form.cleaned_data["municipality"], form.cleaned_data["status"]
+    return form, "", ""
+
+
+def _nurse_choices(loads: list[queries.NurseLoad]) -> list[tuple[str, str]]:
+    return [(str(load.nurse.pk), _("%(name)s (%(free)s free of %(capacity)s)") % {
+        "name": load.nurse.get_full_name() or load.nurse.username, "free": load.free, "capacity": load.nurse.capacity})
+        for load in loads]
+
+
+@lead_only
+@require_GET
+def programme(request):
+    user = request.user
+    region = user.region_code
+    filter_form, municipality, status = _pool_filters(request)
+    ranking = queries.ranking()
+    order = queries.pool_order(user, ranking, municipality=municipality, status=status)
+    page = Paginator(order, PAGE_SIZE).get_page(request.GET.get("side"))
+    rows = queries.pool_rows(list(page.object_list))
+    for row in rows:
+        row.age_band = queries.age_band(row.person)
+        row.municipality = queries.municipality_name(row.entry.municipality_code)
+    audit.record(request, action=audit.READ, what="aps.programme", why=_("Programme pool (pseudonymised)"),
+                 persons=[r.person.person_key for r in rows], detail={"page": page.number, "ranking": ranking.source})
+    query = request.GET.copy()
+    query.pop("side", None)
+    counts = queries.region_state_counts(region)
+    loads = queries.nurse_loads(region)
+    return render(request, "aps/programme.html", {
+        "run": queries.newest_eligibility_run(), "ranking": ranking, "rows": rows, "page": page,
+        "counts": [(value, label, counts[value]) for value, label in Case.State.choices], "total": len(order),
+        "eligible": queries.eligible_entries(region).count(), "filter_form": filter_form,
+        "invite_form": InviteForm(nurse_choices=_nurse_choices(loads)), "query": query.urlencode(), "loads": loads,
+    })
+
+
+@lead_only
+@require_GET
+def programme_export(request, fmt: str):
+    user = request.user
+    _form, municipality, status = _pool_filters(request)
+    ranking = queries.ranking()
+    rows = queries.pool_rows(queries.pool_order(user, ranking, municipality=municipality, status=status))
+    response = exports.pool(rows, ranking, user.region_code, fmt)
+    audit.record(request, action=audit.EXPORT, what=f"aps.programme.{fmt}", why=_("Export of the programme pool"),
+                 persons=[r.person.person_key for r in rows], detail={"rows": len(rows), "ranking": ranking.source})
+    return response
+
+
+@lead_only
+@require_POST
+def invite(request):
+    user = request.user
+    back = _safe_next(request, reverse("aps:programme"))
+    form = InviteForm(request.POST, nurse_choices=_nurse_choices(queries.nurse_loads(user.region_code)))
+    if not form.is_valid():
+        messages.error(request, _errors_text(form))
+        return redirect(back)
+    persons = list(visible_persons(user).filter(pk__in=form.cleaned_data["persons"]))
+    if len(persons) != len(form.cleaned_data["persons"]):
+        messages.error(request, _("One of the chosen persons is not in your region's programme. Reload the page."))
+        return redirect(back)
+    nurse = get_object_or_404(queries.region_nurses(user.region_code), pk=form.cleaned_data["nurse"])
+    ranking = queries.ranking()
+    scores = {p.person_key: ranking.scores[p.person_key] for p in persons if p.person_key in ranking.scores}
+    try:
+        cases = actions.invite_many(user, persons, nurse, scores=scores,
+                                    risk_model_id=ranking.model_id if ranking.by_risk else "")
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(request, _("%(n)s invitation(s) assigned to %(nurse)s.") % {
+            "n": len(cases), "nurse": nurse.get_full_name() or nurse.username})
+    return redirect(back)
+
+
+@lead_only
+@require_POST
+def reveal(request, person_pk: int):
+    """Show one person's CPR number and name to the lead, with a reason that goes into the log."""
+    person = get_person(request.user, person_pk)
+    form = RevealForm(request.POST, id_prefix=str(person.pk))
+    if form.is_valid():
+        audit.record(request, action=audit.READ, what="aps.reveal", why=form.cleaned_data["reason"],
+                     persons=[person.person_key], detail={"shown": "cpr,name"})
+    template = "aps/_reveal.html" if request.htmx else "aps/reveal.html"
+    return render(request, template, {"person": person, "form": form, "revealed": form.is_valid(),
+                                      "back": _safe_next(request, reverse("aps:programme"))},
+                  status=200 if form.is_valid() or request.htmx else 400)
+
+
+# --- programme lead: nurses -------------------------------------------------------------------
+
+@lead_only
+@require_GET
+def nurses(request):
+    loads = queries.nurse_loads(request.user.region_code)
+    for load in loads:
+        load.form = CapacityForm(initial={"capacity": load.nurse.capacity}, id_prefix=str(load.nurse.pk))
+    return render(request, "aps/nurses.html", {"loads": loads})
+
+
+@lead_only
+@require_POST
+def set_capacity(request, nurse_pk: int):
+    nurse = get_object_or_404(queries.region_nurses(request.user.region_code), pk=nurse_pk)
+    form = CapacityForm(request.POST, id_prefix=str(nurse.pk))
+    if form.is_valid():
+        try:
+            actions.set_capacity(request.user, nurse, form.cleaned_data["capacity"])
+        except ValidationError as e:
+            form.add_error("capacity", e)
+    if form.errors:
+        messages.error(request, _errors_text(form))
+    else:
+        open_cases = queries.open_case_count(nurse)
+        name = nurse.get_full_name() or nurse.username
+        if open_cases > form.cleaned_data["capacity"]:
+            messages.warning(request, _("%(name)s has %(open)s open cases, more than the new capacity of %(capacity)s. "
+                                        "No new invitations can be assigned to the nurse until cases end.")
+                             % {"name": name, "open": open_cases, "capacity": form.cleaned_data["capacity"]})
+        else:
+            messages.success(request, _("Capacity of %(name)s set to %(capacity)s.")
+                             % {"name": name, "capacity": form.cleaned_data["capacity"]})
+    return redirect("aps:nurses")
+
+
+# --- the nurse: day and caseload --------------------------------------------------------------
+
+def _day_param(request) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.GET.get("dato", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+@nurse_only
+@require_GET
+def day(request):
+    today = _day_param(request)
+    view = queries.day_view(request.user, today)
+    audit.record(request, action=audit.READ, what="aps.day", why=_("My day: who to call"),
+                 persons=queries.persons_of(view.cases), detail={"day": today.isoformat()})
+    return render(request, "aps/day.html", {
+        "view": view, "today": today, "is_today": today == timezone.localdate(),
+        "previous": today - dt.timedelta(days=1), "next": today + dt.timedelta(days=1),
+        "reminder_days": rules.INVITATION_REMINDER_DAYS,
+    })
+
+
+def _state_param(request) -> str:
+    state = request.GET.get("state", "")
+    return state if state in Case.State.values else ""
+
+
+@nurse_only
+@require_GET
+def caseload(request):
+    state = _state_param(request)
+    cases = queries.caseload(request.user, state)
+    audit.record(request, action=audit.READ, what="aps.caseload", why=_("My caseload"),
+                 persons=queries.persons_of(cases), detail={"state": state})
+    counts = queries.caseload_counts(request.user)
+    tabs = [("", _("All"), sum(counts.values()))] + [(s, label, counts[s]) for s, label in Case.State.choices]
+    return render(request, "aps/caseload.html", {"cases": cases, "state": state, "tabs": tabs,
+                                                 "capacity": request.user.capacity,
+                                                 "open": sum(counts[s] for s in Case.OPEN_STATES)})
+
+
+@nurse_only
+@require_GET
+def caseload_export(request, fmt: str):
+    state = _state_param(request)
+    cases = queries.caseload(request.user, state)
+    response = exports.caseload(cases, request.user.username, fmt)
+    audit.record(request, action=audit.EXPORT, what=f"aps.caseload.{fmt}", why=_("Export of my caseload"),
+                 persons=queries.persons_of(cases), detail={"state": state, "rows": len(cases)})
+    return response
+
+
+# --- the case page ----------------------------------------------------------------------------
+
+def _timeline(case: Case, sessions, plans, responses) -> list[tuple[dt.datetime | dt.date, str, str]]:
+    events = [(case.invited_at, _("Invited"), _("by %(lead)s") % {"lead": case.invited_by.get_full_name()})]
+    if case.answered_at:
+        if case.state == Case.State.REFUSED:
+            events.append((case.answered_at, _("Refused"), case.get_refusal_reason_display()))
+        else:
+            events.append((case.answered_at, _("Consented"), ""))
+    for s in sessions:
+        if s.status == Session.Status.HELD:
+            events.append((s.held_at, s.get_kind_display(), _("held")))
+        elif s.status != Session.Status.PLANNED:
+            events.append((s.planned_for, s.get_kind_display(), s.get_status_display().lower()))
+    for p in plans:
+        events.append((p.written_at, _("Self-management plan"), _("new version")))
+    for r in responses:
+        events.append((dt.datetime.combine(r.taken_on, dt.time(12), tzinfo=timezone.get_current_timezone()),
+                       r.instrument_name, _("score %(score)s") % {"score": _fmt_score(r.score)}))
+    if case.ended_at:
+        events.append((case.ended_at, _("Support ended"), case.get_end_reason_display()))
+    return sorted(events, key=lambda e: e[0])
+
+
+def _fmt_score(score) -> str:
+    if score is None:
+        return _("none (answers missing)")
+    return f"{score:g}"
+
+
+def _series(instrument, responses) -> dict:
+    """Points of one instrument's scores over time, for a small line chart (oldest first)."""
+    scored = sorted((r for r in responses if r.score is not None), key=lambda r: (r.taken_on, r.pk))
+    low, high = instrument.score_range if instrument else (0, max((r.score for r in scored), default=1))
+    width, height, pad = 360, 120, 14
+    span = (high - low) or 1
+    step = (width - 2 * pad) / max(len(scored) - 1, 1)
+    points = [(round(pad + i * step, 1), round(height - pad - (r.score - low) / span * (height - 2 * pad), 1), r)
+              for i, r in enumerate(scored)]
+    return {"points": points, "polyline": " ".join(f"{x},{y}" for x, y, _r in points), "width": width,
+            "height": height, "low": low, "high": high}
+
+
+def _questionnaire_context(case: Case, chosen: str | None, bound: QuestionnaireForm | None) -> dict:
+    configured = instruments.instruments()
+    chosen_instrument = configured.get(chosen or "") or next(iter(configured.values()), None)
+    responses = list(case.responses.all())
+    groups = []
+    for iid in dict.fromkeys(r.instrument for r in sorted(responses, key=lambda r: r.instrument)):
+        instrument = configured.get(iid)
+        own = [r for r in responses if r.instrument == iid]
+        groups.append({"instrument": instrument, "id": iid, "responses": own, "series": _series(instrument, own)})
+    for r in responses:
+        instrument = configured.get(r.instrument)
+        r.instrument_name = instrument.name() if instrument else r.instrument
+        r.band_obj = instrument.band_by_id(r.band) if instrument and r.band else None
+    form = bound or (QuestionnaireForm(chosen_instrument) if chosen_instrument else None)
+    return {"responses": responses, "groups": groups, "q_form": form,
+            "q_choice": InstrumentChoiceForm(initial={"instrument": chosen_instrument.id if chosen_instrument else ""})}
+
+
+def _error_summary(bound: dict) -> list[str]:
+    out = []
+    for form in bound.values():
+        if isinstance(form, list):
+            out += form
+        else:
+            out += [str(e) for errs in form.errors.values() for e in errs]
+    return out
+
+
+def _render_case(request, case: Case, *, bound: dict | None = None, saved: str = "", status: int = 200,
+                 audit_read: bool = True):
+    bound = bound or {}
+    user = request.user
+    person = get_person(user, case.person_id)
+    can_change = user.has_role(Role.NURSE) and case.nurse_id == user.pk
+    sessions = list(case.sessions.all())
+    for s in sessions:
+        if s.status == Session.Status.PLANNED:
+            s.form = bound.get(f"record-{s.pk}") or RecordSessionForm(id_prefix=f"s{s.pk}")
+    goals = list(case.goals.all())
+    for g in goals:
+        g.form = bound.get(f"goal-{g.pk}") or GoalStatusForm(initial={"status": g.status}, id_prefix=f"g{g.pk}")
+    plans = list(case.plans.select_related("written_by"))
+    notes = list(case.notes.select_related("written_by"))
+    chosen = request.GET.get("instrument") or (bound["questionnaire"].spec.id if "questionnaire" in bound else None)
+    q = _questionnaire_context(case, chosen, bound.get("questionnaire"))
+    today = timezone.localdate()
+    context = {
+        "case": case, "person": person, "municipality": queries.municipality_name(person.municipality_code),
+        "eligibility": queries.eligibility_of(person, case.region_code), "can_change": can_change,
+        "is_lead": user.has_role(Role.PROGRAMME_LEAD), "sessions": sessions, "goals": goals,
+        "current_plan": plans[0] if plans else None, "older_plans": plans[1:], "notes": notes,
+        "timeline": _timeline(case, sessions, plans, q["responses"]), "saved": saved, "today": today,
+        "end_due": case.end_due_on is not None and case.end_due_on <= today,
+        "end_overdue": case.end_overdue_on is not None and case.end_overdue_on <= today,
+        "forms": {
+            "refusal": bound.get("refusal") or RefusalForm(),
+            "startup": bound.get("startup") or StartupForm(),
+            "plan_startup": bound.get("plan_startup") or PlanSessionForm(id_prefix=Session.Kind.STARTUP),
+            "plan_phone": bound.get("plan_phone") or PlanSessionForm(id_prefix=Session.Kind.PHONE),
+            "goal": bound.get("goal") or GoalForm(id_prefix="new"),
+            "plan": bound.get("plan") or PlanForm(initial={"text": plans[0].text if plans else ""}),
+            "note": bound.get("note") or NoteForm(),
+            "end": bound.get("end") or EndForm(),
+            "reassign": bound.get("reassign") or ReassignForm(
+                nurses=queries.region_nurses(case.region_code).exclude(pk=case.nurse_id)),
+        },
+        "consent_error": bound.get("answer"),
+        "error_summary": _error_summary(bound),
+        **q,
+    }
+    if audit_read:
+        audit.record(request, action=audit.READ, what="aps.case", why=_("Aktiv Patientstøtte case"),
+                     persons=[person.person_key], detail={"case": case.pk})
+    return render(request, "aps/case.html", context, status=status)
+
+
+@nurse_or_lead
+@require_GET
+def case_detail(request, pk: int):
+    return _render_case(request, queries.get_case(request.user, pk))
+
+
+# The page section (``id="sec-…"``) each form belongs to; the form's key in ``bound`` may add ``-<pk>``.
+SECTIONS = {"answer": "answer", "refusal": "answer", "startup": "startup", "plan_startup": "startup",
+            "plan_phone": "sessions", "record": "sessions", "goal": "goals", "plan": "plan", "note": "notes",
+            "questionnaire": "questionnaires", "end": "end", "reassign": "nurse"}
+
+
+def _section_of(form_key: str) -> str:
+    return SECTIONS[form_key.split("-")[0]]
+
+
+def _change(request, case: Case, section: str, form, do, success: str):
+    """Run ``do(cleaned_data)`` if the form is valid; answer with a redirect (plain POST) or the
+    re-rendered case page (htmx, or errors)."""
+    if form is None or form.is_valid():
+        try:
+            do(form.cleaned_data if form is not None else {})
+        except ValidationError as e:
+            if form is None:
+                return _render_case(request, case, bound={section: e.messages}, status=200 if request.htmx else 400,
+                                    audit_read=False)
+            form.add_error(None, e)
+        else:
+            fresh = queries.get_case(request.user, case.pk)
+            if request.htmx:
+                return _render_case(request, fresh, saved=_section_of(section), audit_read=False)
+            messages.success(request, success)
+            return redirect(reverse("aps:case", args=[case.pk]) + f"#sec-{_section_of(section)}")
+    return _render_case(request, case, bound={section: form}, status=200 if request.htmx else 400, audit_read=False)
+
+
+@nurse_only
+@require_POST
+def consent(request, pk: int):
+    case = queries.get_case(request.user, pk)  # a nurse: her own cases only
+    return _change(request, case, "answer", None, lambda d: actions.record_consent(request.user, case),
+                   _("Consent recorded."))
+
+
+@nurse_only
+@require_POST
+def refuse(request, pk: int):
+    case = queries.get_case(request.user, pk)  # a nurse: her own cases only
+    return _change(request, case, "refusal", RefusalForm(request.POST),
+                   lambda d: actions.record_refusal(request.user, case, d["reason"], d["note"]),
+                   _("Refusal recorded."))
+
+
+@nurse_only
+@require_POST
+def startup(request, pk: int):
+    case = queries.get_case(request.user, pk)  # a nurse: her own cases only
+    return _change(request, case, "startup", StartupForm(request.POST),
+                   lambda d: actions.hold_startup(request.user, case, d["held_at"], d["note"]),
+                   _("Start-up session recorded. Support has started."))
+
+
+@nurse_only
+@require_POST
+def plan_session(request, pk: int, kind: str):
+    case = queries.get_case(request.user, pk)  # a nurse: her own cases only
+    if kind not in Session.Kind.values:
+        kind = Session.Kind.PHONE
+    section = "plan_startup" if kind == Session.Kind.STARTUP else "plan_phone"
+    return _change(request, case, section, PlanSessionForm(request.POST, id_prefix=kind),
+                   lambda d: actions.plan_session(request.user, case, kind, d["planned_for"]), _("Session planned."))
+
+
+@nurse_only
+@require_POST
+def record_session(request, pk: int, session_pk: int):
+    case = queries.get_case(request.user, pk)  # a nurse: her own cases only
+    session = get_object_or_404(Session, pk=session_pk, case=case)
+    return _change(request, case, f"record-{session.pk}", RecordSessionForm(request.POST, id_prefix=f"s{session.pk}"),
+                   lambda d: actions.record_session(request.user, session, d["status"], d["note"], d["held_at"]),
+                   _("Session recorded."))
+
+
+@nurse_only
+@require_POST
+def add_goal(request, pk: int):
+    case = queries.get_case(request.user, pk)  # a nurse: her own cases only
+    return _change(request, case, "goal", GoalForm(request.POST, id_prefix="new"),
+                   lambda d: actions.add_goal(request.user, case, d["text"]), _("Goal added."))
+
+
+@nurse_only
+@require_POST
+def update_goal(request, pk: int, goal_pk: int):
+    case = queries.get_case(request.user, pk)  # a nurse: her own cases only
+    goal = get_object_or_404(Goal, pk=goal_pk, case=case)
+    return _change(request, case, f"goal-{goal.pk}", GoalStatusForm(request.POST, id_prefix=f"g{goal.pk}"),
+                   lambda d: actions.update_goal(request.user, goal, status=d["status"]), _("Goal updated."))
+
+
+@nurse_only
+@require_POST
+def save_plan(request, pk: int):
+    case = queries.get_case(request.user, pk)  # a nurse: her own cases only
+    return _change(request, case, "plan", PlanForm(request.POST),
+                   lambda d: actions.save_plan(request.user, case, d["text"]), _("Plan saved as a new version."))
+
+
+@nurse_only
+@require_POST
+def add_note(request, pk: int):
+    case = queries.get_case(request.user, pk)  # a nurse: her own cases only
+    return _change(request, case, "note", NoteForm(request.POST),
+                   lambda d: actions.add_note(request.user, case, d["text"]), _("Note saved."))
+
+
+@nurse_only
+@require_POST
+def record_questionnaire(request, pk: int):
+    case = queries.get_case(request.user, pk)  # a nurse: her own cases only
+    instrument = instruments.get(request.POST.get("instrument", ""))
+    if instrument is None:
+        messages.error(request, _("Unknown questionnaire."))
+        return redirect(reverse("aps:case", args=[case.pk]) + "#sec-questionnaires")
+    form = QuestionnaireForm(instrument, request.POST)
+
+    def do(data):
+        response = actions.record_questionnaire(request.user, case, instrument.id, data["timepoint"], form.answers(),
+                                                data["taken_on"])
+        if response.score is None and not request.htmx:  # the section itself says "no score" with htmx
+            messages.warning(request, _("Saved without a score: %(name)s needs all answers to give a score.")
+                             % {"name": instrument.name()})
+
+    return _change(request, case, "questionnaire", form, do, _("Questionnaire saved."))
+
+
+@nurse_only
+@require_POST
+def end(request, pk: int):
+    case = queries.get_case(request.user, pk)  # a nurse: her own cases only
+    return _change(request, case, "end", EndForm(request.POST),
+                   lambda d: actions.end_support(request.user, case, d["reason"], d["note"]), _("Support ended."))
+
+
+@lead_only
+@require_POST
+def reassign(request, pk: int):
+    case = queries.get_case(request.user, pk)
+    form = ReassignForm(request.POST, nurses=queries.region_nurses(case.region_code).exclude(pk=case.nurse_id))
+
+    def do(data):
+        nurse = get_object_or_404(queries.region_nurses(case.region_code), pk=data["nurse"])
+        actions.reassign(request.user, case, nurse)
+
+    return _change(request, case, "reassign", form, do, _("The case has a new nurse."))
+

@@ -1,0 +1,411 @@
+"""Every change of Aktiv Patientstøtte: validated here, audited here (one CHANGE entry per change,
+in the same transaction). Views parse the request, call one of these, and render.
+
+The rules (issue 4):
+
+* **Who.** Only the case's own support nurse changes a case. The programme lead sets the
+  capacity of their own region's nurses, assigns invitations and reassigns a case to another
+  nurse of the region. Anyone else: ``PermissionDenied``.
+* **Invitation.** The person is eligible on the newest run with eligibility, in the lead's
+  region, not excluded and alive; has no open case (invited, consented or active); the nurse is
+  an active support nurse of the region whose open cases are fewer than her capacity. A person
+  who refused or ended earlier may be invited again (the programme page shows it).
+* **Answer.** Only an invited case is answered: consent, or refusal with a reason (a note when
+  the reason is "other").
+* **Start-up.** Only a consented case; the session's time is not in the future and not before
+  the invitation. The case becomes active; support starts at the session.
+* **Sessions.** A start-up session can be planned for a consented case, telephone sessions for
+  an active one, for today or later; a planned session is recorded once: held (time not in the
+  future), not reached, or cancelled. Recording a start-up session as held is the start-up.
+* **Goals and plan** on consented or active cases; **notes** on any case; **questionnaires**
+  on consented, active or ended cases (the 12-month follow-up comes after the end).
+* **End.** A consented or active case. "Support completed" needs an active case and at least
+  6 months since the start; before that another reason is needed (a note with "other").
+  After 9 months ending is still allowed (the day view has shown it as overdue). The case's
+  planned sessions are cancelled.
+
+Illegal changes raise ``ValidationError`` with a message for the user (English msgid, Danish
+in the catalogue).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opspor.web.accounts.models import User
+from opspor.web.accounts.roles import Role
+from opspor.web.aps import instruments, queries, rules
+from opspor.web.aps.models import Case, Goal, Note, Plan, QuestionnaireResponse, Session
+from opspor.web.audit import actions as audit
+
+# --- checks -----------------------------------------------------------------------------------
+
+def _check_lead(user) -> None:
+    if not user.has_role(Role.PROGRAMME_LEAD) or not user.region_code:
+        raise PermissionDenied
+
+
+def _check_own_case(user, case: Case) -> None:
+    if not user.has_role(Role.NURSE) or case.nurse_id != user.pk:
+        raise PermissionDenied
+
+
+def _check_nurse_of_region(nurse: User, region_code: str) -> None:
+    if not (nurse.has_role(Role.NURSE) and nurse.region_code == region_code):
+        raise ValidationError(_("Choose a support nurse of your region."))
+
+
+def _require_state(case: Case, states: Sequence[str], message: str) -> None:
+    if case.state not in states:
+        raise ValidationError(message)
+
+
+def _nurse_name(nurse: User) -> str:
+    return nurse.get_full_name() or nurse.username
+
+
+def _log(user, what: str, why: str, case: Case, **detail) -> None:
+    audit.record(user, action=audit.CHANGE, what=what, why=why, persons=[case.person.person_key],
+                 detail={"case": case.pk, **detail})
+
+
+def _locked(case: Case) -> Case:
+    """The case re-read under a row lock, so two changes of one case cannot cross."""
+    return Case.objects.select_for_update().select_related("person", "nurse").get(pk=case.pk)
+
+
+def _not_future(when: dt.datetime, what: str) -> None:
+    if when > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError(_("%(what)s cannot be in the future.") % {"what": what})
+
+
+# --- programme lead ---------------------------------------------------------------------------
+
+@transaction.atomic
+def set_capacity(lead, nurse: User, capacity: int) -> User:
+    """Set how many open cases ``nurse`` can have. A capacity below her open cases is allowed
+    (it stops new invitations); the view warns about it."""
+    _check_lead(lead)
+    _check_nurse_of_region(nurse, lead.region_code)
+    if not 0 <= capacity <= rules.MAX_CAPACITY:
+        raise ValidationError(_("Capacity must be between 0 and %(max)s patients.") % {"max": rules.MAX_CAPACITY})
+    nurse = User.objects.select_for_update().get(pk=nurse.pk)
+    old = nurse.capacity
+    nurse.capacity = capacity
+    nurse.save(update_fields=["capacity"])
+    audit.record(lead, action=audit.CHANGE, what="aps.capacity", why=_("Nurse capacity set"),
+                 detail={"nurse": nurse.username, "old": old, "new": capacity})
+    return nurse
+
+
+def _check_capacity(nurse: User, adding: int) -> None:
+    """Raise unless ``nurse`` (locked by the caller) has room for ``adding`` more open cases."""
+    free = nurse.capacity - queries.open_case_count(nurse)
+    if adding > free:
+        raise ValidationError(
+            _("%(nurse)s has %(free)s free places (capacity %(capacity)s) and cannot take %(n)s more. "
+              "Choose fewer persons, another nurse, or raise the capacity on the Nurses page.")
+            % {"nurse": _nurse_name(nurse), "free": max(free, 0), "capacity": nurse.capacity, "n": adding})
+
+
+def _check_invitable(lead, person, run) -> None:
+    entry = queries.eligibility_of(person, lead.region_code, run) if run else None
+    if entry is None:
+        raise ValidationError(_("Person %(key)s is not eligible in your region on the newest list run.")
+                              % {"key": person.short_key})
+    if entry.excluded:
+        raise ValidationError(_("Person %(key)s is excluded (%(reasons)s) and cannot be invited.")
+                              % {"key": person.short_key, "reasons": ", ".join(entry.exclusion_reasons)})
+    if person.death_date:
+        raise ValidationError(_("Person %(key)s has died and cannot be invited.") % {"key": person.short_key})
+    if Case.objects.filter(person=person, state__in=Case.OPEN_STATES).exists():
+        raise ValidationError(_("Person %(key)s already has an open case in the programme.") % {"key": person.short_key})
+
+
+@transaction.atomic
+def invite(lead, person, nurse: User, *, risk_score: float | None = None, risk_model_id: str = "") -> Case:
+    """Assign one invitation to ``nurse``."""
+    return invite_many(lead, [person], nurse, scores={person.person_key: risk_score} if risk_score is not None else {},
+                       risk_model_id=risk_model_id)[0]
+
+
+@transaction.atomic
+def invite_many(lead, persons: Sequence, nurse: User, *, scores: Mapping[str, float] | None = None,
+                risk_model_id: str = "") -> list[Case]:
+    """Assign invitations of ``persons`` to ``nurse``: all of them or, if one cannot be invited
+    or the nurse has too few free places, none (with the reason)."""
+    _check_lead(lead)
+    if not persons:
+        raise ValidationError(_("Choose at least one person to invite."))
+    _check_nurse_of_region(nurse, lead.region_code)
+    nurse = User.objects.select_for_update().get(pk=nurse.pk)  # serialises invitations per nurse
+    if not nurse.is_active:
+        raise ValidationError(_("Choose a support nurse of your region."))
+    run = queries.newest_eligibility_run()
+    for person in persons:
+        _check_invitable(lead, person, run)
+    _check_capacity(nurse, len(persons))
+    scores = scores or {}
+    cases = []
+    try:
+        with transaction.atomic():
+            for person in persons:
+                cases.append(Case.objects.create(
+                    person=person, region_code=lead.region_code, nurse=nurse, invited_by=lead,
+                    risk_score=scores.get(person.person_key), risk_model_id=risk_model_id if person.person_key in scores else "",
+                ))
+    except IntegrityError:  # a parallel invitation got there first
+        raise ValidationError(_("One of the persons was invited by someone else just now. Reload the page.")) from None
+    audit.record(lead, action=audit.CHANGE, what="aps.invite", why=_("Invitation assigned to a nurse"),
+                 persons=[p.person_key for p in persons],
+                 detail={"nurse": nurse.username, "cases": [c.pk for c in cases], "risk_model": risk_model_id})
+    return cases
+
+
+@transaction.atomic
+def reassign(lead, case: Case, nurse: User) -> Case:
+    """Move an open case to another support nurse of the lead's region."""
+    _check_lead(lead)
+    case = _locked(case)
+    if case.region_code != lead.region_code:
+        raise PermissionDenied
+    _require_state(case, Case.OPEN_STATES, _("Only an open case can be given to another nurse."))
+    _check_nurse_of_region(nurse, lead.region_code)
+    if nurse.pk == case.nurse_id:
+        raise ValidationError(_("The case is already %(nurse)s's.") % {"nurse": _nurse_name(nurse)})
+    nurse = User.objects.select_for_update().get(pk=nurse.pk)
+    _check_capacity(nurse, 1)
+    old = case.nurse
+    case.nurse = nurse
+    case.save(update_fields=["nurse"])
+    _log(lead, "aps.reassign", _("Case given to another nurse"), case, old=old.username, new=nurse.username)
+    return case
+
+
+# --- the nurse's case -------------------------------------------------------------------------
+
+@transaction.atomic
+def record_consent(nurse, case: Case) -> Case:
+    _check_own_case(nurse, case)
+    case = _locked(case)
+    _require_state(case, [Case.State.INVITED], _("Only an invitation without an answer can be answered."))
+    case.state, case.answered_at = Case.State.CONSENTED, timezone.now()
+    case.save(update_fields=["state", "answered_at"])
+    _log(nurse, "aps.consent", _("Consent to Aktiv Patientstøtte"), case)
+    return case
+
+
+@transaction.atomic
+def record_refusal(nurse, case: Case, reason: str, note: str = "") -> Case:
+    _check_own_case(nurse, case)
+    case = _locked(case)
+    _require_state(case, [Case.State.INVITED], _("Only an invitation without an answer can be answered."))
+    if reason not in Case.RefusalReason.values:
+        raise ValidationError(_("Choose the reason for the refusal."))
+    if reason == Case.RefusalReason.OTHER and not note.strip():
+        raise ValidationError(_("Describe the reason in the note when the reason is \"other\"."))
+    case.state, case.answered_at = Case.State.REFUSED, timezone.now()
+    case.refusal_reason, case.refusal_note = reason, note.strip()
+    case.save(update_fields=["state", "answered_at", "refusal_reason", "refusal_note"])
+    _log(nurse, "aps.refusal", _("Refusal of Aktiv Patientstøtte"), case, reason=reason)
+    return case
+
+
+def _hold_startup(nurse, case: Case, held_at: dt.datetime, note: str) -> Session:
+    _require_state(case, [Case.State.CONSENTED],
+                   _("The start-up session can only be held when the patient has consented and support has not started."))
+    _not_future(held_at, _("The time of the start-up session"))
+    if held_at < case.invited_at - dt.timedelta(days=1):
+        raise ValidationError(_("The start-up session cannot be before the invitation."))
+    session = case.sessions.filter(kind=Session.Kind.STARTUP, status=Session.Status.PLANNED).order_by("planned_for").first()
+    if session is None:
+        session = Session(case=case, kind=Session.Kind.STARTUP, planned_for=held_at)
+    session.status, session.held_at, session.note = Session.Status.HELD, held_at, note.strip()
+    session.save()
+    case.state, case.started_at = Case.State.ACTIVE, held_at
+    case.save(update_fields=["state", "started_at"])
+    _log(nurse, "aps.startup", _("Start-up session held; support started"), case, session=session.pk)
+    return session
+
+
+@transaction.atomic
+def hold_startup(nurse, case: Case, held_at: dt.datetime, note: str = "") -> Session:
+    """Record the physical start-up session: the case becomes active and support starts."""
+    _check_own_case(nurse, case)
+    return _hold_startup(nurse, _locked(case), held_at, note)
+
+
+@transaction.atomic
+def plan_session(nurse, case: Case, kind: str, planned_for: dt.datetime) -> Session:
+    _check_own_case(nurse, case)
+    case = _locked(case)
+    if kind == Session.Kind.STARTUP:
+        _require_state(case, [Case.State.CONSENTED],
+                       _("A start-up session can be planned when the patient has consented, before support starts."))
+    elif kind == Session.Kind.PHONE:
+        _require_state(case, [Case.State.ACTIVE],
+                       _("Telephone sessions can be planned once the start-up session has been held."))
+    else:
+        raise ValidationError(_("Choose the kind of session."))
+    if timezone.localdate(planned_for) < timezone.localdate():
+        raise ValidationError(_("A session cannot be planned in the past. Plan it for today and record it."))
+    session = Session.objects.create(case=case, kind=kind, planned_for=planned_for)
+    _log(nurse, "aps.session.plan", _("Session planned"), case, session=session.pk, kind=kind)
+    return session
+
+
+@transaction.atomic
+def record_session(nurse, session: Session, status: str, note: str = "", held_at: dt.datetime | None = None) -> Session:
+    """Record how a planned session went: held, not reached (missed) or cancelled."""
+    case = session.case
+    _check_own_case(nurse, case)
+    case = _locked(case)
+    session = Session.objects.select_for_update().get(pk=session.pk, case=case)
+    if session.status != Session.Status.PLANNED:
+        raise ValidationError(_("This session has already been recorded."))
+    if status not in (Session.Status.HELD, Session.Status.MISSED, Session.Status.CANCELLED):
+        raise ValidationError(_("Choose whether the session was held, the patient was not reached, or it was cancelled."))
+    if session.kind == Session.Kind.STARTUP and status == Session.Status.HELD:
+        return _hold_startup(nurse, case, held_at or timezone.now(), note)
+    _require_state(case, Case.OPEN_STATES, _("The case is closed; its sessions can no longer be recorded."))
+    if status == Session.Status.HELD:
+        held_at = held_at or timezone.now()
+        _not_future(held_at, _("The time of the session"))
+        session.held_at = held_at
+    session.status, session.note = status, note.strip()
+    session.save()
+    _log(nurse, "aps.session.record", _("Session recorded"), case, session=session.pk, status=status)
+    return session
+
+
+_GOAL_STATES = (Case.State.CONSENTED, Case.State.ACTIVE)
+
+
+@transaction.atomic
+def add_goal(nurse, case: Case, text: str) -> Goal:
+    _check_own_case(nurse, case)
+    case = _locked(case)
+    _require_state(case, _GOAL_STATES, _("Goals can be set while the patient is in the programme."))
+    if not text.strip():
+        raise ValidationError(_("Write the goal."))
+    goal = Goal.objects.create(case=case, text=text.strip())
+    _log(nurse, "aps.goal.add", _("Goal set"), case, goal=goal.pk)
+    return goal
+
+
+@transaction.atomic
+def update_goal(nurse, goal: Goal, *, status: str | None = None, text: str | None = None) -> Goal:
+    case = goal.case
+    _check_own_case(nurse, case)
+    case = _locked(case)
+    _require_state(case, _GOAL_STATES, _("Goals can be changed while the patient is in the programme."))
+    goal = Goal.objects.select_for_update().get(pk=goal.pk, case=case)
+    if status is not None:
+        if status not in Goal.Status.values:
+            raise ValidationError(_("Choose the goal's status."))
+        goal.status = status
+    if text is not None:
+        if not text.strip():
+            raise ValidationError(_("Write the goal."))
+        goal.text = text.strip()
+    goal.save()
+    _log(nurse, "aps.goal.update", _("Goal updated"), case, goal=goal.pk, status=goal.status)
+    return goal
+
+
+@transaction.atomic
+def save_plan(nurse, case: Case, text: str) -> Plan:
+    """Save a new version of the self-management plan (earlier versions stay as history)."""
+    _check_own_case(nurse, case)
+    case = _locked(case)
+    _require_state(case, _GOAL_STATES, _("The plan can be written while the patient is in the programme."))
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Write the plan."))
+    current = case.plans.order_by("-written_at", "-id").first()
+    if current and current.text == text:
+        raise ValidationError(_("The plan is unchanged; nothing was saved."))
+    plan = Plan.objects.create(case=case, text=text, written_by=nurse)
+    _log(nurse, "aps.plan", _("Self-management plan saved"), case, plan=plan.pk)
+    return plan
+
+
+@transaction.atomic
+def add_note(nurse, case: Case, text: str) -> Note:
+    _check_own_case(nurse, case)
+    case = _locked(case)
+    if not text.strip():
+        raise ValidationError(_("Write the note."))
+    note = Note.objects.create(case=case, text=text.strip(), written_by=nurse)
+    _log(nurse, "aps.note", _("Note written"), case, note=note.pk)
+    return note
+
+
+@transaction.atomic
+def record_questionnaire(nurse, case: Case, instrument_id: str, timepoint: str, answers: Mapping[str, object],
+                         taken_on: dt.date | None = None) -> QuestionnaireResponse:
+    """Record answers to a configured instrument; the engine computes the score and band."""
+    _check_own_case(nurse, case)
+    case = _locked(case)
+    _require_state(case, (Case.State.CONSENTED, Case.State.ACTIVE, Case.State.ENDED),
+                   _("Questionnaires are recorded for patients who have consented."))
+    instrument = instruments.get(instrument_id)
+    if instrument is None:
+        raise ValidationError(_("Unknown questionnaire."))
+    if timepoint not in QuestionnaireResponse.Timepoint.values:
+        raise ValidationError(_("Choose the time point."))
+    taken_on = taken_on or timezone.localdate()
+    if taken_on > timezone.localdate():
+        raise ValidationError(_("%(what)s cannot be in the future.") % {"what": _("The date of the questionnaire")})
+    try:
+        result = instrument.score(answers)
+    except instruments.AnswerError:
+        raise ValidationError(_("An answer is not one of the questionnaire's answers.")) from None
+    if not result.answers:
+        raise ValidationError(_("Answer at least one question."))
+    response = QuestionnaireResponse.objects.create(
+        case=case, instrument=instrument.id, instrument_version=instrument.version, timepoint=timepoint,
+        answers=dict(result.answers), score=result.score, band=result.band.id if result.band else "",
+        taken_on=taken_on, recorded_by=nurse,
+    )
+    _log(nurse, "aps.questionnaire", _("Questionnaire recorded"), case, response=response.pk,
+         instrument=instrument.id, version=instrument.version, score=result.score, missing=list(result.missing))
+    return response
+
+
+@transaction.atomic
+def end_support(nurse, case: Case, reason: str, note: str = "") -> Case:
+    """End support (see the module's rules on 6 and 9 months)."""
+    _check_own_case(nurse, case)
+    case = _locked(case)
+    _require_state(case, (Case.State.CONSENTED, Case.State.ACTIVE), _("Only a case in the programme can be ended."))
+    if reason not in Case.EndReason.values:
+        raise ValidationError(_("Choose the reason for ending support."))
+    if reason == Case.EndReason.OTHER and not note.strip():
+        raise ValidationError(_("Describe the reason in the note when the reason is \"other\"."))
+    today = timezone.localdate()
+    if reason == Case.EndReason.COMPLETED:
+        if case.state != Case.State.ACTIVE:
+            raise ValidationError(_("Support cannot be completed before the start-up session. Choose another reason."))
+        if today < case.end_due_on:
+            raise ValidationError(
+                _("Support runs 6-9 months; \"support completed\" can be recorded from %(date)s. "
+                  "To end earlier, choose the reason that applies (e.g. the patient withdrew).")
+                % {"date": case.end_due_on.strftime("%d-%m-%Y")})
+    months = None
+    if case.started_at:
+        start = case.start_date
+        months = (today.year - start.year) * 12 + today.month - start.month - (today.day < start.day)
+    cancelled = list(case.sessions.filter(status=Session.Status.PLANNED).values_list("pk", flat=True))
+    Session.objects.filter(pk__in=cancelled).update(status=Session.Status.CANCELLED)
+    case.state, case.ended_at = Case.State.ENDED, timezone.now()
+    case.end_reason, case.end_note = reason, note.strip()
+    case.save(update_fields=["state", "ended_at", "end_reason", "end_note"])
+    _log(nurse, "aps.end", _("Support ended"), case, reason=reason, months=months, cancelled_sessions=cancelled)
+    return case

@@ -1,0 +1,195 @@
+"""The forms of the programme pages. They check the shape of the input; the rules of the
+programme are checked once, in ``actions``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from opspor.web.aps import instruments, rules
+from opspor.web.aps.instruments import Instrument
+from opspor.web.aps.models import Case, Goal, QuestionnaireResponse, Session
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=DATETIME_FORMAT)
+
+
+def _datetime_field(label, **kwargs) -> forms.DateTimeField:
+    return forms.DateTimeField(label=label, input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
+                               widget=DateTimeLocalInput(), **kwargs)
+
+
+def _now_local() -> dt.datetime:
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class IdForm(forms.Form):
+    """A form whose ids are unique on a page with several copies of it (one per row)."""
+
+    def __init__(self, *args, id_prefix: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if id_prefix:
+            self.auto_id = f"id_{id_prefix}_%s"
+
+
+# --- programme lead ---------------------------------------------------------------------------
+
+class CapacityForm(IdForm):
+    capacity = forms.IntegerField(label=_("Capacity (patients)"), min_value=0, max_value=rules.MAX_CAPACITY)
+
+
+class InviteForm(forms.Form):
+    """Persons ticked on the programme page (any number, by person id) and one nurse."""
+
+    nurse = forms.ChoiceField(label=_("Support nurse"), error_messages={"required": _("Choose a support nurse.")})
+
+    def __init__(self, *args, nurse_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nurse"].choices = [("", "—"), *nurse_choices]
+
+    def clean(self):
+        data = super().clean()
+        try:
+            data["persons"] = sorted({int(v) for v in self.data.getlist("persons")})
+        except (AttributeError, ValueError):
+            data["persons"] = []
+        if not data["persons"]:
+            raise forms.ValidationError(_("Choose at least one person to invite."))
+        return data
+
+
+class RevealForm(IdForm):
+    reason = forms.CharField(label=_("Reason for showing CPR and name"), max_length=200,
+                             widget=forms.TextInput(attrs={"list": "reveal-reasons", "autocomplete": "off"}))
+
+
+class PoolFilterForm(forms.Form):
+    municipality = forms.ChoiceField(label=_("Municipality"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[
+        ("", _("All")), ("new", _("Not invited yet")), ("open", _("Invited or in the programme")),
+        ("closed", _("Refused or ended")),
+    ])
+
+    def __init__(self, *args, municipalities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].choices = [("", _("All"))] + [(m.code, m.name) for m in municipalities]
+
+
+class ReassignForm(forms.Form):
+    nurse = forms.ChoiceField(label=_("Give the case to"))
+
+    def __init__(self, *args, nurses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nurse"].choices = [("", "—")] + [(str(n.pk), n.get_full_name() or n.username) for n in nurses]
+
+
+# --- the nurse's case -------------------------------------------------------------------------
+
+class RefusalForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason for refusal"), choices=[("", "—"), *Case.RefusalReason.choices])
+    note = forms.CharField(label=_("Note (required when the reason is \"other\")"), max_length=2000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == Case.RefusalReason.OTHER and not (data.get("note") or "").strip():
+            self.add_error("note", _("Describe the reason in the note when the reason is \"other\"."))
+        return data
+
+
+class StartupForm(forms.Form):
+    held_at = _datetime_field(_("Held at"))
+    note = forms.CharField(label=_("Note from the start-up session"), max_length=4000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"held_at": _now_local()})
+        super().__init__(*args, **kwargs)
+
+
+class PlanSessionForm(IdForm):
+    planned_for = _datetime_field(_("Planned for"))
+
+
+class RecordSessionForm(IdForm):
+    status = forms.ChoiceField(label=_("Outcome"), widget=forms.RadioSelect, choices=[
+        (Session.Status.HELD, _("Held")), (Session.Status.MISSED, _("Not reached")),
+        (Session.Status.CANCELLED, _("Cancelled"))])
+    held_at = _datetime_field(_("Held at (when held)"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class GoalForm(IdForm):
+    text = forms.CharField(label=_("New goal"), max_length=500)
+
+
+class GoalStatusForm(IdForm):
+    status = forms.ChoiceField(label=_("Status"), choices=Goal.Status.choices)
+
+
+class PlanForm(forms.Form):
+    text = forms.CharField(label=_("Self-management plan"), max_length=8000, widget=forms.Textarea(attrs={"rows": 8}))
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EndForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason for ending support"), choices=[("", "—"), *Case.EndReason.choices])
+    note = forms.CharField(label=_("Note (required when the reason is \"other\")"), max_length=2000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == Case.EndReason.OTHER and not (data.get("note") or "").strip():
+            self.add_error("note", _("Describe the reason in the note when the reason is \"other\"."))
+        return data
+
+
+class InstrumentChoiceForm(forms.Form):
+    instrument = forms.ChoiceField(label=_("Questionnaire"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].choices = [(i.id, i.name()) for i in instruments.instruments().values()]
+
+
+def item_field_name(item_id: str) -> str:
+    return f"item_{item_id}"
+
+
+class QuestionnaireForm(forms.Form):
+    """The form of one instrument, generated from its configuration: one radio group per item
+    (unanswered is allowed; the instrument's missing-answer rule decides whether it scores)."""
+
+    instrument = forms.CharField(widget=forms.HiddenInput)
+    timepoint = forms.ChoiceField(label=_("Time point"), choices=[("", "—"), *QuestionnaireResponse.Timepoint.choices])
+    taken_on = forms.DateField(label=_("Date answered"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, instrument: Instrument, *args, **kwargs):
+        kwargs.setdefault("initial", {"instrument": instrument.id, "taken_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.spec = instrument  # not ``self.instrument``: templates would find the field of that name
+        for item in instrument.items:
+            self.fields[item_field_name(item.id)] = forms.TypedChoiceField(
+                label=item.label(), required=False, coerce=int, empty_value=None, widget=forms.RadioSelect,
+                choices=[(c.value, f"{c.value} – {c.text()}") for c in item.scale.choices])
+
+    def item_fields(self):
+        return [self[item_field_name(item.id)] for item in self.spec.items]
+
+    def when_fields(self):
+        return [self["timepoint"], self["taken_on"]]
+
+    def answers(self) -> dict[str, int | None]:
+        return {item.id: self.cleaned_data.get(item_field_name(item.id)) for item in self.spec.items}

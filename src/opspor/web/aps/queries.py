@@ -1,0 +1,363 @@
+"""Reading the programme as its pages show it. Nothing here changes state or writes the audit
+log: the views record the reads, ``actions`` owns the changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from opspor import reference
+from opspor.web.accounts.models import User
+from opspor.web.accounts.roles import Role
+from opspor.web.aps import rules
+from opspor.web.aps.models import Case, EligibilityEntry, Session
+from opspor.web.people.models import Person
+from opspor.web.people.scope import visible_persons
+from opspor.web.worklists.models import ListRun
+
+log = logging.getLogger(__name__)
+
+RANKING_RISK, RANKING_ADMISSIONS = "risk", "acute_admissions"
+
+
+# --- eligibility and the region's pool --------------------------------------------------------
+
+def newest_eligibility_run() -> ListRun | None:
+    """The newest published run that carries eligibility (``opspor web publish`` keeps one)."""
+    has_entries = Exists(EligibilityEntry.objects.filter(run=OuterRef("pk")))
+    return ListRun.objects.filter(has_entries).order_by("-as_of", "-published_at").first()
+
+
+def eligible_entries(region_code: str, run: ListRun | None = None) -> QuerySet[EligibilityEntry]:
+    """The region's eligible, not excluded persons of the newest run."""
+    run = run or newest_eligibility_run()
+    if run is None:
+        return EligibilityEntry.objects.none()
+    return EligibilityEntry.objects.filter(run=run, region_code=region_code, excluded=False)
+
+
+def eligibility_of(person: Person, region_code: str, run: ListRun | None = None) -> EligibilityEntry | None:
+    """The person's entry of the newest run (or ``run``) in ``region_code`` (excluded or not)."""
+    run = run or newest_eligibility_run()
+    if run is None:
+        return None
+    return EligibilityEntry.objects.filter(run=run, region_code=region_code, person=person).first()
+
+
+@dataclass
+class Ranking:
+    """How the pool is ordered: by the risk model's scores, or by acute admissions until one exists."""
+
+    source: str
+    model_id: str = ""
+    scores: dict[str, float] = field(default_factory=dict)  # person_key → score (0-100)
+
+    @property
+    def by_risk(self) -> bool:
+        return self.source == RANKING_RISK
+
+
+def _score_rows(result: Any) -> Iterable:
+    scores = getattr(result, "scores", result)
+    if hasattr(scores, "to_pylist"):  # a pyarrow table
+        return scores.to_pylist()
+    if hasattr(scores, "to_dict") and hasattr(scores, "columns"):  # a pandas data frame
+        return scores.to_dict("records")
+    if isinstance(scores, Mapping):
+        return scores.items()
+    return scores
+
+
+def _normalise_scores(result: Any) -> Ranking | None:
+    """Read whatever ``opspor.risk.api.latest_scores()`` returns: a mapping person_key → score,
+    rows of (person_key, score), dicts or objects with ``person_key`` and ``score``, optionally
+    wrapped in an object with ``scores`` and ``model_id``/``model_version``. Scores of 0-1 are
+    shown as percentages."""
+    if result is None:
+        return None
+    model_id = str(next((getattr(result, a) for a in ("model_id", "model_version", "model")
+                         if getattr(result, a, None)), ""))
+    scores: dict[str, float] = {}
+    for row in _score_rows(result) or ():
+        if isinstance(row, Mapping):
+            key, score = row.get("person_key"), row.get("score", row.get("risk_score"))
+            model_id = model_id or str(row.get("model_id") or row.get("model_version") or "")
+        elif isinstance(row, tuple | list) and len(row) >= 2:
+            key, score = row[0], row[1]
+        else:
+            key, score = getattr(row, "person_key", None), getattr(row, "score", None)
+            model_id = model_id or str(getattr(row, "model_id", "") or "")
+        if key is not None and score is not None:
+            scores[str(key)] = float(score)
+    if not scores:
+        return None
+    if max(scores.values()) <= 1.0:
+        scores = {k: v * 100 for k, v in scores.items()}
+    return Ranking(RANKING_RISK, model_id, scores)
+
+
+def ranking() -> Ranking:
+    """The risk model's newest scores when ``opspor.risk.api`` exists and has some; otherwise
+    the number of acute admissions in the last 12 months."""
+    try:
+        from opspor.risk import api  # built by the risk issue; may not exist yet
+    except ImportError:
+        return Ranking(RANKING_ADMISSIONS)
+    latest = getattr(api, "latest_scores", None)
+    if latest is None:
+        return Ranking(RANKING_ADMISSIONS)
+    try:
+        found = _normalise_scores(latest())
+    except Exception:  # the risk module must never take the programme page down
+        log.warning("opspor.risk.api.latest_scores() failed; ranking by acute admissions", exc_info=True)
+        return Ranking(RANKING_ADMISSIONS)
+    return found or Ranking(RANKING_ADMISSIONS)
+
+
+@dataclass
+class PoolRow:
+    rank: int
+    entry: EligibilityEntry
+    score: float | None
+    case: Case | None = None  # the newest case of the person, any state
+
+    @property
+    def person(self) -> Person:
+        return self.entry.person
+
+
+
+
+def pool_order(user, r: Ranking, *, municipality: str = "", status: str = "") -> list[tuple[int, int, float | None]]:
+    """(rank, entry id, score) of the lead's region, best first; rank is over the whole region
+    (before the filters), so a filtered page still shows each person's place."""
+    entries = eligible_entries(user.region_code).filter(person__in=visible_persons(user))
+    rows = list(entries.values_list("pk", "person_id", "person__person_key", "acute_admissions_12m", "municipality_code"))
+    if r.by_risk:
+        rows.sort(key=lambda x: (-(r.scores.get(x[2], -1.0)), -x[3], x[2]))
+    else:
+        rows.sort(key=lambda x: (-x[3], x[2]))
+    ranked = [(n, row) for n, row in enumerate(rows, start=1)]
+    if municipality:
+        ranked = [(n, row) for n, row in ranked if row[4] == municipality]
+    if status:
+        person_ids = [row[1] for _, row in ranked]
+        with_open = set(_chunked_ids(Case.objects.filter(state__in=Case.OPEN_STATES), person_ids))
+        with_any = set(_chunked_ids(Case.objects.all(), person_ids))
+        keep = {
+            "new": lambda pid: pid not in with_any,
+            "open": lambda pid: pid in with_open,
+            "closed": lambda pid: pid in with_any and pid not in with_open,
+        }[status]
+        ranked = [(n, row) for n, row in ranked if keep(row[1])]
+    return [(n, row[0], r.scores.get(row[2]) if r.by_risk else None) for n, row in ranked]
+
+
+def _chunked_ids(qs: QuerySet[Case], person_ids: list[int], chunk: int = 5000) -> Iterable[int]:
+    for i in range(0, len(person_ids), chunk):
+        yield from qs.filter(person_id__in=person_ids[i:i + chunk]).values_list("person_id", flat=True)
+
+
+def pool_rows(order: list[tuple[int, int, float | None]]) -> list[PoolRow]:
+    """The rows of one page of ``pool_order``, with persons and their newest case."""
+    entries = EligibilityEntry.objects.select_related("person").in_bulk([pk for _, pk, _ in order])
+    rows = [PoolRow(rank, entries[pk], score) for rank, pk, score in order if pk in entries]
+    cases: dict[int, Case] = {}
+    for case in Case.objects.filter(person_id__in=[r.entry.person_id for r in rows]).select_related("nurse").order_by("invited_at", "id"):
+        cases[case.person_id] = case  # the newest wins
+    for row in rows:
+        row.case = cases.get(row.entry.person_id)
+    return rows
+
+
+def region_state_counts(region_code: str) -> dict[str, int]:
+    counts = dict(Case.objects.filter(region_code=region_code).values_list("state").annotate(n=Count("id")))
+    return {state: counts.get(state, 0) for state in Case.State.values}
+
+
+def region_municipalities(region_code: str) -> list[reference.Municipality]:
+    return sorted((m for m in reference.municipalities() if m.region_code == region_code), key=lambda m: m.name)
+
+
+def municipality_name(code: str) -> str:
+    found = reference.municipality_by_code().get(code)
+    return found.name if found else code
+
+
+def age_band(person: Person, today: dt.date | None = None) -> str:
+    """Ten-year age band (``70-79``; ``90+``): enough to rank, too coarse to identify."""
+    age = person.age_on(today or timezone.localdate())
+    if age is None:
+        return "–"
+    if age >= 90:
+        return "90+"
+    low = age // 10 * 10
+    return f"{low}-{low + 9}"
+
+
+# --- nurses and capacity ----------------------------------------------------------------------
+
+@dataclass
+class NurseLoad:
+    nurse: User
+    invited: int = 0
+    consented: int = 0
+    active: int = 0
+
+    @property
+    def open_cases(self) -> int:
+        return self.invited + self.consented + self.active
+
+    @property
+    def free(self) -> int:
+        return max(self.nurse.capacity - self.open_cases, 0)
+
+    @property
+    def over_capacity(self) -> bool:
+        return self.open_cases > self.nurse.capacity
+
+
+def region_nurses(region_code: str) -> QuerySet[User]:
+    return (User.objects.filter(role=Role.NURSE, is_active=True, organisation__region_code=region_code)
+            .select_related("organisation").order_by("first_name", "last_name", "username"))
+
+
+def open_case_count(nurse: User) -> int:
+    return Case.objects.filter(nurse=nurse, state__in=Case.OPEN_STATES).count()
+
+
+def nurse_loads(region_code: str) -> list[NurseLoad]:
+    nurses = list(region_nurses(region_code))
+    loads = {n.pk: NurseLoad(n) for n in nurses}
+    for nurse_id, state, n in (Case.objects.filter(nurse__in=nurses, state__in=Case.OPEN_STATES)
+                               .values_list("nurse_id", "state").annotate(n=Count("id"))):
+        setattr(loads[nurse_id], state, n)
+    return list(loads.values())
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    """A nurse's own cases; a programme lead's region's cases; nothing for anyone else."""
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    if user.role == Role.NURSE:
+        return Case.objects.filter(nurse=user)
+    if user.role == Role.PROGRAMME_LEAD and user.region_code:
+        return Case.objects.filter(region_code=user.region_code)
+    return Case.objects.none()
+
+
+def get_case(user, pk) -> Case:
+    """The case if ``user`` may see it (404 otherwise, whether it exists or not)."""
+    try:
+        return cases_visible_to(user).select_related("person", "nurse", "invited_by").get(pk=pk)
+    except (Case.DoesNotExist, ValueError):
+        raise Http404("not found") from None
+
+
+def caseload(nurse: User, state: str = "") -> list[Case]:
+    cases = Case.objects.filter(nurse=nurse).select_related("person")
+    if state:
+        cases = cases.filter(state=state)
+    cases = list(cases.order_by("person__name", "id"))
+    next_sessions: dict[int, Session] = {}
+    for s in Session.objects.filter(case__in=cases, status=Session.Status.PLANNED).order_by("-planned_for"):
+        next_sessions[s.case_id] = s  # the earliest planned wins
+    last_contacts: dict[int, Session] = {}
+    for s in Session.objects.filter(case__in=cases, status=Session.Status.HELD).order_by("held_at"):
+        last_contacts[s.case_id] = s  # the newest held wins
+    for case in cases:
+        case.next_session = next_sessions.get(case.pk)
+        case.last_contact = last_contacts.get(case.pk)
+    return cases
+
+
+def caseload_counts(nurse: User) -> dict[str, int]:
+    counts = dict(Case.objects.filter(nurse=nurse).values_list("state").annotate(n=Count("id")))
+    return {state: counts.get(state, 0) for state in Case.State.values}
+
+
+# --- the nurse's day --------------------------------------------------------------------------
+
+@dataclass
+class DayRow:
+    case: Case
+    session: Session | None = None
+    since: dt.date | None = None  # the date the row is about (planned, invited, end due)
+
+
+@dataclass
+class Day:
+    today: dt.date
+    calls: list[DayRow]          # sessions planned for the day
+    overdue: list[DayRow]        # planned sessions before the day, still planned
+    new_invitations: list[DayRow]  # invitations of the last INVITATION_REMINDER_DAYS days
+    unanswered: list[DayRow]     # invitations older than INVITATION_REMINDER_DAYS
+    startup_to_plan: list[DayRow]  # consented, no start-up session planned
+    no_session: list[DayRow]     # active, no session planned
+    end_due: list[DayRow]        # active, 6-9 months since the start
+    end_overdue: list[DayRow]    # active, 9 months or more since the start
+
+    @property
+    def buckets(self) -> list[tuple[str, list[DayRow]]]:
+        return [("calls", self.calls), ("overdue", self.overdue), ("new_invitations", self.new_invitations),
+                ("unanswered", self.unanswered),
+                ("startup_to_plan", self.startup_to_plan), ("no_session", self.no_session),
+                ("end_overdue", self.end_overdue), ("end_due", self.end_due)]
+
+    @property
+    def cases(self) -> list[Case]:
+        return [row.case for _, rows in self.buckets for row in rows]
+
+    @property
+    def empty(self) -> bool:
+        return not any(rows for _, rows in self.buckets)
+
+
+def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time(), tzinfo=tz)
+    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+
+
+def day_view(nurse: User, today: dt.date) -> Day:
+    """Who to call on ``today``: the buckets of the nurse's day view."""
+    start, end = _day_bounds(today)
+    planned = (Session.objects.filter(case__nurse=nurse, case__state__in=Case.OPEN_STATES,
+                                      status=Session.Status.PLANNED)
+               .select_related("case__person").order_by("planned_for"))
+    calls = [DayRow(s.case, s, today) for s in planned.filter(planned_for__gte=start, planned_for__lt=end)]
+    overdue = [DayRow(s.case, s, timezone.localdate(s.planned_for)) for s in planned.filter(planned_for__lt=start)]
+    open_cases = Case.objects.filter(nurse=nurse).select_related("person")
+    reminder_start, _ = _day_bounds(today - dt.timedelta(days=rules.INVITATION_REMINDER_DAYS))
+    invited = open_cases.filter(state=Case.State.INVITED, invited_at__lt=end).order_by("invited_at")
+    unanswered = [DayRow(c, since=timezone.localdate(c.invited_at)) for c in invited.filter(invited_at__lt=reminder_start)]
+    new_invitations = [DayRow(c, since=timezone.localdate(c.invited_at)) for c in invited.filter(invited_at__gte=reminder_start)]
+    has_planned = Exists(Session.objects.filter(case=OuterRef("pk"), status=Session.Status.PLANNED))
+    has_planned_startup = Exists(Session.objects.filter(case=OuterRef("pk"), status=Session.Status.PLANNED,
+                                                        kind=Session.Kind.STARTUP))
+    startup_to_plan = [DayRow(c, since=timezone.localdate(c.answered_at) if c.answered_at else None) for c in
+                       open_cases.filter(state=Case.State.CONSENTED).filter(~Q(has_planned_startup))
+                       .order_by("answered_at")]
+    active = list(open_cases.filter(state=Case.State.ACTIVE).annotate(planned=has_planned).order_by("started_at"))
+    end_due, end_overdue, no_session = [], [], []
+    for case in active:
+        if case.end_overdue_on and case.end_overdue_on <= today:
+            end_overdue.append(DayRow(case, since=case.end_overdue_on))
+        elif case.end_due_on and case.end_due_on <= today:
+            end_due.append(DayRow(case, since=case.end_due_on))
+        if not case.planned:
+            no_session.append(DayRow(case, since=case.start_date))
+    return Day(today, calls, overdue, new_invitations, unanswered, startup_to_plan, no_session, end_due, end_overdue)
+
+
+def persons_of(cases: Iterable[Case]) -> list[str]:
+    return sorted({c.person.person_key for c in cases})

@@ -1,0 +1,63 @@
+"""Template helpers of the programme pages: labels of routes and exclusions, state badges, and
+the programme's part of a person's page."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from opspor.web.accounts.roles import Role
+from opspor.web.aps import queries
+from opspor.web.aps.models import Case
+from opspor.web.people.scope import INCLUDED_CASE_STATES
+
+register = template.Library()
+
+# The ids of rules/config/aps_eligibility.yaml, as users read them.
+ROUTE_LABELS = {
+    "diagnosis": _("chronic disease diagnosis"),
+    "repeated_admissions": _("3+ acute admissions in 6 months"),
+    "elderly_preventable_or_readmission": _("65+ with a preventable admission or readmission"),
+}
+EXCLUSION_LABELS = {
+    "substance_abuse": _("substance abuse"),
+    "schizophrenia": _("schizophrenia"),
+    "dementia": _("dementia"),
+    "metastatic_cancer": _("metastatic cancer"),
+    "assisted_living": _("lives in assisted living"),
+    "dead": _("dead"),
+}
+STATE_BADGES = {"invited": "new", "consented": "ok", "active": "ok", "refused": "muted", "ended": "muted"}
+
+
+@register.filter
+def route_labels(routes) -> str:
+    return "; ".join(str(ROUTE_LABELS.get(r, r)) for r in routes or ())
+
+
+@register.filter
+def exclusion_labels(reasons) -> str:
+    return "; ".join(str(EXCLUSION_LABELS.get(r, r)) for r in reasons or ())
+
+
+@register.filter
+def state_badge(state: str) -> str:
+    return STATE_BADGES.get(state, "muted")
+
+
+@register.inclusion_tag("aps/_person_cases.html", takes_context=True)
+def aps_person_cases(context, person):
+    """The person's cases as the user may see them: nurses their own, leads their region's,
+    municipalities and GPs the included ones (state and nurse only); nobody else anything."""
+    user = context["request"].user
+    show_links = user.has_role(Role.NURSE, Role.PROGRAMME_LEAD)
+    if show_links:
+        cases = queries.cases_visible_to(user).filter(person=person)
+    elif user.has_role(Role.MUNICIPALITY):
+        cases = Case.objects.filter(person=person, state__in=INCLUDED_CASE_STATES)
+    else:
+        cases = Case.objects.none()
+    cases = list(cases.select_related("nurse").order_by("-invited_at", "-id"))
+    eligibility = queries.eligibility_of(person, user.region_code) if user.has_role(Role.PROGRAMME_LEAD) else None
+    return {"cases": cases, "show_links": show_links, "eligibility": eligibility, "user": user,
+            "detailed": show_links}

@@ -1,0 +1,156 @@
+"""The programme lead's pool: ranking (risk scores when the risk module has them, else acute
+admissions), pseudonymised rows, the audited "show CPR and name", filters, paging and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+import types
+
+import openpyxl
+import pytest
+from factories import *  # the fixtures world and as_user
+from factories import make_case
+
+from opspor.web.aps import views
+from opspor.web.aps.models import Case
+from opspor.web.audit.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def order_of(html: str, world, names=("p1", "p2", "p3", "p4", "p5", "p6")) -> list[str]:
+    found = [(html.find(f"<code>{world.persons[n].short_key}</code>"), n) for n in names]
+    return [n for pos, n in sorted(found) if pos >= 0]
+
+
+@pytest.fixture
+def risk_api(monkeypatch):
+    """A stand-in for opspor.risk.api (being built by the risk issue)."""
+    import opspor.risk
+
+    module = types.ModuleType("opspor.risk.api")
+    monkeypatch.setitem(sys.modules, "opspor.risk.api", module)
+    monkeypatch.setattr(opspor.risk, "api", module, raising=False)
+    return module
+
+
+def test_without_risk_scores_the_pool_is_ranked_by_acute_admissions(world, as_user):
+    client = as_user(world.users["pia"])
+    html = client.get("/aps/program/").content.decode()
+    assert "Ranked by the number of acute admissions" in html
+    assert order_of(html, world) == ["p1", "p2", "p3", "p4"]  # p5 excluded; p6 only on the older run
+    assert world.persons["p1"].name not in html and world.persons["p1"].cpr_display not in html  # pseudonymised
+    assert "<td>70-79</td>" in html and "<td>Odense</td>" in html  # age band, municipality name
+    reads = AuditEntry.objects.filter(what="aps.programme")
+    assert sorted(reads.values_list("person_key", flat=True)) == sorted(world.persons[n].person_key for n in ("p1", "p2", "p3", "p4"))
+
+
+def test_risk_scores_rank_the_pool_and_go_with_the_invitation(world, as_user, risk_api):
+    keys = {n: world.persons[n].person_key for n in world.persons}
+    risk_api.latest_scores = lambda: types.SimpleNamespace(
+        model_id="gbm-2026-02", scores={keys["p4"]: 0.91, keys["p3"]: 0.40, keys["p1"]: 0.12})
+    client = as_user(world.users["pia"])
+    html = client.get("/aps/program/").content.decode()
+    assert "Ranked by the risk model's score (model gbm-2026-02)" in html
+    assert order_of(html, world) == ["p4", "p3", "p1", "p2"]  # p2 has no score: last
+    assert "91.0 %" in html
+    client.post("/aps/program/inviter/", {"persons": [world.persons["p4"].pk, world.persons["p2"].pk],
+                                          "nurse": world.users["ole"].pk})
+    case = Case.objects.get(person=world.persons["p4"])
+    assert (case.risk_score, case.risk_model_id) == (91.0, "gbm-2026-02")
+    assert Case.objects.get(person=world.persons["p2"]).risk_score is None
+
+
+def test_a_broken_risk_module_falls_back_to_acute_admissions(world, as_user, risk_api):
+    def broken():
+        raise RuntimeError("no model registered")
+
+    risk_api.latest_scores = broken
+    html = as_user(world.users["pia"]).get("/aps/program/").content.decode()
+    assert "Ranked by the number of acute admissions" in html and order_of(html, world)[0] == "p1"
+    risk_api.latest_scores = lambda: [(world.persons["p2"].person_key, 55.0)]  # rows of (key, score) work too
+    html = as_user(world.users["pia"]).get("/aps/program/").content.decode()
+    assert order_of(html, world)[0] == "p2" and "55.0 %" in html
+
+
+def test_show_cpr_and_name_needs_a_reason_and_is_audited(world, as_user):
+    client = as_user(world.users["pia"])
+    p3 = world.persons["p3"]
+    response = client.post(f"/aps/program/vis/{p3.pk}/", {"reason": ""})
+    assert response.status_code == 400 and p3.cpr_display not in response.content.decode()
+    assert not AuditEntry.objects.filter(what="aps.reveal").exists()
+    response = client.post(f"/aps/program/vis/{p3.pk}/", {"reason": "Forberedelse af invitation"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200 and f"{p3.cpr_display} · {p3.name}" in html and "<html" not in html
+    entry = AuditEntry.objects.get(what="aps.reveal")
+    assert (entry.action, entry.person_key, entry.why, entry.username) == (
+        "read", p3.person_key, "Forberedelse af invitation", "pia")
+    # without JavaScript: a small page with the identity and a way back
+    html = client.post(f"/aps/program/vis/{p3.pk}/", {"reason": "Tjek", "next": "/aps/program/?side=1"}).content.decode()
+    assert p3.name in html and 'href="/aps/program/?side=1"' in html
+    # another region's person is out of the lead's scope
+    assert client.post(f"/aps/program/vis/{world.persons['q1'].pk}/", {"reason": "x"}).status_code == 404
+
+
+def test_filters_paging_and_counts(world, as_user, monkeypatch):
+    make_case(world.persons["p1"], world.users["nina"], world.users["pia"], "active")
+    make_case(world.persons["p2"], world.users["nina"], world.users["pia"], "refused")
+    client = as_user(world.users["pia"])
+    html = client.get("/aps/program/?municipality=630").content.decode()
+    assert order_of(html, world) == ["p3"]
+    assert order_of(client.get("/aps/program/?status=new").content.decode(), world) == ["p3", "p4"]
+    assert order_of(client.get("/aps/program/?status=open").content.decode(), world) == ["p1"]
+    assert order_of(client.get("/aps/program/?status=closed").content.decode(), world) == ["p2"]
+    html = client.get("/aps/program/").content.decode()
+    assert 'data-testid="count-active">1<' in html and 'data-testid="count-refused">1<' in html
+    assert f'name="persons" value="{world.persons["p1"].pk}"' not in html  # open case: no checkbox
+    assert f'name="persons" value="{world.persons["p2"].pk}"' in html  # refused: may be invited again
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    html = client.get("/aps/program/?side=2").content.decode()
+    assert order_of(html, world) == ["p3", "p4"] and "Page 2 of 2" in html
+    html = client.get("/aps/program/?status=new&side=1").content.decode()
+    assert "status=new&amp;side=2" not in html  # one page only
+
+
+def test_exports_are_audited_and_the_pool_stays_pseudonymised(world, as_user):
+    client = as_user(world.users["pia"])
+    response = client.get("/aps/program/eksport.csv")
+    assert response["Content-Disposition"].startswith('attachment; filename="aps-pulje_1083_')
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Rank", "Person (pseudonym)", "Age band"]
+    assert [r[1] for r in rows[1:]] == [world.persons[n].short_key for n in ("p1", "p2", "p3", "p4")]
+    assert all(world.persons[n].cpr not in response.content.decode("utf-8-sig") for n in world.persons)
+    exports = AuditEntry.objects.filter(what="aps.programme.csv", action="export")
+    assert exports.count() == 4
+    response = client.get("/aps/program/eksport.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(2, 2).value == world.persons["p1"].short_key
+    assert AuditEntry.objects.filter(what="aps.programme.xlsx", action="export").count() == 4
+    assert client.get("/aps/program/eksport.pdf").status_code == 404
+
+    # the nurse's caseload export has the identity (her own patients), also audited
+    make_case(world.persons["p1"], world.users["nina"], world.users["pia"], "active")
+    make_case(world.persons["p2"], world.users["nina"], world.users["pia"], "invited")
+    nurse = as_user(world.users["nina"])
+    text = nurse.get("/aps/forloeb/eksport.csv?state=active").content.decode("utf-8-sig")
+    assert world.persons["p1"].cpr_display in text and world.persons["p2"].cpr_display not in text
+    entry = AuditEntry.objects.get(what="aps.caseload.csv")
+    assert entry.action == "export" and entry.person_key == world.persons["p1"].person_key
+    sheet = openpyxl.load_workbook(io.BytesIO(nurse.get("/aps/forloeb/eksport.xlsx").content)).active
+    assert sheet.max_row == 3
+
+
+def test_no_run_and_no_nurses_give_clear_empty_states(db, as_user):
+    from factories import build_world
+
+    from opspor.web.aps.models import EligibilityEntry
+
+    world = build_world()
+    EligibilityEntry.objects.all().delete()
+    html = as_user(world.users["pia"]).get("/aps/program/").content.decode()
+    assert "No list run with eligible persons has been published yet" in html
+    world.users["lone"].organisation.users.filter(role="nurse").update(is_active=False)
+    html = as_user(world.users["lone"]).get("/aps/sygeplejersker/").content.decode()
+    assert "Your region has no support nurses yet" in html
