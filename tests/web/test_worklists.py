@@ -153,3 +153,17 @@ def test_history_lists_earlier_runs_and_empty_state(users, login, published):
     client = login(web_kit.make_user("lonely", Role.SPECIALIST, empty_dept))
     assert "Ingen patienter på listen" in client.get("/lister/").content.decode() or \
         "ikke haft en patient" in client.get("/lister/tidligere/").content.decode()
+
+
+def test_a_missing_list_past_the_deadline_is_an_alarm(users, login, published, monkeypatch):
+    import datetime as dt
+
+    from opspor.lists import schedule
+
+    # a Wednesday at 12:00 with no run for that day: the lists were due by 11:00
+    monkeypatch.setattr(schedule, "now", lambda: dt.datetime(2026, 3, 11, 12, 0, tzinfo=schedule.TIMEZONE))
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 3, 11))
+    html = login(users["med1"]).get("/lister/").content.decode()
+    assert "skulle være lavet senest kl. 11:00" in html

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from opspor.lists.status import lists_status
 from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
 from opspor.web.audit import actions as audit
@@ -31,8 +32,10 @@ def _render_list(request, run: ListRun | None, is_today: bool):
             "decision": b.screening.decision if b.screening else None,
             "category": b.screening.category if b.screening else None,
         })
+    status = lists_status(timezone.localdate()) if is_today else None
     return render(request, "worklists/list.html", {
         "department": department, "run": run, "blocks": blocks, "is_today": is_today,
+        "lists_missing": bool(status and status.alarm), "deadline": status.deadline if status else None,
         "today": timezone.localdate(),
         "screened": sum(1 for b in blocks if b.screening), "new": sum(1 for b in blocks if b.new_today),
     })
