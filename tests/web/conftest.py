@@ -32,10 +32,10 @@ import pytest
 # each) are on that PostgreSQL; a bare `opspor` subprocess gets SQLite in its own home.
 # pytest-django sees the configured settings (django_find_project = false in pyproject.toml).
 
-sys.path.insert(0, str(Path(__file__).parent))  # for fixtures_server
+sys.path.append(str(Path(__file__).parent))  # for fixtures_server (appended: shadows nothing)
 
-import fixtures_server  # noqa: E402
-from fixtures_server import (  # noqa: E402,F401  (fixtures and hooks, registered by name)
+import fixtures_server
+from fixtures_server import (  # noqa: F401  (fixtures and hooks, registered by name)
     browser,
     page,
     pytest_collection_modifyitems,

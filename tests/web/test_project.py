@@ -46,7 +46,7 @@ def test_migrated_server_answers_health_check(run_opspor, opspor_home, opspor_bi
     )
     try:
         body = None
-        for _ in range(100):
+        for _ in range(600):  # up to 60 s: the machine may be busy
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
                     body = response.read().decode()

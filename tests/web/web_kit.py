@@ -7,16 +7,27 @@ not excluded: A and D (region 1083); B, C, E are excluded. E lives in municipali
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "lists"))
+from opspor import cpr as cprlib
 
-import lists_kit  # noqa: E402
 
-from opspor import cpr as cprlib  # noqa: E402
+def _load_lists_kit():
+    """tests/lists/lists_kit.py, loaded by path (not through sys.path, where another test
+    folder's ``conftest`` could shadow a sibling's)."""
+    path = Path(__file__).parents[1] / "lists" / "lists_kit.py"
+    spec = importlib.util.spec_from_file_location("lists_kit", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("lists_kit", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+lists_kit = _load_lists_kit()
 
 OPSPOR = str(Path(sys.executable).with_name("opspor"))
 PASSWORD = "correct-horse-battery-staple-42"

@@ -174,8 +174,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = paths.home() / "static"
-# WhiteNoise serves the apps' static files straight from the package (no collectstatic step).
+# WhiteNoise serves the apps' static files straight from the package (no collectstatic step,
+# so no STATIC_ROOT).
+STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
