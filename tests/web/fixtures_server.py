@@ -290,7 +290,7 @@ def server(server_factory, tmp_path) -> Server:
 
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking",
+    "--disable-background-networking", "--lang=da-DK",
 ]
 _phase_reports = pytest.StashKey[dict]()
 

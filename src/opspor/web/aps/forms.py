@@ -33,10 +33,14 @@ def _now_local() -> dt.datetime:
 
 
 class IdForm(forms.Form):
-    """A form whose ids are unique on a page with several copies of it (one per row)."""
+    """A form whose ids are unique on a page with several copies of it (one per row), or with
+    other forms that have fields of the same name (the case page: ``text``, ``note``)."""
+
+    id_prefix = ""
 
     def __init__(self, *args, id_prefix: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        id_prefix = id_prefix or self.id_prefix
         if id_prefix:
             self.auto_id = f"id_{id_prefix}_%s"
 
@@ -94,7 +98,9 @@ class ReassignForm(forms.Form):
 
 # --- the nurse's case -------------------------------------------------------------------------
 
-class RefusalForm(forms.Form):
+class RefusalForm(IdForm):
+    id_prefix = "refusal"
+
     reason = forms.ChoiceField(label=_("Reason for refusal"), choices=[("", "—"), *Case.RefusalReason.choices])
     note = forms.CharField(label=_("Note (required when the reason is \"other\")"), max_length=2000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
@@ -106,7 +112,9 @@ class RefusalForm(forms.Form):
         return data
 
 
-class StartupForm(forms.Form):
+class StartupForm(IdForm):
+    id_prefix = "startup"
+
     held_at = _datetime_field(_("Held at"))
     note = forms.CharField(label=_("Note from the start-up session"), max_length=4000, required=False,
                            widget=forms.Textarea(attrs={"rows": 3}))
@@ -136,15 +144,21 @@ class GoalStatusForm(IdForm):
     status = forms.ChoiceField(label=_("Status"), choices=Goal.Status.choices)
 
 
-class PlanForm(forms.Form):
+class PlanForm(IdForm):
+    id_prefix = "plan"
+
     text = forms.CharField(label=_("Self-management plan"), max_length=8000, widget=forms.Textarea(attrs={"rows": 8}))
 
 
-class NoteForm(forms.Form):
+class NoteForm(IdForm):
+    id_prefix = "note"
+
     text = forms.CharField(label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class EndForm(forms.Form):
+class EndForm(IdForm):
+    id_prefix = "end"
+
     reason = forms.ChoiceField(label=_("Reason for ending support"), choices=[("", "—"), *Case.EndReason.choices])
     note = forms.CharField(label=_("Note (required when the reason is \"other\")"), max_length=2000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
@@ -156,7 +170,9 @@ class EndForm(forms.Form):
         return data
 
 
-class InstrumentChoiceForm(forms.Form):
+class InstrumentChoiceForm(IdForm):
+    id_prefix = "choose"
+
     instrument = forms.ChoiceField(label=_("Questionnaire"))
 
     def __init__(self, *args, **kwargs):
