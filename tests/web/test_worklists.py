@@ -66,7 +66,7 @@ def test_screening_include_needs_a_category_and_is_audited(users, login, publish
     assert list(Screening.objects.order_by("id").values_list("decision", "category")) == [
         ("include", "social"), ("no_action", "")]
     html = client.get(f"/personer/{a.pk}/").content.decode()
-    assert "Ingen handling" in html and "Sociale forhold" in html
+    assert "Ingen handling" in html and "Sociale forhold" in html and "Eget hjem" in html
 
 
 def test_another_department_cannot_reach_the_patient(users, login, published):

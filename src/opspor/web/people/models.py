@@ -9,6 +9,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Residence(models.TextChoices):
+    """The contract's residence types (data-contract.md, persons.csv)."""
+
+    OWN_HOME = "own_home", _("Own home")
+    NURSING_HOME = "nursing_home", _("Nursing home")
+    ASSISTED_LIVING = "assisted_living", _("Assisted-living facility")
+
+
 class Person(models.Model):
     person_key = models.CharField(_("person (pseudonym)"), max_length=64, unique=True)
     cpr = models.CharField(_("CPR number"), max_length=10)
@@ -18,7 +26,7 @@ class Person(models.Model):
     municipality_code = models.CharField(_("municipality"), max_length=3, blank=True, db_index=True)
     region_code = models.CharField(_("region"), max_length=4, blank=True, db_index=True)
     gp_provider_number = models.CharField(_("GP provider number"), max_length=20, blank=True, db_index=True)
-    residence_type = models.CharField(_("residence"), max_length=20, blank=True)
+    residence_type = models.CharField(_("residence"), max_length=20, blank=True, choices=Residence.choices)
     death_date = models.DateField(_("date of death"), null=True, blank=True)
     snapshot_id = models.CharField(_("snapshot"), max_length=40, blank=True)
 
