@@ -94,7 +94,11 @@ def run_mode(home: Path, mode: str, users: int, duration: int, workers: int, thr
         written = audit_rows(home) - before
     finally:
         os.killpg(server.pid, 15)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, 9)
+            server.wait()
     rows = {r["Name"]: r for r in csv.DictReader(open(f"{prefix}_stats.csv"))}
     pages = {}
     for name in ("worklist", "nurse day"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import typer
@@ -98,9 +97,10 @@ def serve(
     """Serve the web app with gunicorn (static files by WhiteNoise) until interrupted."""
     django_setup()  # fail early, with a clear message, on bad settings
     command = [sys.executable, "-m", "gunicorn", "opspor.web.wsgi:application", "-b", f"{host}:{port}",
-               "-w", str(workers), "--threads", str(threads), "--timeout", "60",
+               "-w", str(workers), "--threads", str(threads), "--timeout", "60", "--graceful-timeout", "10",
                "--access-logfile", "-", "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(M)sms']
-    try:
-        raise typer.Exit(subprocess.call(command, env={**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS}))
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # gunicorn takes this process's place, so signals (Ctrl-C, SIGTERM from a supervisor) reach it
+    os.execv(sys.executable, command)

@@ -17,9 +17,10 @@ from opspor.web.audit import actions as audit
 from opspor.web.people.scope import get_person
 from opspor.web.worklists import actions, exports, queries
 from opspor.web.worklists.forms import MdtForm, ScreeningForm
-from opspor.web.worklists.models import ListRun, MdtConference
+from opspor.web.worklists.models import Category, ListRun, MdtConference, Screening
 
 specialist_only = role_required(Role.SPECIALIST)
+CHOICES = {"decisions": Screening.Decision.choices, "categories": Category.choices}
 
 
 def _render_list(request, run: ListRun | None, is_today: bool):
@@ -36,6 +37,7 @@ def _render_list(request, run: ListRun | None, is_today: bool):
     return render(request, "worklists/list.html", {
         "department": department, "run": run, "blocks": blocks, "is_today": is_today,
         "lists_missing": bool(status and status.alarm), "deadline": status.deadline if status else None,
+        **CHOICES,
         "today": timezone.localdate(),
         "screened": sum(1 for b in blocks if b.screening), "new": sum(1 for b in blocks if b.new_today),
     })
@@ -82,7 +84,7 @@ def screen(request, run_pk: int, person_pk: int):
     block.form = form if form.errors else ScreeningForm(prefix_id=str(person.pk), initial={
         "decision": block.screening.decision if block.screening else None,
         "category": block.screening.category if block.screening else None})
-    return render(request, "worklists/_patient.html", {"b": block, "run": run, "saved": not form.errors})
+    return render(request, "worklists/_patient.html", {"b": block, "run": run, "saved": not form.errors, **CHOICES})
 
 
 @specialist_only
