@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import secrets
 from pathlib import Path
 
 from opspor import paths
+from opspor.secret_files import read_or_create
 
 ENV = "OPSPOR_PSEUDONYM_KEY"
 FILE_NAME = "pseudonym.key"
@@ -30,18 +30,7 @@ def pseudonym_key() -> bytes:
     if value:
         return value.encode()
     path = key_file()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first: use theirs
-            pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-    value = path.read_text().strip()
+    value = read_or_create(path)
     if not value:
         raise RuntimeError(f"{path} is empty: restore the key file from backup or set {ENV}")
     return value.encode()

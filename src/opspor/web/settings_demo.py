@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 
 from opspor import paths
+from opspor.secret_files import read_or_create
 
 
 def demo_secret_key() -> str:
-    path = paths.home() / "django-secret.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(50))
-    return path.read_text().strip()
+    return read_or_create(paths.home() / "django-secret.key", lambda: secrets.token_urlsafe(50))
