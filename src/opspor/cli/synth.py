@@ -46,6 +46,18 @@ def synth(
         CHUNK_SIZE, "--chunk-size", min=1, max=1_000_000, hidden=True,
         help="Persons per chunk (changes the output; for tests).",
     ),
+    trial: int = typer.Option(
+        None, "--trial", min=2, help="Simulate a randomised trial: randomise the N highest-risk adults "
+        "1:1 per region at --trial-start (writes truth/trial.* and truth/trial_who5.*).",
+    ),
+    trial_start: str = typer.Option(None, "--trial-start", help="Randomisation day of --trial (YYYY-MM-DD)."),
+    trial_effect: float = typer.Option(
+        1.0, "--trial-effect", min=0.01, max=10.0,
+        help="Hazard ratio of acute admission, intervention vs control, from the start (1.0: none).",
+    ),
+    trial_who5_effect: float = typer.Option(
+        0.0, "--trial-who5-effect", help="WHO-5 points added in the intervention arm at 3, 6, 12 months.",
+    ),
 ) -> None:
     """Write a synthetic data drop (persons, contacts) and its ground truth (truth/)."""
     from opspor import reference as ref
@@ -60,9 +72,24 @@ def synth(
     for d in as_of or ():
         if not start_d <= d <= end_d:
             raise typer.BadParameter(f"{d} is outside {start_d} - {end_d}", param_hint="--truth-as-of")
+    trial_opts = None
+    if trial is not None:
+        from opspor.synth.trial import TrialOptions
+
+        if trial_start is None:
+            raise typer.BadParameter("--trial needs --trial-start", param_hint="--trial-start")
+        t0 = _date(trial_start)
+        if not start_d <= t0 <= end_d:
+            raise typer.BadParameter(f"{t0} is outside {start_d} - {end_d}", param_hint="--trial-start")
+        if trial > persons:
+            raise typer.BadParameter("--trial is larger than --persons", param_hint="--trial")
+        trial_opts = TrialOptions(trial, t0, trial_effect, trial_who5_effect)
+    elif trial_start is not None or trial_effect != 1.0 or trial_who5_effect != 0.0:
+        raise typer.BadParameter("--trial-start/--trial-effect/--trial-who5-effect need --trial N",
+                                 param_hint="--trial")
     opts = Options(
         persons=persons, start=start_d, end=end_d, seed=seed, out=out, region=region,
-        fmt=fmt.value, truth_as_of=as_of, workers=workers, chunk_size=chunk_size,
+        fmt=fmt.value, truth_as_of=as_of, workers=workers, chunk_size=chunk_size, trial=trial_opts,
     )
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

@@ -25,10 +25,12 @@ import numpy as np
 from opspor.contract import CONTACT_TYPES, PRIORITIES
 from opspor.synth import contacts as contacts_mod
 from opspor.synth import hazards, population, simulate, truth, write
+from opspor.synth import trial as trial_mod
 from opspor.synth.model import load
 
 CHUNK_SIZE = 50_000
 STREAM_SKELETON, STREAM_PERSONS, STREAM_SIMULATE, STREAM_CONTACTS, STREAM_GLOBAL = 0, 1, 2, 3, 9
+STREAM_TRIAL = 4  # only drawn from with --trial
 GENERATOR_VERSION = "1"
 
 
@@ -44,6 +46,7 @@ class Options:
     truth_as_of: tuple[dt.date, ...] | None = None
     workers: int = 1
     chunk_size: int = CHUNK_SIZE  # part of the output's identity: same chunk size, same bytes
+    trial: trial_mod.TrialOptions | None = None  # a simulated randomised trial (synth/trial.py)
 
     @property
     def n_days(self) -> int:
@@ -100,12 +103,17 @@ def _chunk_bounds(n: int, size: int) -> list[tuple[int, int]]:
 
 def _run_chunk(args: tuple) -> dict:
     """Generate one chunk; returns its Arrow tables and figures. Runs in a worker process."""
-    (chunk, opts, sk, serial, muni_codes, practices, asof) = args
+    (chunk, opts, sk, serial, muni_codes, practices, asof, quota) = args
     model = load()
     n_days = opts.n_days
     p = population.persons(_seq(opts.seed, STREAM_PERSONS, chunk), model, sk, serial, opts.start, muni_codes, practices)
     asof_days = [(d - opts.start).days for d in asof]
-    sim = simulate.simulate(_seq(opts.seed, STREAM_SIMULATE, chunk), model, p, n_days, asof_days)
+    hook = None
+    if opts.trial is not None:
+        hook = trial_mod.Selection(_seq(opts.seed, STREAM_TRIAL, chunk), p, (opts.trial.start - opts.start).days,
+                                   quota, opts.trial.effect, muni_codes)
+    sim = simulate.simulate(_seq(opts.seed, STREAM_SIMULATE, chunk), model, p, n_days, asof_days,
+                            trial_day=hook and hook.day, trial_hook=hook)
     rows = []
     for d, a in zip(asof, asof_days):
         who, p6, p12 = truth.probabilities(p, sim.snapshots[a], a)
@@ -117,6 +125,10 @@ def _run_chunk(args: tuple) -> dict:
     contacts_t = write.contacts_table(model, cts, cpr, opts.start, chunk)
     truth_t = write.truth_table(cpr, rows)
     latent_t = write.latent_table(model, p, cpr)
+    extra = {}
+    if hook is not None:
+        extra["trial"], extra["trial_who5"] = hook.tables(cpr, muni_codes, opts.start, opts.trial,
+                                                          sim.death_day, n_days)
     # figures
     period_end = n_days * 1440
     end = np.where(cts.end < 0, period_end, cts.end)
@@ -137,7 +149,8 @@ def _run_chunk(args: tuple) -> dict:
         "planned_admissions": int((admission & (cts.priority == 1)).sum()),
         "bed_days": float(((end - cts.start) * admission).sum() / 1440),
     }
-    return {"persons": persons_t, "contacts": contacts_t, "truth": truth_t, "latent": latent_t, "stats": stats}
+    return {"persons": persons_t, "contacts": contacts_t, "truth": truth_t, "latent": latent_t, "stats": stats,
+            **extra}
 
 
 def generate(opts: Options, progress: Callable[[str, int, int], None] | None = None) -> Summary:
@@ -155,9 +168,18 @@ def generate(opts: Options, progress: Callable[[str, int, int], None] | None = N
     for d in asof:
         if not opts.start <= d <= opts.end:
             raise ValueError(f"as-of date {d} is outside the period {opts.start} - {opts.end}")
+    if opts.trial is not None:
+        if not opts.start <= opts.trial.start <= opts.end:
+            raise ValueError(f"the trial start {opts.trial.start} is outside the period {opts.start} - {opts.end}")
+        if not 2 <= opts.trial.persons <= opts.persons:
+            raise ValueError("--trial must be at least 2 and at most --persons")
+        if not 0 < opts.trial.effect <= 10:
+            raise ValueError("--trial-effect must be a hazard ratio above 0 (1.0: no effect)")
     report = progress or (lambda step, done, total: None)
     muni_codes, muni_weights = population.municipality_list(opts.region)
     bounds = _chunk_bounds(opts.persons, opts.chunk_size)
+    quota = (trial_mod.quotas(opts.trial.persons, [b - a for a, b in bounds]) if opts.trial is not None
+             else [0] * len(bounds))
 
     # pass 1: skeleton of the whole population, global CPR serials and GP practices
     skeletons = []
@@ -179,11 +201,14 @@ def generate(opts: Options, progress: Callable[[str, int, int], None] | None = N
         "truth": write.Writer(out / "truth" / f"ground_truth.{ext}", write.TRUTH_SCHEMA, ext),
         "latent": write.Writer(out / "truth" / f"persons_latent.{ext}", write.LATENT_SCHEMA, ext),
     }
+    if opts.trial is not None:
+        writers["trial"] = write.Writer(out / "truth" / f"trial.{ext}", trial_mod.TRIAL_SCHEMA, ext)
+        writers["trial_who5"] = write.Writer(out / "truth" / f"trial_who5.{ext}", trial_mod.WHO5_SCHEMA, ext)
     summary = Summary(as_of=tuple(d.isoformat() for d in asof))
 
     def task(i: int) -> tuple:
         a, b = bounds[i]
-        return (i, opts, skeletons[i], serial[a:b], muni_codes, practices, asof)
+        return (i, opts, skeletons[i], serial[a:b], muni_codes, practices, asof, quota[i])
 
     def consume(result: dict, done: int) -> None:
         for key, w in writers.items():
@@ -249,6 +274,16 @@ def generate(opts: Options, progress: Callable[[str, int, int], None] | None = N
         },
         "rows": {Path(k).name: v for k, v in summary.files.items()},
     }
+    if opts.trial is not None:  # only with --trial: the default manifest stays byte-identical
+        manifest["trial"] = {
+            "persons": opts.trial.persons,
+            "start": opts.trial.start.isoformat(),
+            "admission_hazard_ratio": opts.trial.effect,
+            "who5_effect_points": opts.trial.who5_effect,
+            "selection": "the N adults alive at the start with the highest true p_admission_12m, "
+            "spread over chunks by size; 1:1 within each region",
+            "files": ["trial", "trial_who5"],
+        }
     (out / "truth" / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     summary.seconds = time.perf_counter() - t0
     return summary

@@ -11,6 +11,7 @@ of the ongoing admission) is copied before the day is simulated.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -113,8 +114,15 @@ def simulate(
     asof_days: list[int],
     first_day: int = 0,
     state: Snapshot | None = None,
+    trial_day: int | None = None,
+    trial_hook: Callable[[Snapshot], np.ndarray] | None = None,
 ) -> SimResult:
-    """Simulate days ``first_day`` .. ``n_days - 1``, from a fresh start or from ``state``."""
+    """Simulate days ``first_day`` .. ``n_days - 1``, from a fresh start or from ``state``.
+
+    ``trial_hook`` (``opspor synth --trial``, :mod:`opspor.synth.trial`): called with the state at
+    the start of ``trial_day``; it returns a per-person factor that multiplies the acute-admission
+    hazard (after its cap, before the excitation) from that day on. Without it nothing changes.
+    """
     tab = hazards.tables()
     n = p.n
     alive = np.ones(n, dtype=bool) if state is None else state.alive.copy()
@@ -142,6 +150,7 @@ def simulate(
     ongoing = np.flatnonzero(discharge >= first_day)  # admissions in progress in a resumed state
     for d_day, d_pid in _group(discharge[ongoing], ongoing):
         discharges.setdefault(d_day, []).append(d_pid)
+    adm_factor: np.ndarray | None = None  # set by the trial hook
     b_day, b_pid = birthday_schedule(p.bday, first_day, n_days)
     b_bounds = np.searchsorted(b_day, np.arange(first_day, n_days + 1))
     for day in range(first_day, n_days):
@@ -153,7 +162,13 @@ def simulate(
             idx = hazards.table_index(p.sex[who], p.bday[who], day)
             medical[who], birth[who], death[who] = hazards.base_rates(tab, idx, p.s_adm[who], p.s_death[who])
             qd_home[who], qd_hosp[who] = hazards.death_probabilities(death[who])
+            if adm_factor is not None:
+                medical[who] *= adm_factor[who]
             qa_quiet[who] = hazards.admission_probability(medical[who], birth[who], 0.0)
+        if trial_hook is not None and day == trial_day:
+            adm_factor = trial_hook(Snapshot(alive.copy(), excitation.copy(), discharge.copy()))
+            medical *= adm_factor
+            qa_quiet = hazards.admission_probability(medical, birth, 0.0)
         in_hospital = discharge >= day
         q_death = np.where(in_hospital, qd_hosp, qd_home)
         q_adm = qa_quiet.copy()

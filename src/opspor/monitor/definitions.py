@@ -1,0 +1,482 @@
+"""The indicator definitions: ``config/indicators.yaml`` -> frozen objects, checked on the way in.
+
+The YAML is read with the rules' strict reader (duplicate keys are errors), and every problem
+raises :class:`ConfigError` (the rules' :class:`~opspor.rules.load.RuleConfigError`) naming the
+file, the key path (``indicators[2].versions[0].events.min_hours``), what is wrong and the fix.
+Contact criteria are the rule language of ``docs/rules.md``, read by the rules' own reader, so a
+criterion means the same in a case-finding rule and in an indicator.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from opspor.rules.codes import CodeList
+from opspor.rules.load import (
+    CodeLists,
+    RuleConfigError,
+    _bool,
+    _Ctx,
+    _int,
+    _mapping,
+    _read_yaml,
+    _RuleReader,
+    _show,
+    _text,
+    _version,
+    load_code_lists,
+    load_repeated_acute,
+)
+from opspor.rules.model import ContactCriteria, CountCondition
+
+ConfigError = RuleConfigError
+
+CONFIG_DIR = Path(__file__).with_name("config")
+INDICATORS_FILE = "indicators.yaml"
+
+KINDS = ("rate", "persons", "value", "proportion")
+PERIODS = ("year", "month")
+VALUE_COLUMNS = ("drg_value",)
+EPISODE_RULES = ("repeated_acute",)
+
+
+# --------------------------------------------------------------------------- objects
+
+
+@dataclass(frozen=True)
+class StandardPopulation:
+    """Age bands ``(age_from, age_to or None)`` and their weights, contiguous from 0."""
+
+    key: str
+    bands: tuple[tuple[int, int | None], ...]
+    weights: tuple[float, ...]
+
+    def band_starts(self) -> tuple[int, ...]:
+        return tuple(a for a, _ in self.bands)
+
+    def label(self, band_start: int) -> str:
+        for (a, b) in self.bands:
+            if a == band_start:
+                return f"{a}-{b}" if b is not None else f"{a}+"
+        raise KeyError(band_start)
+
+    def weights_for(self, min_age: int, max_age: int | None) -> dict[int, float]:
+        """The weight of every band that overlaps the age range ``[min_age, max_age]``."""
+        out = {}
+        for (a, b), w in zip(self.bands, self.weights, strict=True):
+            if (b is None or b >= min_age) and (max_age is None or a <= max_age):
+                out[a] = w
+        return out
+
+
+@dataclass(frozen=True)
+class Condition:
+    key: str
+    title_da: str
+    title_en: str
+    contact: ContactCriteria
+    lookback_days: int
+
+
+@dataclass(frozen=True)
+class Population:
+    min_age: int = 0
+    max_age: int | None = None
+    condition_any: tuple[str, ...] = ()  # empty: everybody
+
+
+@dataclass(frozen=True)
+class Events:
+    """Contacts meeting ``contact`` and lasting ``min_hours`` or more (None: any length)."""
+
+    contact: ContactCriteria
+    min_hours: int | None = None
+
+
+@dataclass(frozen=True)
+class Readmission:
+    within_days: int
+    events: Events
+
+
+@dataclass(frozen=True)
+class Unit:
+    per: int
+    da: str
+    en: str
+
+
+@dataclass(frozen=True)
+class IndicatorVersion:
+    indicator_id: str
+    version: str
+    title_da: str
+    title_en: str
+    label_da: str
+    label_en: str
+    kind: str  # rate | persons | value | proportion
+    population: Population
+    unit: Unit
+    periods: tuple[str, ...]
+    source: str
+    events: Events | None = None  # rate, value; the index admissions of proportion
+    value_column: str | None = None  # value
+    value_scale: float = 1.0
+    readmission: Readmission | None = None  # proportion
+    episode: CountCondition | None = None  # persons
+    episode_source: str = ""
+    note: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.indicator_id}@{self.version}"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    title_da: str
+    title_en: str
+    source: str
+    versions: tuple[IndicatorVersion, ...]
+
+    @property
+    def current(self) -> IndicatorVersion:
+        """The first version listed is the one in force."""
+        return self.versions[0]
+
+    def version(self, version: str | int | None) -> IndicatorVersion:
+        if version is None:
+            return self.current
+        for v in self.versions:
+            if v.version == str(version):
+                return v
+        raise KeyError(f"indicator {self.id} has no version {version!r} "
+                       f"(versions: {', '.join(v.version for v in self.versions)})")
+
+
+@dataclass(frozen=True)
+class IndicatorSet:
+    file: str
+    version: str
+    digest: str
+    code_lists: tuple[tuple[str, str, str], ...]  # (file, version, sha256)
+    standard: StandardPopulation
+    suppression_threshold: int
+    conditions: dict[str, Condition]
+    indicators: tuple[Indicator, ...]
+    _by_id: dict[str, Indicator] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update({i.id: i for i in self.indicators})
+
+    def get(self, indicator_id: str) -> Indicator:
+        try:
+            return self._by_id[indicator_id]
+        except KeyError:
+            close = difflib.get_close_matches(indicator_id, list(self._by_id), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise KeyError(f"no indicator {indicator_id!r}{hint}; indicators: "
+                           f"{', '.join(self._by_id)}") from None
+
+    def versions(self, ids: list[str] | None = None, all_versions: bool = True) -> list[IndicatorVersion]:
+        chosen = [self.get(i) for i in ids] if ids else list(self.indicators)
+        out: list[IndicatorVersion] = []
+        for ind in chosen:
+            out.extend(ind.versions if all_versions else (ind.current,))
+        return out
+
+    @property
+    def info(self) -> dict:
+        return {
+            "file": self.file, "version": self.version, "sha256": self.digest,
+            "code_lists": [{"file": f, "version": v, "sha256": d} for f, v, d in self.code_lists],
+            "standard_population": self.standard.key,
+            "suppression_threshold": self.suppression_threshold,
+        }
+
+
+# --------------------------------------------------------------------------- standard populations
+
+
+@cache
+def standard_populations() -> dict[str, StandardPopulation]:
+    text = resources.files("opspor.monitor").joinpath("data", "standard_populations.csv").read_text(
+        encoding="utf-8")
+    rows: dict[str, list[tuple[int, int | None, float]]] = {}
+    for r in csv.DictReader(text.splitlines()):
+        rows.setdefault(r["standard"], []).append(
+            (int(r["age_from"]), int(r["age_to"]) if r["age_to"] else None, float(r["weight"])))
+    out = {}
+    for key, bands in rows.items():
+        bands.sort()
+        expected = 0
+        for i, (a, b, w) in enumerate(bands):
+            last = i == len(bands) - 1
+            if a != expected or (b is None) != last or (b is not None and b < a) or w <= 0:
+                raise ValueError(f"standard_populations.csv: standard {key!r}: bands must be "
+                                 f"contiguous from 0 with positive weights and end open; at {a}")
+            expected = (b or 0) + 1
+        out[key] = StandardPopulation(key, tuple((a, b) for a, b, _ in bands),
+                                      tuple(w for _, _, w in bands))
+    return out
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _code_lists(ctx: _Ctx, path: Path, value: Any) -> tuple[CodeLists, tuple[tuple[str, str, str], ...]]:
+    names = value if isinstance(value, list) else [value]
+    if not names or not all(isinstance(n, str) and n.strip() for n in names):
+        raise ctx.error(f"expected a list of code-list files, got {_show(value)}",
+                        "write e.g. `code_lists: [../../rules/config/code_lists.yaml, code_lists.yaml]`")
+    merged: dict[str, CodeList] = {}
+    info = []
+    for i, name in enumerate(names):
+        cl_path = (path.parent / name).resolve()
+        if not cl_path.is_file():
+            raise ctx.at(i).error(f"no file {name!r} (looked for {cl_path})",
+                                  "name a code-list file relative to this file")
+        lists = load_code_lists(cl_path)
+        for list_name in lists.lists:
+            if list_name in merged:
+                raise ctx.at(i).error(f"code list {list_name!r} is defined in two files",
+                                      "keep each list in one file")
+        merged.update(lists.lists)
+        info.append((str(cl_path), lists.version, lists.digest))
+    combined = CodeLists(" + ".join(Path(f).name for f, _, _ in info), "+".join(v for _, v, _ in info),
+                         "", merged)
+    return combined, tuple(info)
+
+
+class _Reader:
+    def __init__(self, file: str, code_lists: CodeLists) -> None:
+        self.rules = _RuleReader(file, code_lists, None)
+
+    def contact(self, ctx: _Ctx, value: Any) -> ContactCriteria:
+        if isinstance(value, dict):
+            for key in ("admission", "preceded_by"):
+                if key in value:
+                    raise ctx.at(key).error(
+                        f"`{key}` is not used in indicators",
+                        "give the length of a stay as `min_hours:` beside `contact:`"
+                        if key == "admission" else
+                        "a readmission is an indicator of kind `proportion` with `readmission:`")
+        return self.rules.criteria(ctx, value)
+
+    def events(self, ctx: _Ctx, value: Any, extra: tuple[str, ...] = ()) -> tuple[Events, dict]:
+        body = _mapping(ctx, value, ("contact", "min_hours") + extra, ("contact",))
+        hours = body.get("min_hours")
+        return Events(
+            contact=self.contact(ctx.at("contact"), body["contact"]),
+            min_hours=None if hours is None else _int(ctx.at("min_hours"), hours, 0, "min_hours: 12"),
+        ), body
+
+
+def _choices(ctx: _Ctx, value: Any, allowed: tuple[str, ...], example: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise ctx.error(f"expected a non-empty list, got {_show(value)}", f"write e.g. `{example}`")
+    for i, item in enumerate(value):
+        if item not in allowed:
+            close = difflib.get_close_matches(str(item), allowed, n=1)
+            hint = f"did you mean `{close[0]}`? " if close else ""
+            raise ctx.at(i).error(f"unknown value {_show(item)}",
+                                  f"{hint}allowed values: {', '.join(allowed)}")
+    if len(set(value)) != len(value):
+        raise ctx.error("a value is listed twice", "list each value once")
+    return tuple(value)
+
+
+def _population(ctx: _Ctx, value: Any, conditions: dict[str, Condition]) -> Population:
+    body = _mapping(ctx, {} if value is None else value, ("min_age", "max_age", "condition_any"))
+    min_age = _int(ctx.at("min_age"), body.get("min_age", 0), 0, "min_age: 65")
+    max_age = body.get("max_age")
+    if max_age is not None:
+        max_age = _int(ctx.at("max_age"), max_age, min_age, f"max_age: {max(min_age, 74)}")
+    cond: tuple[str, ...] = ()
+    if "condition_any" in body:
+        cond = _choices(ctx.at("condition_any"), body["condition_any"], tuple(conditions),
+                        f"condition_any: [{next(iter(conditions), 'copd')}]")
+    return Population(min_age, max_age, cond)
+
+
+def _unit(ctx: _Ctx, value: Any) -> Unit:
+    body = _mapping(ctx, value, ("per", "da", "en"), ("per", "da", "en"))
+    return Unit(_int(ctx.at("per"), body["per"], 1, "per: 1000"),
+                _text(ctx.at("da"), body["da"], "Danish unit text"),
+                _text(ctx.at("en"), body["en"], "English unit text"))
+
+
+_VERSION_KEYS = ("version", "label_da", "label_en", "kind", "population", "events", "value",
+                 "index", "readmission", "episode", "unit", "periods", "note")
+_KIND_KEYS = {
+    "rate": ("events",),
+    "value": ("events", "value"),
+    "proportion": ("index", "readmission"),
+    "persons": ("episode",),
+}
+
+
+def _indicator_version(ctx: _Ctx, raw: Any, ind: dict, reader: _Reader,
+                       conditions: dict[str, Condition]) -> IndicatorVersion:
+    body = _mapping(ctx, raw, _VERSION_KEYS,
+                    ("version", "label_da", "label_en", "kind", "population", "unit", "periods"))
+    kind = body["kind"]
+    if kind not in KINDS:
+        close = difflib.get_close_matches(str(kind), KINDS, n=1)
+        hint = f"did you mean `{close[0]}`? " if close else ""
+        raise ctx.at("kind").error(f"unknown kind {_show(kind)}", f"{hint}write one of: {', '.join(KINDS)}")
+    needed = _KIND_KEYS[kind]
+    for key in needed:
+        if key not in body:
+            raise ctx.at(key).error(f"missing (an indicator of kind `{kind}` needs "
+                                    f"{', '.join(needed)})", f"add `{key}:` (see docs/monitoring.md)")
+    for key in ("events", "value", "index", "readmission", "episode"):
+        if key in body and key not in needed:
+            raise ctx.at(key).error(f"not used by an indicator of kind `{kind}`",
+                                    f"remove `{key}:` or change `kind:`")
+    kw: dict[str, Any] = {}
+    if kind in ("rate", "value"):
+        kw["events"], _ = reader.events(ctx.at("events"), body["events"])
+    if kind == "value":
+        vctx = ctx.at("value")
+        value = _mapping(vctx, body["value"], ("column", "scale"), ("column",))
+        if value["column"] not in VALUE_COLUMNS:
+            raise vctx.at("column").error(f"unknown column {_show(value['column'])}",
+                                          f"write one of: {', '.join(VALUE_COLUMNS)}")
+        scale = value.get("scale", 1)
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale <= 0:
+            raise vctx.at("scale").error(f"expected a positive number, got {_show(scale)}",
+                                         "write e.g. `scale: 0.001` (DKK -> 1,000 DKK)")
+        kw["value_column"], kw["value_scale"] = value["column"], float(scale)
+    if kind == "proportion":
+        kw["events"], _ = reader.events(ctx.at("index"), body["index"])
+        rctx = ctx.at("readmission")
+        events, rbody = reader.events(rctx, body["readmission"], ("within_days",))
+        if "within_days" not in rbody:
+            raise rctx.at("within_days").error("missing", "add e.g. `within_days: 30`")
+        kw["readmission"] = Readmission(_int(rctx.at("within_days"), rbody["within_days"], 0,
+                                             "within_days: 30"), events)
+    if kind == "persons":
+        ectx = ctx.at("episode")
+        episode = _mapping(ectx, body["episode"], ("from_rule", "window_days", "at_least",
+                                                   "same_hospital_unit", "contact"))
+        if "from_rule" in episode:
+            if len(episode) != 1:
+                raise ectx.error("`from_rule` takes the whole episode from the rule",
+                                 "write only `from_rule:` or only the count condition")
+            if episode["from_rule"] not in EPISODE_RULES:
+                raise ectx.at("from_rule").error(f"unknown rule {_show(episode['from_rule'])}",
+                                                 f"write one of: {', '.join(EPISODE_RULES)}")
+            rule = load_repeated_acute()
+            kw["episode"] = rule.target_group
+            kw["episode_source"] = f"{rule.info.name} v{rule.info.version} ({rule.info.file})"
+        else:
+            for key in ("window_days", "at_least", "contact"):
+                if key not in episode:
+                    raise ectx.at(key).error("missing", "add it, or write `from_rule: repeated_acute`")
+            kw["episode"] = CountCondition(
+                contact=reader.contact(ectx.at("contact"), episode["contact"]),
+                window_days=_int(ectx.at("window_days"), episode["window_days"], 1, "window_days: 182"),
+                at_least=_int(ectx.at("at_least"), episode["at_least"], 1, "at_least: 3"),
+                same_hospital_unit=_bool(ectx.at("same_hospital_unit"),
+                                         episode.get("same_hospital_unit", False)),
+            )
+            kw["episode_source"] = "indicators.yaml"
+    return IndicatorVersion(
+        indicator_id=ind["id"],
+        version=_version(ctx.at("version"), body["version"]),
+        title_da=ind["title_da"],
+        title_en=ind["title_en"],
+        label_da=_text(ctx.at("label_da"), body["label_da"], "Danish label"),
+        label_en=_text(ctx.at("label_en"), body["label_en"], "English label"),
+        kind=kind,
+        population=_population(ctx.at("population"), body["population"], conditions),
+        unit=_unit(ctx.at("unit"), body["unit"]),
+        periods=_choices(ctx.at("periods"), body["periods"], PERIODS, "periods: [year, month]"),
+        source=ind["source"],
+        note=_text(ctx.at("note"), body["note"], "note") if "note" in body else "",
+        **kw,
+    )
+
+
+def load_indicators(path: str | Path | None = None) -> IndicatorSet:
+    """Read and check an indicators file (default: the shipped ``config/indicators.yaml``)."""
+    path = Path(path) if path is not None else CONFIG_DIR / INDICATORS_FILE
+    data, digest = _read_yaml(path)
+    ctx = _Ctx(str(path))
+    keys = ("version", "code_lists", "standard_population", "suppression", "conditions", "indicators")
+    top = _mapping(ctx, data, keys, keys)
+    version = _version(ctx.at("version"), top["version"])
+    code_lists, cl_info = _code_lists(ctx.at("code_lists"), path, top["code_lists"])
+    reader = _Reader(str(path), code_lists)
+
+    standards = standard_populations()
+    if top["standard_population"] not in standards:
+        raise ctx.at("standard_population").error(
+            f"unknown standard population {_show(top['standard_population'])}",
+            f"write one of: {', '.join(standards)} (monitor/data/standard_populations.csv)")
+    sctx = ctx.at("suppression")
+    suppression = _mapping(sctx, top["suppression"], ("threshold",), ("threshold",))
+    threshold = _int(sctx.at("threshold"), suppression["threshold"], 1, "threshold: 5")
+
+    cctx = ctx.at("conditions")
+    if not isinstance(top["conditions"], dict):
+        raise cctx.error("expected a mapping of condition names to definitions",
+                         "write `conditions: {copd: {title_da: ..., title_en: ..., contact: ..., "
+                         "lookback_days: 1826}}`")
+    conditions: dict[str, Condition] = {}
+    for key, raw in top["conditions"].items():
+        kctx = cctx.at(str(key))
+        body = _mapping(kctx, raw, ("title_da", "title_en", "contact", "lookback_days"),
+                        ("title_da", "title_en", "contact", "lookback_days"))
+        conditions[str(key)] = Condition(
+            str(key), _text(kctx.at("title_da"), body["title_da"], "Danish title"),
+            _text(kctx.at("title_en"), body["title_en"], "English title"),
+            reader.contact(kctx.at("contact"), body["contact"]),
+            _int(kctx.at("lookback_days"), body["lookback_days"], 1, "lookback_days: 1826"),
+        )
+
+    ictx = ctx.at("indicators")
+    if not isinstance(top["indicators"], list) or not top["indicators"]:
+        raise ictx.error("expected a non-empty list of indicators",
+                         "write `indicators:` followed by `- id: ...` items")
+    indicators: list[Indicator] = []
+    for i, raw in enumerate(top["indicators"]):
+        nctx = ictx.at(i)
+        body = _mapping(nctx, raw, ("id", "title_da", "title_en", "source", "versions"),
+                        ("id", "title_da", "title_en", "source", "versions"))
+        ind_id = body["id"]
+        if not isinstance(ind_id, str) or not ind_id.replace("_", "").isalnum() or not ind_id.islower():
+            raise nctx.at("id").error(f"an indicator id is lower-case letters, digits and '_'; got "
+                                      f"{_show(ind_id)}", "write e.g. `id: preventable_admissions_elderly`")
+        if any(x.id == ind_id for x in indicators):
+            raise nctx.at("id").error(f"indicator id {ind_id!r} is used twice", "give each indicator its own id")
+        ind = {"id": ind_id,
+               "title_da": _text(nctx.at("title_da"), body["title_da"], "Danish title"),
+               "title_en": _text(nctx.at("title_en"), body["title_en"], "English title"),
+               "source": _text(nctx.at("source"), body["source"], "source")}
+        vctx = nctx.at("versions")
+        if not isinstance(body["versions"], list) or not body["versions"]:
+            raise vctx.error("expected a non-empty list of versions",
+                             "write `versions:` followed by `- version: 1` items, the one in force first")
+        versions: list[IndicatorVersion] = []
+        for j, vraw in enumerate(body["versions"]):
+            v = _indicator_version(vctx.at(j), vraw, ind, reader, conditions)
+            if any(x.version == v.version for x in versions):
+                raise vctx.at(j).at("version").error(f"version {v.version!r} is listed twice",
+                                                     "give each version its own number")
+            versions.append(v)
+        indicators.append(Indicator(ind_id, ind["title_da"], ind["title_en"], ind["source"], tuple(versions)))
+
+    return IndicatorSet(
+        file=str(path), version=version, digest=digest, code_lists=cl_info,
+        standard=standards[top["standard_population"]], suppression_threshold=threshold,
+        conditions=conditions, indicators=tuple(indicators),
+    )
