@@ -59,8 +59,8 @@ class Specialist(_Clinician):
     @task
     def worklist(self):
         with self.client.get("/lister/", name="worklist", catch_response=True) as r:
-            if "patient" not in r.text:
-                r.failure("not the worklist")
+            if r.status_code != 200 or "patient" not in r.text:
+                r.failure(f"not the worklist: HTTP {r.status_code} at {r.url.split('/', 3)[-1]}")
 
 
 class Nurse(_Clinician):
@@ -70,4 +70,4 @@ class Nurse(_Clinician):
     def day(self):
         with self.client.get("/aps/min-dag/", name="nurse day", catch_response=True) as r:
             if r.status_code != 200 or "/konto/log-ind/" in r.url:
-                r.failure("not the day view")
+                r.failure(f"not the day view: HTTP {r.status_code} at {r.url.split('/', 3)[-1]}")

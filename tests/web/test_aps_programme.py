@@ -25,9 +25,24 @@ def order_of(html: str, world, names=("p1", "p2", "p3", "p4", "p5", "p6")) -> li
     return [n for pos, n in sorted(found) if pos >= 0]
 
 
+def stored_scores(tmp_path, model_id: str, scores: dict[str, float], region: str = "1083"):
+    """A real ``opspor.risk.scoring.ScoreSet`` over a scores file written here."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from opspor.risk.scoring import SCORES_FILE, ScoreSet
+
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    pq.write_table(pa.table({
+        "person_key": [k for k, _ in ranked], "region_code": [region] * len(ranked),
+        "score": [v for _, v in ranked], "rank_in_region": list(range(1, len(ranked) + 1)),
+        "explanation": ["" for _ in ranked]}), tmp_path / SCORES_FILE)
+    return ScoreSet(tmp_path, {"score_id": "s1", "model_id": model_id, "snapshot_id": "snap", "as_of": "2026-03-04"})
+
+
 @pytest.fixture
 def risk_api(monkeypatch):
-    """A stand-in for opspor.risk.api (being built by the risk issue)."""
+    """opspor.risk.api with latest_scores replaced by the test."""
     import opspor.risk
 
     module = types.ModuleType("opspor.risk.api")
@@ -47,10 +62,10 @@ def test_without_risk_scores_the_pool_is_ranked_by_acute_admissions(world, as_us
     assert sorted(reads.values_list("person_key", flat=True)) == sorted(world.persons[n].person_key for n in ("p1", "p2", "p3", "p4"))
 
 
-def test_risk_scores_rank_the_pool_and_go_with_the_invitation(world, as_user, risk_api):
+def test_risk_scores_rank_the_pool_and_go_with_the_invitation(world, as_user, risk_api, tmp_path):
     keys = {n: world.persons[n].person_key for n in world.persons}
-    risk_api.latest_scores = lambda: types.SimpleNamespace(
-        model_id="gbm-2026-02", scores={keys["p4"]: 0.91, keys["p3"]: 0.40, keys["p1"]: 0.12})
+    scores = stored_scores(tmp_path, "gbm-2026-02", {keys["p4"]: 0.91, keys["p3"]: 0.40, keys["p1"]: 0.12})
+    risk_api.latest_scores = lambda: scores
     client = as_user(world.users["pia"])
     html = client.get("/aps/program/").content.decode()
     assert "Ranked by the risk model's score (model gbm-2026-02)" in html
@@ -63,14 +78,15 @@ def test_risk_scores_rank_the_pool_and_go_with_the_invitation(world, as_user, ri
     assert Case.objects.get(person=world.persons["p2"]).risk_score is None
 
 
-def test_a_broken_risk_module_falls_back_to_acute_admissions(world, as_user, risk_api):
+def test_a_broken_risk_module_falls_back_to_acute_admissions(world, as_user, risk_api, tmp_path):
     def broken():
         raise RuntimeError("no model registered")
 
     risk_api.latest_scores = broken
     html = as_user(world.users["pia"]).get("/aps/program/").content.decode()
     assert "Ranked by the number of acute admissions" in html and order_of(html, world)[0] == "p1"
-    risk_api.latest_scores = lambda: [(world.persons["p2"].person_key, 55.0)]  # rows of (key, score) work too
+    scores = stored_scores(tmp_path, "m2", {world.persons["p2"].person_key: 0.55})
+    risk_api.latest_scores = lambda: scores
     html = as_user(world.users["pia"]).get("/aps/program/").content.decode()
     assert order_of(html, world)[0] == "p2" and "55.0 %" in html
 

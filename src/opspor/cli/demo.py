@@ -1,7 +1,7 @@
 """``opspor demo``: the main job on the embedded default.
 
 Generates a synthetic region, loads it into the analytical store, runs today's lists on it,
-publishes them into the web app, creates one demo user per role and serves the web app on
+trains and scores the risk model, publishes the lists into the web app, creates one demo user per role and serves the web app on
 http://127.0.0.1:8000 (plain HTTP on loopback only; the demo's secret key is made once under
 $OPSPOR_HOME).
 """
@@ -51,7 +51,15 @@ def demo(
     _invoke(["ingest", str(drop)])
     console.rule("3. Today's lists: repeated acute contacts and Aktiv Patientstøtte eligibility")
     _invoke(["lists", "run"])
-    console.rule("4. The web app: database, today's lists, demo users")
+    console.rule("4. Risk model: train on the snapshot, select the boosted model, score everybody")
+    from opspor.risk.api import demo_step
+
+    summary = demo_step(schedule.today())
+    console.print(f"Model {summary['model_id']}: AUROC {summary['auroc']:.3f} on {summary['test_as_of']} "
+                  f"(the generator's true probabilities: {summary['truth_auroc']:.3f}); calibration slope "
+                  f"{summary['calibration_slope']:.2f}; {summary['persons_scored']:,} persons scored; report "
+                  f"{summary['report']}")
+    console.rule("5. The web app: database, today's lists, demo users")
     _demo_web_environment()
     _invoke(["web", "migrate"])
     _invoke(["web", "publish"])

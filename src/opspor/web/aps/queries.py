@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -64,61 +63,22 @@ class Ranking:
         return self.source == RANKING_RISK
 
 
-def _score_rows(result: Any) -> Iterable:
-    scores = getattr(result, "scores", result)
-    if hasattr(scores, "to_pylist"):  # a pyarrow table
-        return scores.to_pylist()
-    if hasattr(scores, "to_dict") and hasattr(scores, "columns"):  # a pandas data frame
-        return scores.to_dict("records")
-    if isinstance(scores, Mapping):
-        return scores.items()
-    return scores
-
-
-def _normalise_scores(result: Any) -> Ranking | None:
-    """Read whatever ``opspor.risk.api.latest_scores()`` returns: a mapping person_key → score,
-    rows of (person_key, score), dicts or objects with ``person_key`` and ``score``, optionally
-    wrapped in an object with ``scores`` and ``model_id``/``model_version``. Scores of 0-1 are
-    shown as percentages."""
-    if result is None:
-        return None
-    model_id = str(next((getattr(result, a) for a in ("model_id", "model_version", "model")
-                         if getattr(result, a, None)), ""))
-    scores: dict[str, float] = {}
-    for row in _score_rows(result) or ():
-        if isinstance(row, Mapping):
-            key, score = row.get("person_key"), row.get("score", row.get("risk_score"))
-            model_id = model_id or str(row.get("model_id") or row.get("model_version") or "")
-        elif isinstance(row, tuple | list) and len(row) >= 2:
-            key, score = row[0], row[1]
-        else:
-            key, score = getattr(row, "person_key", None), getattr(row, "score", None)
-            model_id = model_id or str(getattr(row, "model_id", "") or "")
-        if key is not None and score is not None:
-            scores[str(key)] = float(score)
-    if not scores:
-        return None
-    if max(scores.values()) <= 1.0:
-        scores = {k: v * 100 for k, v in scores.items()}
-    return Ranking(RANKING_RISK, model_id, scores)
-
-
-def ranking() -> Ranking:
-    """The risk model's newest scores when ``opspor.risk.api`` exists and has some; otherwise
-    the number of acute admissions in the last 12 months."""
+def ranking(region_code: str) -> Ranking:
+    """The selected risk model's newest scores for the region (``opspor.risk.api``); until a
+    model has scored, the number of acute admissions in the last 12 months."""
     try:
-        from opspor.risk import api  # built by the risk issue; may not exist yet
-    except ImportError:
+        from opspor.risk import api
+
+        found = api.latest_scores()
+        if found is None:
+            return Ranking(RANKING_ADMISSIONS)
+        table = found.table(region_code, columns=["person_key", "score"])
+    except Exception:  # the risk store must never take the programme page down
+        log.warning("the risk scores could not be read; ranking by acute admissions", exc_info=True)
         return Ranking(RANKING_ADMISSIONS)
-    latest = getattr(api, "latest_scores", None)
-    if latest is None:
-        return Ranking(RANKING_ADMISSIONS)
-    try:
-        found = _normalise_scores(latest())
-    except Exception:  # the risk module must never take the programme page down
-        log.warning("opspor.risk.api.latest_scores() failed; ranking by acute admissions", exc_info=True)
-        return Ranking(RANKING_ADMISSIONS)
-    return found or Ranking(RANKING_ADMISSIONS)
+    keys, values = table.column("person_key").to_pylist(), table.column("score").to_pylist()
+    scores = {k: 100 * v for k, v in zip(keys, values, strict=True) if v is not None}
+    return Ranking(RANKING_RISK, found.model_id, scores) if scores else Ranking(RANKING_ADMISSIONS)
 
 
 @dataclass

@@ -85,7 +85,7 @@ def programme(request):
     user = request.user
     region = user.region_code
     filter_form, municipality, status = _pool_filters(request)
-    ranking = queries.ranking()
+    ranking = queries.ranking(request.user.region_code)
     order = queries.pool_order(user, ranking, municipality=municipality, status=status)
     page = Paginator(order, PAGE_SIZE).get_page(request.GET.get("side"))
     rows = queries.pool_rows(list(page.object_list))
@@ -111,7 +111,7 @@ def programme(request):
 def programme_export(request, fmt: str):
     user = request.user
     _form, municipality, status = _pool_filters(request)
-    ranking = queries.ranking()
+    ranking = queries.ranking(request.user.region_code)
     rows = queries.pool_rows(queries.pool_order(user, ranking, municipality=municipality, status=status))
     response = exports.pool(rows, ranking, user.region_code, fmt)
     audit.record(request, action=audit.EXPORT, what=f"aps.programme.{fmt}", why=_("Export of the programme pool"),
@@ -133,7 +133,7 @@ def invite(request):
         messages.error(request, _("One of the chosen persons is not in your region's programme. Reload the page."))
         return redirect(back)
     nurse = get_object_or_404(queries.region_nurses(user.region_code), pk=form.cleaned_data["nurse"])
-    ranking = queries.ranking()
+    ranking = queries.ranking(request.user.region_code)
     scores = {p.person_key: ranking.scores[p.person_key] for p in persons if p.person_key in ranking.scores}
     try:
         cases = actions.invite_many(user, persons, nurse, scores=scores,

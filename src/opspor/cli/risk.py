@@ -1,0 +1,365 @@
+"""``opspor risk``: thin shells over ``opspor.risk`` (train, report, models, select-model, score,
+select).
+
+Nothing printed here holds a CPR number: the console shows counts, ids, figures and paths. The
+one output with CPR numbers is the CSV of ``opspor risk select`` (mode 0600).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import os
+import re
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from opspor.cpr import mask as mask_cpr
+
+# The models (scikit-learn, matplotlib) are imported by the commands that use them, so that
+# `opspor --help` and the other commands start fast.
+
+app = typer.Typer(
+    help="Risk model for Aktiv Patientstøtte: train and evaluate, score everybody, select the "
+    "highest-risk eligible persons per region. See docs/risk.md.",
+    no_args_is_help=True,
+)
+
+LANG_HELP = "Language of the report and the explanations: da (default) or en."
+_CAPACITY = re.compile(r"^\s*(\d{4})\s*[=,;:]\s*(\d+)\s*$")
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _expected() -> tuple[type[BaseException], ...]:
+    from opspor.risk.config import RiskConfigError
+    from opspor.risk.models.training import TrainingError
+    from opspor.risk.outcome import OutcomeError
+    from opspor.risk.registry import RegistryError
+    from opspor.risk.scoring import ScoringError
+    from opspor.risk.selection import SelectionError
+    from opspor.risk.truth import TruthError
+    from opspor.rules import RuleConfigError
+    from opspor.store import StoreError
+
+    return (StoreError, RiskConfigError, RuleConfigError, RegistryError, ScoringError, SelectionError,
+            TrainingError, OutcomeError, TruthError)
+
+
+def _fail(error: BaseException) -> typer.Exit:
+    if isinstance(error, _expected()):
+        _err().print(f"[red]{mask_cpr(str(error))}[/red]", soft_wrap=True)
+    else:
+        _err().print(f"[red]internal error: {mask_cpr(f'{type(error).__name__}: {error}')}[/red]",
+                     soft_wrap=True)
+    return typer.Exit(1)
+
+
+def _log(message: str) -> None:
+    _err().print(f"[dim]{mask_cpr(message)}[/dim]", soft_wrap=True)
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2026-03-02", param_hint=option) from None
+
+
+def _as_of(value: str | None) -> dt.date:
+    from opspor.lists import schedule
+
+    return _date(value, "--as-of") or schedule.today()
+
+
+def _lang(value: str) -> str:
+    if value not in ("da", "en"):
+        raise typer.BadParameter(f"{value!r}: use da or en", param_hint="--lang")
+    return value
+
+
+def _f(value, digits: int = 3) -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
+
+
+def _pct(value) -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{100 * value:.1f} %"
+
+
+@app.command("train")
+def train(
+    test_as_of: str = typer.Option(None, "--test-as-of", help="Test as-of date (YYYY-MM-DD). Default: the "
+                                   "latest quarter day whose outcome horizon lies inside the data."),
+    horizon: str = typer.Option(None, "--horizon", help="Outcome horizon: 6m or 12m. Default: outcome.yaml's."),
+    truth: Path = typer.Option(None, "--truth", exists=True, file_okay=False, dir_okay=True,
+                               help="Synthetic data only: the truth/ folder of `opspor synth`, to put the "
+                               "generator's true probabilities beside the models in the report."),
+    select: bool = typer.Option(False, "--select", help="Put the boosted model (model.yaml `select`) in use."),
+    lang: str = typer.Option("da", "--lang", help=LANG_HELP),
+) -> None:
+    """Train both models on the current snapshot with temporal validation, evaluate them on the
+    test as-of date, store them and write the report ($OPSPOR_HOME/risk/).
+
+    Exit code 0: stored; 1: nothing stored (the message says why)."""
+    from opspor.risk import jobs
+
+    lang = _lang(lang)
+    try:
+        result = jobs.train(_date(test_as_of, "--test-as-of"), horizon, truth, select, lang, log=_log)
+    except typer.BadParameter:
+        raise
+    except Exception as error:  # noqa: BLE001 - shown masked, never with a traceback of data
+        raise _fail(error) from None
+    console = Console(highlight=False)
+    sched = result["schedule"]
+    console.print(f"[bold]Trained[/bold] {result['training_id']} on snapshot {result['snapshot_id']}: "
+                  f"training as-of {', '.join(sched['train_as_of'])}; test as-of {sched['test_as_of']} "
+                  f"({result['persons']:,} persons, {result['positives']:,} admitted within "
+                  f"{sched['horizon_days']} days)", soft_wrap=True)
+    table = Table("score", "AUROC [95 % CI]", "AUPRC", "Brier", "cal. intercept", "cal. slope",
+                  "top 1 % sens./PPV", "top 5 % sens./PPV", title="Test as-of date", title_justify="left")
+    for name, m in result["overall"].items():
+        tops = {round(t["share"], 4): t for t in m["top"]}
+        cells = []
+        for share in (0.01, 0.05):
+            t = tops.get(share)
+            cells.append(f"{_pct(t['sensitivity'])} / {_pct(t['ppv'])}" if t else "–")
+        table.add_row(name, f"{_f(m['auroc'])} [{_f(m['auroc_ci'][0])}; {_f(m['auroc_ci'][1])}]",
+                      _f(m["auprc"]), _f(m["brier"], 4), _f(m["calibration_intercept"]),
+                      _f(m["calibration_slope"]), *cells)
+    console.print(table)
+    head = result["headline"]
+    if head.get("truth_auroc") is not None:
+        console.print(f"boosted / true probabilities AUROC: {_f(head['ratio'])} (required >= 0.95: "
+                      f"{'met' if head['ratio_met'] else 'NOT met'}); calibration slope "
+                      f"{_f(head['boosted_calibration_slope'])} (required 0.9-1.1: "
+                      f"{'met' if head['slope_met'] else 'NOT met'})", soft_wrap=True)
+    for kind, model_id in result["models"].items():
+        mark = " (selected)" if model_id == result["selected"] else ""
+        console.print(f"model {kind}: {model_id}{mark}", soft_wrap=True)
+    console.print(f"report: {result['report']}", soft_wrap=True)
+    console.print(f"[dim]{', '.join(f'{k} {v:.1f} s' for k, v in result['timings_seconds'].items())}[/dim]")
+
+
+@app.command("report")
+def report(
+    model: str = typer.Option(None, "--model", help="A model id (default: the selected model)."),
+    out: Path = typer.Option(None, "--out", help="HTML file to write. Default: the training run's folder."),
+    lang: str = typer.Option("da", "--lang", help=LANG_HELP),
+) -> None:
+    """Write the evaluation report (HTML) of a model's training run again, e.g. in English."""
+    from opspor.risk import jobs
+
+    lang = _lang(lang)
+    try:
+        path = jobs.make_report(model, out, lang)
+    except Exception as error:  # noqa: BLE001
+        raise _fail(error) from None
+    Console(highlight=False).print(f"report: {path}", soft_wrap=True)
+
+
+@app.command("models")
+def models() -> None:
+    """The stored models, oldest first; the selected one is marked."""
+    from opspor.risk import registry
+
+    try:
+        records = registry.list_models()
+        chosen = registry.selected()
+    except Exception as error:  # noqa: BLE001
+        raise _fail(error) from None
+    if not records:
+        Console(highlight=False).print("no stored models: train one with `opspor risk train --select`")
+        return
+    table = Table("model id", "kind", "trained", "snapshot", "test as-of", "horizon", "AUROC", "cal. slope",
+                  "selected")
+    for r in records:
+        m = r.get("metrics", {})
+        table.add_row(r["model_id"], r["kind"], r.get("created_at", ""), r.get("snapshot_id", ""),
+                      m.get("test_as_of", ""), str(r["training"]["schedule"]["horizon_days"]) + " d",
+                      _f(m.get("auroc")), _f(m.get("calibration_slope")),
+                      "yes" if r["model_id"] == chosen else "")
+    Console(highlight=False).print(table)
+
+
+@app.command("select-model")
+def select_model(model_id: str = typer.Argument(..., help="The id of a stored model (`opspor risk models`).")) -> None:
+    """Put a stored model in use for scoring and selection."""
+    from opspor.risk import registry
+
+    try:
+        record = registry.select(model_id)
+    except Exception as error:  # noqa: BLE001
+        raise _fail(error) from None
+    Console(highlight=False).print(f"selected {record['kind']} model {model_id}")
+
+
+@app.command("score")
+def score(
+    as_of: str = typer.Option(None, "--as-of", help="As-of date (YYYY-MM-DD). Default: today in Copenhagen."),
+    model: str = typer.Option(None, "--model", help="A model id (default: the selected model)."),
+    lang: str = typer.Option("da", "--lang", help=LANG_HELP),
+) -> None:
+    """Score everybody alive on the as-of date with the selected model and store the scores.
+
+    Refuses a model whose feature schema differs from the current configuration's.
+    Exit code 0: stored; 1: nothing stored."""
+    from opspor.risk import scoring
+
+    lang = _lang(lang)
+    day = _as_of(as_of)
+    try:
+        record = scoring.score(day, model, lang=lang, log=_log)
+    except Exception as error:  # noqa: BLE001
+        raise _fail(error) from None
+    console = Console(highlight=False)
+    console.print(f"[bold]Scored[/bold] {record['persons']:,} persons as of {record['as_of']} with "
+                  f"{record['model_kind']} model {record['model_id']} on snapshot {record['snapshot_id']}: "
+                  f"score set {record['score_id']}", soft_wrap=True)
+    console.print("persons by region: " + ", ".join(f"{k} {v:,}" for k, v in record["regions"].items()),
+                  soft_wrap=True)
+    console.print(f"{record['explained']:,} explained; file {record['path']}", soft_wrap=True)
+    console.print(f"[dim]{', '.join(f'{k} {v:.1f} s' for k, v in record['timings_seconds'].items())}[/dim]")
+
+
+def _capacities(values: list[str], file: Path | None) -> dict[str, int]:
+    out: dict[str, int] = {}
+    items = [(v, "--capacity") for v in values or []]
+    if file is not None:
+        try:
+            lines = file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise typer.BadParameter(f"{file} cannot be read ({exc.strerror})", param_hint="--capacity-file") from None
+        for number, line in enumerate(lines, start=1):
+            text = line.split("#", 1)[0].strip()
+            if not text or (number == 1 and text.lower().replace(" ", "").startswith("region")):
+                continue
+            items.append((text, f"--capacity-file line {number}"))
+    for value, where in items:
+        m = _CAPACITY.match(value)
+        if not m:
+            raise typer.BadParameter(f"{value!r} is not REGION=N (a 4-digit region code and a whole number, "
+                                     "e.g. 1083=200)", param_hint=where)
+        if m.group(1) in out:
+            raise typer.BadParameter(f"region {m.group(1)} is given twice", param_hint=where)
+        out[m.group(1)] = int(m.group(2))
+    if not out:
+        raise typer.BadParameter("give each region's capacity: --capacity 1083=200 (repeat per region) or "
+                                 "--capacity-file FILE", param_hint="--capacity")
+    return out
+
+
+def _exclusions(file: Path | None) -> set[str]:
+    if file is None:
+        return set()
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise typer.BadParameter(f"{file} cannot be read ({exc.strerror})", param_hint="--exclude-file") from None
+    keys = set()
+    for number, line in enumerate(lines, start=1):
+        text = line.split("#", 1)[0].strip()
+        if not text or (number == 1 and text.lower() == "person_key"):
+            continue
+        if not re.match(r"^[0-9a-f]{16}$", text):
+            raise typer.BadParameter(f"line {number} is not a person key (16 hex digits, as in scores and "
+                                     "lists); CPR numbers are not accepted here", param_hint="--exclude-file")
+        keys.add(text)
+    return keys
+
+
+SELECT_COLUMNS = ["region_code", "rank", "cpr", "name", "person_key", "score", "rank_in_region", "routes",
+                  "explanation"]
+
+
+def write_selection_csv(path: Path, rows: list[dict]) -> None:
+    """Write the selection (with CPR numbers) readable by the owner only, replacing ``path``."""
+    path = path.expanduser().resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, SELECT_COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@app.command("select")
+def select(
+    out: Path = typer.Option(..., "--out", help="CSV file to write (it holds CPR numbers; mode 0600)."),
+    as_of: str = typer.Option(None, "--as-of", help="As-of date (YYYY-MM-DD). Default: today in Copenhagen."),
+    capacity: list[str] = typer.Option(None, "--capacity", help="A region's places: REGION=N, e.g. "
+                                       "1083=200. Repeat for each region; a region without one gets nobody."),
+    capacity_file: Path = typer.Option(None, "--capacity-file", help="Capacities, one REGION,N (or "
+                                       "REGION=N) per line; an optional header line."),
+    exclude_file: Path = typer.Option(None, "--exclude-file", help="Person keys already in the programme, "
+                                      "one per line."),
+) -> None:
+    """Select, per region, the highest-ranked eligible persons (Aktiv Patientstøtte eligibility,
+    not excluded, not already in the programme) up to the region's capacity, and write them to
+    OUT with CPR number and name, rank, score and a short explanation.
+
+    Uses the stored scores of the selected model for the date (scores it first if there are
+    none). Exit code 0: written; 1: nothing written; 2: bad options."""
+    from opspor.risk import selection
+
+    caps = _capacities(capacity, capacity_file)
+    already = _exclusions(exclude_file)
+    day = _as_of(as_of)
+    if out.exists() and out.is_dir():
+        raise typer.BadParameter(f"{out} is a folder; give a file name", param_hint="--out")
+    try:
+        result = selection.select(day, caps, already, log=_log)
+        rows = _rows_with_identity(result)
+        write_selection_csv(out, rows)
+    except Exception as error:  # noqa: BLE001
+        raise _fail(error) from None
+    console = Console(highlight=False)
+    console.print(f"[bold]Selected[/bold] {len(result.selected):,} persons as of {result.as_of} with model "
+                  f"{result.model_id} (scores {result.score_id}, snapshot {result.snapshot_id})", soft_wrap=True)
+    table = Table("region", "capacity", "eligible with a score", "already in programme", "selected")
+    for region, c in result.by_region.items():
+        table.add_row(region, str(c["capacity"]), f"{c['eligible_scored']:,}", f"{c['already_in_programme']:,}",
+                      f"{c['selected']:,}")
+    console.print(table)
+    console.print(f"written to {out.expanduser().resolve()} (holds CPR numbers: readable by you only)",
+                  soft_wrap=True)
+
+
+def _rows_with_identity(result) -> list[dict]:
+    import pyarrow as pa
+
+    from opspor.store import SnapshotStore
+
+    keys = [s.person_key for s in result.selected]
+    identity: dict[str, tuple[str, str]] = {}
+    if keys:
+        con = SnapshotStore().connect(result.snapshot_id)
+        try:
+            con.register("_opspor_selected", pa.table({"person_key": pa.array(keys, pa.string())}))
+            for key, cpr, name in con.execute(
+                    "SELECT i.person_key, i.cpr, i.name FROM identity i JOIN _opspor_selected s "
+                    "USING (person_key)").fetchall():
+                identity[key] = (cpr, name)
+        finally:
+            con.close()
+    return [{"region_code": s.region_code, "rank": s.rank, "cpr": identity.get(s.person_key, ("", ""))[0],
+             "name": identity.get(s.person_key, ("", ""))[1], "person_key": s.person_key,
+             "score": f"{s.score:.4f}", "rank_in_region": s.rank_in_region, "routes": ";".join(s.routes),
+             "explanation": s.explanation} for s in result.selected]

@@ -1,0 +1,589 @@
+"""The risk model's configuration: ``features.yaml``, ``outcome.yaml`` and ``model.yaml`` -> frozen
+objects, checked on the way in.
+
+The shipped files live in ``risk/config``. ``OPSPOR_RISK_CONFIG`` may name a folder with a
+region's own versions of any of the three (a file it lacks is taken from the shipped ones).
+Every problem raises :class:`RiskConfigError` naming the file, the key (``explain.groups.age``),
+what is wrong and the fix, in the style of the rules' loader (``opspor.rules.load``): unknown and
+duplicate keys are errors, because a misspelt key must not silently change a model.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from opspor.rules.codes import CodeEntryError, CodeList
+from opspor.rules.load import RuleConfigError, load_code_lists
+
+CONFIG_DIR = Path(__file__).with_name("config")
+CONFIG_ENV = "OPSPOR_RISK_CONFIG"
+FEATURES_FILE, OUTCOME_FILE, MODEL_FILE = "features.yaml", "outcome.yaml", "model.yaml"
+
+COUNT_KINDS = (
+    "acute_admissions",
+    "acute_outpatient",
+    "planned_contacts",
+    "planned_admissions",
+    "bed_days",
+    "home_visits",
+    "remote_contacts",
+)
+DEATH_HANDLING = ("competing_risk", "exclude")
+CALIBRATION_METHODS = ("sigmoid", "isotonic")
+MODEL_KINDS = ("logistic", "boosted")
+_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class RiskConfigError(ValueError):
+    """A risk configuration file cannot be used. Says where (file, key), what, and the fix."""
+
+    def __init__(self, file: str, key: str, problem: str, fix: str) -> None:
+        super().__init__(f"{file}: at {key}: {problem}. Fix: {fix}")
+        self.file = file
+        self.key = key
+        self.problem = problem
+        self.fix = fix
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read(path: Path) -> tuple[Any, str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RiskConfigError(str(path), "(file)", f"cannot be read ({exc.strerror})",
+                              "check the path") from exc
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RiskConfigError(str(path), where, f"not valid YAML: {problem}",
+                              "correct the YAML at that place") from exc
+    return data, hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Ctx:
+    """Where we are in a file, for error messages."""
+
+    def __init__(self, file: str, key: str = "") -> None:
+        self.file = file
+        self.key = key
+
+    def at(self, sub: str | int) -> Ctx:
+        if isinstance(sub, int):
+            return Ctx(self.file, f"{self.key}[{sub}]")
+        return Ctx(self.file, f"{self.key}.{sub}" if self.key else sub)
+
+    def error(self, problem: str, fix: str) -> RiskConfigError:
+        return RiskConfigError(self.file, self.key or "(top level)", problem, fix)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _mapping(ctx: Ctx, value: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
+    if not isinstance(value, dict):
+        raise ctx.error(f"expected a mapping of keys ({', '.join(allowed)}), got {_show(value)}",
+                        f"write it as `key: value` lines; allowed keys: {', '.join(allowed)}")
+    for key in value:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f"did you mean `{close[0]}`? " if close else ""
+            raise ctx.at(str(key)).error("unknown key", f"{hint}allowed keys here: {', '.join(allowed)}")
+    for key in required:
+        if key not in value:
+            raise ctx.at(key).error("missing", f"add `{key}:` (see the shipped {Path(ctx.file).name})")
+    return value
+
+
+def _int(ctx: Ctx, value: Any, minimum: int, example: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ctx.error(f"expected a whole number, got {_show(value)}", f"write e.g. `{example}`")
+    if value < minimum:
+        raise ctx.error(f"must be at least {minimum}, got {value}", f"write e.g. `{example}`")
+    return value
+
+
+def _number(ctx: Ctx, value: Any, low: float, high: float, example: str, *, open_low: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ctx.error(f"expected a number, got {_show(value)}", f"write e.g. `{example}`")
+    if value < low or value > high or (open_low and value == low):
+        side = "above" if open_low else "at least"
+        raise ctx.error(f"must be {side} {low} and at most {high}, got {value}", f"write e.g. `{example}`")
+    return float(value)
+
+
+def _bool(ctx: Ctx, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ctx.error(f"expected true or false, got {_show(value)}", "write `true` or `false`")
+    return value
+
+
+def _text(ctx: Ctx, value: Any, what: str = "text") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ctx.error(f"expected non-empty {what}, got {_show(value)}", f"write the {what} as a string")
+    return value.strip()
+
+
+def _version(ctx: Ctx, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip():
+        raise ctx.error(f"expected a version number or string, got {_show(value)}",
+                        "write e.g. `version: 1`")
+    return str(value).strip()
+
+
+def _ident(ctx: Ctx, value: Any, what: str) -> str:
+    if not isinstance(value, str) or not _IDENT.match(value):
+        raise ctx.error(f"{what} must be lower-case letters, digits and '_', starting with a letter; "
+                        f"got {_show(value)}", f"write e.g. `my_{what}`")
+    return value
+
+
+def _choice(ctx: Ctx, value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        close = difflib.get_close_matches(str(value), allowed, n=1)
+        hint = f"did you mean `{close[0]}`? " if close else ""
+        raise ctx.error(f"unknown value {_show(value)}", f"{hint}allowed values: {', '.join(allowed)}")
+    return value
+
+
+def _int_list(ctx: Ctx, value: Any, minimum: int, example: str) -> tuple[int, ...]:
+    if not isinstance(value, list) or not value:
+        raise ctx.error(f"expected a non-empty list of whole numbers, got {_show(value)}",
+                        f"write e.g. `{example}`")
+    out = tuple(_int(ctx.at(i), v, minimum, example) for i, v in enumerate(value))
+    if list(out) != sorted(set(out)):
+        raise ctx.error("the numbers must be increasing, each once", f"write e.g. `{example}`")
+    return out
+
+
+# --------------------------------------------------------------------------- features.yaml
+
+
+@dataclass(frozen=True)
+class ConditionGroup:
+    name: str
+    codes: CodeList  # entries and the prefixes they match
+    da: str
+    en: str
+
+
+@dataclass(frozen=True)
+class ExplainText:
+    when: str | None  # `name` (value > 0) or `name=value` (a category); None: always
+    da: str
+    en: str
+
+
+@dataclass(frozen=True)
+class ExplainGroup:
+    name: str
+    features: tuple[str, ...]  # names or `prefix_*` patterns, as written
+    texts: tuple[ExplainText, ...]
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    file: str
+    version: str
+    digest: str
+    admission_hours: int
+    windows_days: tuple[int, ...]
+    counts: tuple[str, ...]
+    recency_decay_days: tuple[int, ...]
+    readmission_within_days: int
+    readmission_window_days: int
+    departments_window_days: int
+    condition_window_days: int
+    conditions: tuple[ConditionGroup, ...]
+    explain_top: int
+    explain_groups: tuple[ExplainGroup, ...]
+    code_lists_digest: str = ""
+
+    @property
+    def history_days(self) -> int:
+        """The longest look-back: how much history before an as-of date the features read."""
+        return max(*self.windows_days, self.readmission_window_days,
+                   self.departments_window_days, self.condition_window_days)
+
+
+def load_features(path: Path) -> FeatureConfig:
+    data, digest = _read(path)
+    ctx = Ctx(str(path))
+    keys = ("version", "admission_hours", "windows_days", "counts", "recency", "readmissions",
+            "departments", "conditions", "explain")
+    top = _mapping(ctx, data, keys, keys)
+    version = _version(ctx.at("version"), top["version"])
+    hours = _int(ctx.at("admission_hours"), top["admission_hours"], 1, "admission_hours: 12")
+    windows = _int_list(ctx.at("windows_days"), top["windows_days"], 1, "windows_days: [30, 91, 182, 365]")
+    cctx = ctx.at("counts")
+    if not isinstance(top["counts"], list) or not top["counts"]:
+        raise cctx.error(f"expected a non-empty list, got {_show(top['counts'])}",
+                         f"write e.g. `counts: [acute_admissions]`; allowed: {', '.join(COUNT_KINDS)}")
+    counts = []
+    for i, kind in enumerate(top["counts"]):
+        counts.append(_choice(cctx.at(i), kind, COUNT_KINDS))
+        if counts.count(kind) > 1:
+            raise cctx.at(i).error(f"{kind!r} is listed twice", "list each count once")
+    rctx = ctx.at("recency")
+    recency = _mapping(rctx, top["recency"], ("decay_days",), ("decay_days",))
+    decays = _int_list(rctx.at("decay_days"), recency["decay_days"], 1, "decay_days: [25, 91]")
+    actx = ctx.at("readmissions")
+    readm = _mapping(actx, top["readmissions"], ("within_days", "window_days"), ("within_days", "window_days"))
+    dctx = ctx.at("departments")
+    depts = _mapping(dctx, top["departments"], ("window_days",), ("window_days",))
+    conditions, cl_digest, cwindow = _conditions(ctx.at("conditions"), top["conditions"], path)
+    ectx = ctx.at("explain")
+    explain = _mapping(ectx, top["explain"], ("top", "groups"), ("top", "groups"))
+    groups = _explain_groups(ectx.at("groups"), explain["groups"])
+    return FeatureConfig(
+        file=str(path),
+        version=version,
+        digest=digest,
+        admission_hours=hours,
+        windows_days=windows,
+        counts=tuple(counts),
+        recency_decay_days=decays,
+        readmission_within_days=_int(actx.at("within_days"), readm["within_days"], 0, "within_days: 30"),
+        readmission_window_days=_int(actx.at("window_days"), readm["window_days"], 1, "window_days: 365"),
+        departments_window_days=_int(dctx.at("window_days"), depts["window_days"], 1, "window_days: 365"),
+        condition_window_days=cwindow,
+        conditions=conditions,
+        explain_top=_int(ectx.at("top"), explain["top"], 1, "top: 3"),
+        explain_groups=groups,
+        code_lists_digest=cl_digest,
+    )
+
+
+def _conditions(ctx: Ctx, value: Any, path: Path) -> tuple[tuple[ConditionGroup, ...], str, int]:
+    body = _mapping(ctx, value, ("window_days", "code_lists", "groups"), ("window_days", "groups"))
+    window = _int(ctx.at("window_days"), body["window_days"], 1, "window_days: 365")
+    code_lists = None
+    cl_digest = ""
+    if "code_lists" in body:
+        name = _text(ctx.at("code_lists"), body["code_lists"], "file name")
+        cl_path = (path.parent / name).resolve()
+        if not cl_path.is_file() and path.parent != CONFIG_DIR:  # a region's folder: shipped lists
+            cl_path = (CONFIG_DIR / name).resolve()
+        if not cl_path.is_file():
+            raise ctx.at("code_lists").error(f"no file {name!r} relative to {path.parent}",
+                                             "name the rules' code_lists.yaml by a relative path")
+        try:
+            code_lists = load_code_lists(cl_path)
+        except RuleConfigError as exc:
+            raise ctx.at("code_lists").error(f"the code lists cannot be read: {exc}",
+                                             "correct the code-list file") from None
+        cl_digest = code_lists.digest
+    gctx = ctx.at("groups")
+    if not isinstance(body["groups"], dict) or not body["groups"]:
+        raise gctx.error("expected a mapping of condition names to groups",
+                         "write `copd: {codes: [DJ44], da: KOL, en: COPD}`")
+    groups = []
+    for name, raw in body["groups"].items():
+        c = gctx.at(str(name))
+        _ident(c, name, "condition name")
+        g = _mapping(c, raw, ("codes", "code_list", "da", "en"), ("da", "en"))
+        if ("codes" in g) == ("code_list" in g):
+            raise c.error("a condition needs exactly one of `codes:` or `code_list:`",
+                          "write `codes: [DJ44]` or `code_list: aps_exclusion_dementia`")
+        if "codes" in g:
+            entries = g["codes"]
+            if not isinstance(entries, list) or not entries:
+                raise c.at("codes").error(f"expected a non-empty list of codes, got {_show(entries)}",
+                                          "write e.g. `codes: [DJ44]`")
+            try:
+                codes = CodeList.from_entries(f"risk_{name}", [str(e) if isinstance(e, int) else e
+                                                               for e in entries], source=str(path))
+            except CodeEntryError as exc:
+                raise c.at("codes").error(str(exc), exc.fix) from None
+        else:
+            codes = _code_list(c.at("code_list"), g["code_list"], code_lists)
+        groups.append(ConditionGroup(name, codes, _text(c.at("da"), g["da"]), _text(c.at("en"), g["en"])))
+    return tuple(groups), cl_digest, window
+
+
+def _code_list(ctx: Ctx, value: Any, code_lists) -> CodeList:
+    if code_lists is None:
+        raise ctx.error("`code_list:` needs the conditions' `code_lists:` file",
+                        "add `code_lists: ../../rules/config/code_lists.yaml` under `conditions:`")
+    ref = _text(ctx, value, "code-list name")
+    name, _, group = ref.partition(".")
+    if name not in code_lists.lists:
+        close = difflib.get_close_matches(name, list(code_lists.lists), n=1)
+        hint = f"did you mean `{close[0]}`? " if close else ""
+        raise ctx.error(f"no code list named {name!r} in {code_lists.file}",
+                        f"{hint}use one of: {', '.join(code_lists.lists)}")
+    found = code_lists.lists[name]
+    if not group:
+        return found
+    labels = dict(found.groups)
+    if group not in labels:
+        raise ctx.error(f"the code list {name!r} has no group {group!r}",
+                        f"use one of: {', '.join(f'{name}.{g}' for g in labels) or name}")
+    return CodeList.from_entries(ref, labels[group], source=found.source)
+
+
+def _explain_groups(ctx: Ctx, value: Any) -> tuple[ExplainGroup, ...]:
+    if not isinstance(value, dict) or not value:
+        raise ctx.error("expected a mapping of group names to groups",
+                        "write `age: {features: [age], texts: [{da: '{age} år', en: 'aged {age}'}]}`")
+    groups = []
+    for name, raw in value.items():
+        c = ctx.at(str(name))
+        _ident(c, name, "group name")
+        g = _mapping(c, raw, ("features", "texts"), ("features", "texts"))
+        fctx = c.at("features")
+        if not isinstance(g["features"], list) or not g["features"]:
+            raise fctx.error("expected a non-empty list of feature names", "write e.g. `features: [age]`")
+        features = tuple(_text(fctx.at(i), f, "feature name") for i, f in enumerate(g["features"]))
+        tctx = c.at("texts")
+        if not isinstance(g["texts"], list):  # an empty list: measured, never named
+            raise tctx.error("expected a list of texts (empty: the group is never named)",
+                             "write e.g. `texts: [{da: '{age} år', en: 'aged {age}'}]`")
+        texts = []
+        for i, t in enumerate(g["texts"]):
+            t = _mapping(tctx.at(i), t, ("when", "da", "en"), ("da", "en"))
+            when = _text(tctx.at(i).at("when"), t["when"], "condition") if "when" in t else None
+            texts.append(ExplainText(when, _text(tctx.at(i).at("da"), t["da"]),
+                                     _text(tctx.at(i).at("en"), t["en"])))
+        groups.append(ExplainGroup(str(name), features, tuple(texts)))
+    return tuple(groups)
+
+
+# --------------------------------------------------------------------------- outcome.yaml
+
+
+@dataclass(frozen=True)
+class OutcomeConfig:
+    file: str
+    version: str
+    digest: str
+    horizon: str  # the name, e.g. "6m"
+    horizons_days: dict[str, int] = field(hash=False)
+    admission_hours: int = 12
+    deaths: str = "competing_risk"
+
+    @property
+    def horizon_days(self) -> int:
+        return self.horizons_days[self.horizon]
+
+    def with_horizon(self, name: str) -> OutcomeConfig:
+        if name not in self.horizons_days:
+            raise RiskConfigError(self.file, "horizon", f"unknown horizon {name!r}",
+                                  f"use one of: {', '.join(self.horizons_days)}")
+        return replace(self, horizon=name)
+
+    def describe(self) -> dict:
+        return {"horizon": self.horizon, "horizon_days": self.horizon_days,
+                "admission_hours": self.admission_hours, "deaths": self.deaths,
+                "version": self.version, "sha256": self.digest}
+
+
+def load_outcome(path: Path) -> OutcomeConfig:
+    data, digest = _read(path)
+    ctx = Ctx(str(path))
+    keys = ("version", "horizon", "horizons_days", "admission_hours", "deaths")
+    top = _mapping(ctx, data, keys, keys)
+    hctx = ctx.at("horizons_days")
+    if not isinstance(top["horizons_days"], dict) or not top["horizons_days"]:
+        raise hctx.error("expected a mapping of horizon names to days", "write `horizons_days: {6m: 182}`")
+    horizons = {}
+    for name, days in top["horizons_days"].items():
+        horizons[str(name)] = _int(hctx.at(str(name)), days, 1, "6m: 182")
+    horizon = _choice(ctx.at("horizon"), str(top["horizon"]), tuple(horizons))
+    return OutcomeConfig(
+        file=str(path),
+        version=_version(ctx.at("version"), top["version"]),
+        digest=digest,
+        horizon=horizon,
+        horizons_days=horizons,
+        admission_hours=_int(ctx.at("admission_hours"), top["admission_hours"], 1, "admission_hours: 12"),
+        deaths=_choice(ctx.at("deaths"), top["deaths"], DEATH_HANDLING),
+    )
+
+
+# --------------------------------------------------------------------------- model.yaml
+
+_LOGISTIC = {"C": ("number", 1e-6, 1e6, "C: 0.5"), "max_iter": ("int", 10, 100_000, "max_iter: 3000")}
+_BOOSTED = {
+    "learning_rate": ("number", 0.0, 1.0, "learning_rate: 0.05"),
+    "max_iter": ("int", 1, 100_000, "max_iter: 600"),
+    "max_leaf_nodes": ("int", 2, 100_000, "max_leaf_nodes: 31"),
+    "min_samples_leaf": ("int", 1, 10_000_000, "min_samples_leaf: 200"),
+    "l2_regularization": ("number", 0.0, 1e6, "l2_regularization: 1.0"),
+    "max_bins": ("int", 2, 255, "max_bins: 255"),
+    "early_stopping": ("bool", 0, 0, "early_stopping: true"),
+    "validation_fraction": ("number", 0.0, 0.5, "validation_fraction: 0.1"),
+    "n_iter_no_change": ("int", 1, 10_000, "n_iter_no_change: 30"),
+}
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    file: str
+    version: str
+    digest: str
+    max_train_dates: int
+    gap_days: int
+    calibration_share: float
+    negative_share: float
+    seed: int
+    calibration_method: str
+    logistic: dict = field(hash=False)
+    boosted: dict = field(hash=False)
+    select: str = "boosted"
+    bootstrap: int = 200
+    confidence: float = 0.95
+    top_shares: tuple[float, ...] = (0.01, 0.02, 0.05)
+    calibration_bins: int = 10
+    age_bands: tuple[int, ...] = (0, 18, 40, 55, 65, 75, 85)
+    explain_share: float = 0.05
+    explain_min_per_region: int = 1000
+
+
+def _params(ctx: Ctx, value: Any, spec: dict) -> dict:
+    body = _mapping(ctx, value, tuple(spec), tuple(spec))
+    out = {}
+    for key, (kind, low, high, example) in spec.items():
+        if kind == "int":
+            out[key] = _int(ctx.at(key), body[key], int(low), example)
+            if out[key] > high:
+                raise ctx.at(key).error(f"must be at most {high}, got {out[key]}", f"write e.g. `{example}`")
+        elif kind == "bool":
+            out[key] = _bool(ctx.at(key), body[key])
+        else:
+            out[key] = _number(ctx.at(key), body[key], low, high, example, open_low=low == 0.0 and key == "learning_rate")
+    return out
+
+
+def load_model(path: Path) -> ModelConfig:
+    data, digest = _read(path)
+    ctx = Ctx(str(path))
+    keys = ("version", "training", "calibration", "models", "select", "evaluation", "scoring")
+    top = _mapping(ctx, data, keys, keys)
+    tctx = ctx.at("training")
+    tkeys = ("max_train_dates", "gap_days", "calibration_share", "negative_share", "seed")
+    training = _mapping(tctx, top["training"], tkeys, tkeys)
+    cctx = ctx.at("calibration")
+    calibration = _mapping(cctx, top["calibration"], ("method",), ("method",))
+    mctx = ctx.at("models")
+    models = _mapping(mctx, top["models"], MODEL_KINDS, MODEL_KINDS)
+    ectx = ctx.at("evaluation")
+    ekeys = ("bootstrap", "confidence", "top_shares", "calibration_bins", "age_bands")
+    evaluation = _mapping(ectx, top["evaluation"], ekeys, ekeys)
+    sctx = ctx.at("scoring")
+    skeys = ("explain_share", "explain_min_per_region")
+    scoring = _mapping(sctx, top["scoring"], skeys, skeys)
+    shares_ctx = ectx.at("top_shares")
+    shares = evaluation["top_shares"]
+    if not isinstance(shares, list) or not shares:
+        raise shares_ctx.error(f"expected a non-empty list of shares, got {_show(shares)}",
+                               "write e.g. `top_shares: [0.01, 0.02, 0.05]`")
+    top_shares = tuple(_number(shares_ctx.at(i), s, 0.0, 1.0, "0.01", open_low=True)
+                       for i, s in enumerate(shares))
+    return ModelConfig(
+        file=str(path),
+        version=_version(ctx.at("version"), top["version"]),
+        digest=digest,
+        max_train_dates=_int(tctx.at("max_train_dates"), training["max_train_dates"], 1, "max_train_dates: 6"),
+        gap_days=_int(tctx.at("gap_days"), training["gap_days"], 0, "gap_days: 0"),
+        calibration_share=_number(tctx.at("calibration_share"), training["calibration_share"], 0.0, 0.9,
+                                  "calibration_share: 0.25", open_low=True),
+        negative_share=_number(tctx.at("negative_share"), training["negative_share"], 0.0, 1.0,
+                               "negative_share: 0.3", open_low=True),
+        seed=_int(tctx.at("seed"), training["seed"], 0, "seed: 1"),
+        calibration_method=_choice(cctx.at("method"), calibration["method"], CALIBRATION_METHODS),
+        logistic=_params(mctx.at("logistic"), models["logistic"], _LOGISTIC),
+        boosted=_params(mctx.at("boosted"), models["boosted"], _BOOSTED),
+        select=_choice(ctx.at("select"), top["select"], MODEL_KINDS),
+        bootstrap=_int(ectx.at("bootstrap"), evaluation["bootstrap"], 0, "bootstrap: 200"),
+        confidence=_number(ectx.at("confidence"), evaluation["confidence"], 0.5, 0.999, "confidence: 0.95"),
+        top_shares=top_shares,
+        calibration_bins=_int(ectx.at("calibration_bins"), evaluation["calibration_bins"], 2, "calibration_bins: 10"),
+        age_bands=_int_list(ectx.at("age_bands"), evaluation["age_bands"], 0, "age_bands: [0, 18, 65]"),
+        explain_share=_number(sctx.at("explain_share"), scoring["explain_share"], 0.0, 1.0, "explain_share: 0.05"),
+        explain_min_per_region=_int(sctx.at("explain_min_per_region"), scoring["explain_min_per_region"], 0,
+                                    "explain_min_per_region: 1000"),
+    )
+
+
+# --------------------------------------------------------------------------- all three
+
+
+@dataclass(frozen=True)
+class RiskConfig:
+    features: FeatureConfig
+    outcome: OutcomeConfig
+    model: ModelConfig
+
+    def describe(self) -> dict:
+        """Versions and digests of the three files, for the registry and the report."""
+        return {
+            "features": {"file": Path(self.features.file).name, "version": self.features.version,
+                         "sha256": self.features.digest, "code_lists_sha256": self.features.code_lists_digest},
+            "outcome": {"file": Path(self.outcome.file).name, **self.outcome.describe()},
+            "model": {"file": Path(self.model.file).name, "version": self.model.version,
+                      "sha256": self.model.digest},
+        }
+
+
+def config_dir() -> Path:
+    """The folder the configuration is read from: ``OPSPOR_RISK_CONFIG`` or the shipped one."""
+    value = os.environ.get(CONFIG_ENV, "").strip()
+    return Path(value).expanduser().resolve() if value else CONFIG_DIR
+
+
+def _file(folder: Path, name: str) -> Path:
+    path = folder / name
+    return path if path.is_file() else CONFIG_DIR / name
+
+
+def load(folder: Path | str | None = None, horizon: str | None = None) -> RiskConfig:
+    """Read and check the three files (from ``folder``, ``OPSPOR_RISK_CONFIG`` or the shipped
+    folder). ``horizon`` (e.g. ``"12m"``) overrides the outcome's horizon."""
+    folder = Path(folder) if folder is not None else config_dir()
+    if not folder.is_dir():
+        raise RiskConfigError(str(folder), "(folder)", "is not a folder",
+                              f"point {CONFIG_ENV} at a folder holding features.yaml, outcome.yaml "
+                              "and/or model.yaml, or unset it")
+    features = load_features(_file(folder, FEATURES_FILE))
+    outcome = load_outcome(_file(folder, OUTCOME_FILE))
+    if horizon is not None:
+        outcome = outcome.with_horizon(horizon)
+    model = load_model(_file(folder, MODEL_FILE))
+    from opspor.risk.features import FeatureSet  # checks the explanation groups against the names
+
+    FeatureSet(features)
+    return RiskConfig(features, outcome, model)
