@@ -41,7 +41,7 @@ def test_config(folder: Path) -> Path:
     for old, new in (
         ("max_iter: 300", "max_iter: 60"),
         ("bootstrap: 200", "bootstrap: 40"),
-        ("learning_rate: 0.1", "learning_rate: 0.2"),
+        ("learning_rate: 0.2", "learning_rate: 0.3"),
     ):
         assert old in text, old
         text = text.replace(old, new)

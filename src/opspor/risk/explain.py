@@ -102,6 +102,9 @@ def _text(texts: tuple[ExplainText, ...], fs: FeatureSet, row: np.ndarray, lang:
             template = getattr(t, lang)
             values = {name: _number(float(row[i]), lang) for name, i in fs.index.items()
                       if "{" + name in template}
+            if "{conditions}" in template:  # the person's conditions by name
+                values["conditions"] = ", ".join(
+                    getattr(c, lang) for c in fs.cfg.conditions if row[fs.index[f"cond_{c.name}"]] > 0)
             return template.format(**values)
     return None
 
@@ -120,7 +123,7 @@ def texts(fs: FeatureSet, X: np.ndarray, contrib: np.ndarray, lang: str = "da",
                 break
             spec = fs.explain[g]
             text = labels[spec.condition] if spec.condition else _text(spec.texts, fs, X[r], lang)
-            if text:  # a silent group (no texts) is skipped, the next one named
+            if text and not any(text in p for p in parts):  # silent groups and repeats skipped
                 parts.append(text)
         out.append(SEPARATOR.join(parts))
     return out

@@ -25,7 +25,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import duckdb
 import numpy as np
@@ -65,7 +65,8 @@ class Feature:
 
 @dataclass
 class FeatureFrame:
-    """The features of one as-of date: one row per person alive at T, ordered by person_key."""
+    """The features of one as-of date: one row per person alive at T, in the order of the
+    snapshot's persons table."""
 
     as_of: date
     names: tuple[str, ...]
@@ -80,11 +81,6 @@ class FeatureFrame:
 
     def column(self, name: str) -> np.ndarray:
         return self.X[:, self.names.index(name)]
-
-    def take(self, rows: np.ndarray) -> FeatureFrame:
-        idx = pa.array(rows)
-        return FeatureFrame(self.as_of, self.names, self.X[rows], self.pid[rows], self.person_key.take(idx),
-                            self.region_code.take(idx), self.seconds)
 
 
 @dataclass(frozen=True)
@@ -223,9 +219,10 @@ class FeatureSet:
         for lang in ("da", "en"):
             template = getattr(text, lang)
             for part in _fields(template):
-                if part not in self.index:
+                if part not in self.index and part != "conditions":
                     raise ctx.at(lang).error(f"the text names {{{part}}}, which is not a feature",
-                                             "name a feature in braces, e.g. {age}")
+                                             "name a feature in braces, e.g. {age} (or {conditions}: "
+                                             "the person's conditions by name)")
 
     # -- the SQL ---------------------------------------------------------------------------
 
@@ -430,9 +427,4 @@ def compare_schema(trained: list[dict], current: list[dict]) -> list[str]:
     return lines
 
 
-def history_start(as_of: date, cfg: FeatureConfig) -> date:
-    """The first day of history the features of ``as_of`` read."""
-    return as_of - timedelta(days=cfg.history_days)
-
-
-__all__ = ["Feature", "FeatureFrame", "FeatureSet", "compare_schema", "history_start"]
+__all__ = ["Feature", "FeatureFrame", "FeatureSet", "compare_schema"]
