@@ -11,17 +11,15 @@ duplicate keys are errors, because a misspelt key must not silently change a mod
 from __future__ import annotations
 
 import difflib
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from opspor.rules.codes import CodeEntryError, CodeList
-from opspor.rules.load import RuleConfigError, load_code_lists
+from opspor.rules.load import RuleConfigError, _read_yaml, load_code_lists
 
 CONFIG_DIR = Path(__file__).with_name("config")
 CONFIG_ENV = "OPSPOR_RISK_CONFIG"
@@ -56,40 +54,8 @@ class RiskConfigError(ValueError):
 # --------------------------------------------------------------------------- reading
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys."""
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def _read(path: Path) -> tuple[Any, str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RiskConfigError(str(path), "(file)", f"cannot be read ({exc.strerror})",
-                              "check the path") from exc
-    try:
-        data = yaml.load(text, Loader=_StrictLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise RiskConfigError(str(path), where, f"not valid YAML: {problem}",
-                              "correct the YAML at that place") from exc
-    return data, hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _read_yaml(path, RiskConfigError)  # the rules' reader: duplicate keys refused, sha256
 
 
 class Ctx:

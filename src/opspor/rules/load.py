@@ -73,12 +73,14 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _read_yaml(path: Path) -> tuple[Any, str]:
+def _read_yaml(path: Path, error: type[ValueError] = RuleConfigError) -> tuple[Any, str]:
+    """The file's data (duplicate keys refused) and its sha256; problems raise ``error(file,
+    key, problem, fix)`` (``RuleConfigError`` here; the risk configuration passes its own)."""
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise RuleConfigError(
+        raise error(
             file, "(file)", f"cannot be read ({exc.strerror})", "check the path"
         ) from exc
     try:
@@ -87,7 +89,7 @@ def _read_yaml(path: Path) -> tuple[Any, str]:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
         problem = getattr(exc, "problem", None) or str(exc)
-        raise RuleConfigError(
+        raise error(
             file, where, f"not valid YAML: {problem}", "correct the YAML at that place"
         ) from exc
     return data, hashlib.sha256(text.encode("utf-8")).hexdigest()
