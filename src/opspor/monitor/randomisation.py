@@ -28,13 +28,13 @@ import hashlib
 import hmac
 import os
 import re
-import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from opspor import paths
+from opspor.secret_files import read_or_create
 from opspor.monitor.errors import MonitorError
 
 ARMS = ("intervention", "control")
@@ -141,16 +141,7 @@ def randomisation_secret() -> bytes:
     if value:
         return value.encode()
     path: Path = paths.home() / KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32) + "\n")
-    value = path.read_text().strip()
+    value = read_or_create(path)
     if not value:
         raise RandomisationError(f"{path} is empty: restore it from backup or set {KEY_ENV}")
     return value.encode()
