@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from opspor.cli import demo, ingest, lists, monitor, reference, risk, synth, web
+from opspor.cli import demo, fhir, ingest, lists, monitor, reference, risk, synth, web
 
 app = typer.Typer(
     name="opspor",
@@ -29,6 +29,7 @@ app.add_typer(reference.app, name="reference")
 app.add_typer(lists.app, name="lists")
 app.add_typer(risk.app, name="risk")
 app.add_typer(monitor.app, name="monitor")
+app.add_typer(fhir.app, name="fhir")
 app.command("manage", context_settings=web.MANAGE_SETTINGS)(web.manage)
 app.add_typer(web.app, name="web")
 
