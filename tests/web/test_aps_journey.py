@@ -129,9 +129,10 @@ def test_the_nurse_journey_from_invitation_to_end(world, as_user):
     assert client.post(f"/aps/forloeb/{case.pk}/maal/", {"text": "x"}).status_code == 400  # closed
 
     assert changes(p1) == [
-        "aps.invite", "aps.consent", "aps.session.plan", "aps.startup", "aps.session.plan", "aps.session.record",
+        "aps.invite", "aps.consent", "message.queue", "message.queue",  # GP and municipality told (issue 7)
+        "aps.session.plan", "aps.startup", "aps.session.plan", "aps.session.record",
         "aps.session.plan", "aps.goal.add", "aps.goal.update", "aps.plan", "aps.plan", "aps.note",
-        "aps.questionnaire", "aps.end"]
+        "aps.questionnaire", "aps.end", "message.queue", "message.queue"]
     assert changes(p2) == ["aps.invite", "aps.refusal"]
     end = AuditEntry.objects.get(person_key=p1.person_key, what="aps.end")
     assert end.username == "nina" and end.why and end.detail["reason"] == "withdrew"

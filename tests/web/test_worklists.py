@@ -108,8 +108,10 @@ def test_mdt_needs_the_minimum_content_to_conclude(users, login, published):
     response = client.post(f"/lister/mdt/{conference.pk}/", {**fields, "recommendation": "changed"})
     conference.refresh_from_db()
     assert conference.recommendation.startswith("Opfølgning")
-    assert [e.what for e in AuditEntry.objects.filter(username="med1", action="change").order_by("id")] == [
-        "mdt.open", "mdt.conclude"]
+    whats = [e.what for e in AuditEntry.objects.filter(username="med1", action="change").order_by("id")]
+    assert whats[:2] == ["mdt.open", "mdt.conclude"]
+    # the GP and the municipality are told (queued, or recorded as blocked; issue 7's messages)
+    assert len(whats) == 4 and set(whats[2:]) <= {"message.queue", "message.blocked"}
 
 
 def test_exports_are_audited_and_hold_the_list(users, login, published):

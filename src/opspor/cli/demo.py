@@ -18,6 +18,11 @@ from opspor import paths
 from opspor.lists import schedule
 
 
+# The demo's municipality user belongs to Odense (accounts/demo.py); the demo puts an excess of
+# acute contacts there (synth --excess) so that user sees a data alert (docs/alerts.md).
+DEMO_ALERT_REGION, DEMO_ALERT_MUNICIPALITY = "1083", "461"
+
+
 def _invoke(args: list[str]) -> None:
     """Run another opspor command exactly as the command line would."""
     from opspor.cli import app
@@ -45,8 +50,10 @@ def demo(
     start = end.replace(year=end.year - years)
     drop = paths.home() / "demo" / "drop"
     console.rule(f"1. Synthetic region {region}: {persons:,} persons, {start} to {end}")
+    # a put-in excess in the demo municipality user's municipality, so its data alert shows
+    excess = ["--excess", f"{DEMO_ALERT_MUNICIPALITY}=2.0"] if region == DEMO_ALERT_REGION else []
     _invoke(["synth", "--persons", str(persons), "--region", region, "--seed", str(seed),
-             "--start", start.isoformat(), "--end", end.isoformat(), "--out", str(drop)])
+             "--start", start.isoformat(), "--end", end.isoformat(), "--out", str(drop), *excess])
     console.rule("2. Load into the analytical store")
     _invoke(["ingest", str(drop)])
     console.rule("3. Today's lists: repeated acute contacts and Aktiv Patientstøtte eligibility")
@@ -63,6 +70,9 @@ def demo(
     _demo_web_environment()
     _invoke(["web", "migrate"])
     _invoke(["web", "publish"])
+    _invoke(["monitor", "publish"])  # the indicator dashboard's results
+    _invoke(["monitor", "import-register"])  # the example monitoring-task register
+    _invoke(["alerts", "run", "--publish"])  # last month's data alerts, messages queued
     _invoke(["web", "demo-users", "--region", region])
     console.rule("Done")
     console.print(f"Everything is under {paths.home()}  ·  see `opspor lists status`, "

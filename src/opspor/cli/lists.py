@@ -244,6 +244,15 @@ def schedule_command(
         except (ValueError, ScheduleError):
             raise typer.BadParameter(f"{once_at!r} is not HH:MM[:SS] or YYYY-MM-DDTHH:MM[:SS]",
                                      param_hint="--once-at") from None
+    extra = ()
+    from opspor.monitor import schedule as monitor_schedule
+
+    try:
+        if monitor_schedule.enabled():  # OPSPOR_MONITOR_REPORT=1: the monthly committee report too
+            report_settings = monitor_schedule.settings()
+            extra = (functools.partial(monitor_schedule.add_report_job, s=report_settings),)
+    except ScheduleError as error:
+        raise _fail(error) from None
     scheduler.configure_logging()
     job = functools.partial(scheduler.run_today, publish=publish)
-    raise typer.Exit(scheduler.serve(settings, once_at=moment, catch_up=catch_up, job=job))
+    raise typer.Exit(scheduler.serve(settings, once_at=moment, catch_up=catch_up, job=job, extra_jobs=extra))

@@ -392,6 +392,72 @@ def schedule_command(
     raise typer.Exit(sch.serve(settings, moment, job))
 
 
+# --------------------------------------------------------------------------- the web app
+
+
+@app.command("publish")
+def publish_command(
+    snapshot: str = typer.Option(None, "--snapshot", help="Snapshot id (default: the current one)."),
+    effect_file: Path = typer.Option(None, "--effect", help="Instead: put the estimates of `opspor monitor "
+                                     "effect --out FILE.json` into the web app's effect page."),
+) -> None:
+    """Compute every indicator (years and months, municipality and region) and the targets' status
+    on the snapshot and store them in the web app's database for the dashboard. Publishing the
+    same snapshot with the same configuration again changes nothing."""
+    from opspor.cli.web import django_setup
+
+    django_setup()
+    from opspor.web.monitoring.publish import EffectFileError, publish, publish_effect
+
+    if effect_file is not None:
+        if not effect_file.is_file():
+            raise typer.BadParameter(f"no file {effect_file}", param_hint="--effect")
+        try:
+            done = publish_effect(effect_file)
+        except EffectFileError as error:
+            _err().print(f"[red]{mask_cpr(str(error))}[/red]", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        Console(highlight=False).print(
+            f"{effect_file.name}: already published; nothing changed." if done.already else
+            f"Published {done.estimates} effect estimates from {effect_file.name}.", soft_wrap=True)
+        return
+    try:
+        result = publish(snapshot)
+    except Exception as error:  # noqa: BLE001
+        raise _fail(error) from None
+    console = Console(highlight=False)
+    if result.already:
+        console.print(f"Snapshot {result.snapshot_id} is already published with this configuration; nothing changed.")
+    else:
+        console.print(f"Published snapshot {result.snapshot_id}: {result.values:,} indicator values, "
+                      f"{result.targets:,} target years ({result.seconds:.1f} s).")
+
+
+@app.command("import-register")
+def import_register_command(
+    file: Path = typer.Argument(None, help="Register YAML (default: the example register "
+                                "src/opspor/monitor/config/monitoring_register.yaml)."),
+    update: bool = typer.Option(False, "--update", help="Overwrite tasks already in the database with the "
+                                "file's values (default: keep them as edited in the web app)."),
+) -> None:
+    """Put a monitoring-task register into the web app: missing follow-up groups and tasks are
+    created; importing the same file again changes nothing."""
+    from opspor.cli.web import django_setup
+
+    django_setup()
+    from opspor.web.monitoring.register import import_register
+
+    if file is not None and not file.is_file():
+        raise typer.BadParameter(f"{file} is not a file", param_hint="FILE")
+    try:
+        r = import_register(file, update=update)
+    except Exception as error:  # noqa: BLE001
+        raise _fail(error) from None
+    Console(highlight=False).print(
+        f"Register {r.file} (version {r.version}): {r.groups_created} follow-up groups and {r.created} tasks "
+        f"created, {r.updated} updated, {r.kept} already present and kept.", soft_wrap=True)
+
+
 @app.command("demo-rollout", hidden=True)
 def demo_rollout(
     trial: Path = typer.Option(..., "--trial", help="trial.csv of `opspor synth --trial`."),

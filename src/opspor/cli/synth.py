@@ -27,6 +27,12 @@ def _date(value: str) -> dt.date:
         raise typer.BadParameter(f"{value!r} is not a date like 2024-01-31") from None
 
 
+def _municipality_codes(region: str | None) -> list[str]:
+    from opspor.synth.population import municipality_list
+
+    return municipality_list(region)[0]
+
+
 def synth(
     persons: int = typer.Option(..., "--persons", min=1, help="Number of persons in the population."),
     start: str = typer.Option(..., "--start", help="First day of the period (YYYY-MM-DD)."),
@@ -58,6 +64,10 @@ def synth(
     trial_who5_effect: float = typer.Option(
         0.0, "--trial-who5-effect", help="WHO-5 points added in the intervention arm at 3, 6, 12 months.",
     ),
+    excess: str = typer.Option(
+        None, "--excess", help="Put an excess of acute contacts in municipalities: CODE=FACTOR,... "
+        "(e.g. 461=2.0,479=1.8; the residents' acute hazards times FACTOR; writes truth/excess.json).",
+    ),
 ) -> None:
     """Write a synthetic data drop (persons, contacts) and its ground truth (truth/)."""
     from opspor import reference as ref
@@ -87,9 +97,19 @@ def synth(
     elif trial_start is not None or trial_effect != 1.0 or trial_who5_effect != 0.0:
         raise typer.BadParameter("--trial-start/--trial-effect/--trial-who5-effect need --trial N",
                                  param_hint="--trial")
+    excess_opts = None
+    if excess is not None:
+        from opspor.synth import excess as excess_mod
+
+        try:
+            excess_opts = excess_mod.parse(excess)
+            excess_mod.check(excess_opts, _municipality_codes(region))
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--excess") from None
     opts = Options(
         persons=persons, start=start_d, end=end_d, seed=seed, out=out, region=region,
         fmt=fmt.value, truth_as_of=as_of, workers=workers, chunk_size=chunk_size, trial=trial_opts,
+        excess=excess_opts,
     )
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -119,6 +139,8 @@ def _print_summary(s) -> None:
     table.add_row("bed-days", f"{s.bed_days:,.0f}")
     table.add_row("truth as-of dates", ", ".join(s.as_of) or "(none)")
     table.add_row("truth rows", f"{s.truth_rows:,}")
+    if s.excess:
+        table.add_row("excess (municipality = factor)", ", ".join(f"{k}={v:g}" for k, v in s.excess.items()))
     for path, rows in s.files.items():
         table.add_row(path, f"{rows:,} rows")
     table.add_row("time", f"{s.seconds:.1f} s")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -85,6 +86,41 @@ def demo_users(region: str = typer.Option("1083", help="Region of the demo users
     Console().print(table)
     Console().print(f"Kept in {credentials_file()} (mode 0600). The administrator sets up a second factor "
                     "(TOTP) at first log-in.")
+
+
+@app.command("trial-export")
+def trial_export(out: Path = typer.Argument(..., help="Folder for trial.csv, trial_who5.csv and manifest.json."),
+                 trial: str = typer.Option(None, help="Trial id (default: trial.id of the programme file).")) -> None:
+    """Write the randomised trial's participants and WHO-5 scores, pseudonymised, for
+    `opspor monitor effect --trial OUT/trial.csv --who5 OUT/trial_who5.csv` (intention to treat)."""
+    django_setup()
+    from opspor.web.trial.export import TrialExportError, export
+
+    try:
+        result = export(out, trial)
+    except TrialExportError as e:
+        Console(stderr=True).print(f"[red]Not exported:[/red] {e}")
+        raise typer.Exit(1) from None
+    Console().print(f"{result.participants} randomised persons and {result.who5_rows} WHO-5 scores written to {out}.")
+
+
+@app.command("trial-verify")
+def trial_verify(trial: str = typer.Option(None, help="Trial id (default: trial.id of the programme file).")) -> None:
+    """Recompute every stored allocation from the randomisation key; exit 1 if any differs."""
+    django_setup()
+    from opspor.monitor.randomisation import RandomisationError
+    from opspor.web.trial.export import verify
+
+    try:
+        problems = verify(trial)
+    except RandomisationError as e:
+        Console(stderr=True).print(f"[red]Cannot verify:[/red] {e}")
+        raise typer.Exit(2) from None
+    if problems:
+        for p in problems:
+            Console(stderr=True).print(f"[red]{p}[/red]", soft_wrap=True)
+        raise typer.Exit(1)
+    Console().print("All allocations match the sequence derived from the key.")
 
 
 @app.command()

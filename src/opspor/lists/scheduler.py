@@ -113,6 +113,7 @@ def serve(
     once_at: dt.datetime | None = None,
     catch_up: bool = True,
     job: Callable[[], dict | None] = run_today,
+    extra_jobs: tuple[Callable[[BlockingScheduler], None], ...] = (),
 ) -> int:
     """Run the scheduler until stopped; returns an exit code.
 
@@ -159,6 +160,8 @@ def serve(
     )
     scheduler.add_job(run_if_due, trigger, args=(settings, job), id="lists-daily", name="opspor lists run",
                       coalesce=True, max_instances=1, misfire_grace_time=grace)
+    for add in extra_jobs:  # e.g. the monthly committee report (opspor.monitor.schedule.add_report_job)
+        add(scheduler)
     now = schedule.now()
     if catch_up and needs_catch_up(settings, now):
         log.info("no run for %s yet and it is past %s: running now", now.date().isoformat(),

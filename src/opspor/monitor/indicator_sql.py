@@ -151,6 +151,34 @@ def _event_persons(v: IndicatorVersion, relation: str, when: str, standard: Stan
     return f"SELECT x.*, {_band('age', standard)} AS band FROM ({inner}) x WHERE {_cohort_filter(v)}"
 
 
+def episode_ctes(v: IndicatorVersion) -> list[str]:
+    """The CTEs ``cc`` and ``entries`` of a ``persons`` indicator: ``entries`` holds
+    (person_key, start) of every contact that makes its person count (the ``at_least``-th within
+    ``window_days``). Shared with the data alerts (:mod:`opspor.alerts`), so both count the same
+    patients."""
+    ep = v.episode
+    s = _q("start")
+    part = "person_key, hospital_unit" if ep.same_hospital_unit else "person_key"
+    return [
+        f"cc AS (SELECT c.person_key, c.hospital_unit, c.{s} FROM contacts c "
+        f"WHERE {_criteria(ep.contact, 'c')})",
+        f"entries AS (SELECT person_key, {s} FROM (SELECT person_key, {s}, "
+        f"lag({s}, {ep.at_least - 1}) OVER (PARTITION BY {part} ORDER BY {s}) AS prev FROM cc) "
+        f"WHERE prev > {s} - INTERVAL '{ep.window_days}' DAY)",
+    ]
+
+
+def age_sql(birth: str, day: str) -> str:
+    """Completed years at ``day`` (both DATE expressions); public for :mod:`opspor.alerts`."""
+    return _age(birth, day)
+
+
+def cohort_filter_sql(v: IndicatorVersion) -> str:
+    """The population filter of a period (born by P0, alive at P0, within the ages) on a relation
+    with columns birth_date, death_date, d0 and age; public for :mod:`opspor.alerts`."""
+    return _cohort_filter(v)
+
+
 def indicator_sql(v: IndicatorVersion, periods: list[Period], conditions: dict[str, Condition],
                   standard: StandardPopulation, data_end: dt.datetime) -> str:
     ctes = [_periods_cte(periods), *_condition_ctes(v, conditions)]
@@ -170,14 +198,7 @@ def indicator_sql(v: IndicatorVersion, periods: list[Period], conditions: dict[s
                     "FROM evp GROUP BY ALL)")
         ctes.append(_population_rows(v, standard))
     elif v.kind == "persons":
-        ep = v.episode
-        part = "person_key, hospital_unit" if ep.same_hospital_unit else "person_key"
-        ctes.append(f"cc AS (SELECT c.person_key, c.hospital_unit, c.{s} FROM contacts c "
-                    f"WHERE {_criteria(ep.contact, 'c')})")
-        ctes.append(
-            f"entries AS (SELECT person_key, {s} FROM (SELECT person_key, {s}, "
-            f"lag({s}, {ep.at_least - 1}) OVER (PARTITION BY {part} ORDER BY {s}) AS prev FROM cc) "
-            f"WHERE prev > {s} - INTERVAL '{ep.window_days}' DAY)")
+        ctes.extend(episode_ctes(v))
         ctes.append(f"evp AS ({_event_persons(v, 'entries', 'start', standard)})")
         ctes.append("num AS (SELECT period, municipality_code, region_code, band, "
                     "count(DISTINCT person_key) AS numerator, count(DISTINCT person_key) AS count, "

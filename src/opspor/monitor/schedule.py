@@ -7,6 +7,7 @@ environment variable               meaning                                     d
 ``OPSPOR_MONITOR_REPORT_DAY``      day of the month (1-28)                     ``1``
 ``OPSPOR_MONITOR_REPORT_REGION``   region code of the report                   ``1083``
 ``OPSPOR_MONITOR_REPORT_LANG``     ``da`` or ``en``                            ``da``
+``OPSPOR_MONITOR_REPORT``          ``1``: ``opspor lists schedule`` runs it too   ``0``
 =================================  ==========================================  ===============
 
 Each run writes ``$OPSPOR_HOME/monitor/reports/<YYYY-MM-DD>-<region>/report.{html,pdf}`` for the
@@ -39,6 +40,17 @@ DAY_ENV = "OPSPOR_MONITOR_REPORT_DAY"
 REGION_ENV = "OPSPOR_MONITOR_REPORT_REGION"
 LANG_ENV = "OPSPOR_MONITOR_REPORT_LANG"
 JOB_ID = "monitor-report-monthly"
+ENABLE_ENV = "OPSPOR_MONITOR_REPORT"  # 1: `opspor lists schedule` runs the monthly report too
+
+
+def enabled(environ: dict[str, str] | None = None) -> bool:
+    """Does the production scheduler (`opspor lists schedule`) also run the monthly report?"""
+    env = os.environ if environ is None else environ
+    value = env.get(ENABLE_ENV, "").strip() or "0"
+    if value not in ("0", "1"):
+        raise ScheduleError(f"{ENABLE_ENV}: {value!r} is not 0 or 1. Fix: write 1 to run the monthly committee "
+                            "report in `opspor lists schedule`, 0 (the default) not to")
+    return value == "1"
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,8 @@ def add_report_job(scheduler, s: ReportSettings, job=None) -> None:
     trigger = CronTrigger(day=s.day, hour=s.at.hour, minute=s.at.minute, second=s.at.second, timezone=TIMEZONE)
     scheduler.add_job(job or (lambda: run_report(s)), trigger, id=JOB_ID, name="opspor monitor report (monthly)",
                       coalesce=True, max_instances=1, misfire_grace_time=6 * 3600, replace_existing=True)
+    log.info("the monthly committee report job is registered: day %d at %s (Copenhagen), region %s", s.day,
+             f"{s.at:%H:%M:%S}", s.region)
 
 
 def serve(s: ReportSettings, once_at: dt.datetime | None = None, job=None) -> int:

@@ -24,6 +24,7 @@ import numpy as np
 
 from opspor.contract import CONTACT_TYPES, PRIORITIES
 from opspor.synth import contacts as contacts_mod
+from opspor.synth import excess as excess_mod
 from opspor.synth import hazards, population, simulate, truth, write
 from opspor.synth import trial as trial_mod
 from opspor.synth.model import load
@@ -47,6 +48,7 @@ class Options:
     workers: int = 1
     chunk_size: int = CHUNK_SIZE  # part of the output's identity: same chunk size, same bytes
     trial: trial_mod.TrialOptions | None = None  # a simulated randomised trial (synth/trial.py)
+    excess: excess_mod.Excess | None = None  # put-in excess by municipality (synth/excess.py)
 
     @property
     def n_days(self) -> int:
@@ -67,6 +69,7 @@ class Summary:
     as_of: tuple[str, ...] = ()
     files: dict[str, int] = field(default_factory=dict)  # path -> rows
     seconds: float = 0.0
+    excess: dict[str, float] = field(default_factory=dict)  # --excess: municipality -> factor
 
 
 def _seq(seed: int, stream: int, chunk: int = 0) -> np.random.Generator:
@@ -107,6 +110,8 @@ def _run_chunk(args: tuple) -> dict:
     model = load()
     n_days = opts.n_days
     p = population.persons(_seq(opts.seed, STREAM_PERSONS, chunk), model, sk, serial, opts.start, muni_codes, practices)
+    if opts.excess is not None:
+        excess_mod.apply(opts.excess, p, muni_codes)
     asof_days = [(d - opts.start).days for d in asof]
     hook = None
     if opts.trial is not None:
@@ -177,6 +182,8 @@ def generate(opts: Options, progress: Callable[[str, int, int], None] | None = N
             raise ValueError("--trial-effect must be a hazard ratio above 0 (1.0: no effect)")
     report = progress or (lambda step, done, total: None)
     muni_codes, muni_weights = population.municipality_list(opts.region)
+    if opts.excess is not None:
+        excess_mod.check(opts.excess, muni_codes)
     bounds = _chunk_bounds(opts.persons, opts.chunk_size)
     quota = (trial_mod.quotas(opts.trial.persons, [b - a for a, b in bounds]) if opts.trial is not None
              else [0] * len(bounds))
@@ -284,6 +291,10 @@ def generate(opts: Options, progress: Callable[[str, int, int], None] | None = N
             "spread over chunks by size; 1:1 within each region",
             "files": ["trial", "trial_who5"],
         }
+    if opts.excess is not None:  # only with --excess: the default manifest stays byte-identical
+        manifest["excess"] = {"municipalities": opts.excess.as_dict(), "file": "excess.json"}
+        excess_mod.write(opts.excess, out / "truth")
+        summary.excess = opts.excess.as_dict()
     (out / "truth" / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     summary.seconds = time.perf_counter() - t0
     return summary

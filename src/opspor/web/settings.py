@@ -67,6 +67,10 @@ INSTALLED_APPS = [
     "opspor.web.people",
     "opspor.web.worklists",
     "opspor.web.aps",
+    "opspor.web.trial",
+    "opspor.web.monitoring",
+    "opspor.web.alerts",
+    "opspor.web.messaging",
     "opspor.web.core",
 ]
 

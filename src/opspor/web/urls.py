@@ -16,6 +16,9 @@ urlpatterns = [
     path("lister/", include("opspor.web.worklists.urls")),
     path("aps/", include("opspor.web.aps.urls")),
     path("personer/", include("opspor.web.people.urls")),
+    path("overvaagning/", include("opspor.web.monitoring.urls")),
+    path("datavarsler/", include("opspor.web.alerts.urls")),
+    path("meddelelser/", include("opspor.web.messaging.urls")),
     path("admin/", admin.site.urls),
     path("", include("opspor.web.core.urls")),
 ]

@@ -23,6 +23,11 @@ The rules (issue 4):
   6 months since the start; before that another reason is needed (a note with "other").
   After 9 months ending is still allowed (the day view has shown it as overdue). The case's
   planned sessions are cancelled.
+* **Trial** (``trial:`` of the programme file switched on; ``opspor.web.trial``): the invitation
+  randomises each person (stratum: the region) in its transaction; recording consent reveals
+  the arm. A revealed control case gets usual care: no start-up, sessions, goals or plan (the
+  questionnaires are recorded), takes no support place of the nurse's capacity, and may be
+  ended "completed" from 6 months after consent. With the trial off nothing of this applies.
 
 Illegal changes raise ``ValidationError`` with a message for the user (English msgid, Danish
 in the catalogue).
@@ -43,6 +48,8 @@ from opspor.web.accounts.roles import Role
 from opspor.web.aps import instruments, queries, rules
 from opspor.web.aps.models import Case, Goal, Note, Plan, QuestionnaireResponse, Session
 from opspor.web.audit import actions as audit
+from opspor.web.messaging import actions as messaging
+from opspor.web.trial import actions as trial_actions
 
 # --- checks -----------------------------------------------------------------------------------
 
@@ -78,6 +85,13 @@ def _log(user, what: str, why: str, case: Case, **detail) -> None:
 def _locked(case: Case) -> Case:
     """The case re-read under a row lock, so two changes of one case cannot cross."""
     return Case.objects.select_for_update().select_related("person", "nurse").get(pk=case.pk)
+
+
+def _not_control(case: Case) -> None:
+    """The control arm of a trial gets usual care: no sessions, goals or plan (questionnaires only)."""
+    if trial_actions.is_control(case):
+        raise ValidationError(_("The patient is in the trial's control group (usual care): no support sessions, "
+                                "goals or plan; record the questionnaires only."))
 
 
 def _not_future(when: dt.datetime, what: str) -> None:
@@ -162,6 +176,7 @@ def invite_many(lead, persons: Sequence, nurse: User, *, scores: Mapping[str, fl
                 ))
     except IntegrityError:  # a parallel invitation got there first
         raise ValidationError(_("One of the persons was invited by someone else just now. Reload the page.")) from None
+    trial_actions.allocate_invited(lead, cases)  # a trial: randomised now, concealed until consent
     audit.record(lead, action=audit.CHANGE, what="aps.invite", why=_("Invitation assigned to a nurse"),
                  persons=[p.person_key for p in persons],
                  detail={"nurse": nurse.username, "cases": [c.pk for c in cases], "risk_model": risk_model_id})
@@ -198,6 +213,8 @@ def record_consent(nurse, case: Case) -> Case:
     case.state, case.answered_at = Case.State.CONSENTED, timezone.now()
     case.save(update_fields=["state", "answered_at"])
     _log(nurse, "aps.consent", _("Consent to Aktiv Patientstøtte"), case)
+    trial_actions.reveal_on_consent(nurse, case)  # a trial: the arm is shown from now on
+    messaging.on_aps_consent(nurse, case)  # GP and municipality told (transactional outbox)
     return case
 
 
@@ -218,6 +235,7 @@ def record_refusal(nurse, case: Case, reason: str, note: str = "") -> Case:
 
 
 def _hold_startup(nurse, case: Case, held_at: dt.datetime, note: str) -> Session:
+    _not_control(case)
     _require_state(case, [Case.State.CONSENTED],
                    _("The start-up session can only be held when the patient has consented and support has not started."))
     _not_future(held_at, _("The time of the start-up session"))
@@ -245,6 +263,7 @@ def hold_startup(nurse, case: Case, held_at: dt.datetime, note: str = "") -> Ses
 def plan_session(nurse, case: Case, kind: str, planned_for: dt.datetime) -> Session:
     _check_own_case(nurse, case)
     case = _locked(case)
+    _not_control(case)
     if kind == Session.Kind.STARTUP:
         _require_state(case, [Case.State.CONSENTED],
                        _("A start-up session can be planned when the patient has consented, before support starts."))
@@ -292,6 +311,7 @@ def add_goal(nurse, case: Case, text: str) -> Goal:
     _check_own_case(nurse, case)
     case = _locked(case)
     _require_state(case, _GOAL_STATES, _("Goals can be set while the patient is in the programme."))
+    _not_control(case)
     if not text.strip():
         raise ValidationError(_("Write the goal."))
     goal = Goal.objects.create(case=case, text=text.strip())
@@ -305,6 +325,7 @@ def update_goal(nurse, goal: Goal, *, status: str | None = None, text: str | Non
     _check_own_case(nurse, case)
     case = _locked(case)
     _require_state(case, _GOAL_STATES, _("Goals can be changed while the patient is in the programme."))
+    _not_control(case)
     goal = Goal.objects.select_for_update().get(pk=goal.pk, case=case)
     if status is not None:
         if status not in Goal.Status.values:
@@ -325,6 +346,7 @@ def save_plan(nurse, case: Case, text: str) -> Plan:
     _check_own_case(nurse, case)
     case = _locked(case)
     _require_state(case, _GOAL_STATES, _("The plan can be written while the patient is in the programme."))
+    _not_control(case)
     text = text.strip()
     if not text:
         raise ValidationError(_("Write the plan."))
@@ -390,7 +412,13 @@ def end_support(nurse, case: Case, reason: str, note: str = "") -> Case:
     if reason == Case.EndReason.OTHER and not note.strip():
         raise ValidationError(_("Describe the reason in the note when the reason is \"other\"."))
     today = timezone.localdate()
-    if reason == Case.EndReason.COMPLETED:
+    if reason == Case.EndReason.COMPLETED and trial_actions.is_control(case):
+        # the control arm's follow-up runs in parallel with support: from consent, not a start-up
+        due = rules.end_due_on(timezone.localdate(case.answered_at))
+        if today < due:
+            raise ValidationError(_("The control group's follow-up runs 6 months from consent; \"completed\" can be "
+                                    "recorded from %(date)s.") % {"date": due.strftime("%d-%m-%Y")})
+    elif reason == Case.EndReason.COMPLETED:
         if case.state != Case.State.ACTIVE:
             raise ValidationError(_("Support cannot be completed before the start-up session. Choose another reason."))
         if today < case.end_due_on:
@@ -408,4 +436,5 @@ def end_support(nurse, case: Case, reason: str, note: str = "") -> Case:
     case.end_reason, case.end_note = reason, note.strip()
     case.save(update_fields=["state", "ended_at", "end_reason", "end_note"])
     _log(nurse, "aps.end", _("Support ended"), case, reason=reason, months=months, cancelled_sessions=cancelled)
+    messaging.on_aps_end(nurse, case)  # GP and municipality told (transactional outbox)
     return case

@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opspor.web.aps import queries
+from opspor.web.aps import queries, rules
 from opspor.web.aps.models import Case
 from opspor.web.core.tables import table_response
 
@@ -32,6 +32,16 @@ def caseload(cases: list[Case], username: str, fmt: str) -> HttpResponse:
              c.get_state_display(), c.invited_at, c.answered_at, c.started_at, c.end_due_on,
              c.next_session.planned_for if c.next_session else None,
              c.last_contact.held_at if c.last_contact else None, c.ended_at, c.get_end_reason_display()]
+            + ([_arm_cell(c)] if rules.TRIAL.enabled else [])
             for c in cases)
+    if rules.TRIAL.enabled:
+        header.append(_("Trial group"))
     name = f"aps-forloeb_{username}_{timezone.localdate():%Y-%m-%d}"
     return table_response(header, body, name, fmt, _("Caseload"))
+
+
+def _arm_cell(case: Case) -> str:
+    """The trial group once consent revealed it; before that only that it is not shown."""
+    if case.allocation_id is None:
+        return ""
+    return case.allocation.get_arm_display() if case.allocation.shown_arm else _("not shown before consent")

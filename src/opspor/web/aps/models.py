@@ -72,6 +72,10 @@ class Case(models.Model):
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     end_reason = models.CharField(_("reason for ending"), max_length=20, choices=EndReason.choices, blank=True)
     end_note = models.TextField(_("note on ending"), max_length=2000, blank=True)
+    # The trial allocation made at invitation (programme run as a trial); its arm is concealed
+    # until consent: read it through ``trial.actions.shown_arm``, never ``allocation.arm``.
+    allocation = models.ForeignKey("trial.Allocation", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="cases")
 
     class Meta:
         ordering = ["-invited_at"]

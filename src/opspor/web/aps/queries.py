@@ -16,7 +16,7 @@ from opspor import reference
 from opspor.web.accounts.models import User
 from opspor.web.accounts.roles import Role
 from opspor.web.aps import rules
-from opspor.web.aps.models import Case, EligibilityEntry, Session
+from opspor.web.aps.models import Case, EligibilityEntry, QuestionnaireResponse, Session
 from opspor.web.people.models import Person
 from opspor.web.people.scope import visible_persons
 from opspor.web.worklists.models import ListRun
@@ -189,14 +189,22 @@ def region_nurses(region_code: str) -> QuerySet[User]:
             .select_related("organisation").order_by("first_name", "last_name", "username"))
 
 
+# A trial's control case, once consent revealed its arm, takes no support place: usual care and
+# three questionnaire calls a year are not the weekly support the capacity is set for. An
+# invitation counts whatever its (concealed) arm: it may become an intervention case.
+REVEALED_CONTROL = Q(allocation__arm="control", allocation__revealed_at__isnull=False)
+
+
 def open_case_count(nurse: User) -> int:
-    return Case.objects.filter(nurse=nurse, state__in=Case.OPEN_STATES).count()
+    """Open cases that take a support place (see ``REVEALED_CONTROL``)."""
+    return Case.objects.filter(nurse=nurse, state__in=Case.OPEN_STATES).exclude(REVEALED_CONTROL).count()
 
 
 def nurse_loads(region_code: str) -> list[NurseLoad]:
     nurses = list(region_nurses(region_code))
     loads = {n.pk: NurseLoad(n) for n in nurses}
     for nurse_id, state, n in (Case.objects.filter(nurse__in=nurses, state__in=Case.OPEN_STATES)
+                               .exclude(REVEALED_CONTROL)
                                .values_list("nurse_id", "state").annotate(n=Count("id"))):
         setattr(loads[nurse_id], state, n)
     return list(loads.values())
@@ -218,13 +226,13 @@ def cases_visible_to(user) -> QuerySet[Case]:
 def get_case(user, pk) -> Case:
     """The case if ``user`` may see it (404 otherwise, whether it exists or not)."""
     try:
-        return cases_visible_to(user).select_related("person", "nurse", "invited_by").get(pk=pk)
+        return cases_visible_to(user).select_related("person", "nurse", "invited_by", "allocation").get(pk=pk)
     except (Case.DoesNotExist, ValueError):
         raise Http404("not found") from None
 
 
 def caseload(nurse: User, state: str = "") -> list[Case]:
-    cases = Case.objects.filter(nurse=nurse).select_related("person")
+    cases = Case.objects.filter(nurse=nurse).select_related("person", "allocation")
     if state:
         cases = cases.filter(state=state)
     cases = list(cases.order_by("person__name", "id"))
@@ -234,9 +242,11 @@ def caseload(nurse: User, state: str = "") -> list[Case]:
     last_contacts: dict[int, Session] = {}
     for s in Session.objects.filter(case__in=cases, status=Session.Status.HELD).order_by("held_at"):
         last_contacts[s.case_id] = s  # the newest held wins
+    due = dict(questionnaire_tasks(cases, dt.date.max))
     for case in cases:
         case.next_session = next_sessions.get(case.pk)
         case.last_contact = last_contacts.get(case.pk)
+        case.next_questionnaire = due.get(case.pk)
     return cases
 
 
@@ -265,13 +275,15 @@ class Day:
     no_session: list[DayRow]     # active, no session planned
     end_due: list[DayRow]        # active, 6-9 months since the start
     end_overdue: list[DayRow]    # active, 9 months or more since the start
+    questionnaires_due: list[DayRow] = field(default_factory=list)  # a trial's control cases
 
     @property
     def buckets(self) -> list[tuple[str, list[DayRow]]]:
         return [("calls", self.calls), ("overdue", self.overdue), ("new_invitations", self.new_invitations),
                 ("unanswered", self.unanswered),
                 ("startup_to_plan", self.startup_to_plan), ("no_session", self.no_session),
-                ("end_overdue", self.end_overdue), ("end_due", self.end_due)]
+                ("end_overdue", self.end_overdue), ("end_due", self.end_due)] + (
+                    [("questionnaires_due", self.questionnaires_due)] if self.questionnaires_due else [])
 
     @property
     def cases(self) -> list[Case]:
@@ -296,7 +308,7 @@ def day_view(nurse: User, today: dt.date) -> Day:
                .select_related("case__person").order_by("planned_for"))
     calls = [DayRow(s.case, s, today) for s in planned.filter(planned_for__gte=start, planned_for__lt=end)]
     overdue = [DayRow(s.case, s, timezone.localdate(s.planned_for)) for s in planned.filter(planned_for__lt=start)]
-    open_cases = Case.objects.filter(nurse=nurse).select_related("person")
+    open_cases = Case.objects.filter(nurse=nurse).select_related("person", "allocation")
     reminder_start, _ = _day_bounds(today - dt.timedelta(days=rules.INVITATION_REMINDER_DAYS))
     invited = open_cases.filter(state=Case.State.INVITED, invited_at__lt=end).order_by("invited_at")
     unanswered = [DayRow(c, since=timezone.localdate(c.invited_at)) for c in invited.filter(invited_at__lt=reminder_start)]
@@ -306,7 +318,7 @@ def day_view(nurse: User, today: dt.date) -> Day:
                                                         kind=Session.Kind.STARTUP))
     startup_to_plan = [DayRow(c, since=timezone.localdate(c.answered_at) if c.answered_at else None) for c in
                        open_cases.filter(state=Case.State.CONSENTED).filter(~Q(has_planned_startup))
-                       .order_by("answered_at")]
+                       .exclude(REVEALED_CONTROL).order_by("answered_at")]
     active = list(open_cases.filter(state=Case.State.ACTIVE).annotate(planned=has_planned).order_by("started_at"))
     end_due, end_overdue, no_session = [], [], []
     for case in active:
@@ -316,7 +328,41 @@ def day_view(nurse: User, today: dt.date) -> Day:
             end_due.append(DayRow(case, since=case.end_due_on))
         if not case.planned:
             no_session.append(DayRow(case, since=case.start_date))
-    return Day(today, calls, overdue, new_invitations, unanswered, startup_to_plan, no_session, end_due, end_overdue)
+    by_pk = {c.pk: c for c in open_cases.filter(REVEALED_CONTROL)}
+    questionnaires_due = [DayRow(by_pk[pk], since=due.on) for pk, due in questionnaire_tasks(list(by_pk.values()), today)]
+    return Day(today, calls, overdue, new_invitations, unanswered, startup_to_plan, no_session, end_due, end_overdue,
+               questionnaires_due)
+
+
+@dataclass(frozen=True)
+class QuestionnaireDue:
+    timepoint: str
+    on: dt.date
+
+
+def questionnaire_tasks(cases: list[Case], today: dt.date) -> list[tuple[int, QuestionnaireDue]]:
+    """(case id, the earliest questionnaire due by ``today``) of the trial's control cases in
+    follow-up (consented, or ended as completed): the control arm's outcome questionnaire at its
+    time points (months after consent, ``rules.TRIAL.control_timepoints``) without a response
+    yet. Intervention cases record theirs at the sessions."""
+    trial = rules.TRIAL
+    in_follow_up = (Case.State.CONSENTED, Case.State.ENDED)
+    controls = [c for c in cases if c.answered_at and c.allocation_id and c.allocation.shown_arm == "control"
+                and c.state in in_follow_up
+                and (c.state != Case.State.ENDED or c.end_reason == Case.EndReason.COMPLETED)]
+    if not controls:
+        return []
+    done = set(QuestionnaireResponse.objects.filter(case__in=controls, instrument=trial.control_instrument)
+               .values_list("case_id", "timepoint"))
+    out = []
+    for case in controls:
+        consent = timezone.localdate(case.answered_at)
+        for timepoint, months in trial.control_timepoints:
+            on = rules.add_months(consent, months)
+            if (case.pk, timepoint) not in done and on <= today:
+                out.append((case.pk, QuestionnaireDue(timepoint, on)))
+                break
+    return out
 
 
 def persons_of(cases: Iterable[Case]) -> list[str]:

@@ -44,6 +44,7 @@ from opspor.web.aps.forms import (
 from opspor.web.aps.models import Case, Goal, Session
 from opspor.web.audit import actions as audit
 from opspor.web.people.scope import get_person, visible_persons
+from opspor.web.trial import actions as trial_actions
 
 lead_only = role_required(Role.PROGRAMME_LEAD)
 nurse_only = role_required(Role.NURSE)
@@ -103,6 +104,8 @@ def programme(request):
         "counts": [(value, label, counts[value]) for value, label in Case.State.choices], "total": len(order),
         "eligible": queries.eligible_entries(region).count(), "filter_form": filter_form,
         "invite_form": InviteForm(nurse_choices=_nurse_choices(loads)), "query": query.urlencode(), "loads": loads,
+        "trial": rules.TRIAL if rules.TRIAL.enabled else None,
+        "trial_randomised": trial_actions.randomised_count(region) if rules.TRIAL.enabled else 0,
     })
 
 
@@ -235,8 +238,8 @@ def caseload(request):
     counts = queries.caseload_counts(request.user)
     tabs = [("", _("All"), sum(counts.values()))] + [(s, label, counts[s]) for s, label in Case.State.choices]
     return render(request, "aps/caseload.html", {"cases": cases, "state": state, "tabs": tabs,
-                                                 "capacity": request.user.capacity,
-                                                 "open": sum(counts[s] for s in Case.OPEN_STATES)})
+                                                 "capacity": request.user.capacity, "trial_on": rules.TRIAL.enabled,
+                                                 "open": queries.open_case_count(request.user)})
 
 
 @nurse_only
@@ -339,7 +342,10 @@ def _render_case(request, case: Case, *, bound: dict | None = None, saved: str =
     chosen = request.GET.get("instrument") or (bound["questionnaire"].spec.id if "questionnaire" in bound else None)
     q = _questionnaire_context(case, chosen, bound.get("questionnaire"))
     today = timezone.localdate()
+    arm = trial_actions.shown_arm(case)  # "" until consent reveals it
     context = {
+        "arm": arm, "arm_label": case.allocation.get_arm_display() if arm else "",
+        "next_questionnaire": dict(queries.questionnaire_tasks([case], dt.date.max)).get(case.pk) if arm else None,
         "case": case, "person": person, "municipality": queries.municipality_name(person.municipality_code),
         "eligibility": queries.eligibility_of(person, case.region_code), "can_change": can_change,
         "is_lead": user.has_role(Role.PROGRAMME_LEAD), "sessions": sessions, "goals": goals,

@@ -17,6 +17,19 @@ MENUS: dict[str, list[tuple[str, str]]] = {
     Role.ADMIN: [("admin:index", _("Administration"))],
 }
 
+# Monitoring (opspor.web.monitoring): appended, so each role's home page stays its first entry.
+MENUS[Role.SECRETARIAT] += [("monitoring:dashboard", _("Indicators")), ("monitoring:rollout", _("Rollout")),
+                            ("monitoring:register", _("Monitoring tasks")), ("monitoring:reports", _("Committee reports"))]
+MENUS[Role.PROGRAMME_LEAD] += [("monitoring:dashboard", _("Indicators")), ("monitoring:rollout", _("Rollout")),
+                               ("monitoring:register", _("Monitoring tasks"))]
+MENUS[Role.MUNICIPALITY] += [("monitoring:dashboard", _("Indicators"))]
+# data alerts (web/alerts): the own unit's page; the region's overview for the secretariat
+MENUS[Role.MUNICIPALITY] += [("alerts:mine", _("Data alerts"))]
+MENUS[Role.SECRETARIAT] += [("alerts:overview", _("Data alerts"))]
+# messages to GPs and municipalities (web/messaging): the outbox
+MENUS[Role.SECRETARIAT] += [("messaging:outbox", _("Messages"))]
+MENUS[Role.ADMIN] += [("messaging:outbox", _("Messages"))]
+
 
 def navigation(request) -> dict:
     user = getattr(request, "user", None)

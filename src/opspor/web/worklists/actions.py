@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from opspor.web.accounts.roles import Role
 from opspor.web.audit import actions as audit
+from opspor.web.messaging import actions as messaging
 from opspor.web.worklists.models import ListEntry, ListRun, MdtConference, Screening
 
 
@@ -72,4 +73,6 @@ def save_mdt(user, conference: MdtConference, values: dict, conclude: bool) -> M
                  why=_("MDT conference"), persons=[conference.person.person_key],
                  detail={"mdt": conference.pk, "action_by_gp": conference.action_by_gp,
                          "action_by_municipality": conference.action_by_municipality})
+    if conclude:  # recommended action by the GP / municipality: tell them (transactional outbox)
+        messaging.on_mdt_concluded(user, conference)
     return conference

@@ -1,0 +1,375 @@
+"""Queueing messages to GPs and municipalities, patients' objections, and the retry of failed
+messages: every change of the outbox except delivery (``delivery.py``) goes through here, and
+writes its audit entry in the same transaction.
+
+The rules:
+
+* **When.** A patient consents to Aktiv Patientstøtte (``aps_included``) or support ends
+  (``aps_ended``): the patient's GP and municipality. An MDT conference is concluded with a
+  recommendation of action by the GP or the municipality (``mdt_action``): that recipient. A
+  data alert (``queue_data_alert``): the municipality or GP practice named.
+* **Where to.** The GP practice by the person's provider number (*ydernummer*), the
+  municipality by its code, both looked up in the address book (SOR code, EAN number).
+* **Whether.** The policy (``config/policy.yaml``) names per event and recipient the purpose,
+  the legal basis, whether consent to the programme is needed, and whether the patient may
+  object. A message that may not go (no consent, an objection in force, no GP or municipality
+  known, no address) is still recorded, as *blocked* with the reason, and audited, but never
+  sent. Recording an objection also blocks the queued messages to that recipient.
+* **Once.** Each cause has a key (event, source, recipient): queueing it again returns the
+  message already there.
+
+The functions are called inside the causing action's transaction (``aps.actions``,
+``worklists.actions``, ``web.alerts.actions``), so the message exists if and only if the
+action happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from opspor.fhir import medcom, profiles
+from opspor.web.accounts.roles import Role
+from opspor.web.audit import actions as audit
+from opspor.web.messaging import policy as policies
+from opspor.web.messaging.models import Objection, OutboundMessage, RecipientKind
+
+PROFILE_CARE = "medcom-carecommunication"
+PROFILE_ALERT = "opspor-data-alert"
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """The audit's actor for what opspor does by itself (the delivery worker, data alerts)."""
+
+    name: str = "opspor-messages"
+    pk: None = None
+    role: str = ""
+    organisation: None = None
+
+    def get_username(self) -> str:
+        return self.name
+
+    def get_full_name(self) -> str:
+        return ""
+
+
+SYSTEM = SystemActor()
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _existing(key: str) -> OutboundMessage | None:
+    return OutboundMessage.objects.filter(dedupe_key=key).first()
+
+
+def _audit_queued(actor, message: OutboundMessage) -> None:
+    blocked = message.state == OutboundMessage.State.BLOCKED
+    audit.record(actor, action=audit.CHANGE, what="message.blocked" if blocked else "message.queue",
+                 why=message.purpose, persons=[message.person.person_key] if message.person else [],
+                 detail={"message": str(message.message_id), "event": message.event,
+                         "recipient": f"{message.recipient_kind}:{message.recipient_id}",
+                         "state": message.state, "reason": message.block_reason,
+                         "legal_basis": message.legal_basis, "policy": message.policy_version})
+
+
+def _save(message: OutboundMessage) -> OutboundMessage:
+    """Insert ``message``; if a parallel transaction queued the same cause first, return that one."""
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        existing = _existing(message.dedupe_key)
+        if existing is None:
+            raise
+        return existing
+    return message
+
+
+def _has_consent(person) -> bool:
+    from opspor.web.aps.models import Case
+
+    return Case.objects.filter(person=person, state__in=("consented", "active", "ended")).exists()
+
+
+def _objection(person, kind: str) -> Objection | None:
+    return Objection.objects.filter(person=person, recipient_kind=kind, withdrawn_at__isnull=True).first()
+
+
+def _author(actor, sender: medcom.Party, pol: policies.Policy) -> medcom.Author:
+    given = (getattr(actor, "first_name", "") or "").strip()
+    family = (getattr(actor, "last_name", "") or "").strip()
+    if not family:
+        given, family = medcom.split_name(given) if " " in given else ("", given or actor.get_username())
+    role = pol.author_roles.get(getattr(actor, "role", ""), "sygeplejerske")
+    return medcom.Author(given=given, family=family, role_code=role, phone=sender.phone)
+
+
+def _recipient_label(kind: str) -> str:
+    return {"gp_practice": "egen læge", "municipality": "kommunen"}[kind]
+
+
+# --------------------------------------------------------------------------- person messages
+
+def _queue_for_person(actor, event: str, *, person, region_code: str, source: str, kinds: list[str],
+                      values: dict[str, str]) -> list[OutboundMessage]:
+    pol = policies.policy()
+    event_policy = pol.events[event]
+    book = policies.addressbook()
+    out = []
+    for kind in kinds:
+        rule = event_policy.recipients.get(kind)
+        if rule is None:
+            continue
+        key = f"{event}:{source}:{kind}"
+        existing = _existing(key)
+        if existing is not None:
+            out.append(existing)
+            continue
+        recipient_id = person.gp_provider_number if kind == RecipientKind.GP_PRACTICE else person.municipality_code
+        message = OutboundMessage(
+            kind=OutboundMessage.Kind.CARE_COMMUNICATION, event=event, dedupe_key=key, source=source,
+            recipient_kind=kind, recipient_id=recipient_id or "", person=person, purpose=rule.purpose[:300],
+            legal_basis=rule.legal_basis[:300], policy_version=pol.version,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        reason = ""
+        if rule.consent == "aps_case" and not _has_consent(person):
+            reason = "the patient has not consented to Aktiv Patientstøtte (policy: consent required)"
+        elif rule.objection_allowed and _objection(person, kind):
+            reason = f"the patient objects to informing the {kind.replace('_', ' ')}"
+        elif not recipient_id:
+            reason = ("no GP provider number is known for the person" if kind == RecipientKind.GP_PRACTICE
+                      else "no municipality is known for the person")
+        if not reason:
+            try:
+                receiver = book.recipient(kind, recipient_id)
+                sender = book.sender(region_code)
+            except policies.NoAddress as e:
+                reason = str(e)
+        if reason:
+            message.state, message.block_reason = OutboundMessage.State.BLOCKED, reason[:400]
+        else:
+            message.recipient_name = receiver.name
+            given, family = medcom.split_name(person.name)
+            text = event_policy.text.format(**{"recipient": _recipient_label(kind), "phone": sender.phone,
+                                                "region": sender.name, **values})
+            message.payload = medcom.care_communication(
+                message_id=str(message.message_id), sent_at=timezone.now(), sender=sender, receiver=receiver,
+                patient=medcom.Patient(person.cpr, given, family), author=_author(actor, sender, pol),
+                category=event_policy.category, topic=event_policy.topic, text=text, fhir_base=book.fhir_base,
+            )
+            profiles.check(message.payload, PROFILE_CARE)
+            message.profile = f"MedCom CareCommunication {medcom.CARECOMMUNICATION_IG_VERSION}"
+            message.next_attempt_at = timezone.now()
+        saved = _save(message)
+        if saved is message:
+            _audit_queued(actor, message)
+        out.append(saved)
+    return out
+
+
+def _control_arm(case) -> bool:
+    """A trial's control arm gets usual care: nobody is told of an inclusion in the programme
+    (it would be wrong, and could change the usual care the trial compares with)."""
+    from opspor.web.trial import actions as trial_actions
+
+    return bool(case.allocation_id) and trial_actions.is_control(case)
+
+
+def on_aps_consent(actor, case) -> list[OutboundMessage]:
+    """The patient consented to Aktiv Patientstøtte: tell the GP and the municipality."""
+    if _control_arm(case):
+        return []
+    return _queue_for_person(actor, "aps_included", person=case.person, region_code=case.region_code,
+                             source=f"aps.case:{case.pk}", kinds=list(RecipientKind.values),
+                             values={"author": actor.get_full_name() or actor.get_username()})
+
+
+def on_aps_end(actor, case) -> list[OutboundMessage]:
+    """Support ended: tell the GP and the municipality (with the reason, in Danish)."""
+    from opspor.web.aps.models import Case
+
+    if _control_arm(case):
+        return []
+    with translation.override("da"):
+        reason = str(Case.EndReason(case.end_reason).label) if case.end_reason else ""
+    return _queue_for_person(actor, "aps_ended", person=case.person, region_code=case.region_code,
+                             source=f"aps.case:{case.pk}", kinds=list(RecipientKind.values),
+                             values={"author": actor.get_full_name() or actor.get_username(), "reason": reason})
+
+
+def on_mdt_concluded(actor, conference) -> list[OutboundMessage]:
+    """A concluded MDT conference recommending action by the GP and/or the municipality."""
+    kinds = [k for k, wanted in ((RecipientKind.GP_PRACTICE, conference.action_by_gp),
+                                 (RecipientKind.MUNICIPALITY, conference.action_by_municipality)) if wanted]
+    if not kinds or conference.status != "concluded":
+        return []
+    department = conference.department
+    return _queue_for_person(
+        actor, "mdt_action", person=conference.person, region_code=department.region_code,
+        source=f"mdt:{conference.pk}", kinds=kinds,
+        values={"department": department.name, "recommendation": conference.recommendation.strip(),
+                "date": conference.conference_date.strftime("%d-%m-%Y") if conference.conference_date else ""},
+    )
+
+
+# --------------------------------------------------------------------------- data alerts
+
+def _region_of(recipient_kind: str, recipient_id: str) -> str:
+    from opspor.web.accounts.models import Organisation
+
+    org = Organisation.objects.filter(kind=recipient_kind, code=recipient_id).exclude(region_code="").first()
+    if org:
+        return org.region_code
+    if recipient_kind == RecipientKind.GP_PRACTICE:  # the region most of the practice's patients live in
+        from django.db.models import Count
+
+        from opspor.web.people.models import Person
+
+        row = (Person.objects.filter(gp_provider_number=recipient_id).exclude(region_code="")
+               .values("region_code").annotate(n=Count("id")).order_by("-n", "region_code").first())
+        return row["region_code"] if row else ""
+    if recipient_kind == RecipientKind.MUNICIPALITY:
+        import csv
+        from importlib import resources
+
+        with resources.files("opspor.reference").joinpath("data/municipalities.csv").open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                if row["code"] == recipient_id:
+                    return row["region_code"]
+    return ""
+
+
+@transaction.atomic
+def queue_data_alert(*, recipient_kind: str, recipient_id: str, month: dt.date, indicator: str, observed: int,
+                     expected: float, ratio: float, p_value: float, alert_key: str, reason: str) -> OutboundMessage:
+    """Queue an aggregate data alert (opspor's own FHIR message, no person in it) to a
+    municipality or GP practice. Queueing the same ``alert_key`` again returns the message
+    already queued. A recipient missing from the address book gives a *blocked* message that
+    names the file to add it to."""
+    if recipient_kind not in RecipientKind.values:
+        raise ValueError(f"recipient_kind must be one of {', '.join(RecipientKind.values)}, not {recipient_kind!r}")
+    if not alert_key or not recipient_id:
+        raise ValueError("alert_key and recipient_id are required")
+    key = f"data_alert:{alert_key}"
+    existing = _existing(key)
+    if existing is not None:
+        return existing
+    pol = policies.policy()
+    rule = pol.rule("data_alert", recipient_kind)
+    message = OutboundMessage(
+        kind=OutboundMessage.Kind.DATA_ALERT, event=OutboundMessage.Event.DATA_ALERT, dedupe_key=key[:200],
+        source=f"alert:{alert_key}"[:80], recipient_kind=recipient_kind, recipient_id=recipient_id,
+        purpose=(reason or rule.purpose)[:300], legal_basis=rule.legal_basis[:300], policy_version=pol.version,
+    )
+    book = policies.addressbook()
+    region = _region_of(recipient_kind, recipient_id)
+    try:
+        receiver = book.recipient(recipient_kind, recipient_id)
+        sender = book.sender(region) if region else None
+        if sender is None:
+            raise policies.NoAddress(f"no region is known for {recipient_kind} {recipient_id}, so no sender: "
+                                     f"add the organisation to the web app's organisations")
+    except policies.NoAddress as e:
+        message.state, message.block_reason = OutboundMessage.State.BLOCKED, str(e)[:400]
+    else:
+        message.recipient_name = receiver.name
+        text = pol.events["data_alert"].text.format(month=f"{month:%m-%Y}", observed=observed,
+                                                    expected=f"{expected:.1f}", ratio=f"{ratio:.2f}",
+                                                    p_value=f"{p_value:.3g}")
+        message.payload = medcom.data_alert(
+            message_id=str(message.message_id), sent_at=timezone.now(), sender=sender, receiver=receiver,
+            month=month, indicator=indicator, observed=observed, expected=expected, ratio=ratio, p_value=p_value,
+            text=text, fhir_base=book.fhir_base)
+        profiles.check(message.payload, PROFILE_ALERT)
+        message.profile = "opspor data alert 1"
+        message.next_attempt_at = timezone.now()
+    saved = _save(message)
+    if saved is message:
+        _audit_queued(SYSTEM, message)
+    return saved
+
+
+# --------------------------------------------------------------------------- objections
+
+def _check_may_object(user, person) -> None:
+    from opspor.web.people.scope import visible_persons
+
+    if not user.has_role(Role.NURSE, Role.SPECIALIST):
+        raise PermissionDenied
+    if not visible_persons(user).filter(pk=person.pk).exists():
+        raise PermissionDenied
+
+
+@transaction.atomic
+def record_objection(user, person, recipient_kind: str, note: str = "") -> Objection:
+    """The patient does not want the GP / the municipality informed. Blocks the queued messages
+    about the person to that recipient and every later one, until withdrawn."""
+    _check_may_object(user, person)
+    if recipient_kind not in RecipientKind.values:
+        raise ValidationError(_("Choose whom the patient does not want informed."))
+    if _objection(person, recipient_kind):
+        raise ValidationError(_("The patient's objection is already recorded."))
+    try:
+        with transaction.atomic():
+            objection = Objection.objects.create(person=person, recipient_kind=recipient_kind, note=note.strip()[:500],
+                                                 recorded_by=user)
+    except IntegrityError:
+        raise ValidationError(_("The patient's objection is already recorded.")) from None
+    blocked = list(OutboundMessage.objects.select_for_update().filter(
+        person=person, recipient_kind=recipient_kind, state=OutboundMessage.State.QUEUED))
+    reason = f"the patient objects to informing the {recipient_kind.replace('_', ' ')}"
+    for message in blocked:
+        message.state, message.block_reason, message.next_attempt_at = OutboundMessage.State.BLOCKED, reason, None
+        message.save(update_fields=["state", "block_reason", "next_attempt_at", "updated_at"])
+    audit.record(user, action=audit.CHANGE, what="message.objection",
+                 why=_("The patient does not want the recipient informed"), persons=[person.person_key],
+                 detail={"recipient_kind": recipient_kind, "objection": objection.pk,
+                         "blocked_messages": [str(m.message_id) for m in blocked]})
+    return objection
+
+
+@transaction.atomic
+def withdraw_objection(user, objection: Objection) -> Objection:
+    """The patient no longer objects. Messages blocked earlier stay blocked (they are not sent
+    late); later ones go."""
+    _check_may_object(user, objection.person)
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    if objection.withdrawn_at:
+        raise ValidationError(_("The objection has already been withdrawn."))
+    objection.withdrawn_at, objection.withdrawn_by = timezone.now(), user
+    objection.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    audit.record(user, action=audit.CHANGE, what="message.objection.withdraw",
+                 why=_("The patient withdrew the objection"), persons=[objection.person.person_key],
+                 detail={"recipient_kind": objection.recipient_kind, "objection": objection.pk})
+    return objection
+
+
+# --------------------------------------------------------------------------- the outbox
+
+def check_outbox_user(user) -> None:
+    if not user.has_role(Role.ADMIN, Role.SECRETARIAT):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def retry(user, message: OutboundMessage) -> OutboundMessage:
+    """Put a failed message back in the queue (same message id: the receiver still recognises
+    a repeat)."""
+    check_outbox_user(user)
+    message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+    if message.state != OutboundMessage.State.FAILED:
+        raise ValidationError(_("Only a failed message can be sent again."))
+    message.state, message.attempts, message.next_attempt_at = OutboundMessage.State.QUEUED, 0, timezone.now()
+    message.save(update_fields=["state", "attempts", "next_attempt_at", "updated_at"])
+    audit.record(user, action=audit.CHANGE, what="message.retry", why=_("Failed message queued again"),
+                 persons=[message.person.person_key] if message.person else [],
+                 detail={"message": str(message.message_id), "last_error": message.last_error[:200]})
+    return message
+

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from opspor.web.messaging import views
+
+app_name = "messaging"
+
+urlpatterns = [
+    path("", views.outbox, name="outbox"),
+    path("<int:pk>/send-igen/", views.retry, name="retry"),
+    path("indsigelse/<int:person_pk>/", views.object_, name="object"),
+    path("indsigelse/<int:pk>/tilbagekald/", views.withdraw, name="withdraw"),
+]

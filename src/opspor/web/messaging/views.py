@@ -1,0 +1,86 @@
+"""The outbox page (administrator, secretariat) and the objection form's actions (nurse,
+specialist). Thin: parse, call ``messaging.actions``, redirect or render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from opspor.web.accounts.decorators import role_required
+from opspor.web.accounts.roles import Role
+from opspor.web.audit import actions as audit
+from opspor.web.messaging import actions, delivery
+from opspor.web.messaging.models import Objection, OutboundMessage
+from opspor.web.people.scope import get_person
+
+outbox_users = role_required(Role.ADMIN, Role.SECRETARIAT)
+objectors = role_required(Role.NURSE, Role.SPECIALIST)
+
+
+@outbox_users
+@require_GET
+def outbox(request):
+    state = request.GET.get("state", "")
+    rows = OutboundMessage.objects.select_related("person").order_by("-created_at", "-id")
+    if state in OutboundMessage.State.values:
+        rows = rows.filter(state=state)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    audit.record(request, action=audit.READ, what="messages.outbox", why=_("Outbox of messages"),
+                 persons=[m.person.person_key for m in page if m.person_id], detail={"state": state})
+    return render(request, "messaging/outbox.html", {
+        "page": page, "state": state, "states": OutboundMessage.State.choices, "counts": delivery.counts(),
+    })
+
+
+@outbox_users
+@require_POST
+def retry(request, pk: int):
+    message = get_object_or_404(OutboundMessage, pk=pk)
+    try:
+        actions.retry(request.user, message)
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(request, _("The message is queued again."))
+    return redirect("messaging:outbox")
+
+
+def _back(request, person):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("people:detail", person.pk)
+
+
+@objectors
+@require_POST
+def object_(request, person_pk: int):
+    person = get_person(request.user, person_pk)
+    try:
+        actions.record_objection(request.user, person, request.POST.get("recipient_kind", ""),
+                                 request.POST.get("note", ""))
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(request, _("The objection is recorded; no message about the patient goes to that recipient."))
+    return _back(request, person)
+
+
+@objectors
+@require_POST
+def withdraw(request, pk: int):
+    objection = get_object_or_404(Objection, pk=pk)
+    person = get_person(request.user, objection.person_id)
+    try:
+        actions.withdraw_objection(request.user, objection)
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(request, _("The objection is withdrawn."))
+    return _back(request, person)

@@ -1,0 +1,70 @@
+"""Changes to the task register. Each validates the new task with the domain's own rules
+(:class:`opspor.monitor.tasks.MonitoringTask`) and writes an audit entry in the same transaction.
+The register holds no person data, so the entry records the change itself (field: old → new)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from opspor.monitor import tasks as T
+from opspor.web.audit import actions as audit
+from opspor.web.monitoring.models import MonitoringTask
+from opspor.web.monitoring.register import as_mapping
+
+EDITABLE = ("status", "monitoring", "weight", "owner", "frequency", "data_source", "indicators", "anchor_month",
+            "first_year", "due_date", "last_done", "start", "note")
+
+
+class TaskError(ValueError):
+    """A change that would make the task invalid; ``field`` names the form field to fix."""
+
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+# the domain's messages name the field that is missing; map them to the form field
+_FIELD_OF = (("anchor_month", "anchor_month"), ("first_year", "first_year"), ("due_date", "due_date"))
+
+
+def _show(value) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+@transaction.atomic
+def update_task(actor, row: MonitoringTask, changes: dict) -> list[str]:
+    """Apply ``changes`` (only :data:`EDITABLE` fields) to ``row``; returns the changed fields.
+
+    Raises :class:`TaskError` when the result breaks a rule of the register (a yearly task
+    without its month, a once-task without a due date, a measurement in the future ...)."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise TaskError(None, f"not editable: {', '.join(sorted(unknown))}")
+    row = MonitoringTask.objects.select_for_update().get(pk=row.pk)
+    proposed = {**as_mapping(row), **changes}
+    last_done = proposed.get("last_done")
+    if last_done and last_done > dt.date.today():
+        raise TaskError("last_done", _("The last measurement cannot lie in the future."))
+    try:
+        T.MonitoringTask.from_mapping(proposed)
+    except ValueError as error:
+        text = str(error)
+        field = next((f for key, f in _FIELD_OF if key in text), None)
+        raise TaskError(field, _("The task is not valid: %(error)s") % {"error": text}) from None
+    changed = [f for f in EDITABLE if f in changes and _show(getattr(row, f)) != _show(changes[f])]
+    if not changed:
+        return []
+    detail = {f: {"old": _show(getattr(row, f)), "new": _show(changes[f])} for f in changed}
+    for f in changed:
+        setattr(row, f, changes[f])
+    row.save()
+    audit.record(actor, action=audit.CHANGE, what="monitoring.task", why=_("Monitoring task updated"),
+                 detail={"task": row.key, "changes": detail})
+    return changed
+
+

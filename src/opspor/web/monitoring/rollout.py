@@ -1,0 +1,160 @@
+"""Programme rollout from the web app's own rows: the ORM gives plain rows (dates and
+organisational fields, no person) to :mod:`opspor.monitor.rollout`, which counts.
+
+The planned intake is the published plan of ``opspor/monitor/data/references.yaml`` (the seed's
+14,194 patients over 2016-2019) unless ``config/rollout.yaml`` (versioned) gives a region's own,
+and it is split over the regions by population when ``split: population``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from django.utils import timezone
+
+from opspor import reference as ref
+from opspor.monitor import rollout as R
+from opspor.monitor.references import planned_intake
+from opspor.rules.load import _Ctx, _int, _mapping, _read_yaml, _text, _version
+
+CONFIG_FILE = Path(__file__).with_name("config") / "rollout.yaml"
+SPLITS = ("population", "none")
+
+
+@dataclass(frozen=True)
+class RolloutConfig:
+    file: str
+    version: str
+    plan: R.IntakePlan
+    split: str
+
+    def plan_for(self, region: str) -> R.IntakePlan:
+        if self.split == "none":
+            return self.plan
+        munis = ref.municipalities()
+        total = sum(m.population for m in munis)
+        mine = sum(m.population for m in munis if m.region_code == region)
+        return self.plan.scaled(mine / total if total else 1.0)
+
+
+def _date(ctx: _Ctx, value) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ctx.error(f"expected a date, got {value!r}", "write it as 2016-01-01") from None
+
+
+@cache
+def load_config(path: str | Path | None = None) -> RolloutConfig:
+    path = Path(path) if path is not None else CONFIG_FILE
+    data, _digest = _read_yaml(path)
+    ctx = _Ctx(str(path))
+    top = _mapping(ctx, data, ("version", "intake", "split"), ("version",))
+    version = _version(ctx.at("version"), top["version"])
+    split = top.get("split", "population")
+    if split not in SPLITS:
+        raise ctx.at("split").error(f"unknown split {split!r}", f"write one of: {', '.join(SPLITS)}")
+    if "intake" not in top:
+        return RolloutConfig(str(path), version, planned_intake(), split)
+    ictx = ctx.at("intake")
+    body = _mapping(ictx, top["intake"], ("total", "start", "end", "source"), ("total", "start", "end", "source"))
+    start, end = _date(ictx.at("start"), body["start"]), _date(ictx.at("end"), body["end"])
+    if end < start:
+        raise ictx.at("end").error(f"{end} is before the start {start}", "write an end on or after the start")
+    plan = R.IntakePlan(_int(ictx.at("total"), body["total"], 1, "total: 3000"), start, end,
+                        source=_text(ictx.at("source"), body["source"], "source"))
+    return RolloutConfig(str(path), version, plan, split)
+
+
+def _day(moment) -> dt.date | None:
+    return timezone.localdate(moment) if moment else None
+
+
+def screening_rows(region: str) -> list[R.Screening]:
+    """One row per patient and department list day of the region's departments, with the
+    department's screening decision for that run (None: not screened)."""
+    from opspor.web.worklists.models import ListEntry, Screening
+
+    decisions = {(s["run_id"], s["department_id"], s["person_id"]): s["decision"]
+                 for s in Screening.objects.filter(department__region_code=region).order_by("decided_at", "id")
+                 .values("run_id", "department_id", "person_id", "decision")}  # the newest decision is in force
+    rows = []
+    seen = set()
+    for e in (ListEntry.objects.filter(department__region_code=region)
+              .values("run_id", "run__as_of", "department_id", "department__name", "person_id")):
+        key = (e["run_id"], e["department_id"], e["person_id"])
+        if key in seen:  # a patient with several contacts is listed once
+            continue
+        seen.add(key)
+        rows.append(R.Screening(e["department__name"], e["run__as_of"], decisions.get(key)))
+    return rows
+
+
+def _nurse_name(first: str, last: str, username: str) -> str:
+    return f"{first} {last}".strip() or username
+
+
+def enrolment_rows(region: str) -> list[R.Enrolment]:
+    from opspor.web.aps.models import Case
+
+    rows = []
+    for c in Case.objects.filter(region_code=region).values(
+            "state", "invited_at", "answered_at", "started_at", "ended_at",
+            "nurse__first_name", "nurse__last_name", "nurse__username"):
+        refused = c["state"] == Case.State.REFUSED
+        rows.append(R.Enrolment(
+            region, _nurse_name(c["nurse__first_name"], c["nurse__last_name"], c["nurse__username"]),
+            invited_on=_day(c["invited_at"]),
+            consented_on=None if refused else _day(c["answered_at"]),
+            started_on=_day(c["started_at"]), ended_on=_day(c["ended_at"]),
+            declined_on=_day(c["answered_at"]) if refused else None))
+    return rows
+
+
+def session_rows(region: str) -> list[R.Session]:
+    from opspor.web.aps.models import Session
+
+    return [R.Session(region, _nurse_name(s["case__nurse__first_name"], s["case__nurse__last_name"],
+                                          s["case__nurse__username"]),
+                      _day(s["planned_for"]), _day(s["held_at"]) if s["status"] == Session.Status.HELD else None,
+                      s["kind"])
+            for s in Session.objects.filter(case__region_code=region).exclude(status=Session.Status.CANCELLED)
+            .values("planned_for", "held_at", "status", "kind", "case__nurse__first_name",
+                    "case__nurse__last_name", "case__nurse__username")]
+
+
+@dataclass
+class Rollout:
+    as_of: dt.date
+    weeks: list[R.ScreeningWeek]
+    package_funnel: list[tuple[str, int]]
+    nurses: list[R.NurseRow]
+    regions: list[R.NurseRow]
+    aps_funnel: list[tuple[str, int]]
+    intake: list[R.IntakeRow]
+    sessions: list[R.SessionRow]
+    plan: R.IntakePlan
+    config: RolloutConfig
+    capacity: dict[str, int]
+
+
+def rollout(region: str, as_of: dt.date | None = None) -> Rollout:
+    from opspor.web.accounts.models import User
+    from opspor.web.accounts.roles import Role
+
+    as_of = as_of or timezone.localdate()
+    cfg = load_config()
+    screenings = screening_rows(region)
+    enrolments = enrolment_rows(region)
+    nurses = R.enrolment_by_region_nurse(enrolments, as_of)
+    plan = cfg.plan_for(region)
+    intake = R.intake_against_plan(enrolments, plan, as_of)
+    capacity = {_nurse_name(u.first_name, u.last_name, u.username): u.capacity
+                for u in User.objects.filter(role=Role.NURSE, organisation__region_code=region)}
+    return Rollout(as_of, R.screening_by_department_week(screenings), R.package_funnel(screenings), nurses,
+                   R.totals_by_region(nurses), R.aps_funnel(enrolments, as_of), intake,
+                   R.sessions_against_plan(session_rows(region), as_of), plan, cfg, capacity)

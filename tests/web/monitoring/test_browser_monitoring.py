@@ -1,0 +1,87 @@
+"""The secretariat's monitoring story in a real browser (chromium via Playwright) against a real
+server: the indicator dashboard with a chart and its table, a monitoring task's status edited,
+and the change seen in the annual calendar (årshjul).
+
+Selectors use URLs, ids and names, not texts (the texts are Danish once translated). With
+OPSPOR_SCREENSHOTS_DIR set, the pages are saved there as docs/screenshots/monitoring-*.png."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+import web_kit
+from fixtures_server import start_server
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    home = tmp_path_factory.mktemp("monitoring-site") / "home"
+    with start_server(home) as server:
+        drop = web_kit.lists_kit.write_drop(home.parent / "drop")
+        server.run_opspor("ingest", str(drop), check=True)
+        server.run_opspor("lists", "run", "--as-of", web_kit.AS_OF, check=True)
+        server.run_opspor("web", "migrate", check=True)
+        server.run_opspor("web", "publish", check=True)
+        server.run_opspor("monitor", "publish", check=True)
+        server.run_opspor("monitor", "import-register", check=True)
+        server.run_opspor("web", "demo-users", check=True)
+        server.users = {u["username"]: u for u in json.loads((home / "demo-users.json").read_text())}
+        yield server
+
+
+def shot(page, name: str) -> None:
+    folder = os.environ.get("OPSPOR_SCREENSHOTS_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"monitoring-{name}.png"), full_page=True)
+
+
+def test_secretariat_dashboard_chart_table_and_task_in_the_aarshjul(page, site):
+    page.goto(f"{site.url}/konto/log-ind/")
+    page.locator("input[name=username]").fill("sekretariat")
+    page.locator("input[name=password]").fill(site.users["sekretariat"]["password"])
+    page.locator("form button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+
+    page.locator('header nav a[href="/overvaagning/"]').click()
+    expect(page.locator("main table").first).to_be_visible()
+    shot(page, "dashboard")
+    page.locator('a[href="/overvaagning/indikator/preventable_admissions_elderly/v2/"]').click()
+    chart = page.locator("figure.chart svg").first
+    expect(chart).to_be_visible()
+    assert chart.bounding_box()["height"] > 100
+    table = page.locator("details.table table").first
+    expect(table).to_be_visible()
+    expect(table).to_contain_text("333,3")  # the region's crude figure, in the table beside the chart
+    shot(page, "indicator")
+
+    page.locator('header nav a[href="/overvaagning/opgaver/"]').click()
+    row = page.locator("tr#task-genoptraening-tidsfrister")
+    expect(row).to_contain_text("MON")
+    shot(page, "register")
+    row.locator("a").click()
+    page.locator("input[name=status][value=MON]").uncheck()
+    page.locator("input[name=status][value=REV]").check()
+    page.locator("select[name=anchor_month]").select_option("9")
+    shot(page, "task-edit")
+    page.locator("form button[type=submit].primary").click()
+    expect(page.locator("tr#task-genoptraening-tidsfrister")).to_contain_text("REV")
+
+    page.goto(f"{site.url}/overvaagning/opgaver/aarshjul/?year={dt.date.today().year}")
+    wheel = page.locator("tr#wheel-genoptraening-tidsfrister")
+    expect(wheel).to_contain_text("(REV)")
+    cells = wheel.locator("td.m")
+    expect(cells.nth(8)).to_have_class("m measure")  # September
+    expect(cells.nth(0)).to_have_class("m ")  # not January any more
+    shot(page, "aarshjul")
+
+    page.goto(f"{site.url}/overvaagning/udrulning/")
+    expect(page.locator("main h1")).to_be_visible()
+    shot(page, "rollout")

@@ -1,0 +1,101 @@
+"""The indicator dashboard: results published from the hand-made drop's real snapshot, read by
+the pages; small numbers hidden for users outside the region; access by role."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from factories import *
+
+pytestmark = pytest.mark.django_db
+
+PREVENTABLE = "/overvaagning/indikator/preventable_admissions_elderly/v2/"
+
+
+def test_publish_stores_what_compute_gives_once_per_snapshot_and_config(indicators, lists_home):
+    from opspor.monitor.indicators import compute
+    from opspor.store import SnapshotStore
+    from opspor.web.monitoring.models import IndicatorValue, Publication, TargetValue
+    from opspor.web.monitoring.publish import publish
+
+    pub = Publication.objects.get()
+    with SnapshotStore().connect() as con:
+        table = compute(con, period="year")
+    assert pub.snapshot_id == table.snapshot_id and pub.standard_population == "esp2013"
+    stored = {(v.indicator_id, v.indicator_version, v.level, v.unit_code, v.period): v
+              for v in IndicatorValue.objects.filter(period_kind="year")}
+    assert len(stored) == len(table.rows)
+    for r in table.rows:  # every figure as computed, not suppressed in the database
+        v = stored[(r.indicator_id, r.indicator_version, r.level, r.unit_code, r.period)]
+        assert (v.numerator, v.denominator, v.crude, v.standardised) == (r.numerator, r.denominator, r.crude,
+                                                                         r.standardised)
+    # the hand-made drop: 1 preventable stay among 3 persons aged 65+ in 2025 -> 333.3 per 1,000
+    v = stored[("preventable_admissions_elderly", "2", "region", "1083", "2025")]
+    assert (v.numerator, v.denominator, round(v.crude, 1)) == (1, 3, 333.3)
+    assert v.suppressed and v.suppression_reason == "count below 5"  # for readers outside the region
+    # months the data do not reach are not stored (the data end 2026-03-03)
+    months = set(IndicatorValue.objects.filter(period_kind="month").values_list("period", flat=True))
+    assert "2026-03" in months and "2026-04" not in months
+    assert TargetValue.objects.filter(target_id="preventable_stays_elderly_2023", year=2023).get().path_value == 55.0
+    again = publish()
+    assert again.already and Publication.objects.count() == 1
+    assert IndicatorValue.objects.count() == indicators.values
+
+
+def test_secretariat_sees_crude_and_standardised_with_charts_and_target_path(indicators, users, as_user):
+    client = as_user(users["secretariat"])
+    page = client.get("/overvaagning/").content.decode()
+    assert "Preventable" in page or "Forebyggelige" in page
+    assert "Age-standardised (ESP2013)" in page
+    html = client.get(PREVENTABLE).content.decode()
+    assert html.count("<svg") >= 3  # crude, standardised, months (+ target path)
+    assert "333.3 (8.4–1857.2)" in html and "666.7" in html  # crude beside standardised, with intervals
+    assert "standard population ESP2013" in html
+    assert "the rule (same percentage development) gives 43.5 in 2023; the adopted target is 55.0" in html
+    assert "hidden (small numbers)" not in html
+
+
+def test_municipality_user_sees_own_unit_with_small_numbers_hidden(indicators, users, as_user):
+    client = as_user(users["odense"])
+    html = client.get(PREVENTABLE).content.decode()
+    assert "hidden (small numbers)" in html and "333.3" not in html
+    assert "Vejle" not in html  # another municipality
+    assert "Target path" not in html  # the region's targets are for the region's staff
+    export = client.get(PREVENTABLE + "year.csv")
+    assert export.status_code == 200 and export["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert {r["unit_code"] for r in rows} == {"1083", "461"}
+    assert all(r["crude"] == "" and r["numerator"] == "" for r in rows if r["suppressed"] == "True")
+    assert any(r["suppressed"] == "True" for r in rows)
+
+
+def test_exports_and_unknown_indicator(indicators, users, as_user):
+    client = as_user(users["lead"])
+    xlsx = client.get(PREVENTABLE + "month.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert client.get(PREVENTABLE + "month.pdf").status_code == 404
+    assert client.get("/overvaagning/indikator/nonsense/v1/").status_code == 404
+    assert client.get(PREVENTABLE + "week.csv").status_code == 404
+
+
+def test_dashboard_before_any_publication(users, as_user):
+    html = as_user(users["secretariat"]).get("/overvaagning/").content.decode()
+    assert "No indicator results have been published yet" in html
+
+
+@pytest.mark.parametrize("who", ["med1", "nurse", "auditor"])
+def test_other_roles_are_refused(indicators, users, as_user, who):
+    client = as_user(users[who])
+    for url in ("/overvaagning/", PREVENTABLE, "/overvaagning/udrulning/", "/overvaagning/opgaver/",
+                "/overvaagning/rapporter/"):
+        assert client.get(url).status_code == 403, url
+
+
+def test_menus(users, as_user):
+    from opspor.web.core.context import MENUS
+
+    assert ("monitoring:dashboard" in [n for n, _ in MENUS["secretariat"]])
+    page = as_user(users["odense"]).get("/overvaagning/").content.decode()
+    assert 'href="/overvaagning/"' in page and 'href="/overvaagning/opgaver/"' not in page

@@ -1,0 +1,104 @@
+"""Rollout pages from the web app's own rows: the package (lists and screenings) and Aktiv
+Patientstøtte (cases and sessions), counted by opspor.monitor.rollout. Aggregates only."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from factories import *
+from factories import aware, make_case
+
+pytestmark = pytest.mark.django_db
+
+
+def _csv(response) -> list[dict]:
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_package_per_department_and_week(users, as_user, published):
+    from opspor.web.worklists.models import ListEntry, Screening
+
+    entries = list(ListEntry.objects.filter(run=published).select_related("department", "person"))
+    persons = {(e.department_id, e.person_id): e for e in entries}
+    first = next(iter(persons.values()))
+    Screening.objects.create(person=first.person, department=first.department, run=published, decision="no_action",
+                             decided_by=users["med1"])
+    Screening.objects.create(person=first.person, department=first.department, run=published, decision="include",
+                             decided_by=users["med1"])  # the newer decision is in force
+    rows = _csv(as_user(users["secretariat"]).get("/overvaagning/udrulning/weeks.csv"))
+    week = f"{published.as_of.isocalendar()[0]}-W{published.as_of.isocalendar()[1]:02d}"
+    by_dept = {r["department"]: r for r in rows}
+    assert all(r["week"] == week for r in rows)
+    assert sum(int(r["listed"]) for r in rows) == len(persons)
+    mine = by_dept[first.department.name]
+    assert (mine["screened"], mine["included"], mine["no_action"]) == ("1", "1", "0")
+    html = as_user(users["lead"]).get("/overvaagning/udrulning/").content.decode()
+    assert "<svg" in html and first.department.name in html
+    assert first.person.name not in html and first.person.cpr not in html  # no persons
+
+
+def test_aps_funnel_nurses_intake_and_sessions(world, as_user):
+    from opspor.web.aps.models import Case, Session
+
+    u, p = world.users, world.persons
+    today = dt.date.today()
+    a = make_case(p["p1"], u["nina"], u["pia"], "active", invited_at=aware(today - dt.timedelta(days=60)),
+                  answered_at=aware(today - dt.timedelta(days=50)), started_at=aware(today - dt.timedelta(days=40)))
+    make_case(p["p2"], u["nina"], u["pia"], "refused", answered_at=aware(today - dt.timedelta(days=5)))
+    make_case(p["p3"], u["ole"], u["pia"], "consented", answered_at=aware(today - dt.timedelta(days=2)))
+    ended = make_case(p["p4"], u["ole"], u["pia"], "ended", answered_at=aware(today - dt.timedelta(days=90)),
+                      started_at=aware(today - dt.timedelta(days=80)))
+    Case.objects.filter(pk=ended.pk).update(ended_at=aware(today - dt.timedelta(days=1)))
+    make_case(p["q1"], u["nora"], u["lone"], "active", started_at=aware(today - dt.timedelta(days=3)))  # other region
+    Session.objects.create(case=a, kind="startup", planned_for=aware(today - dt.timedelta(days=40)), status="held",
+                           held_at=aware(today - dt.timedelta(days=40)))
+    Session.objects.create(case=a, kind="phone", planned_for=aware(today - dt.timedelta(days=10)), status="missed")
+    Session.objects.create(case=a, kind="phone", planned_for=aware(today + dt.timedelta(days=10)))  # not yet due
+    client = as_user(u["pia"])
+    nurses = {r["nurse"]: r for r in _csv(client.get("/overvaagning/udrulning/nurses.csv"))}
+    assert set(nurses) == {"Nina Sygeplejerske", "Ole Sygeplejerske"}  # not region 1085's nurse
+    nina, ole = nurses["Nina Sygeplejerske"], nurses["Ole Sygeplejerske"]
+    assert (nina["invited"], nina["consented"], nina["declined"], nina["started"], nina["active"],
+            nina["capacity"]) == ("2", "1", "1", "1", "1", "2")
+    assert (ole["consented"], ole["started"], ole["active"], ole["ended"]) == ("2", "1", "0", "1")
+    sessions = _csv(client.get("/overvaagning/udrulning/sessions.csv"))
+    assert [(s["nurse"], s["planned"], s["held"], s["missed"]) for s in sessions] == [
+        ("Nina Sygeplejerske", "2", "1", "1")]
+    intake = _csv(client.get("/overvaagning/udrulning/intake.csv"))
+    assert intake[-1]["started_cumulative"] == "2"
+    # the plan (rollout.yaml): 14,194 over 2016-2019, the region's share by population
+    from opspor import reference as ref
+
+    munis = ref.municipalities()
+    share = sum(m.population for m in munis if m.region_code == "1083") / sum(m.population for m in munis)
+    assert float(intake[-1]["planned_cumulative"]) == pytest.approx(round(14194 * share), abs=0.05)
+    html = client.get("/overvaagning/udrulning/").content.decode()
+    assert html.count("<svg") == 2  # the APS funnel and the intake; no list published in this world
+    assert "Test P1 Hansen" not in html
+    assert client.get("/overvaagning/udrulning/nonsense.csv").status_code == 404
+    assert as_user(u["odense"]).get("/overvaagning/udrulning/").status_code == 403
+
+
+def test_rollout_config_errors_name_the_file_key_and_fix(tmp_path):
+    from opspor.rules import RuleConfigError
+    from opspor.web.monitoring.rollout import load_config
+
+    default = load_config()
+    assert (default.plan.total, default.plan.start, default.split) == (14194, dt.date(2016, 1, 1), "population")
+    own = tmp_path / "own.yaml"
+    own.write_text("version: 2\nsplit: none\nintake: {total: 3000, start: 2026-01-01, end: 2029-12-31, "
+                   "source: Regionsrådet}\n", encoding="utf-8")
+    mine = load_config(own)
+    assert (mine.plan.total, mine.plan_for("1083").total) == (3000, 3000)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nsplit: by_size\n", encoding="utf-8")
+    with pytest.raises(RuleConfigError, match=r"bad.yaml: at split: unknown split 'by_size'. Fix: write one of"):
+        load_config(bad)
+    bad.write_text("version: 1\nintake: {total: 3000, start: 2026-01-01, end: 2025-12-31, source: x}\n",
+                   encoding="utf-8")
+    with pytest.raises(RuleConfigError, match=r"at intake.end: 2025-12-31 is before the start"):
+        load_config(bad)
