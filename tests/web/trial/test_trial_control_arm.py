@@ -108,3 +108,14 @@ def test_the_control_follow_up_completes_six_months_after_consent(trial_on, twor
     assert nurse.post(f"/aps/forloeb/{control.pk}/afslut/", {"reason": "completed"}).status_code == 302
     control.refresh_from_db()
     assert control.state == Case.State.ENDED and control.end_reason == "completed"
+
+
+def test_the_programme_rollout_leaves_out_control_cases_once_revealed(trial_on, tworld, as_user):
+    """The rollout counts the programme's cases; a consented control case gets usual care."""
+    from opspor.web.monitoring.rollout import enrolment_rows
+
+    control, intervention, _nurse = _consented_pair(tworld, as_user)
+    invited = Case.objects.filter(region_code="1083").count()
+    rows = enrolment_rows("1083")
+    assert len(rows) == invited - 1  # every case but the revealed control case
+    assert sum(r.consented_on is not None for r in rows) == 1  # the intervention case

@@ -99,10 +99,14 @@ def _nurse_name(first: str, last: str, username: str) -> str:
 
 
 def enrolment_rows(region: str) -> list[R.Enrolment]:
+    """The programme's cases of ``region``; a trial's control cases (revealed at consent) get
+    usual care, not the programme, and are left out (the trial export counts them)."""
     from opspor.web.aps.models import Case
+    from opspor.web.trial.models import Allocation
 
+    control = Case.objects.filter(allocation__arm=Allocation.Arm.CONTROL, allocation__revealed_at__isnull=False)
     rows = []
-    for c in Case.objects.filter(region_code=region).values(
+    for c in Case.objects.filter(region_code=region).exclude(pk__in=control.values("pk")).values(
             "state", "invited_at", "answered_at", "started_at", "ended_at",
             "nurse__first_name", "nurse__last_name", "nurse__username"):
         refused = c["state"] == Case.State.REFUSED
