@@ -24,8 +24,9 @@ import os
 import traceback
 from dataclasses import dataclass
 
+from opspor import scheduling
 from opspor.cpr import mask as mask_cpr
-from opspor.lists.schedule import TIMEZONE, ScheduleError, parse_time
+from opspor.lists.schedule import ScheduleError, parse_time
 
 log = logging.getLogger("opspor.alerts.schedule")
 
@@ -73,44 +74,16 @@ def run_job(s: AlertSchedule):
 
 def add_alerts_job(scheduler, s: AlertSchedule, job=None) -> None:
     """Add the monthly alert job to an APScheduler scheduler (not started here)."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    trigger = CronTrigger(day=s.day, hour=s.at.hour, minute=s.at.minute, second=s.at.second, timezone=TIMEZONE)
-    scheduler.add_job(job or (lambda: run_job(s)), trigger, id=JOB_ID, name="opspor data alerts (monthly)",
-                      coalesce=True, max_instances=1, misfire_grace_time=6 * 3600, replace_existing=True)
+    scheduling.add_monthly_job(scheduler, job or (lambda: run_job(s)), job_id=JOB_ID,
+                               name="opspor data alerts (monthly)", day=s.day, at=s.at)
 
 
 def serve(s: AlertSchedule, once_at: dt.datetime | None = None, job=None) -> int:
     """Run the monthly job until stopped (or once at ``once_at``; exit code 0 if it succeeded)."""
-    import signal
-    import threading
 
-    from apscheduler.schedulers.blocking import BlockingScheduler
-    from apscheduler.triggers.date import DateTrigger
+    def register(scheduler, run) -> None:
+        add_alerts_job(scheduler, s, run)
+        log.info("scheduler started: data alerts run on day %d of each month at %s (Copenhagen), publish %s",
+                 s.day, f"{s.at:%H:%M}", "on" if s.publish else "off")
 
-    scheduler = BlockingScheduler(timezone=TIMEZONE)
-    run = job or (lambda: run_job(s))
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=scheduler.shutdown, daemon=True).start())
-    if once_at is not None:
-        outcome: dict[str, bool] = {}
-        if once_at.tzinfo is None:
-            once_at = once_at.replace(tzinfo=TIMEZONE)
-
-        def once() -> None:
-            try:
-                outcome["ok"] = run() is not None
-            finally:
-                scheduler.shutdown(wait=False)
-
-        scheduler.add_job(once, DateTrigger(run_date=once_at, timezone=TIMEZONE), misfire_grace_time=None)
-        scheduler.start()
-        return 0 if outcome.get("ok") else 1
-    add_alerts_job(scheduler, s, run)
-    log.info("scheduler started: data alerts run on day %d of each month at %s (Copenhagen), publish %s",
-             s.day, f"{s.at:%H:%M}", "on" if s.publish else "off")
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        log.info("stopped")
-    return 0
+    return scheduling.serve(register, job or (lambda: run_job(s)), once_at)

@@ -28,9 +28,9 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from opspor import paths
+from opspor import paths, scheduling
 from opspor.cpr import mask as mask_cpr
-from opspor.lists.schedule import TIMEZONE, ScheduleError, now, parse_time
+from opspor.lists.schedule import ScheduleError, now, parse_time
 from opspor.monitor.register import load_register
 
 log = logging.getLogger("opspor.monitor.schedule")
@@ -117,46 +117,18 @@ def run_report(s: ReportSettings, today: dt.date | None = None, register: Path |
 
 def add_report_job(scheduler, s: ReportSettings, job=None) -> None:
     """Add the monthly report job to an APScheduler scheduler (not started here)."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    trigger = CronTrigger(day=s.day, hour=s.at.hour, minute=s.at.minute, second=s.at.second, timezone=TIMEZONE)
-    scheduler.add_job(job or (lambda: run_report(s)), trigger, id=JOB_ID, name="opspor monitor report (monthly)",
-                      coalesce=True, max_instances=1, misfire_grace_time=6 * 3600, replace_existing=True)
+    scheduling.add_monthly_job(scheduler, job or (lambda: run_report(s)), job_id=JOB_ID,
+                               name="opspor monitor report (monthly)", day=s.day, at=s.at)
     log.info("the monthly committee report job is registered: day %d at %s (Copenhagen), region %s", s.day,
              f"{s.at:%H:%M:%S}", s.region)
 
 
 def serve(s: ReportSettings, once_at: dt.datetime | None = None, job=None) -> int:
     """Run the monthly job until stopped (or once at ``once_at``; exit code 0 if it succeeded)."""
-    import signal
-    import threading
 
-    from apscheduler.schedulers.blocking import BlockingScheduler
-    from apscheduler.triggers.date import DateTrigger
+    def register(scheduler, run) -> None:
+        add_report_job(scheduler, s, run)
+        log.info("scheduler started: the committee report runs on day %d of each month at %s (Copenhagen), "
+                 "region %s", s.day, f"{s.at:%H:%M}", s.region)
 
-    scheduler = BlockingScheduler(timezone=TIMEZONE)
-    run = job or (lambda: run_report(s))
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=scheduler.shutdown, daemon=True).start())
-    if once_at is not None:
-        outcome: dict[str, bool] = {}
-        if once_at.tzinfo is None:
-            once_at = once_at.replace(tzinfo=TIMEZONE)
-
-        def once() -> None:
-            try:
-                outcome["ok"] = run() is not None
-            finally:
-                scheduler.shutdown(wait=False)
-
-        scheduler.add_job(once, DateTrigger(run_date=once_at, timezone=TIMEZONE), misfire_grace_time=None)
-        scheduler.start()
-        return 0 if outcome.get("ok") else 1
-    add_report_job(scheduler, s, run)
-    log.info("scheduler started: the committee report runs on day %d of each month at %s (Copenhagen), "
-             "region %s", s.day, f"{s.at:%H:%M}", s.region)
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        log.info("stopped")
-    return 0
+    return scheduling.serve(register, job or (lambda: run_report(s)), once_at)
