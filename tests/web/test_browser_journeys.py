@@ -11,15 +11,11 @@ made with: OPSPOR_SCREENSHOTS_DIR=docs/screenshots .venv/bin/python -m pytest te
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import re
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import web_kit
-from fixtures_server import start_server
 from playwright.sync_api import expect
 from web_kit import CPR, NAMES
 
@@ -32,22 +28,11 @@ pytestmark = pytest.mark.browser
 def site(tmp_path_factory):
     """A server with the hand-made lists of 2026-03-04 published and the demo users."""
     home = tmp_path_factory.mktemp("site") / "home"
-    with start_server(home) as server:
-        drop = web_kit.lists_kit.write_drop(home.parent / "drop")
-        server.run_opspor("ingest", str(drop), check=True)
-        server.run_opspor("lists", "run", "--as-of", web_kit.AS_OF, check=True)
-        server.run_opspor("web", "migrate", check=True)
-        server.run_opspor("web", "publish", check=True)
-        server.run_opspor("web", "demo-users", check=True)
-        server.users = {u["username"]: u for u in json.loads((home / "demo-users.json").read_text())}
+    with web_kit.published_site(home) as server:
         yield server
 
 
-def shot(page, name: str) -> None:
-    folder = os.environ.get("OPSPOR_SCREENSHOTS_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+shot = web_kit.shot
 
 
 def log_in(page, site, username: str) -> None:

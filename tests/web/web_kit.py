@@ -7,7 +7,10 @@ not excluded: A and D (region 1083); B, C, E are excluded. E lives in municipali
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import json
+import os
 import re
 import subprocess
 import sys
@@ -62,3 +65,30 @@ CPR_IN_TEXT = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 
 def hrefs(html: str) -> list[str]:
     return re.findall(r'(?:href|action|hx-post|hx-get)="([^"]+)"', html)
+
+
+@contextlib.contextmanager
+def published_site(home: Path, *steps: tuple[str, ...]):
+    """A real server (fixtures_server.start_server) with the hand-made lists of AS_OF published,
+    then ``steps`` (opspor commands), then the demo users (``server.users``: name → entry)."""
+    from fixtures_server import start_server
+
+    with start_server(home) as server:
+        drop = lists_kit.write_drop(home.parent / "drop")
+        server.run_opspor("ingest", str(drop), check=True)
+        server.run_opspor("lists", "run", "--as-of", AS_OF, check=True)
+        server.run_opspor("web", "migrate", check=True)
+        server.run_opspor("web", "publish", check=True)
+        for step in steps:
+            server.run_opspor(*step, check=True)
+        server.run_opspor("web", "demo-users", check=True)
+        server.users = {u["username"]: u for u in json.loads((home / "demo-users.json").read_text())}
+        yield server
+
+
+def shot(page, name: str) -> None:
+    """Save the page as <name>.png in $OPSPOR_SCREENSHOTS_DIR when it is set (docs/screenshots)."""
+    folder = os.environ.get("OPSPOR_SCREENSHOTS_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)

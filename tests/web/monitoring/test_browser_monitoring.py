@@ -8,13 +8,9 @@ OPSPOR_SCREENSHOTS_DIR set, the pages are saved there as docs/screenshots/monito
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-from pathlib import Path
 
 import pytest
 import web_kit
-from fixtures_server import start_server
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -23,24 +19,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     home = tmp_path_factory.mktemp("monitoring-site") / "home"
-    with start_server(home) as server:
-        drop = web_kit.lists_kit.write_drop(home.parent / "drop")
-        server.run_opspor("ingest", str(drop), check=True)
-        server.run_opspor("lists", "run", "--as-of", web_kit.AS_OF, check=True)
-        server.run_opspor("web", "migrate", check=True)
-        server.run_opspor("web", "publish", check=True)
-        server.run_opspor("monitor", "publish", check=True)
-        server.run_opspor("monitor", "import-register", check=True)
-        server.run_opspor("web", "demo-users", check=True)
-        server.users = {u["username"]: u for u in json.loads((home / "demo-users.json").read_text())}
+    with web_kit.published_site(home, ("monitor", "publish"), ("monitor", "import-register")) as server:
         yield server
 
 
 def shot(page, name: str) -> None:
-    folder = os.environ.get("OPSPOR_SCREENSHOTS_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"monitoring-{name}.png"), full_page=True)
+    web_kit.shot(page, f"monitoring-{name}")
 
 
 def test_secretariat_dashboard_chart_table_and_task_in_the_aarshjul(page, site):
