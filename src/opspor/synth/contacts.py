@@ -45,7 +45,7 @@ P_OTHER_UNIT_PLANNED = 0.06
 P_RETURN_VISIT = 0.12
 COMPANION_ACUTE_RATE = 0.008  # per person-year, ages 20-59
 COMPANION_PLANNED_RATE = 0.005  # ages 25-49
-GENERAL_PLANNED_RATE = np.array([0.25, 0.35, 0.6])  # by age group
+GENERAL_PLANNED_RATE = np.array([0.5, 0.7, 1.2])  # by age group
 RADIOLOGY_RATE = np.array([0.05, 0.12, 0.25])
 PLANNED_ADMISSION_RATE = np.array([0.01, 0.03, 0.06])
 CANCER_SURGERY_RATE = 0.3
@@ -451,13 +451,13 @@ def build(
 
     for ci, cond in enumerate(model.conditions):
         who = np.flatnonzero(p.has[:, ci])
-        f_pid, f_day = _poisson_events(rng, cond.followup_rate / 365.25, limit, who)
+        f_pid, f_day = _poisson_events(rng, cond.followup_rate / 365.25 * p.s_planned[who], limit, who)
         k = len(f_pid)
         w = np.r_[_FOLLOWUP_W * (1 - cond.telemedicine) / _FOLLOWUP_W.sum(), cond.telemedicine]
         ctype = np.array([CT[t] for t in _FOLLOWUP_TYPES])[np.minimum(np.searchsorted(np.cumsum(w), rng.random(k), side="right"), 4)]
         planned(f_pid, f_day, cond.followup_dept, p.code[f_pid, ci], ctype, cond.pathway, NONE, ci)
     # other outpatient visits
-    g_pid, g_day = _poisson_events(rng, GENERAL_PLANNED_RATE[group0] / 365.25, limit, everyone)
+    g_pid, g_day = _poisson_events(rng, GENERAL_PLANNED_RATE[group0] / 365.25 * p.s_planned, limit, everyone)
     g_ref = model.planned_outpatient.draw(age_group(hazards.age_on(p.bday[g_pid], g_day)), p.sex[g_pid], rng.random(len(g_pid)))
     g_ctype = _GENERAL_TYPES[np.minimum(np.searchsorted(_GENERAL_W, rng.random(len(g_pid)), side="right"), 3)]
     planned(g_pid, g_day, model.planned_outpatient.dept[g_ref], _cause_action(rng, model.planned_outpatient, g_ref),
@@ -469,12 +469,12 @@ def build(
     pr_pid, pr_day = _poisson_events(rng, 4 * fert[who], limit, who)
     planned(pr_pid, pr_day, DEPT["GYN"], choose(model.pregnancy, rng.random(len(pr_pid))), CT["physical"], secp_=0.1)
     # radiology for practice
-    r_pid, r_day = _poisson_events(rng, RADIOLOGY_RATE[group0] / 365.25, limit, everyone)
+    r_pid, r_day = _poisson_events(rng, RADIOLOGY_RATE[group0] / 365.25 * p.s_planned, limit, everyone)
     planned(r_pid, r_day, DEPT["RAD"], model.radiology, CT["physical"], PATHWAY["radiology_for_practice"],
             choose(model.radiology_procedures, rng.random(len(r_pid))), secp_=0.0)
     # planned home visits for the old and chronically ill
     who = np.flatnonzero((age0 >= 75) & p.has.any(axis=1))
-    h_pid, h_day = _poisson_events(rng, HOME_VISIT_RATE / 365.25, limit, who)
+    h_pid, h_day = _poisson_events(rng, HOME_VISIT_RATE / 365.25 * p.s_planned[who], limit, who)
     first_cond = np.argmax(p.has[h_pid], axis=1)
     h_action = np.where(rng.random(len(h_pid)) < 0.7, p.code[h_pid, first_cond], model.home_visit)
     planned(h_pid, h_day, DEPT["GER"], h_action, CT["home_visit"], NONE,

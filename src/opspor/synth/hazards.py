@@ -40,7 +40,12 @@ FRAILTY_SIGMA = 1.0  # sd of log frailty
 FRAILTY_RHO = 0.55  # correlation of log frailty with the latent multimorbidity factor
 CONDITION_KAPPA = 0.55  # log-odds-like loading of condition prevalence on the same factor
 FRAILTY_DEATH_POWER = 0.7
-FRAILTY_OUTPATIENT_POWER = 0.7
+FRAILTY_OUTPATIENT_POWER = 1.0
+# Planned activity (condition follow-ups, other outpatient visits, radiology for practice, home
+# visits) scales with frailty**FRAILTY_PLANNED_POWER, divided by its population mean so the volume
+# stays. Frail persons use more everyday care, as in real registries; it never feeds back into the
+# admission process, but it lets a model see the frailty through frequent events (docs/risk.md).
+FRAILTY_PLANNED_POWER = 1.5
 RESIDENCE_HR = {  # (admission, outpatient, death) hazard ratios
     "own_home": (1.0, 1.0, 1.0),
     "nursing_home": (1.4, 1.2, 2.2),
@@ -58,6 +63,12 @@ _FERT_KNOTS = [0, 15, 20, 25, 30, 35, 40, 45, 50, MAX_AGE]
 _FERT_RATES = [0, 0, 0.01, 0.07, 0.12, 0.07, 0.02, 0.002, 0, 0]
 BIRTH_ADMITTED = 0.7  # share of births that are admissions (>= 12 h); the rest are outpatient
 _DEATH_SEX = (1.3, 0.8)
+
+
+def planned_scale(frailty: np.ndarray) -> np.ndarray:
+    """The factor on a person's planned-contact rates: frailty**power over its population mean."""
+    k, s = FRAILTY_PLANNED_POWER, FRAILTY_SIGMA
+    return frailty**k / math.exp(k * (k - 1) * s * s / 2)
 
 
 def _loglinear(knots: list[float], rates: list[float]) -> np.ndarray:

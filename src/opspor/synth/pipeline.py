@@ -277,6 +277,7 @@ def generate(opts: Options, progress: Callable[[str, int, int], None] | None = N
             "admission_hazard_cap_per_year": hazards.CAP * hazards.DAYS_PER_YEAR,
             "death_multiplier_in_hospital": hazards.M_HOSPITAL,
             "frailty_sigma": hazards.FRAILTY_SIGMA,
+            "frailty_planned_power": hazards.FRAILTY_PLANNED_POWER,
             "chunk_size": opts.chunk_size,
         },
         "rows": {Path(k).name: v for k, v in summary.files.items()},

@@ -137,6 +137,7 @@ class Persons:
     s_adm: np.ndarray
     s_out: np.ndarray
     s_death: np.ndarray
+    s_planned: np.ndarray  # factor on planned-contact rates (frailty; hazards.planned_scale)
     unit: np.ndarray  # catchment hospital unit index
     site: np.ndarray  # preferred site slot
 
@@ -241,6 +242,7 @@ def persons(
         s_adm=s_adm,
         s_out=s_out,
         s_death=s_death,
+        s_planned=hazards.planned_scale(frailty),
         unit=unit,
         site=site,
     )
