@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from opspor.rules.load import RuleConfigError, _Ctx, _mapping, _read_yaml, _show, _text, _version
+from opspor.config_reader import ConfigError as RuleConfigError
+from opspor.config_reader import Ctx as _Ctx
+from opspor.config_reader import mapping as _mapping
+from opspor.config_reader import read_yaml as _read_yaml
+from opspor.config_reader import show as _show
+from opspor.config_reader import text as _text
+from opspor.config_reader import version as _version
 
 AlertConfigError = RuleConfigError
 

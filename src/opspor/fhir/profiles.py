@@ -99,7 +99,7 @@ class Profile:
 # --------------------------------------------------------------------------- loading
 
 def _load(path: Path) -> Profile:
-    from opspor.rules.load import _read_yaml
+    from opspor.config_reader import read_yaml as _read_yaml
 
     data, _digest = _read_yaml(path, ProfileConfigError)
     file = str(path)

@@ -17,22 +17,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from opspor.config_reader import ConfigError as RuleConfigError
+from opspor.config_reader import Ctx as _Ctx
+from opspor.config_reader import boolean as _bool
+from opspor.config_reader import integer as _int
+from opspor.config_reader import mapping as _mapping
+from opspor.config_reader import read_yaml as _read_yaml
+from opspor.config_reader import show as _show
+from opspor.config_reader import text as _text
+from opspor.config_reader import version as _version
 from opspor.rules.codes import CodeList
-from opspor.rules.load import (
-    CodeLists,
-    RuleConfigError,
-    _bool,
-    _Ctx,
-    _int,
-    _mapping,
-    _read_yaml,
-    _RuleReader,
-    _show,
-    _text,
-    _version,
-    load_code_lists,
-    load_repeated_acute,
-)
+from opspor.rules.load import CodeLists, RuleReader, load_code_lists, load_repeated_acute
 from opspor.rules.model import ContactCriteria, CountCondition
 
 ConfigError = RuleConfigError
@@ -257,7 +252,7 @@ def _code_lists(ctx: _Ctx, path: Path, value: Any) -> tuple[CodeLists, tuple[tup
 
 class _Reader:
     def __init__(self, file: str, code_lists: CodeLists) -> None:
-        self.rules = _RuleReader(file, code_lists, None)
+        self.rules = RuleReader(file, code_lists, None)
 
     def contact(self, ctx: _Ctx, value: Any) -> ContactCriteria:
         if isinstance(value, dict):

@@ -65,7 +65,7 @@ def _q(name: str) -> str:
 def _criteria(crit: ContactCriteria, alias: str) -> str:
     # The rules' own SQL for a contact criteria (admission and preceded_by are refused by the
     # indicator loader, so no reference time is needed).
-    return rules_sql._Builder(DIALECT, None).criteria(crit, alias, "contacts", None)
+    return rules_sql.Builder(DIALECT, None).criteria(crit, alias, "contacts", None)
 
 
 def _lasts(events: Events, alias: str, data_end: dt.datetime) -> str:

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Protocol
 
 from opspor import paths
-from opspor.secret_files import read_or_create
 from opspor.monitor.errors import MonitorError
+from opspor.secret_files import read_or_create
 
 ARMS = ("intervention", "control")
 BLOCK_SIZES = (2, 4, 6)

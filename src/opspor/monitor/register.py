@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opspor.config_reader import Ctx as _Ctx
+from opspor.config_reader import integer as _int
+from opspor.config_reader import mapping as _mapping
+from opspor.config_reader import read_yaml as _read_yaml
+from opspor.config_reader import show as _show
+from opspor.config_reader import text as _text
+from opspor.config_reader import version as _version
 from opspor.monitor.tasks import (
     DataSource,
     Frequency,
@@ -20,7 +27,6 @@ from opspor.monitor.tasks import (
     StatusCode,
     Weight,
 )
-from opspor.rules.load import _Ctx, _int, _mapping, _read_yaml, _show, _text, _version
 
 EXAMPLE_FILE = Path(__file__).with_name("config") / "monitoring_register.yaml"
 

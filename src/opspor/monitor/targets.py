@@ -23,8 +23,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from opspor.config_reader import Ctx as _Ctx
+from opspor.config_reader import integer as _int
+from opspor.config_reader import mapping as _mapping
+from opspor.config_reader import read_yaml as _read_yaml
+from opspor.config_reader import show as _show
+from opspor.config_reader import text as _text
+from opspor.config_reader import version as _version
 from opspor.monitor.definitions import ConfigError, load_indicators
-from opspor.rules.load import _Ctx, _int, _mapping, _read_yaml, _show, _text, _version
 
 CONFIG_FILE = Path(__file__).with_name("config") / "targets.yaml"
 DIRECTIONS = ("lower", "higher")

@@ -12,14 +12,20 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-
+from opspor import config_reader
+from opspor.config_reader import ConfigError, read_yaml
+from opspor.config_reader import boolean as _bool
+from opspor.config_reader import ident as _ident
+from opspor.config_reader import integer as _int
+from opspor.config_reader import show as _show
+from opspor.config_reader import text as _text
+from opspor.config_reader import version as _version
 from opspor.rules.codes import CodeEntryError, CodeList
-from opspor.rules.load import RuleConfigError, _read_yaml, load_code_lists
+from opspor.rules.load import RuleConfigError, load_code_lists
 
 CONFIG_DIR = Path(__file__).with_name("config")
 CONFIG_ENV = "OPSPOR_RISK_CONFIG"
@@ -37,69 +43,25 @@ COUNT_KINDS = (
 DEATH_HANDLING = ("competing_risk", "exclude")
 CALIBRATION_METHODS = ("sigmoid", "isotonic")
 MODEL_KINDS = ("logistic", "boosted")
-_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class RiskConfigError(ValueError):
+class RiskConfigError(ConfigError):
     """A risk configuration file cannot be used. Says where (file, key), what, and the fix."""
-
-    def __init__(self, file: str, key: str, problem: str, fix: str) -> None:
-        super().__init__(f"{file}: at {key}: {problem}. Fix: {fix}")
-        self.file = file
-        self.key = key
-        self.problem = problem
-        self.fix = fix
 
 
 # --------------------------------------------------------------------------- reading
 
 
 def _read(path: Path) -> tuple[Any, str]:
-    return _read_yaml(path, RiskConfigError)  # the rules' reader: duplicate keys refused, sha256
+    return read_yaml(path, RiskConfigError)  # duplicate keys refused, sha256
 
 
-class Ctx:
-    """Where we are in a file, for error messages."""
-
-    def __init__(self, file: str, key: str = "") -> None:
-        self.file = file
-        self.key = key
-
-    def at(self, sub: str | int) -> Ctx:
-        if isinstance(sub, int):
-            return Ctx(self.file, f"{self.key}[{sub}]")
-        return Ctx(self.file, f"{self.key}.{sub}" if self.key else sub)
-
-    def error(self, problem: str, fix: str) -> RiskConfigError:
-        return RiskConfigError(self.file, self.key or "(top level)", problem, fix)
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+class Ctx(config_reader.Ctx):
+    error_class = RiskConfigError
 
 
 def _mapping(ctx: Ctx, value: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
-    if not isinstance(value, dict):
-        raise ctx.error(f"expected a mapping of keys ({', '.join(allowed)}), got {_show(value)}",
-                        f"write it as `key: value` lines; allowed keys: {', '.join(allowed)}")
-    for key in value:
-        if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f"did you mean `{close[0]}`? " if close else ""
-            raise ctx.at(str(key)).error("unknown key", f"{hint}allowed keys here: {', '.join(allowed)}")
-    for key in required:
-        if key not in value:
-            raise ctx.at(key).error("missing", f"add `{key}:` (see the shipped {Path(ctx.file).name})")
-    return value
-
-
-def _int(ctx: Ctx, value: Any, minimum: int, example: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ctx.error(f"expected a whole number, got {_show(value)}", f"write e.g. `{example}`")
-    if value < minimum:
-        raise ctx.error(f"must be at least {minimum}, got {value}", f"write e.g. `{example}`")
-    return value
+    return config_reader.mapping(ctx, value, allowed, required, docs=f"see the shipped {Path(ctx.file).name}")
 
 
 def _number(ctx: Ctx, value: Any, low: float, high: float, example: str, *, open_low: bool = False) -> float:
@@ -109,32 +71,6 @@ def _number(ctx: Ctx, value: Any, low: float, high: float, example: str, *, open
         side = "above" if open_low else "at least"
         raise ctx.error(f"must be {side} {low} and at most {high}, got {value}", f"write e.g. `{example}`")
     return float(value)
-
-
-def _bool(ctx: Ctx, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ctx.error(f"expected true or false, got {_show(value)}", "write `true` or `false`")
-    return value
-
-
-def _text(ctx: Ctx, value: Any, what: str = "text") -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ctx.error(f"expected non-empty {what}, got {_show(value)}", f"write the {what} as a string")
-    return value.strip()
-
-
-def _version(ctx: Ctx, value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip():
-        raise ctx.error(f"expected a version number or string, got {_show(value)}",
-                        "write e.g. `version: 1`")
-    return str(value).strip()
-
-
-def _ident(ctx: Ctx, value: Any, what: str) -> str:
-    if not isinstance(value, str) or not _IDENT.match(value):
-        raise ctx.error(f"{what} must be lower-case letters, digits and '_', starting with a letter; "
-                        f"got {_show(value)}", f"write e.g. `my_{what}`")
-    return value
 
 
 def _choice(ctx: Ctx, value: Any, allowed: tuple[str, ...]) -> str:

@@ -10,7 +10,13 @@ import duckdb
 
 from opspor.rules import sql
 from opspor.rules.model import EligibilityRule, RepeatedAcuteRule
-from opspor.rules.results import LIST_COLUMNS, EligibilityRow, ListLine, sort_eligibility, sort_lines
+from opspor.rules.results import (
+    LIST_COLUMNS,
+    EligibilityRow,
+    ListLine,
+    sort_eligibility,
+    sort_lines,
+)
 
 NAME = "duckdb"
 

@@ -8,16 +8,21 @@ Every problem raises :class:`RuleConfigError` naming the file, the key (a path s
 from __future__ import annotations
 
 import difflib
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from opspor import contract
+from opspor.config_reader import ConfigError, Ctx, mapping, read_yaml
+from opspor.config_reader import boolean as _bool
+from opspor.config_reader import choices as _choices
+from opspor.config_reader import ident as _ident
+from opspor.config_reader import integer as _int
+from opspor.config_reader import show as _show
+from opspor.config_reader import text as _text
+from opspor.config_reader import version as _version
 from opspor.rules.codes import CodeEntryError, CodeList
 from opspor.rules.model import (
     COMPARE_WITH,
@@ -37,101 +42,15 @@ CODE_LISTS_FILE = "code_lists.yaml"
 REPEATED_ACUTE_FILE = "repeated_acute.yaml"
 APS_ELIGIBILITY_FILE = "aps_eligibility.yaml"
 
-_IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class RuleConfigError(ValueError):
-    """A rule or code-list file cannot be used. Says where (file, key), what, and the fix."""
-
-    def __init__(self, file: str, key: str, problem: str, fix: str) -> None:
-        super().__init__(f"{file}: at {key}: {problem}. Fix: {fix}")
-        self.file = file
-        self.key = key
-        self.problem = problem
-        self.fix = fix
+RuleConfigError = ConfigError  # a rule or code-list file cannot be used (file, key, problem, fix)
+_Ctx = Ctx
+_read_yaml = read_yaml
 
 
-# --------------------------------------------------------------------------- YAML reading
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys."""
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _read_yaml(path: Path, error: type[ValueError] = RuleConfigError) -> tuple[Any, str]:
-    """The file's data (duplicate keys refused) and its sha256; problems raise ``error(file,
-    key, problem, fix)`` (``RuleConfigError`` here; the risk configuration passes its own)."""
-    file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise error(
-            file, "(file)", f"cannot be read ({exc.strerror})", "check the path"
-        ) from exc
-    try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise error(
-            file, where, f"not valid YAML: {problem}", "correct the YAML at that place"
-        ) from exc
-    return data, hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-class _Ctx:
-    """Where we are in a file, for error messages."""
-
-    def __init__(self, file: str, key: str = "") -> None:
-        self.file = file
-        self.key = key
-
-    def at(self, sub: str | int) -> _Ctx:
-        if isinstance(sub, int):
-            return _Ctx(self.file, f"{self.key}[{sub}]")
-        return _Ctx(self.file, f"{self.key}.{sub}" if self.key else sub)
-
-    def error(self, problem: str, fix: str) -> RuleConfigError:
-        return RuleConfigError(self.file, self.key or "(top level)", problem, fix)
-
-
-def _mapping(
-    ctx: _Ctx, value: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()
-) -> dict:
-    if not isinstance(value, dict):
-        raise ctx.error(
-            f"expected a mapping of keys ({', '.join(allowed)}), got {_show(value)}",
-            f"write it as `key: value` lines; allowed keys: {', '.join(allowed)}",
-        )
-    for key in value:
-        if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f"did you mean `{close[0]}`? " if close else ""
-            raise ctx.at(str(key)).error(
-                "unknown key", f"{hint}allowed keys here: {', '.join(allowed)}"
-            )
-    for key in required:
-        if key not in value:
-            raise ctx.at(key).error(
-                "missing", f"add `{key}:` ({_EXAMPLES.get(key, 'see docs/rules.md')})"
-            )
-    return value
+def _mapping(ctx: Ctx, value: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
+    return mapping(ctx, value, allowed, required, _EXAMPLES, "see docs/rules.md")
 
 
 _EXAMPLES = {
@@ -152,71 +71,6 @@ _EXAMPLES = {
     "reason": "e.g. `reason: dementia`",
     "lists": "a mapping of list names to lists",
 }
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _int(ctx: _Ctx, value: Any, minimum: int, example: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ctx.error(f"expected a whole number, got {_show(value)}", f"write e.g. `{example}`")
-    if value < minimum:
-        raise ctx.error(f"must be at least {minimum}, got {value}", f"write e.g. `{example}`")
-    return value
-
-
-def _bool(ctx: _Ctx, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ctx.error(f"expected true or false, got {_show(value)}", "write `true` or `false`")
-    return value
-
-
-def _text(ctx: _Ctx, value: Any, what: str = "text") -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ctx.error(
-            f"expected non-empty {what}, got {_show(value)}", f"write the {what} as a string"
-        )
-    return value.strip()
-
-
-def _version(ctx: _Ctx, value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip():
-        raise ctx.error(
-            f"expected a version number or string, got {_show(value)}", "write e.g. `version: 1`"
-        )
-    return str(value).strip()
-
-
-def _ident(ctx: _Ctx, value: Any, what: str) -> str:
-    if not isinstance(value, str) or not _IDENT.match(value):
-        raise ctx.error(
-            f"{what} must be lower-case letters, digits and '_', starting with a letter; "
-            f"got {_show(value)}",
-            f"write e.g. `{what}: my_{what}`",
-        )
-    return value
-
-
-def _choices(ctx: _Ctx, value: Any, allowed: tuple[str, ...]) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value:
-        raise ctx.error(
-            f"expected a non-empty list, got {_show(value)}",
-            f"write e.g. `[{allowed[0]}]`; allowed values: {', '.join(allowed)}",
-        )
-    out: list[str] = []
-    for i, item in enumerate(value):
-        if item not in allowed:
-            close = difflib.get_close_matches(str(item), allowed, n=1)
-            hint = f"did you mean `{close[0]}`? " if close else ""
-            raise ctx.at(i).error(
-                f"unknown value {_show(item)}", f"{hint}allowed values: {', '.join(allowed)}"
-            )
-        if item in out:
-            raise ctx.at(i).error(f"{item!r} is listed twice", "list each value once")
-        out.append(item)
-    return tuple(out)
 
 
 # --------------------------------------------------------------------------- code lists
@@ -316,7 +170,7 @@ _CRITERIA_KEYS = (
 )
 
 
-class _RuleReader:
+class RuleReader:
     def __init__(self, file: str, code_lists: CodeLists, admission_hours: int | None) -> None:
         self.file = file
         self.code_lists = code_lists
@@ -440,7 +294,7 @@ def load_repeated_acute(path: str | Path | None = None) -> RepeatedAcuteRule:
     )
     top = _mapping(ctx, data, keys, tuple(k for k in keys if k != "admission_hours"))
     info, code_lists = _header(ctx, top, "repeated_acute", path, digest)
-    reader = _RuleReader(str(path), code_lists, _admission_hours(ctx, top))
+    reader = RuleReader(str(path), code_lists, _admission_hours(ctx, top))
 
     cctx = ctx.at("cutoff")
     cutoff = _mapping(cctx, top["cutoff"], ("days_before_run", "time"), ("days_before_run", "time"))
@@ -487,7 +341,7 @@ def load_aps_eligibility(path: str | Path | None = None) -> EligibilityRule:
     keys = ("version", "rule", "source", "code_lists", "admission_hours", "routes", "exclusions")
     top = _mapping(ctx, data, keys, tuple(k for k in keys if k != "admission_hours"))
     info, code_lists = _header(ctx, top, "aps_eligibility", path, digest)
-    reader = _RuleReader(str(path), code_lists, _admission_hours(ctx, top))
+    reader = RuleReader(str(path), code_lists, _admission_hours(ctx, top))
 
     rctx = ctx.at("routes")
     if not isinstance(top["routes"], list) or not top["routes"]:

@@ -86,7 +86,7 @@ class Dialect:
         )
 
 
-class _Builder:
+class Builder:
     def __init__(self, dialect: Dialect, admission_hours: int | None) -> None:
         self.d = dialect
         self.admission_hours = admission_hours
@@ -183,7 +183,7 @@ class _Counts:
     A person without contacts has no row: callers LEFT JOIN and make the test two-valued.
     """
 
-    def __init__(self, b: _Builder, existing: str, at: datetime, tag: str) -> None:
+    def __init__(self, b: Builder, existing: str, at: datetime, tag: str) -> None:
         self.b, self.existing, self.at, self.tag = b, existing, at, tag
         self.items: list[tuple[ContactCriteria, int | None]] = []
 
@@ -222,7 +222,7 @@ class _Counts:
 # --------------------------------------------------------------------------- programme 2
 
 
-def _members_ctes(b: _Builder, rule: RepeatedAcuteRule, cutoff: datetime, tag: str) -> list[str]:
+def _members_ctes(b: Builder, rule: RepeatedAcuteRule, cutoff: datetime, tag: str) -> list[str]:
     """The CTEs up to ``members_{tag}``, without ``ex_{tag}`` (see :func:`repeated_acute_sql`)."""
     c = b.col
     recent = cutoff - timedelta(hours=rule.presence.ended_within_hours)
@@ -247,7 +247,7 @@ def _members_ctes(b: _Builder, rule: RepeatedAcuteRule, cutoff: datetime, tag: s
 
 def repeated_acute_sql(dialect: Dialect, rule: RepeatedAcuteRule, run_day: date) -> str:
     """One query returning the list lines in :data:`opspor.rules.results.LIST_COLUMNS` order."""
-    b = _Builder(dialect, rule.admission_hours)
+    b = Builder(dialect, rule.admission_hours)
     cutoff = rule.cutoff(run_day)
     previous = rule.cutoff(rule.previous_run_day(run_day))
     members = _members_ctes(b, rule, cutoff, "now") + _members_ctes(b, rule, previous, "before")
@@ -285,7 +285,7 @@ def eligibility_sql(dialect: Dialect, rule: EligibilityRule, as_of: date) -> tup
     """Query returning person_key, cpr, region_code, municipality_code, then one boolean per
     route and one per exclusion (rule order); only persons with some route. Also returns the
     route and exclusion counts."""
-    b = _Builder(dialect, rule.admission_hours)
+    b = Builder(dialect, rule.admission_hours)
     at = rule.reference_time(as_of)
     age = dialect.age_years("p.birth_date", as_of)
     counts = _Counts(b, "ex", at, "cnt")

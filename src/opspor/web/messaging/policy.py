@@ -63,7 +63,7 @@ class Policy:
 
 
 def _read(path: Path):
-    from opspor.rules.load import _read_yaml
+    from opspor.config_reader import read_yaml as _read_yaml
 
     data, _ = _read_yaml(path, MessagesConfigError)
     if not isinstance(data, dict):

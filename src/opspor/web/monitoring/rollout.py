@@ -15,9 +15,14 @@ from pathlib import Path
 from django.utils import timezone
 
 from opspor import reference as ref
+from opspor.config_reader import Ctx as _Ctx
+from opspor.config_reader import integer as _int
+from opspor.config_reader import mapping as _mapping
+from opspor.config_reader import read_yaml as _read_yaml
+from opspor.config_reader import text as _text
+from opspor.config_reader import version as _version
 from opspor.monitor import rollout as R
 from opspor.monitor.references import planned_intake
-from opspor.rules.load import _Ctx, _int, _mapping, _read_yaml, _text, _version
 
 CONFIG_FILE = Path(__file__).with_name("config") / "rollout.yaml"
 SPLITS = ("population", "none")
