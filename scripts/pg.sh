@@ -10,7 +10,8 @@
 # The cluster directory is $OPSPOR_PG_DIR (or the second argument); `start` makes a new temporary
 # one when neither is given. The server refuses to run as root, so as root it runs as the
 # `postgres` user. The database role is the current user's name, with LOGIN CREATEDB (pytest-django
-# and the test server fixture create their own databases); it owns the database `opspor`.
+# and the test server fixture create their own databases) and pg_signal_backend; it owns the
+# database `opspor`.
 set -euo pipefail
 
 cmd="${1:-}"
@@ -92,6 +93,9 @@ EOF
     local psql=("$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres)
     if [ "$db_user" != postgres ]; then
         "${psql[@]}" -c "CREATE ROLE \"$db_user\" LOGIN CREATEDB" >/dev/null
+        # DROP DATABASE ... WITH (FORCE) of the server fixture terminates every session on that
+        # database; one of another role (seen once in CI) needs this membership.
+        "${psql[@]}" -c "GRANT pg_signal_backend TO \"$db_user\"" >/dev/null
     fi
     "${psql[@]}" -c "CREATE DATABASE $db_name OWNER \"$db_user\"" >/dev/null
     print_env
