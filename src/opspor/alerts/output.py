@@ -8,13 +8,13 @@ outside the region; the default files are for the region's own secretariat.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
 import os
 from pathlib import Path
 
+from opspor import csv_safe
 from opspor.alerts.compute import COLUMNS, AlertResult, AlertTable
 from opspor.monitor.suppression import primary_reason
 
@@ -65,7 +65,7 @@ def write(table: AlertTable, out: Path, *, outside_region: bool = False) -> list
     rows = _rows(table, outside_region)
 
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv_safe.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: ("" if v is None else v) for k, v in row.items()})

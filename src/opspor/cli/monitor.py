@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from opspor import csv_safe
 from opspor.cpr import mask as mask_cpr
 from opspor.rules import RuleConfigError
 from opspor.store import StoreError
@@ -196,10 +197,9 @@ def targets(
     console.print(f"snapshot {table.snapshot_id}; tolerance {target_set.tolerance:.0%}; "
                   f"targets {target_set.file} v{target_set.version}", soft_wrap=True)
     if out is not None:
-        import csv
 
         with open(out, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f, lineterminator="\n")
+            w = csv_safe.writer(f, lineterminator="\n")
             fields = list(tg.TargetStatus.__dataclass_fields__)
             w.writerow(fields)
             for s in statuses:
@@ -268,7 +268,6 @@ def tasks(
 ) -> None:
     """The monitoring tasks: what is overdue or due, the annual calendar (årshjul), and one PDF
     page per follow-up group (with --out)."""
-    import csv
 
     from opspor.lists.schedule import today
     from opspor.monitor import tasks as tk
@@ -290,7 +289,7 @@ def tasks(
                                                        reg.meetings, lang))
             wheel = tk.aarshjul(all_tasks, the_year, {g: list(d) for g, d in reg.meetings.items()})
             with open(out / "aarshjul.csv", "w", newline="", encoding="utf-8") as f:
-                w = csv.writer(f, lineterminator="\n")
+                w = csv_safe.writer(f, lineterminator="\n")
                 w.writerow(["group", "task_id", "title", *[f"{m:02d}" for m in range(1, 13)]])
                 for r in wheel.rows:
                     w.writerow([r.group, r.task_id, r.title, *r.cells])

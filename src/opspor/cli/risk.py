@@ -7,7 +7,6 @@ one output with CPR numbers is the CSV of ``opspor risk select`` (mode 0600).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 import os
@@ -18,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from opspor import csv_safe
 from opspor.cpr import mask as mask_cpr
 
 # The models (scikit-learn, matplotlib) are imported by the commands that use them, so that
@@ -288,7 +288,7 @@ def write_selection_csv(path: Path, rows: list[dict]) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            writer = csv.DictWriter(f, SELECT_COLUMNS, lineterminator="\n")
+            writer = csv_safe.DictWriter(f, SELECT_COLUMNS, lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
             f.flush()

@@ -134,7 +134,8 @@ def serve(
     django_setup()  # fail early, with a clear message, on bad settings
     command = [sys.executable, "-m", "gunicorn", "opspor.web.wsgi:application", "-b", f"{host}:{port}",
                "-w", str(workers), "--threads", str(threads), "--timeout", "60", "--graceful-timeout", "10",
-               "--access-logfile", "-", "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(M)sms']
+               "--access-logfile", "-", "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(M)sms',
+               "--logger-class", "opspor.web.log_privacy.GunicornLogger"]  # CPR-shaped numbers masked
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     sys.stdout.flush()
     sys.stderr.flush()

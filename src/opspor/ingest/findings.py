@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.csv as pacsv
 
+from opspor import csv_safe
 from opspor.ingest.drop import DropFileRef
 from opspor.ingest.report import Group
 from opspor.ingest.sql import lit, scalar
@@ -71,7 +72,8 @@ def groups(con: duckdb.DuckDBPyConnection, severity: str, refs: dict[str, DropFi
 
 def write_csv(con: duckdb.DuckDBPyConnection, severity: str, path: Path) -> int:
     """Write the findings of one severity to ``path`` (mode 0600: values may be CPR numbers)."""
-    columns = ", ".join(f'"{c}"' for c in CSV_COLUMNS)
+    columns = ", ".join(f'"{c}"' if c == "line" else f'{csv_safe.sql_cell(f"{chr(34)}{c}{chr(34)}")} AS "{c}"'
+                        for c in CSV_COLUMNS)  # values come from the drop
     reader = con.sql(
         f"SELECT {columns} FROM findings WHERE severity = {lit(severity)} "
         'ORDER BY file, line, "column", rule'

@@ -1,7 +1,8 @@
 """The machine-readable outputs: CSV files and the file names of the department lists.
 
 All CSV writing of the lists happens here. Files are UTF-8 without BOM, comma-separated, one
-header row, ``\\n`` line ends, quoted only where needed (the data contract's CSV). Empty cell =
+header row, ``\\n`` line ends, text that a spreadsheet would run as a formula neutralised
+(``opspor.csv_safe``), quoted only where needed (the data contract's CSV). Empty cell =
 NULL; booleans ``true`` / ``false``; timestamps ``YYYY-MM-DDTHH:MM:SS`` (local Danish time, as
 in the data contract; fractions of a second are dropped); lists ``;``-separated.
 
@@ -16,12 +17,12 @@ ends in ``-`` and 8 hex digits of its SHA-256, to stay within file-system limits
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from opspor import csv_safe
 from opspor.lists.model import DepartmentList
 from opspor.rules.results import EligibilityRow, ListLine
 
@@ -90,7 +91,7 @@ def cell(value: object) -> str:
 def _write(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     n = 0
     with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
+        writer = csv_safe.writer(f, lineterminator="\n")
         writer.writerow(header)
         for row in rows:
             writer.writerow([cell(v) for v in row])
@@ -125,7 +126,7 @@ def eligibility_row(row: EligibilityRow) -> tuple[str, ...]:
 def write_eligibility_csv(folder: Path, rows: Sequence[EligibilityRow]) -> Path:
     path = folder / ELIGIBILITY_FILE
     with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
+        writer = csv_safe.writer(f, lineterminator="\n")
         writer.writerow(ELIGIBILITY_CSV_COLUMNS)
         writer.writerows(eligibility_row(r) for r in rows)
     return path

@@ -14,12 +14,12 @@ The rows hold no person (no CPR number, no key): only regions, nurses, departmen
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
 import numpy as np
 
+from opspor import csv_safe
 from opspor.monitor import rollout as ro
 from opspor.monitor.effect import read_participants
 
@@ -77,7 +77,7 @@ def write(trial_csv: Path, out_dir: Path, as_of: dt.date, seed: int = 1) -> list
         path = out_dir / name
         dicts = ro.as_dicts(rows)
         with open(path, "w", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, fieldnames=list(dicts[0]) if dicts else [], lineterminator="\n")
+            w = csv_safe.DictWriter(f, fieldnames=list(dicts[0]) if dicts else [], lineterminator="\n")
             w.writeheader()
             for d in dicts:
                 w.writerow({k: "" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v)

@@ -7,11 +7,11 @@ small numbers are already blanked (:mod:`opspor.monitor.suppression`).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 from pathlib import Path
 
+from opspor import csv_safe
 from opspor.monitor.definitions import IndicatorSet
 from opspor.monitor.indicators import COLUMNS, IndicatorTable
 
@@ -34,7 +34,7 @@ def _cell(value):
 
 def write_csv(table: IndicatorTable, path: Path) -> Path:
     with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
+        w = csv_safe.writer(f, lineterminator="\n")
         w.writerow(COLUMNS)
         for r in table.rows:
             w.writerow([_cell(getattr(r, c)) for c in COLUMNS])

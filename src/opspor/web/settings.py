@@ -8,8 +8,15 @@ Environment:
 - ``OPSPOR_DB``: ``sqlite`` (default, ``$OPSPOR_HOME/opspor.sqlite3``) or ``postgresql`` with
   ``OPSPOR_DB_NAME``, ``OPSPOR_DB_USER``, ``OPSPOR_DB_PASSWORD``, ``OPSPOR_DB_HOST``, ``OPSPOR_DB_PORT``.
 - ``OPSPOR_HTTPS``: ``0`` to serve over plain HTTP on loopback (the demo); default ``1``.
-- ``OPSPOR_LOGIN_FAILURE_LIMIT`` (default 5) and ``OPSPOR_LOGIN_COOLOFF_MINUTES`` (default 15):
-  log-in throttling by user name and address (django-axes).
+- Log-in throttling (``accounts/throttle.py``, django-axes): ``OPSPOR_LOGIN_FAILURE_LIMIT``
+  (default 10) failures from one client address lock that address for
+  ``OPSPOR_LOGIN_COOLOFF_MINUTES`` (default 15); after ``OPSPOR_LOGIN_USER_DELAY_AFTER`` (default 5)
+  failures for one user name (from any address) its next attempts must be
+  ``OPSPOR_LOGIN_USER_DELAY_SECONDS`` (default 30) apart. Behind a reverse proxy set
+  ``OPSPOR_TRUSTED_PROXIES`` (comma-separated addresses or networks of the proxies) and
+  ``OPSPOR_CLIENT_IP_HEADER`` (default ``X-Forwarded-For``): the client address is then read from
+  that header on requests from those proxies only.
+- ``OPSPOR_LOG_LEVEL`` (default ``INFO``). Log lines are written with CPR-shaped numbers masked.
 - ``OPSPOR_AUDIT_READS``: ``0`` switches off the audit entries of *reads* (changes are always
   audited). Only for the load benchmark, which measures their cost; refused unless
   ``OPSPOR_ALLOW_UNAUDITED_READS=1`` is also set, and logged as a warning at start.
@@ -17,6 +24,7 @@ Environment:
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 from datetime import timedelta
@@ -77,6 +85,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "opspor.web.core.middleware.SecurityHeadersMiddleware",  # CSP and no-store on every page
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,10 +109,24 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Log-in throttling (django-axes): lock a user name from one address after N failures.
-AXES_FAILURE_LIMIT = int(os.environ.get("OPSPOR_LOGIN_FAILURE_LIMIT", "5"))
+# Log-in throttling (django-axes and accounts/throttle.py): lock an address after N failures;
+# a user name only waits between attempts, so nobody can lock a colleague out.
+def _networks(value: str) -> list:
+    try:
+        return [ipaddress.ip_network(v.strip(), strict=False) for v in value.split(",") if v.strip()]
+    except ValueError as error:
+        raise ImproperlyConfigured(f"OPSPOR_TRUSTED_PROXIES: {error}. Give the proxies' addresses or networks, "
+                                   "comma-separated (e.g. 10.0.0.5,10.1.0.0/24).") from None
+
+
+AXES_FAILURE_LIMIT = int(os.environ.get("OPSPOR_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("OPSPOR_LOGIN_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_CLIENT_IP_CALLABLE = "opspor.web.accounts.throttle.client_ip"
+LOGIN_TRUSTED_PROXIES = _networks(os.environ.get("OPSPOR_TRUSTED_PROXIES", ""))
+LOGIN_CLIENT_IP_HEADER = "HTTP_" + os.environ.get("OPSPOR_CLIENT_IP_HEADER", "X-Forwarded-For").upper().replace("-", "_")
+LOGIN_USER_DELAY_AFTER = int(os.environ.get("OPSPOR_LOGIN_USER_DELAY_AFTER", "5"))
+LOGIN_USER_DELAY = timedelta(seconds=int(os.environ.get("OPSPOR_LOGIN_USER_DELAY_SECONDS", "30")))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
@@ -220,9 +243,15 @@ def _audit_reads() -> bool:
 
 AUDIT_READS = _audit_reads()
 
+# One console handler for everything (web/log_privacy.py): CPR-shaped numbers masked in every
+# line, no traceback for a client error (4xx). Django's own default handlers are taken off its
+# loggers, so that every record goes through this one.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"client_errors": {"()": "opspor.web.log_privacy.NoTracebackForClientErrors"}},
+    "formatters": {"masked": {"()": "opspor.web.log_privacy.MaskingFormatter", "format": "%(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors"], "formatter": "masked"}},
+    "loggers": {"django": {"handlers": [], "propagate": True}},
     "root": {"handlers": ["console"], "level": os.environ.get("OPSPOR_LOG_LEVEL", "INFO")},
 }

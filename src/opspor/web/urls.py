@@ -22,3 +22,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("opspor.web.core.urls")),
 ]
+
+handler400 = "opspor.web.core.views.bad_request"

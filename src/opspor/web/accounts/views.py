@@ -18,12 +18,13 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from opspor.web.accounts.forms import TokenForm
+from opspor.web.accounts.forms import LoginForm, TokenForm
 from opspor.web.audit import actions as audit
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
     def form_valid(self, form):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from opspor.web.aps import instruments, rules
 from opspor.web.aps.instruments import Instrument
 from opspor.web.aps.models import Case, Goal, QuestionnaireResponse, Session
+from opspor.web.core import params
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -25,7 +26,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 def _datetime_field(label, **kwargs) -> forms.DateTimeField:
     return forms.DateTimeField(label=label, input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
-                               widget=DateTimeLocalInput(), **kwargs)
+                               widget=DateTimeLocalInput(), validators=[params.date_in_range], **kwargs)
 
 
 def _now_local() -> dt.datetime:
@@ -62,10 +63,7 @@ class InviteForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        try:
-            data["persons"] = sorted({int(v) for v in self.data.getlist("persons")})
-        except (AttributeError, ValueError):
-            data["persons"] = []
+        data["persons"] = params.id_list(self.data, "persons")  # junk is a 400, not "choose one"
         if not data["persons"]:
             raise forms.ValidationError(_("Choose at least one person to invite."))
         return data
@@ -190,7 +188,7 @@ class QuestionnaireForm(forms.Form):
 
     instrument = forms.CharField(widget=forms.HiddenInput)
     timepoint = forms.ChoiceField(label=_("Time point"), choices=[("", "—"), *QuestionnaireResponse.Timepoint.choices])
-    taken_on = forms.DateField(label=_("Date answered"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    taken_on = forms.DateField(label=_("Date answered"), validators=[params.date_in_range], widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, instrument: Instrument, *args, **kwargs):
         kwargs.setdefault("initial", {"instrument": instrument.id, "taken_on": timezone.localdate()})

@@ -43,6 +43,7 @@ from opspor.web.aps.forms import (
 )
 from opspor.web.aps.models import Case, Goal, Session
 from opspor.web.audit import actions as audit
+from opspor.web.core import params
 from opspor.web.people.scope import get_person, visible_persons
 from opspor.web.trial import actions as trial_actions
 
@@ -203,10 +204,7 @@ def set_capacity(request, nurse_pk: int):
 # --- the nurse: day and caseload --------------------------------------------------------------
 
 def _day_param(request) -> dt.date:
-    try:
-        return dt.date.fromisoformat(request.GET.get("dato", ""))
-    except ValueError:
-        return timezone.localdate()
+    return params.date_param(request.GET, "dato", timezone.localdate())
 
 
 @nurse_only

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 
@@ -10,13 +9,12 @@ import openpyxl
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 
+from opspor import csv_safe
+
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def _cell(value):
     """Dates as dd-mm-yyyy; text that a spreadsheet would run as a formula is quoted."""
@@ -26,9 +24,7 @@ def _cell(value):
         return timezone.localtime(value).strftime("%d-%m-%Y %H:%M")
     if hasattr(value, "strftime"):
         return value.strftime("%d-%m-%Y")
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    return csv_safe.cell(value)
 
 
 def table_response(header: Sequence[str], rows: Iterable[Sequence], name: str, fmt: str, sheet: str) -> HttpResponse:
@@ -37,7 +33,7 @@ def table_response(header: Sequence[str], rows: Iterable[Sequence], name: str, f
     table = [list(header), *([_cell(v) for v in row] for row in rows)]
     if fmt == "csv":
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(table)
+        csv_safe.writer(buffer, lineterminator="\n").writerows(table)
         body = buffer.getvalue().encode("utf-8-sig")  # Excel opens UTF-8 with a BOM correctly
     else:
         wb = openpyxl.Workbook()

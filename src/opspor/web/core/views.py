@@ -12,8 +12,15 @@ from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
 from opspor.web.audit import actions as audit
 from opspor.web.core.context import MENUS
+from opspor.web.core.params import BadParameter
 from opspor.web.people.scope import visible_persons
 from opspor.web.worklists.models import ListEntry, ListRun, Screening
+
+
+def bad_request(request, exception):
+    """The 400 page (``handler400``): what was wrong with a parameter, in the user's language."""
+    message = str(exception) if isinstance(exception, BadParameter) else ""
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 @login_not_required

@@ -21,6 +21,7 @@ from opspor.monitor import targets as tg
 from opspor.monitor import tasks as T
 from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
+from opspor.web.core import params
 from opspor.web.core.tables import table_response
 from opspor.web.monitoring import actions, charts, queries
 from opspor.web.monitoring import register as reg
@@ -289,12 +290,7 @@ def task_edit(request, pk: int):
 @require_GET
 def aarshjul(request):
     today = _as_of(request)
-    try:
-        year = int(request.GET.get("year") or today.year)
-    except ValueError:
-        year = today.year
-    if not 2000 <= year <= 2100:
-        raise Http404
+    year = params.int_param(request.GET, "year", today.year, low=2000, high=2100)
     rows = {r.key: r for r in MonitoringTask.objects.select_related("group")}
     wheel = T.aarshjul([reg.as_task(r) for r in rows.values()], year, reg.meetings())
     groups: dict[str, list] = {}

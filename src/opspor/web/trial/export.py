@@ -16,7 +16,6 @@ that holds the persons (``person_key`` is the snapshot's pseudonym).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import getpass
 import json
@@ -26,6 +25,7 @@ from pathlib import Path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opspor import csv_safe
 from opspor.web.aps import rules
 from opspor.web.aps.models import Case, QuestionnaireResponse
 from opspor.web.audit import actions as audit
@@ -89,11 +89,11 @@ def export(out_dir: Path, trial_id: str | None = None) -> ExportResult:
         scores[(r.case.person.person_key, VISIT_MONTHS[r.timepoint])] = r.score
     tmp = [p.with_suffix(p.suffix + ".part") for p in (trial_csv, who5_csv, manifest)]
     with open(tmp[0], "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+        w = csv_safe.writer(f)
         w.writerow(["person_key", "arm", "stratum", "sequence_number", "randomised_on", "consent", "support_started"])
         w.writerows(rows)
     with open(tmp[1], "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+        w = csv_safe.writer(f)
         w.writerow(["person_key", "visit_month", "who5"])
         w.writerows([k, m, "" if s is None else f"{s:g}"] for (k, m), s in sorted(scores.items()))
     tmp[2].write_text(json.dumps({

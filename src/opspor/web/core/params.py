@@ -1,0 +1,78 @@
+"""Reading query and form parameters that are not a Django form's fields.
+
+A value that is not what the page expects (a date outside the years the app knows, an id that is
+not a database id) is a client error: :class:`BadParameter`, answered with the 400 page
+(``core.views.bad_request``) naming the parameter and what it must be, and logged as one line
+without a traceback. Never a 500, never a silent default that hides the error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import BadRequest, ValidationError
+from django.utils.translation import gettext as _
+
+from opspor import cpr as cprlib
+
+# Dates a page may be asked about: wide enough for every real date of the programmes, narrow
+# enough that a day's arithmetic (yesterday, tomorrow, six months on) stays in range.
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2199, 12, 31)
+ID_MAX = 2**63 - 1  # a database id (BigAutoField) fits a signed 64-bit integer
+
+
+class BadParameter(BadRequest):
+    """A parameter of the request is not what the page expects; the message is shown to the user."""
+
+
+def _shown(value: str) -> str:
+    return cprlib.mask(value[:40])
+
+
+def check_date(name: str, value: dt.date) -> dt.date:
+    if not EARLIEST <= value <= LATEST:
+        raise BadParameter(_("The parameter “%(name)s” must be a date from %(first)s to %(last)s, not %(value)s.")
+                           % {"name": name, "first": EARLIEST.isoformat(), "last": LATEST.isoformat(),
+                              "value": value.isoformat()})
+    return value
+
+
+def date_param(params, name: str, default: dt.date) -> dt.date:
+    """The date ``YYYY-MM-DD`` in ``params[name]``, ``default`` when absent or empty."""
+    raw = params.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = dt.date.fromisoformat(raw)
+    except ValueError:
+        raise BadParameter(_("The parameter “%(name)s” must be a date written YYYY-MM-DD, not “%(value)s”.")
+                           % {"name": name, "value": _shown(raw)}) from None
+    return check_date(name, value)
+
+
+def int_param(params, name: str, default: int, *, low: int, high: int) -> int:
+    """The whole number in ``params[name]`` from ``low`` to ``high``; ``default`` when absent or empty."""
+    raw = params.get(name, "")
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and low <= int(raw) <= high):
+        raise BadParameter(_("The parameter “%(name)s” must be a whole number from %(low)s to %(high)s, not “%(value)s”.")
+                           % {"name": name, "low": low, "high": high, "value": _shown(raw)})
+    return int(raw)
+
+
+def id_list(params, name: str) -> list[int]:
+    """The database ids given (possibly repeatedly) as ``name``, sorted and without repeats."""
+    ids = set()
+    for raw in params.getlist(name):
+        ids.add(int_param({name: raw}, name, 0, low=1, high=ID_MAX))
+    return sorted(ids - {0})
+
+
+def date_in_range(value: dt.date | dt.datetime) -> None:
+    """Validator for a form's date or date-time field: the same years as :func:`date_param`."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise ValidationError(_("Give a date from %(first)s to %(last)s.")
+                              % {"first": EARLIEST.isoformat(), "last": LATEST.isoformat()})

@@ -1,0 +1,55 @@
+"""A parameter that is not what the page expects is a 400 page in Danish naming it, never a 500
+(issue 12 item 13): dates outside the app's years, ids that are not database ids."""
+
+from __future__ import annotations
+
+import pytest
+from factories import *  # the fixtures world and as_user
+
+from opspor.web.aps.models import Case
+
+pytestmark = pytest.mark.django_db
+
+
+def danish(login, user):
+    """The test client logged in as ``user`` with the default (Danish) language."""
+    return login(user)
+
+
+def assert_bad_request(response, *names: str) -> str:
+    assert response.status_code == 400, response.status_code
+    html = response.content.decode()
+    assert "Ugyldig forespørgsel" in html
+    for name in names:
+        assert f"“{name}”" in html, html[-1500:]
+    return html
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "2026-02-30", "i-morgen"])
+def test_the_nurses_day_with_a_date_out_of_range_or_malformed(world, login, value):
+    client = danish(login, world.users["nina"])
+    html = assert_bad_request(client.get("/aps/min-dag/", {"dato": value}), "dato")
+    assert "Parameteren" in html  # the Danish text, not the English message id
+
+
+def test_the_nurses_day_with_a_good_date_still_works(world, login):
+    client = danish(login, world.users["nina"])
+    assert client.get("/aps/min-dag/", {"dato": "2026-05-04"}).status_code == 200
+    assert client.get("/aps/min-dag/").status_code == 200
+
+
+@pytest.mark.parametrize("person_id", ["12345678901234567890123", "-1", "1e3", "٣"])
+def test_an_invitation_with_a_person_id_that_is_no_database_id(world, login, person_id):
+    client = danish(login, world.users["pia"])
+    p1 = world.persons["p1"]
+    response = client.post("/aps/program/inviter/", {"persons": [str(p1.pk), person_id],
+                                                     "nurse": str(world.users["nina"].pk)})
+    assert_bad_request(response, "persons")
+    assert not Case.objects.exists()  # nothing half-done: p1 was not invited either
+
+
+def test_the_aarshjul_with_a_year_that_is_no_year(world, login):
+    client = danish(login, world.users["sara"])
+    assert_bad_request(client.get("/overvaagning/opgaver/aarshjul/", {"year": "99999999999999999999999"}), "year")
+    assert_bad_request(client.get("/overvaagning/opgaver/aarshjul/", {"year": "1999"}), "year")
+    assert client.get("/overvaagning/opgaver/aarshjul/", {"year": "2026"}).status_code == 200
