@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -19,6 +21,7 @@ from opspor.web.accounts.roles import Role
 from opspor.web.audit import actions as audit
 from opspor.web.audit.forms import AccessReportForm, AuditSearchForm
 from opspor.web.audit.models import AuditEntry
+from opspor.web.core.params import BadParameter
 
 LIMIT = 1000
 
@@ -53,17 +56,40 @@ def search(request):
     return render(request, "audit/search.html", {"form": form, "entries": entries, "truncated": truncated})
 
 
+def _report_format(request) -> str:
+    value = request.POST.get("format", "")
+    if value not in ("", "pdf"):
+        raise BadParameter(_("The parameter “%(name)s” must be empty or “pdf”.") % {"name": "format"})
+    return value
+
+
+def _pdf_response(request, entries, cpr: str) -> HttpResponse:
+    from opspor.web.audit import report_pdf  # reportlab, on the first PDF
+
+    user = request.user
+    made_by = ", ".join(filter(None, [user.get_full_name() or user.username, str(user.organisation or "")]))
+    now = timezone.now()
+    response = HttpResponse(report_pdf.access_report(entries, cpr, now, made_by), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="indsigtsrapport-{timezone.localdate(now):%Y-%m-%d}.pdf"'
+    return response
+
+
 @role_required(Role.AUDITOR)
 @require_http_methods(["GET", "POST"])
 def access_report(request):
-    """"Who has looked at my data": every entry about one person, as a printable page."""
+    """"Who has looked at my data": every entry about one person, as a page or (the button
+    "as PDF", ``format=pdf``) as a PDF to hand to the citizen. Either is an audited read."""
     form = AccessReportForm(request.POST or None)
     entries = None
     if request.method == "POST" and form.is_valid():
+        as_pdf = _report_format(request) == "pdf"
         person_key = person_key_of(form.cleaned_data["cpr"])
         entries = list(AuditEntry.objects.filter(person_key=person_key).exclude(what__startswith="audit."))
-        audit.record(request, action=audit.READ, what="audit.access_report", why=form.cleaned_data["reason"],
-                     persons=[person_key], detail={"results": len(entries)})
+        audit.record(request, action=audit.EXPORT if as_pdf else audit.READ,
+                     what="audit.access_report.pdf" if as_pdf else "audit.access_report",
+                     why=form.cleaned_data["reason"], persons=[person_key], detail={"results": len(entries)})
+        if as_pdf:
+            return _pdf_response(request, entries, form.cleaned_data["cpr"])
     return render(request, "audit/access_report.html", {
         "form": form, "entries": entries, "made_at": dt.datetime.now(), "title": _("Access report"),
     })
