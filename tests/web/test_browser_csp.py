@@ -1,13 +1,16 @@
 """The Content-Security-Policy in a real browser (Debian's chromium via Playwright) against a real
 server: every page of every role's menu loads without a CSP violation, htmx still swaps a
-screening form, and the language menu (its ``onchange`` moved to opspor.js) still switches."""
+screening form, and the language menu (its ``onchange`` moved to opspor.js) still switches.
+And the auditor prints a person's access report or saves it as a PDF."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 import web_kit
 from playwright.sync_api import expect
-from web_kit import NAMES
+from web_kit import CPR, NAMES
 
 pytestmark = pytest.mark.browser
 
@@ -72,4 +75,35 @@ def test_htmx_and_the_language_menu_work_under_the_csp(page, site):
     assert page.locator("html").get_attribute("lang") == "en"
     page.locator("#lang-select").select_option("da")
     expect(page.get_by_role("button", name="Log ud")).to_be_visible()
+    assert violations(page) == []
+
+
+def test_auditor_prints_or_downloads_the_access_report(page, site):
+    page.add_init_script(WATCH)
+    log_in(page, site, "speciallaege")  # a read of C's data to report
+    page.locator("article.patient", has_text=NAMES["C"]).get_by_role("link", name="Historik").click()
+    page.wait_for_url(re.compile(r"/personer/"))
+    page.get_by_role("button", name="Log ud").click()
+    log_in(page, site, "revisor")
+    page.goto(f"{site.url}/revision/indsigt/")
+    page.get_by_label("Personens CPR-nummer").fill(CPR["C"])
+    page.get_by_label("Begrundelse").fill("Borgerens anmodning")
+    downloads = []  # page.on, not expect_download: the fixtures hide Playwright's loop from tests
+    page.on("download", lambda d: downloads.append(d))
+    page.get_by_role("button", name="Hent som PDF").click()
+    for _ in range(100):
+        if downloads:
+            break
+        page.wait_for_timeout(100)
+    assert downloads, "no download"
+    assert downloads[0].suggested_filename.startswith("indsigtsrapport-")
+    with open(downloads[0].path(), "rb") as f:
+        assert f.read(5) == b"%PDF-"
+    page.get_by_role("button", name="Lav rapport").click()
+    report = page.locator("section.card", has_text="Sofie")
+    expect(report).to_be_visible()
+    page.emulate_media(media="print")  # what the printer gets: the report, not the menu or the form
+    expect(report).to_be_visible()
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.get_by_role("button", name="Lav rapport")).to_be_hidden()
     assert violations(page) == []
