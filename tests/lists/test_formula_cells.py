@@ -1,4 +1,5 @@
-"""Spreadsheet formulas from a drop do not reach Excel: every text cell of the CSV files written by ``opspor lists build`` / ``run`` that would start a formula is neutralised."""
+"""Spreadsheet formulas from a drop do not reach Excel: every text cell that would start a formula
+is neutralised in the CSV files written by ``opspor lists build`` / ``run`` and ``opspor ingest``."""
 
 from __future__ import annotations
 
@@ -78,3 +79,20 @@ def test_lists_csv_cells_cannot_start_a_formula(cli, tmp_path, command):
     assert "'\t=1+1" in written
     assert "'" + DEPARTMENT in written
     assert NAMES["B"] not in written  # B is on no list (unchanged behaviour)
+
+
+def test_ingest_rejects_csv_cannot_start_a_formula(cli, tmp_path):
+    """The ingest's rejects.csv quotes the drop's bad values: neutralised like every CSV."""
+    drop = write_drop(tmp_path / "drop")
+
+    def person(r):
+        if r["cpr"].replace("-", "") == CPR["F"]:
+            r["sex"] = HYPERLINK
+        return r
+
+    _rewrite(drop / "persons.csv", person)
+    cli.subprocess("ingest", drop, expect=None)
+    rejects = list(cli.home.glob("loads/*/rejects.csv"))
+    assert rejects, "no rejects.csv"
+    assert_no_formula_cells(rejects[0].parent)
+    assert "'" + HYPERLINK in {value for _name, value in cells(rejects[0].parent)}
