@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 
 import duckdb
 
+from opspor import dates
 from opspor import reference as ref
 from opspor.alerts import stats
 from opspor.alerts.errors import AlertError
@@ -93,8 +94,7 @@ def parse_month(value: str) -> indicator_sql.Period:
         d = dt.datetime.strptime(value, "%Y-%m").date()
     except ValueError:
         raise AlertError(f"month {value!r}: write it as YYYY-MM, e.g. 2024-11") from None
-    nxt = dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-    return indicator_sql.Period(f"{d:%Y-%m}", d, nxt)
+    return indicator_sql.Period(f"{d:%Y-%m}", d, dates.next_month(d))
 
 
 def _bounds(con: duckdb.DuckDBPyConnection) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
@@ -107,9 +107,7 @@ def _bounds(con: duckdb.DuckDBPyConnection) -> tuple[dt.datetime, dt.datetime, d
 def last_complete_month(con: duckdb.DuckDBPyConnection) -> str:
     """The last month the data cover to its end (the last contact starts on its last day or later)."""
     _, data_end, _ = _bounds(con)
-    nxt = (data_end + dt.timedelta(days=1)).date()
-    first = dt.date(nxt.year, nxt.month, 1)
-    last = first - dt.timedelta(days=1)
+    last = dates.month_start((data_end + dt.timedelta(days=1)).date()) - dt.timedelta(days=1)
     return f"{last:%Y-%m}"
 
 

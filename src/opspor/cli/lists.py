@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from opspor.cpr import mask as mask_cpr
+from opspor.dates import cli_date
 from opspor.lists import runs, schedule
 from opspor.lists.schedule import ScheduleError
 from opspor.rules import RuleConfigError
@@ -48,12 +49,7 @@ def _fail(error: BaseException) -> typer.Exit:
 
 
 def _as_of(value: str | None, option: str = "--as-of") -> dt.date:
-    if value is None:
-        return schedule.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date like 2026-03-02", param_hint=option) from None
+    return cli_date(value, option) or schedule.today()
 
 
 def _settings() -> schedule.Settings:

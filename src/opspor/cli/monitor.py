@@ -16,6 +16,7 @@ from rich.table import Table
 
 from opspor import csv_safe
 from opspor.cpr import mask as mask_cpr
+from opspor.dates import cli_date
 from opspor.rules import RuleConfigError
 from opspor.store import StoreError
 
@@ -43,15 +44,6 @@ def _fail(error: BaseException) -> typer.Exit:
         _err().print(f"[red]internal error: {mask_cpr(f'{type(error).__name__}: {error}')}[/red]",
                      highlight=False, soft_wrap=True)
     return typer.Exit(1)
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date like 2026-03-02", param_hint=option) from None
 
 
 def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
@@ -236,7 +228,7 @@ def report(
     from opspor.monitor.report_build import Inputs, read_rollout_dir
 
     _choice(lang, ("da", "en"), "--lang")
-    day = _date(as_of, "--as-of")
+    day = cli_date(as_of, "--as-of")
     for path, option in ((trial, "--trial"), (who5, "--who5"), (register, "--register")):
         if path is not None and not path.is_file():
             raise typer.BadParameter(f"no file {path}", param_hint=option)
@@ -275,7 +267,7 @@ def tasks(
     from opspor.monitor.register import load_register
 
     _choice(lang, ("da", "en"), "--lang")
-    day = _date(as_of, "--as-of") or today()
+    day = cli_date(as_of, "--as-of") or today()
     try:
         reg = load_register(register)
         all_tasks = list(reg.tasks)
@@ -467,7 +459,7 @@ def demo_rollout(
     """SYNTHETIC rollout rows made up from a simulated trial, for demos and docs (no persons)."""
     from opspor.monitor import demo_rollout as demo
 
-    day = _date(as_of, "--as-of")
+    day = cli_date(as_of, "--as-of")
     try:
         files = demo.write(trial, out, day, seed)
     except Exception as error:  # noqa: BLE001

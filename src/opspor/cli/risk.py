@@ -19,6 +19,7 @@ from rich.table import Table
 
 from opspor import csv_safe
 from opspor.cpr import mask as mask_cpr
+from opspor.dates import cli_date
 
 # The models (scikit-learn, matplotlib) are imported by the commands that use them, so that
 # `opspor --help` and the other commands start fast.
@@ -65,19 +66,10 @@ def _log(message: str) -> None:
     _err().print(f"[dim]{mask_cpr(message)}[/dim]", soft_wrap=True)
 
 
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date like 2026-03-02", param_hint=option) from None
-
-
 def _as_of(value: str | None) -> dt.date:
     from opspor.lists import schedule
 
-    return _date(value, "--as-of") or schedule.today()
+    return cli_date(value, "--as-of") or schedule.today()
 
 
 def _lang(value: str) -> str:
@@ -113,7 +105,7 @@ def train(
 
     lang = _lang(lang)
     try:
-        result = jobs.train(_date(test_as_of, "--test-as-of"), horizon, truth, select, lang, log=_log)
+        result = jobs.train(cli_date(test_as_of, "--test-as-of"), horizon, truth, select, lang, log=_log)
     except typer.BadParameter:
         raise
     except Exception as error:  # noqa: BLE001 - shown masked, never with a traceback of data

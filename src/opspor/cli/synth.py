@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import Enum
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from opspor.dates import cli_date
 from opspor.synth import Options, generate
 from opspor.synth.pipeline import CHUNK_SIZE, default_workers
 
@@ -18,13 +18,6 @@ from opspor.synth.pipeline import CHUNK_SIZE, default_workers
 class Format(str, Enum):
     csv = "csv"
     parquet = "parquet"
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date like 2024-01-31") from None
 
 
 def _municipality_codes(region: str | None) -> list[str]:
@@ -72,13 +65,13 @@ def synth(
     """Write a synthetic data drop (persons, contacts) and its ground truth (truth/)."""
     from opspor import reference as ref
 
-    start_d, end_d = _date(start), _date(end)
+    start_d, end_d = cli_date(start, "--start"), cli_date(end, "--end")
     if end_d < start_d:
         raise typer.BadParameter("--end is before --start", param_hint="--end")
     if region is not None and region not in {r.code for r in ref.regions()}:
         codes = ", ".join(r.code for r in ref.regions())
         raise typer.BadParameter(f"unknown region {region!r}; use one of {codes}", param_hint="--region")
-    as_of = tuple(_date(v) for v in truth_as_of) if truth_as_of else None
+    as_of = tuple(cli_date(v, "--truth-as-of") for v in truth_as_of) if truth_as_of else None
     for d in as_of or ():
         if not start_d <= d <= end_d:
             raise typer.BadParameter(f"{d} is outside {start_d} - {end_d}", param_hint="--truth-as-of")
@@ -88,7 +81,7 @@ def synth(
 
         if trial_start is None:
             raise typer.BadParameter("--trial needs --trial-start", param_hint="--trial-start")
-        t0 = _date(trial_start)
+        t0 = cli_date(trial_start, "--trial-start")
         if not start_d <= t0 <= end_d:
             raise typer.BadParameter(f"{t0} is outside {start_d} - {end_d}", param_hint="--trial-start")
         if trial > persons:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from opspor import dates
 from opspor.monitor.definitions import Condition, Events, IndicatorVersion, StandardPopulation
 from opspor.rules import sql as rules_sql
 from opspor.rules.duckdb_engine import DIALECT
@@ -53,8 +54,8 @@ def months(first: int, last: int) -> list[Period]:
     out = []
     for y in range(first, last + 1):
         for m in range(1, 13):
-            nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
-            out.append(Period(f"{y}-{m:02d}", dt.date(y, m, 1), nxt))
+            first = dt.date(y, m, 1)
+            out.append(Period(f"{y}-{m:02d}", first, dates.next_month(first)))
     return out
 
 

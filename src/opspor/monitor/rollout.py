@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 
+from opspor import dates
 from opspor.monitor.errors import MonitorError
 
 INCLUDED = ("include", "mdt")  # screening decisions that count as included
@@ -202,16 +203,15 @@ def intake_against_plan(rows: list[Enrolment], plan: IntakePlan, as_of: dt.date,
     starts = sorted(r.started_on for r in rows if _on(r.started_on, as_of))
     consents = sorted(r.consented_on for r in rows if _on(r.consented_on, as_of))
     first = first_month or min([plan.start, *starts, *consents])
-    month = dt.date(first.year, first.month, 1)
+    month = dates.month_start(first)
     out = []
     while month <= as_of:
-        nxt = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-        end = min(nxt - dt.timedelta(days=1), as_of)
+        end = min(dates.month_end(month), as_of)
         planned = plan.planned_by(end)
         started = sum(d <= end for d in starts)
         out.append(IntakeRow(f"{month:%Y-%m}", end, planned, started, sum(d <= end for d in consents),
                              started / planned if planned else None))
-        month = nxt
+        month = dates.next_month(month)
     return out
 
 

@@ -23,11 +23,12 @@ date (they run all year); unresolved ones have none until decided.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
+
+from opspor import dates
 
 DEFAULT_DUE_WITHIN_DAYS = 30
 
@@ -195,10 +196,6 @@ class MonitoringTask:
 # --------------------------------------------------------------------------- due dates
 
 
-def _month_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
 def _months(task: MonitoringTask) -> tuple[int, ...]:
     m = task.anchor_month
     if task.frequency == Frequency.HALF_YEARLY:
@@ -209,9 +206,9 @@ def _months(task: MonitoringTask) -> tuple[int, ...]:
 def due_dates(task: MonitoringTask, year: int) -> list[dt.date]:
     """The task's due dates in a calendar year."""
     if task.frequency in (Frequency.YEARLY, Frequency.HALF_YEARLY):
-        return [_month_end(year, m) for m in _months(task)]
+        return [dates.month_end(dt.date(year, m, 1)) for m in _months(task)]
     if task.frequency == Frequency.EVERY_4_YEARS:
-        return [_month_end(year, task.anchor_month)] if (year - task.first_year) % 4 == 0 else []
+        return [dates.month_end(dt.date(year, task.anchor_month, 1))] if (year - task.first_year) % 4 == 0 else []
     if task.frequency == Frequency.ONCE:
         return [task.due_date] if task.due_date.year == year else []
     return []

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from opspor import dates
 from opspor.contract import CONTACT_TYPES, PRIORITIES
 from opspor.synth import contacts as contacts_mod
 from opspor.synth import excess as excess_mod
@@ -76,27 +77,16 @@ def _seq(seed: int, stream: int, chunk: int = 0) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, chunk)))
 
 
-def add_months(d: dt.date, months: int) -> dt.date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError
-
-
 def default_as_of(start: dt.date, end: dt.date) -> tuple[dt.date, ...]:
     """The 1st of each quarter from start + 12 months up to end."""
-    first = add_months(start, 12)
-    q = dt.date(first.year, 3 * ((first.month - 1) // 3) + 1, 1)
+    first = dates.add_months(start, 12)
+    q = dates.quarter_start(first)
     if q < first:
-        q = add_months(q, 3)
+        q = dates.add_months(q, 3)
     out = []
     while q <= end:
         out.append(q)
-        q = add_months(q, 3)
+        q = dates.add_months(q, 3)
     return tuple(out)
 
 

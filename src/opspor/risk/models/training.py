@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 from threadpoolctl import threadpool_limits
 
+from opspor import dates
 from opspor.risk import outcome as outcome_mod
 from opspor.risk.calibration import calibrate, person_fraction
 from opspor.risk.config import RiskConfig
@@ -37,11 +38,11 @@ class TrainingError(Exception):
 def quarter_days(first: date, last: date) -> list[date]:
     """Every 1 January/April/July/October in [first, last]."""
     out = []
-    q = date(first.year, 3 * ((first.month - 1) // 3) + 1, 1)
+    q = dates.quarter_start(first)
     while q <= last:
         if q >= first:
             out.append(q)
-        q = date(q.year + (q.month == 10), (q.month + 2) % 12 + 1, 1)
+        q = dates.add_months(q, 3)
     return out
 
 

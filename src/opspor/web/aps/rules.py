@@ -4,7 +4,6 @@ shows them)."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import os
 import re
@@ -12,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from opspor.dates import add_months
 
 # ``OPSPOR_APS_PROGRAMME`` names another programme file (a region's own, or the demo's trial).
 CONFIG = Path(os.environ.get("OPSPOR_APS_PROGRAMME") or Path(__file__).with_name("config") / "programme.yaml")
@@ -136,13 +137,6 @@ SUPPORT_MAX_MONTHS = _RULES["support_max_months"]
 MAX_CAPACITY = _RULES["max_capacity"]
 # Read at call time (``rules.TRIAL``), never copied: a test or a reload may replace it.
 TRIAL: Trial = _RULES["trial"]
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus ``months`` calendar months; the 31st becomes the month's last day."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def end_due_on(start: dt.date) -> dt.date:
