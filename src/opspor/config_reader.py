@@ -10,6 +10,7 @@ small checkers (:func:`mapping`, :func:`integer`, :func:`text`, ...) refuse unkn
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import re
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from opspor.dates import DateError, parse_date
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -62,8 +65,14 @@ def read_yaml(path: Path, error: type[ValueError] = ConfigError) -> tuple[Any, s
         raise error(
             file, "(file)", f"cannot be read ({exc.strerror})", "check the path"
         ) from exc
+    return parse_yaml(text, file, error), hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def parse_yaml(text: str, file: str, error: type[ValueError] = ConfigError) -> Any:
+    """The data of YAML ``text`` read from ``file`` (duplicate keys refused); for files that
+    ship inside the package and are read as resources."""
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
+        return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
@@ -71,7 +80,6 @@ def read_yaml(path: Path, error: type[ValueError] = ConfigError) -> tuple[Any, s
         raise error(
             file, where, f"not valid YAML: {problem}", "correct the YAML at that place"
         ) from exc
-    return data, hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class Ctx:
@@ -164,21 +172,68 @@ def ident(ctx: Ctx, value: Any, what: str) -> str:
     return value
 
 
-def choices(ctx: Ctx, value: Any, allowed: tuple[str, ...]) -> tuple[str, ...]:
+def _hint(value: Any, allowed: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(str(value), allowed, n=1)
+    return f"did you mean `{close[0]}`? " if close else ""
+
+
+def choice(ctx: Ctx, value: Any, allowed: tuple[str, ...], what: str = "value") -> str:
+    """``value`` if it is one of ``allowed``; else an error with a "did you mean"."""
+    if value not in allowed:
+        raise ctx.error(
+            f"unknown {what} {show(value)}",
+            f"{_hint(value, allowed)}write one of the allowed values: {', '.join(allowed)}",
+        )
+    return value
+
+
+def choices(
+    ctx: Ctx, value: Any, allowed: tuple[str, ...], example: str | None = None
+) -> tuple[str, ...]:
+    """A non-empty list of distinct values out of ``allowed``."""
     if not isinstance(value, list) or not value:
         raise ctx.error(
             f"expected a non-empty list, got {show(value)}",
-            f"write e.g. `[{allowed[0]}]`; allowed values: {', '.join(allowed)}",
+            f"write e.g. `{example or f'[{allowed[0]}]'}`; allowed values: {', '.join(allowed)}",
         )
     out: list[str] = []
     for i, item in enumerate(value):
         if item not in allowed:
-            close = difflib.get_close_matches(str(item), allowed, n=1)
-            hint = f"did you mean `{close[0]}`? " if close else ""
             raise ctx.at(i).error(
-                f"unknown value {show(item)}", f"{hint}allowed values: {', '.join(allowed)}"
+                f"unknown value {show(item)}",
+                f"{_hint(item, allowed)}allowed values: {', '.join(allowed)}",
             )
         if item in out:
             raise ctx.at(i).error(f"{item!r} is listed twice", "list each value once")
         out.append(item)
     return tuple(out)
+
+
+def number(
+    ctx: Ctx, value: Any, example: str, low: float | None = None, high: float | None = None,
+    low_open: bool = False, high_open: bool = False,
+) -> float:
+    """A number (not a boolean) within the bounds given; ``*_open`` leaves the bound out."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ctx.error(f"expected a number, got {show(value)}", f"write e.g. `{example}`")
+    value = float(value)
+    below = low is not None and (value <= low if low_open else value < low)
+    above = high is not None and (value >= high if high_open else value > high)
+    if below or above:
+        span = []
+        if low is not None:
+            span.append(f"{'above' if low_open else 'at least'} {low:g}")
+        if high is not None:
+            span.append(f"{'below' if high_open else 'at most'} {high:g}")
+        raise ctx.error(f"must be {' and '.join(span)}, got {value:g}", f"write e.g. `{example}`")
+    return value
+
+
+def date(ctx: Ctx, value: Any, example: str = "2025-03-31") -> dt.date:
+    """A date: YAML's own (``2025-03-31`` unquoted) or a quoted ISO date."""
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return parse_date(str(value))
+    except DateError:
+        raise ctx.error(f"expected a date, got {show(value)}", f"write it as {example}") from None

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from opspor.risk import config
+from opspor.risk import config, settings
 from opspor.risk.config import CONFIG_DIR, RiskConfigError
 from opspor.risk.features import FeatureSet
 
 
 def test_shipped_configuration():
-    cfg = config.load(CONFIG_DIR)
+    cfg = settings.load(CONFIG_DIR)
     assert cfg.outcome.horizon == "6m" and cfg.outcome.horizon_days == 182
     assert cfg.outcome.horizons_days == {"6m": 182, "12m": 365}
     assert cfg.outcome.admission_hours == 12 and cfg.outcome.deaths == "competing_risk"
@@ -69,7 +69,7 @@ def _broken(tmp_path: Path, name: str, old: str, new: str) -> Path:
 def test_broken_files_are_refused_with_file_key_and_fix(tmp_path, name, old, new, key, says):
     folder = _broken(tmp_path, name, old, new)
     with pytest.raises(RiskConfigError) as caught:
-        config.load(folder)
+        settings.load(folder)
     error = caught.value
     assert error.file == str(folder / name)
     assert error.key == key, str(error)
@@ -80,22 +80,22 @@ def test_a_feature_in_no_explanation_group_is_refused(tmp_path):
     folder = _broken(tmp_path, "features.yaml", "counts: [acute_admissions, acute_outpatient, planned_contacts, bed_days]",
                      "counts: [acute_admissions, acute_outpatient, planned_contacts, bed_days, home_visits]")
     with pytest.raises(RiskConfigError, match="home_visits_30d, .* are in no explanation group"):
-        config.load(folder)
+        settings.load(folder)
 
 
 def test_duplicate_keys_and_bad_yaml(tmp_path):
     (tmp_path / "outcome.yaml").write_text("version: 1\nversion: 2\n", encoding="utf-8")
     with pytest.raises(RiskConfigError, match="duplicate key 'version'"):
-        config.load(tmp_path)
+        settings.load(tmp_path)
     (tmp_path / "outcome.yaml").write_text("version: [1\n", encoding="utf-8")
     with pytest.raises(RiskConfigError, match="not valid YAML"):
-        config.load(tmp_path)
+        settings.load(tmp_path)
 
 
 def test_the_environment_names_a_folder(tmp_path, monkeypatch):
     monkeypatch.setenv(config.CONFIG_ENV, str(tmp_path / "missing"))
     with pytest.raises(RiskConfigError, match="is not a folder"):
-        config.load()
+        settings.load()
     monkeypatch.setenv(config.CONFIG_ENV, str(_broken(tmp_path, "model.yaml", "bootstrap: 200", "bootstrap: 7")))
-    assert config.load().model.bootstrap == 7  # and the other two files are the shipped ones
-    assert config.load().features.digest == config.load(CONFIG_DIR).features.digest
+    assert settings.load().model.bootstrap == 7  # and the other two files are the shipped ones
+    assert settings.load().features.digest == settings.load(CONFIG_DIR).features.digest

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opspor.risk import config
+from opspor.risk import settings as risk_settings
 from opspor.risk.features import FeatureSet
 from opspor.rules.inputs import memory_snapshot
 
@@ -25,7 +26,7 @@ SECOND = dt.timedelta(seconds=1)
 
 @pytest.fixture(scope="module")
 def fs() -> FeatureSet:
-    return FeatureSet(config.load(config.CONFIG_DIR).features)
+    return FeatureSet(risk_settings.load(config.CONFIG_DIR).features)
 
 
 def _contact(cid, cpr, start, end, priority="acute", **kw):

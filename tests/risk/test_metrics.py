@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-from opspor.risk import config
+from opspor.risk import config, settings
 from opspor.risk.evaluation import metrics
 from opspor.risk.evaluation.evaluate import age_band_labels, evaluate
 
@@ -71,7 +71,7 @@ def test_evaluate_overall_and_by_group():
     model = np.clip(truth + rng.normal(0, 0.02, n), 0.001, 0.999)
     sex = np.where(rng.random(n) < 0.5, "M", "F").astype(object)
     age = rng.integers(0, 100, n).astype(float)
-    cfg = config.load(config.CONFIG_DIR).model
+    cfg = settings.load(config.CONFIG_DIR).model
     ev = evaluate(y, {"boosted": model, "truth": truth}, {"sex": sex, "age_band": age_band_labels(age, cfg.age_bands)},
                   cfg)
     assert ev["persons"] == n and ev["positives"] == int(y.sum())

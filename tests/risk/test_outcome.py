@@ -9,7 +9,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from opspor.risk import config, outcome
+from opspor.risk import config, outcome, settings
 from opspor.risk.models.training import TrainingError, quarter_days, schedule
 from opspor.risk.outcome import DataPeriod, OutcomeError
 from opspor.rules.inputs import memory_snapshot
@@ -25,7 +25,7 @@ PERIOD = DataPeriod(dt.date(2023, 1, 1), END, END - HOUR)
 
 @pytest.fixture(scope="module")
 def cfg() -> config.OutcomeConfig:
-    return config.load(config.CONFIG_DIR).outcome  # 6m = 182 days, competing risk
+    return settings.load(config.CONFIG_DIR).outcome  # 6m = 182 days, competing risk
 
 
 def _c(cid, cpr, start, hours, priority="acute"):
@@ -111,7 +111,7 @@ def test_data_period_is_the_day_after_the_latest_contact_start():
 def test_quarter_days_and_the_temporal_split():
     assert quarter_days(dt.date(2023, 11, 21), dt.date(2024, 7, 1)) == [
         dt.date(2024, 1, 1), dt.date(2024, 4, 1), dt.date(2024, 7, 1)]
-    cfg = config.load(config.CONFIG_DIR)
+    cfg = settings.load(config.CONFIG_DIR)
     period = DataPeriod(dt.date(2023, 1, 1), dt.datetime(2026, 1, 1), dt.datetime(2025, 12, 31, 23))
     s = schedule(period, cfg)
     assert s.test == dt.date(2025, 7, 1)

@@ -110,14 +110,15 @@ def test_who5_with_a_missing_answer_is_saved_without_a_score(world, as_user):
 
 @pytest.mark.parametrize("change, where, fix", [
     (("scale: agree, reverse: true", "scale: agre, reverse: true"), "items[2].scale", "use one of: agree"),
-    (("decimals: 2", "decimals: 2, multipler: 4"), "scoring.multipler", "remove it or use one of"),
+    (("decimals: 2", "decimals: 2, multipler: 4"), "scoring.multipler",
+     "did you mean `multiplier`? allowed keys here: decimals, max_missing, method, missing, multiplier"),
     (("title: {da: Mobilitet (test), en: Mobility (test)}", "title: {en: Mobility (test)}"), "title", "add da:"),
     (("reverse: true", "reverse: yes please"), "items[2].reverse", "reverse: true or reverse: false"),
     (("{id: low, at_most: 2,", "{id: low,"), "interpretation[0]", "add at_most: or below:"),
     (("max_missing: 1", "max_missing: 0"), "scoring.max_missing", "set max_missing: 1"),
     (("{value: 2, label", "{value: 1, label"), "scales.agree[1].value", "its own value"),
-    (("version: \"0.1-test\"\n", ""), "version", "add version"),
-    (("- {id: m1,", "- {id: m1, id2: x,"), "items[0].id2", "remove it"),
+    (("version: \"0.1-test\"\n", ""), "version", "add `version:`"),
+    (("- {id: m1,", "- {id: m1, id2: x,"), "items[0].id2", "allowed keys here: id, reverse, scale, text"),
 ])
 def test_config_errors_name_file_key_path_and_fix(tmp_path, change, where, fix):
     old, new = change
@@ -127,7 +128,16 @@ def test_config_errors_name_file_key_path_and_fix(tmp_path, change, where, fix):
     with pytest.raises(loader.InstrumentConfigError) as e:
         loader.load_file(path)
     assert e.value.file == "broken.yaml" and e.value.where == where and fix in e.value.fix
-    assert str(e.value).startswith(f"broken.yaml: {where}: ")
+    assert str(e.value).startswith(f"broken.yaml: at {where}: ")
+
+
+def test_a_key_written_twice_is_refused(tmp_path):
+    """Duplicate keys are refused as in every configuration file (the last one used to win)."""
+    path = tmp_path / "twice.yaml"
+    path.write_text(MOBILITY.replace("scoring: {", "scoring: {method: mean, ", 1), encoding="utf-8")
+    with pytest.raises(loader.InstrumentConfigError,
+                       match=r"twice.yaml: at line \d+, column \d+: not valid YAML: duplicate key 'method'"):
+        loader.load_file(path)
 
 
 def test_invalid_yaml_and_duplicate_ids_are_refused(tmp_path):
@@ -136,7 +146,7 @@ def test_invalid_yaml_and_duplicate_ids_are_refused(tmp_path):
         id: bad
         title: [unclosed
         """), encoding="utf-8")
-    with pytest.raises(loader.InstrumentConfigError, match=r"bad.yaml: line \d+, column \d+: not valid YAML"):
+    with pytest.raises(loader.InstrumentConfigError, match=r"bad.yaml: at line \d+, column \d+: not valid YAML"):
         loader.load_file(path)
     path.unlink()
     (tmp_path / "copy.yaml").write_text((loader.CONFIG_DIR / "who5.yaml").read_text(encoding="utf-8"), encoding="utf-8")

@@ -55,12 +55,15 @@ def settings(environ: dict[str, str] | None = None) -> AlertSchedule:
     return AlertSchedule(parse_time(at, AT_ENV) if at else dt.time(7, 0), int(day), publish == "1")
 
 
-def run_job(s: AlertSchedule):
-    """The month's run; returns its result, or None after logging a failure (the scheduler goes on)."""
+def run_job(s: AlertSchedule, publish=None):
+    """The month's run, published with ``publish`` (:data:`opspor.alerts.jobs.Publish`) when the
+    schedule says so; returns its result, or None after logging a failure (the scheduler goes on)."""
     from opspor.alerts import jobs
 
+    if s.publish and publish is None:
+        raise ValueError("the schedule publishes: hand in the web app's publish function")
     try:
-        result = jobs.run(publish=s.publish)
+        result = jobs.run(publish=publish if s.publish else None)
     except Exception as error:  # noqa: BLE001 - the scheduler must survive any failure
         log.error("the monthly data alerts failed: %s\n%s", mask_cpr(f"{type(error).__name__}: {error}"),
                   mask_cpr("".join(traceback.format_tb(error.__traceback__))))
@@ -72,18 +75,20 @@ def run_job(s: AlertSchedule):
     return result
 
 
-def add_alerts_job(scheduler, s: AlertSchedule, job=None) -> None:
+def add_alerts_job(scheduler, s: AlertSchedule, job) -> None:
     """Add the monthly alert job to an APScheduler scheduler (not started here)."""
-    scheduling.add_monthly_job(scheduler, job or (lambda: run_job(s)), job_id=JOB_ID,
+    scheduling.add_monthly_job(scheduler, job, job_id=JOB_ID,
                                name="opspor data alerts (monthly)", day=s.day, at=s.at)
 
 
-def serve(s: AlertSchedule, once_at: dt.datetime | None = None, job=None) -> int:
-    """Run the monthly job until stopped (or once at ``once_at``; exit code 0 if it succeeded)."""
+def serve(s: AlertSchedule, once_at: dt.datetime | None = None, job=None, publish=None) -> int:
+    """Run the monthly job until stopped (or once at ``once_at``; exit code 0 if it succeeded);
+    ``publish`` as for :func:`run_job`."""
+    job = job or (lambda: run_job(s, publish))
 
     def register(scheduler, run) -> None:
         add_alerts_job(scheduler, s, run)
         log.info("scheduler started: data alerts run on day %d of each month at %s (Copenhagen), publish %s",
                  s.day, f"{s.at:%H:%M}", "on" if s.publish else "off")
 
-    return scheduling.serve(register, job or (lambda: run_job(s)), once_at)
+    return scheduling.serve(register, job, once_at)

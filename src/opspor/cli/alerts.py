@@ -7,6 +7,7 @@ counts, expected numbers, ratios, p-values — never a person.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import typer
@@ -34,6 +35,25 @@ def _fail(error: BaseException) -> typer.Exit:
         err.print(f"[red]internal error: {mask_cpr(f'{type(error).__name__}: {error}')}[/red]",
                   highlight=False, soft_wrap=True)
     return typer.Exit(1)
+
+
+def _publisher(messages: bool):
+    """Publishing into the web app (results, and a queued message per new alert with
+    ``messages``). The command joins the two: ``opspor.web.alerts`` imports ``opspor.alerts``,
+    never the other way round."""
+
+    def publish(table):
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opspor.web.settings")
+        import django
+        from django.apps import apps
+
+        if not apps.ready:
+            django.setup()
+        from opspor.web.alerts.actions import publish as do_publish
+
+        return do_publish(table, queue_messages=messages)
+
+    return publish
 
 
 def _num(value: float | None, fmt: str) -> str:
@@ -65,8 +85,8 @@ def run(
         raise typer.BadParameter(f"{show!r}: use alerts, municipality, gp_practice or all", param_hint="--show")
     try:
         cfg = load_config(config) if config is not None else None
-        result = jobs.run(months=month or None, out=out, publish=publish, messages=messages, region=region,
-                          config=cfg, snapshot=snapshot, outside_region=outside_region)
+        result = jobs.run(months=month or None, out=out, publish=_publisher(messages) if publish else None,
+                          region=region, config=cfg, snapshot=snapshot, outside_region=outside_region)
     except Exception as error:  # noqa: BLE001 - _fail says what is expected and what is not
         raise _fail(error) from None
     t = result.table
@@ -118,4 +138,4 @@ def schedule_command(
         except ValueError:
             raise typer.BadParameter(f"{once_at!r} is not YYYY-MM-DDTHH:MM[:SS]", param_hint="--once-at") from None
     configure_logging()
-    raise typer.Exit(sch.serve(s, moment))
+    raise typer.Exit(sch.serve(s, moment, publish=_publisher(True) if s.publish else None))

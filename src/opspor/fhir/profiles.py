@@ -33,6 +33,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from opspor import config_reader
+
 CONFIG_DIR = Path(__file__).with_name("profiles_config")
 PROFILES = {
     "medcom-carecommunication": "medcom-carecommunication-5.0.4.yaml",
@@ -43,9 +45,12 @@ _RULE_KEYS = {"id", "source", "description", "context", "path", "min", "max", "f
 _WHEN_KEYS = {"path", "exists", "equals", "not_equals"}
 
 
-class ProfileConfigError(ValueError):
-    def __init__(self, file: str, key: str, problem: str, fix: str) -> None:
-        super().__init__(f"{file}: at {key}: {problem}. Fix: {fix}")
+class ProfileConfigError(config_reader.ConfigError):
+    """A profile's rule file cannot be used (file, key, problem, fix)."""
+
+
+class _Ctx(config_reader.Ctx):
+    error_class = ProfileConfigError
 
 
 @dataclass(frozen=True)
@@ -99,25 +104,15 @@ class Profile:
 # --------------------------------------------------------------------------- loading
 
 def _load(path: Path) -> Profile:
-    from opspor.config_reader import read_yaml as _read_yaml
-
-    data, _digest = _read_yaml(path, ProfileConfigError)
+    data, _digest = config_reader.read_yaml(path, ProfileConfigError)
     file = str(path)
-    if not isinstance(data, dict):
-        raise ProfileConfigError(file, "(file)", "is not a mapping", "start the file with `version:`")
-    for key in ("version", "name", "title", "rules"):
-        if key not in data:
-            raise ProfileConfigError(file, key, "is missing", f"add `{key}:`")
+    keys = ("version", "name", "title", "rules")
+    config_reader.mapping(_Ctx(file), data, keys, keys, docs="see docs/messages.md")
     rules = []
     seen: set[str] = set()
     for i, raw in enumerate(data["rules"]):
         where = f"rules[{i}]"
-        if not isinstance(raw, dict):
-            raise ProfileConfigError(file, where, "is not a mapping", "write the rule as `- id: ...` with keys")
-        unknown = set(raw) - _RULE_KEYS
-        if unknown:
-            raise ProfileConfigError(file, f"{where}.{min(unknown)}", "unknown key",
-                                     f"use only {', '.join(sorted(_RULE_KEYS))}")
+        config_reader.mapping(_Ctx(file, where), raw, tuple(sorted(_RULE_KEYS)), docs="see docs/messages.md")
         for key in ("id", "path", "source"):
             if not raw.get(key):
                 raise ProfileConfigError(file, f"{where}.{key}", "is missing", f"give the rule's {key}")

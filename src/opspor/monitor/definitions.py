@@ -1,7 +1,7 @@
 """The indicator definitions: ``config/indicators.yaml`` -> frozen objects, checked on the way in.
 
 The YAML is read with the rules' strict reader (duplicate keys are errors), and every problem
-raises :class:`ConfigError` (the rules' :class:`~opspor.rules.load.RuleConfigError`) naming the
+raises :class:`ConfigError` (:class:`opspor.config_reader.ConfigError`) naming the
 file, the key path (``indicators[2].versions[0].events.min_hours``), what is wrong and the fix.
 Contact criteria are the rule language of ``docs/rules.md``, read by the rules' own reader, so a
 criterion means the same in a case-finding rule and in an indicator.
@@ -17,20 +17,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from opspor.config_reader import ConfigError as RuleConfigError
-from opspor.config_reader import Ctx as _Ctx
-from opspor.config_reader import boolean as _bool
-from opspor.config_reader import integer as _int
-from opspor.config_reader import mapping as _mapping
-from opspor.config_reader import read_yaml as _read_yaml
-from opspor.config_reader import show as _show
-from opspor.config_reader import text as _text
-from opspor.config_reader import version as _version
+from opspor import config_reader
 from opspor.rules.codes import CodeList
 from opspor.rules.load import CodeLists, RuleReader, load_code_lists, load_repeated_acute
 from opspor.rules.model import ContactCriteria, CountCondition
 
-ConfigError = RuleConfigError
+ConfigError = config_reader.ConfigError
 
 CONFIG_DIR = Path(__file__).with_name("config")
 INDICATORS_FILE = "indicators.yaml"
@@ -226,10 +218,10 @@ def standard_populations() -> dict[str, StandardPopulation]:
 # --------------------------------------------------------------------------- loading
 
 
-def _code_lists(ctx: _Ctx, path: Path, value: Any) -> tuple[CodeLists, tuple[tuple[str, str, str], ...]]:
+def _code_lists(ctx: config_reader.Ctx, path: Path, value: Any) -> tuple[CodeLists, tuple[tuple[str, str, str], ...]]:
     names = value if isinstance(value, list) else [value]
     if not names or not all(isinstance(n, str) and n.strip() for n in names):
-        raise ctx.error(f"expected a list of code-list files, got {_show(value)}",
+        raise ctx.error(f"expected a list of code-list files, got {config_reader.show(value)}",
                         "write e.g. `code_lists: [../../rules/config/code_lists.yaml, code_lists.yaml]`")
     merged: dict[str, CodeList] = {}
     info = []
@@ -254,7 +246,7 @@ class _Reader:
     def __init__(self, file: str, code_lists: CodeLists) -> None:
         self.rules = RuleReader(file, code_lists, None)
 
-    def contact(self, ctx: _Ctx, value: Any) -> ContactCriteria:
+    def contact(self, ctx: config_reader.Ctx, value: Any) -> ContactCriteria:
         if isinstance(value, dict):
             for key in ("admission", "preceded_by"):
                 if key in value:
@@ -265,47 +257,33 @@ class _Reader:
                         "a readmission is an indicator of kind `proportion` with `readmission:`")
         return self.rules.criteria(ctx, value)
 
-    def events(self, ctx: _Ctx, value: Any, extra: tuple[str, ...] = ()) -> tuple[Events, dict]:
-        body = _mapping(ctx, value, ("contact", "min_hours") + extra, ("contact",))
+    def events(self, ctx: config_reader.Ctx, value: Any, extra: tuple[str, ...] = ()) -> tuple[Events, dict]:
+        body = config_reader.mapping(ctx, value, ("contact", "min_hours") + extra, ("contact",))
         hours = body.get("min_hours")
         return Events(
             contact=self.contact(ctx.at("contact"), body["contact"]),
-            min_hours=None if hours is None else _int(ctx.at("min_hours"), hours, 0, "min_hours: 12"),
+            min_hours=None if hours is None else config_reader.integer(ctx.at("min_hours"), hours, 0, "min_hours: 12"),
         ), body
 
 
-def _choices(ctx: _Ctx, value: Any, allowed: tuple[str, ...], example: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value:
-        raise ctx.error(f"expected a non-empty list, got {_show(value)}", f"write e.g. `{example}`")
-    for i, item in enumerate(value):
-        if item not in allowed:
-            close = difflib.get_close_matches(str(item), allowed, n=1)
-            hint = f"did you mean `{close[0]}`? " if close else ""
-            raise ctx.at(i).error(f"unknown value {_show(item)}",
-                                  f"{hint}allowed values: {', '.join(allowed)}")
-    if len(set(value)) != len(value):
-        raise ctx.error("a value is listed twice", "list each value once")
-    return tuple(value)
-
-
-def _population(ctx: _Ctx, value: Any, conditions: dict[str, Condition]) -> Population:
-    body = _mapping(ctx, {} if value is None else value, ("min_age", "max_age", "condition_any"))
-    min_age = _int(ctx.at("min_age"), body.get("min_age", 0), 0, "min_age: 65")
+def _population(ctx: config_reader.Ctx, value: Any, conditions: dict[str, Condition]) -> Population:
+    body = config_reader.mapping(ctx, {} if value is None else value, ("min_age", "max_age", "condition_any"))
+    min_age = config_reader.integer(ctx.at("min_age"), body.get("min_age", 0), 0, "min_age: 65")
     max_age = body.get("max_age")
     if max_age is not None:
-        max_age = _int(ctx.at("max_age"), max_age, min_age, f"max_age: {max(min_age, 74)}")
+        max_age = config_reader.integer(ctx.at("max_age"), max_age, min_age, f"max_age: {max(min_age, 74)}")
     cond: tuple[str, ...] = ()
     if "condition_any" in body:
-        cond = _choices(ctx.at("condition_any"), body["condition_any"], tuple(conditions),
+        cond = config_reader.choices(ctx.at("condition_any"), body["condition_any"], tuple(conditions),
                         f"condition_any: [{next(iter(conditions), 'copd')}]")
     return Population(min_age, max_age, cond)
 
 
-def _unit(ctx: _Ctx, value: Any) -> Unit:
-    body = _mapping(ctx, value, ("per", "da", "en"), ("per", "da", "en"))
-    return Unit(_int(ctx.at("per"), body["per"], 1, "per: 1000"),
-                _text(ctx.at("da"), body["da"], "Danish unit text"),
-                _text(ctx.at("en"), body["en"], "English unit text"))
+def _unit(ctx: config_reader.Ctx, value: Any) -> Unit:
+    body = config_reader.mapping(ctx, value, ("per", "da", "en"), ("per", "da", "en"))
+    return Unit(config_reader.integer(ctx.at("per"), body["per"], 1, "per: 1000"),
+                config_reader.text(ctx.at("da"), body["da"], "Danish unit text"),
+                config_reader.text(ctx.at("en"), body["en"], "English unit text"))
 
 
 _VERSION_KEYS = ("version", "label_da", "label_en", "kind", "population", "events", "value",
@@ -318,15 +296,15 @@ _KIND_KEYS = {
 }
 
 
-def _indicator_version(ctx: _Ctx, raw: Any, ind: dict, reader: _Reader,
+def _indicator_version(ctx: config_reader.Ctx, raw: Any, ind: dict, reader: _Reader,
                        conditions: dict[str, Condition]) -> IndicatorVersion:
-    body = _mapping(ctx, raw, _VERSION_KEYS,
+    body = config_reader.mapping(ctx, raw, _VERSION_KEYS,
                     ("version", "label_da", "label_en", "kind", "population", "unit", "periods"))
     kind = body["kind"]
     if kind not in KINDS:
         close = difflib.get_close_matches(str(kind), KINDS, n=1)
         hint = f"did you mean `{close[0]}`? " if close else ""
-        raise ctx.at("kind").error(f"unknown kind {_show(kind)}", f"{hint}write one of: {', '.join(KINDS)}")
+        raise ctx.at("kind").error(f"unknown kind {config_reader.show(kind)}", f"{hint}write one of: {', '.join(KINDS)}")
     needed = _KIND_KEYS[kind]
     for key in needed:
         if key not in body:
@@ -341,13 +319,13 @@ def _indicator_version(ctx: _Ctx, raw: Any, ind: dict, reader: _Reader,
         kw["events"], _ = reader.events(ctx.at("events"), body["events"])
     if kind == "value":
         vctx = ctx.at("value")
-        value = _mapping(vctx, body["value"], ("column", "scale"), ("column",))
+        value = config_reader.mapping(vctx, body["value"], ("column", "scale"), ("column",))
         if value["column"] not in VALUE_COLUMNS:
-            raise vctx.at("column").error(f"unknown column {_show(value['column'])}",
+            raise vctx.at("column").error(f"unknown column {config_reader.show(value['column'])}",
                                           f"write one of: {', '.join(VALUE_COLUMNS)}")
         scale = value.get("scale", 1)
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale <= 0:
-            raise vctx.at("scale").error(f"expected a positive number, got {_show(scale)}",
+            raise vctx.at("scale").error(f"expected a positive number, got {config_reader.show(scale)}",
                                          "write e.g. `scale: 0.001` (DKK -> 1,000 DKK)")
         kw["value_column"], kw["value_scale"] = value["column"], float(scale)
     if kind == "proportion":
@@ -356,18 +334,18 @@ def _indicator_version(ctx: _Ctx, raw: Any, ind: dict, reader: _Reader,
         events, rbody = reader.events(rctx, body["readmission"], ("within_days",))
         if "within_days" not in rbody:
             raise rctx.at("within_days").error("missing", "add e.g. `within_days: 30`")
-        kw["readmission"] = Readmission(_int(rctx.at("within_days"), rbody["within_days"], 0,
+        kw["readmission"] = Readmission(config_reader.integer(rctx.at("within_days"), rbody["within_days"], 0,
                                              "within_days: 30"), events)
     if kind == "persons":
         ectx = ctx.at("episode")
-        episode = _mapping(ectx, body["episode"], ("from_rule", "window_days", "at_least",
+        episode = config_reader.mapping(ectx, body["episode"], ("from_rule", "window_days", "at_least",
                                                    "same_hospital_unit", "contact"))
         if "from_rule" in episode:
             if len(episode) != 1:
                 raise ectx.error("`from_rule` takes the whole episode from the rule",
                                  "write only `from_rule:` or only the count condition")
             if episode["from_rule"] not in EPISODE_RULES:
-                raise ectx.at("from_rule").error(f"unknown rule {_show(episode['from_rule'])}",
+                raise ectx.at("from_rule").error(f"unknown rule {config_reader.show(episode['from_rule'])}",
                                                  f"write one of: {', '.join(EPISODE_RULES)}")
             rule = load_repeated_acute()
             kw["episode"] = rule.target_group
@@ -378,25 +356,25 @@ def _indicator_version(ctx: _Ctx, raw: Any, ind: dict, reader: _Reader,
                     raise ectx.at(key).error("missing", "add it, or write `from_rule: repeated_acute`")
             kw["episode"] = CountCondition(
                 contact=reader.contact(ectx.at("contact"), episode["contact"]),
-                window_days=_int(ectx.at("window_days"), episode["window_days"], 1, "window_days: 182"),
-                at_least=_int(ectx.at("at_least"), episode["at_least"], 1, "at_least: 3"),
-                same_hospital_unit=_bool(ectx.at("same_hospital_unit"),
+                window_days=config_reader.integer(ectx.at("window_days"), episode["window_days"], 1, "window_days: 182"),
+                at_least=config_reader.integer(ectx.at("at_least"), episode["at_least"], 1, "at_least: 3"),
+                same_hospital_unit=config_reader.boolean(ectx.at("same_hospital_unit"),
                                          episode.get("same_hospital_unit", False)),
             )
             kw["episode_source"] = "indicators.yaml"
     return IndicatorVersion(
         indicator_id=ind["id"],
-        version=_version(ctx.at("version"), body["version"]),
+        version=config_reader.version(ctx.at("version"), body["version"]),
         title_da=ind["title_da"],
         title_en=ind["title_en"],
-        label_da=_text(ctx.at("label_da"), body["label_da"], "Danish label"),
-        label_en=_text(ctx.at("label_en"), body["label_en"], "English label"),
+        label_da=config_reader.text(ctx.at("label_da"), body["label_da"], "Danish label"),
+        label_en=config_reader.text(ctx.at("label_en"), body["label_en"], "English label"),
         kind=kind,
         population=_population(ctx.at("population"), body["population"], conditions),
         unit=_unit(ctx.at("unit"), body["unit"]),
-        periods=_choices(ctx.at("periods"), body["periods"], PERIODS, "periods: [year, month]"),
+        periods=config_reader.choices(ctx.at("periods"), body["periods"], PERIODS, "periods: [year, month]"),
         source=ind["source"],
-        note=_text(ctx.at("note"), body["note"], "note") if "note" in body else "",
+        note=config_reader.text(ctx.at("note"), body["note"], "note") if "note" in body else "",
         **kw,
     )
 
@@ -404,22 +382,22 @@ def _indicator_version(ctx: _Ctx, raw: Any, ind: dict, reader: _Reader,
 def load_indicators(path: str | Path | None = None) -> IndicatorSet:
     """Read and check an indicators file (default: the shipped ``config/indicators.yaml``)."""
     path = Path(path) if path is not None else CONFIG_DIR / INDICATORS_FILE
-    data, digest = _read_yaml(path)
-    ctx = _Ctx(str(path))
+    data, digest = config_reader.read_yaml(path)
+    ctx = config_reader.Ctx(str(path))
     keys = ("version", "code_lists", "standard_population", "suppression", "conditions", "indicators")
-    top = _mapping(ctx, data, keys, keys)
-    version = _version(ctx.at("version"), top["version"])
+    top = config_reader.mapping(ctx, data, keys, keys)
+    version = config_reader.version(ctx.at("version"), top["version"])
     code_lists, cl_info = _code_lists(ctx.at("code_lists"), path, top["code_lists"])
     reader = _Reader(str(path), code_lists)
 
     standards = standard_populations()
     if top["standard_population"] not in standards:
         raise ctx.at("standard_population").error(
-            f"unknown standard population {_show(top['standard_population'])}",
+            f"unknown standard population {config_reader.show(top['standard_population'])}",
             f"write one of: {', '.join(standards)} (monitor/data/standard_populations.csv)")
     sctx = ctx.at("suppression")
-    suppression = _mapping(sctx, top["suppression"], ("threshold",), ("threshold",))
-    threshold = _int(sctx.at("threshold"), suppression["threshold"], 1, "threshold: 5")
+    suppression = config_reader.mapping(sctx, top["suppression"], ("threshold",), ("threshold",))
+    threshold = config_reader.integer(sctx.at("threshold"), suppression["threshold"], 1, "threshold: 5")
 
     cctx = ctx.at("conditions")
     if not isinstance(top["conditions"], dict):
@@ -429,13 +407,13 @@ def load_indicators(path: str | Path | None = None) -> IndicatorSet:
     conditions: dict[str, Condition] = {}
     for key, raw in top["conditions"].items():
         kctx = cctx.at(str(key))
-        body = _mapping(kctx, raw, ("title_da", "title_en", "contact", "lookback_days"),
+        body = config_reader.mapping(kctx, raw, ("title_da", "title_en", "contact", "lookback_days"),
                         ("title_da", "title_en", "contact", "lookback_days"))
         conditions[str(key)] = Condition(
-            str(key), _text(kctx.at("title_da"), body["title_da"], "Danish title"),
-            _text(kctx.at("title_en"), body["title_en"], "English title"),
+            str(key), config_reader.text(kctx.at("title_da"), body["title_da"], "Danish title"),
+            config_reader.text(kctx.at("title_en"), body["title_en"], "English title"),
             reader.contact(kctx.at("contact"), body["contact"]),
-            _int(kctx.at("lookback_days"), body["lookback_days"], 1, "lookback_days: 1826"),
+            config_reader.integer(kctx.at("lookback_days"), body["lookback_days"], 1, "lookback_days: 1826"),
         )
 
     ictx = ctx.at("indicators")
@@ -445,18 +423,18 @@ def load_indicators(path: str | Path | None = None) -> IndicatorSet:
     indicators: list[Indicator] = []
     for i, raw in enumerate(top["indicators"]):
         nctx = ictx.at(i)
-        body = _mapping(nctx, raw, ("id", "title_da", "title_en", "source", "versions"),
+        body = config_reader.mapping(nctx, raw, ("id", "title_da", "title_en", "source", "versions"),
                         ("id", "title_da", "title_en", "source", "versions"))
         ind_id = body["id"]
         if not isinstance(ind_id, str) or not ind_id.replace("_", "").isalnum() or not ind_id.islower():
             raise nctx.at("id").error(f"an indicator id is lower-case letters, digits and '_'; got "
-                                      f"{_show(ind_id)}", "write e.g. `id: preventable_admissions_elderly`")
+                                      f"{config_reader.show(ind_id)}", "write e.g. `id: preventable_admissions_elderly`")
         if any(x.id == ind_id for x in indicators):
             raise nctx.at("id").error(f"indicator id {ind_id!r} is used twice", "give each indicator its own id")
         ind = {"id": ind_id,
-               "title_da": _text(nctx.at("title_da"), body["title_da"], "Danish title"),
-               "title_en": _text(nctx.at("title_en"), body["title_en"], "English title"),
-               "source": _text(nctx.at("source"), body["source"], "source")}
+               "title_da": config_reader.text(nctx.at("title_da"), body["title_da"], "Danish title"),
+               "title_en": config_reader.text(nctx.at("title_en"), body["title_en"], "English title"),
+               "source": config_reader.text(nctx.at("source"), body["source"], "source")}
         vctx = nctx.at("versions")
         if not isinstance(body["versions"], list) or not body["versions"]:
             raise vctx.error("expected a non-empty list of versions",

@@ -13,9 +13,11 @@ outside the region, suppresses small numbers (:mod:`opspor.monitor.suppression`)
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import duckdb
 
@@ -108,6 +110,22 @@ def snapshot_id(con: duckdb.DuckDBPyConnection) -> str | None:
         return con.execute("SELECT snapshot_id FROM _meta").fetchone()[0]
     except duckdb.Error:
         return None
+
+
+def from_synthetic_drop(con: duckdb.DuckDBPyConnection) -> bool:
+    """Was the snapshot loaded from an ``opspor synth`` drop (its truth/manifest.json says so)?"""
+    try:
+        paths = [r[0] for r in con.execute("SELECT drop_path FROM _loads").fetchall()]
+    except Exception:  # noqa: BLE001
+        return False
+    for p in paths:
+        manifest = Path(p) / "truth" / "manifest.json"
+        try:
+            if json.loads(manifest.read_text()).get("generator") == "opspor synth":
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 def compute(

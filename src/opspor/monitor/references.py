@@ -8,15 +8,14 @@ import datetime as dt
 from functools import cache
 from importlib import resources
 
-import yaml
-
+from opspor import config_reader, dates
 from opspor.monitor.rollout import IntakePlan
 
 
 @cache
 def references() -> dict:
     text = resources.files("opspor.monitor").joinpath("data", "references.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return config_reader.parse_yaml(text, "opspor/monitor/data/references.yaml")
 
 
 def planned_intake() -> IntakePlan:
@@ -25,4 +24,4 @@ def planned_intake() -> IntakePlan:
 
 
 def _date(value) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    return value if isinstance(value, dt.date) else dates.parse_date(str(value))

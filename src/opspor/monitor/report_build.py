@@ -15,7 +15,6 @@ Small numbers are suppressed (the report goes outside the region) unless ``suppr
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from opspor.monitor import targets as tg
 from opspor.monitor import tasks as tk
 from opspor.monitor.definitions import IndicatorSet, load_indicators
 from opspor.monitor.errors import MonitorError
-from opspor.monitor.indicators import compute
+from opspor.monitor.indicators import compute, from_synthetic_drop
 from opspor.monitor.references import planned_intake, references
 from opspor.monitor.report_model import Chart, Report, Section, TableBlock, Text
 
@@ -224,22 +223,6 @@ def read_rollout_dir(folder: Path) -> tuple[list, list, list]:
     return out[0], out[1], out[2]
 
 
-def _synthetic(con) -> bool:
-    """Was the snapshot loaded from an ``opspor synth`` drop (its truth/manifest.json says so)?"""
-    try:
-        paths = [r[0] for r in con.execute("SELECT drop_path FROM _loads").fetchall()]
-    except Exception:  # noqa: BLE001
-        return False
-    for p in paths:
-        manifest = Path(p) / "truth" / "manifest.json"
-        try:
-            if json.loads(manifest.read_text()).get("generator") == "opspor synth":
-                return True
-        except (OSError, ValueError):
-            continue
-    return False
-
-
 def build(con, region: str, year: int, out_dir: Path, lang: str = "da", inputs: Inputs | None = None,
           suppress: bool = True, config: IndicatorSet | None = None, targets: tg.TargetSet | None = None,
           as_of: dt.date | None = None, synthetic: bool | None = None) -> Report:
@@ -267,7 +250,7 @@ def build(con, region: str, year: int, out_dir: Path, lang: str = "da", inputs: 
                     config=cfg, last_year=year)
     monthly = compute(con, by="region", period="month", region=region, outside_region=suppress, config=cfg,
                       first_year=year, last_year=year)
-    synthetic = _synthetic(con) if synthetic is None else synthetic
+    synthetic = from_synthetic_drop(con) if synthetic is None else synthetic
 
     sections = [
         _status_section(tx, lang, target_set, table, region, year),

@@ -18,18 +18,11 @@ judgement — :func:`rebase` then still tells what the rule would have given.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from opspor.config_reader import Ctx as _Ctx
-from opspor.config_reader import integer as _int
-from opspor.config_reader import mapping as _mapping
-from opspor.config_reader import read_yaml as _read_yaml
-from opspor.config_reader import show as _show
-from opspor.config_reader import text as _text
-from opspor.config_reader import version as _version
+from opspor import config_reader
 from opspor.monitor.definitions import ConfigError, load_indicators
 
 CONFIG_FILE = Path(__file__).with_name("config") / "targets.yaml"
@@ -206,19 +199,13 @@ def evaluate(targets: TargetSet, table, years: list[int] | None = None,
 # --------------------------------------------------------------------------- loading
 
 
-def _number(ctx: _Ctx, value: Any, example: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ctx.error(f"expected a number, got {_show(value)}", f"write e.g. `{example}`")
-    return float(value)
+def _point(ctx: config_reader.Ctx, value: Any, example: str) -> tuple[int, float]:
+    body = config_reader.mapping(ctx, value, ("year", "value"), ("year", "value"))
+    return (config_reader.integer(ctx.at("year"), body["year"], 1900, "year: 2018"),
+            config_reader.number(ctx.at("value"), body["value"], example))
 
 
-def _point(ctx: _Ctx, value: Any, example: str) -> tuple[int, float]:
-    body = _mapping(ctx, value, ("year", "value"), ("year", "value"))
-    return (_int(ctx.at("year"), body["year"], 1900, "year: 2018"),
-            _number(ctx.at("value"), body["value"], example))
-
-
-def _path(ctx: _Ctx, body: dict) -> Path_:
+def _path(ctx: config_reader.Ctx, body: dict) -> Path_:
     by, bv = _point(ctx.at("baseline"), body["baseline"], "value: 60.1")
     ty, tv = _point(ctx.at("target"), body["target"], "value: 55")
     if ty <= by:
@@ -228,22 +215,14 @@ def _path(ctx: _Ctx, body: dict) -> Path_:
     raw = body.get("path") or {}
     pctx = ctx.at("path")
     if not isinstance(raw, dict):
-        raise pctx.error(f"expected year: value pairs, got {_show(raw)}", "write e.g. `path: {2019: 59.0}`")
+        raise pctx.error(f"expected year: value pairs, got {config_reader.show(raw)}", "write e.g. `path: {2019: 59.0}`")
     for year, value in raw.items():
         yctx = pctx.at(str(year))
         if isinstance(year, bool) or not isinstance(year, int) or not by < year < ty:
-            raise yctx.error(f"a path year must be a year between {by} and {ty}, got {_show(year)}",
+            raise yctx.error(f"a path year must be a year between {by} and {ty}, got {config_reader.show(year)}",
                              f"write years {by + 1}-{ty - 1} as `{by + 1}: value`")
-        points.append((year, _number(yctx, value, f"{year}: 59.0")))
+        points.append((year, config_reader.number(yctx, value, f"{year}: 59.0")))
     return Path_(by, bv, ty, tv, tuple(sorted(points)))
-
-
-def _choice(ctx: _Ctx, value: Any, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        close = difflib.get_close_matches(str(value), allowed, n=1)
-        hint = f"did you mean `{close[0]}`? " if close else ""
-        raise ctx.error(f"unknown value {_show(value)}", f"{hint}write one of: {', '.join(allowed)}")
-    return value
 
 
 _TARGET_KEYS = ("id", "indicator", "indicator_version", "region", "direction", "compare", "title_da",
@@ -255,11 +234,11 @@ _TARGET_REQUIRED = ("id", "indicator", "indicator_version", "region", "direction
 def load_targets(path: str | Path | None = None, indicators=None) -> TargetSet:
     """Read and check a targets file (default: the shipped one) against the indicators."""
     path = Path(path) if path is not None else CONFIG_FILE
-    data, digest = _read_yaml(path)
-    ctx = _Ctx(str(path))
-    top = _mapping(ctx, data, ("version", "tolerance", "targets"), ("version", "targets"))
-    version = _version(ctx.at("version"), top["version"])
-    tolerance = _number(ctx.at("tolerance"), top.get("tolerance", 0.0), "tolerance: 0.02")
+    data, digest = config_reader.read_yaml(path)
+    ctx = config_reader.Ctx(str(path))
+    top = config_reader.mapping(ctx, data, ("version", "tolerance", "targets"), ("version", "targets"))
+    version = config_reader.version(ctx.at("version"), top["version"])
+    tolerance = config_reader.number(ctx.at("tolerance"), top.get("tolerance", 0.0), "tolerance: 0.02")
     if not 0 <= tolerance < 1:
         raise ctx.at("tolerance").error(f"must be 0 or more and below 1, got {tolerance}",
                                         "write e.g. `tolerance: 0.02` (2 %)")
@@ -273,46 +252,46 @@ def load_targets(path: str | Path | None = None, indicators=None) -> TargetSet:
     targets: list[Target] = []
     for i, raw in enumerate(top["targets"]):
         ictx = tctx.at(i)
-        body = _mapping(ictx, raw, _TARGET_KEYS, _TARGET_REQUIRED)
-        tid = _text(ictx.at("id"), body["id"], "id")
+        body = config_reader.mapping(ictx, raw, _TARGET_KEYS, _TARGET_REQUIRED)
+        tid = config_reader.text(ictx.at("id"), body["id"], "id")
         if any(t.id == tid for t in targets):
             raise ictx.at("id").error(f"target id {tid!r} is used twice", "give each target its own id")
         try:
             indicator = inds.get(body["indicator"])
         except KeyError as error:
             raise ictx.at("indicator").error(str(error.args[0]), "name an indicator of indicators.yaml") from None
-        ver = _version(ictx.at("indicator_version"), body["indicator_version"])
+        ver = config_reader.version(ictx.at("indicator_version"), body["indicator_version"])
         known = [v.version for v in indicator.versions]
         if ver not in known:
             raise ictx.at("indicator_version").error(
                 f"indicator {indicator.id} has no version {ver!r}", f"write one of: {', '.join(known)}")
-        region = _choice(ictx.at("region"), str(body["region"]), regions)
+        region = config_reader.choice(ictx.at("region"), str(body["region"]), regions)
         rebased = None
         if "rebased_from" in body:
             rctx = ictx.at("rebased_from")
-            rb = _mapping(rctx, body["rebased_from"], ("indicator_version", "baseline", "target", "path",
+            rb = config_reader.mapping(rctx, body["rebased_from"], ("indicator_version", "baseline", "target", "path",
                                                         "method", "reason", "source"),
                           ("indicator_version", "baseline", "target", "method", "source"))
-            old_ver = _version(rctx.at("indicator_version"), rb["indicator_version"])
+            old_ver = config_reader.version(rctx.at("indicator_version"), rb["indicator_version"])
             if old_ver not in known:
                 raise rctx.at("indicator_version").error(
                     f"indicator {indicator.id} has no version {old_ver!r}", f"write one of: {', '.join(known)}")
-            rebased = Rebasing(old_ver, _path(rctx, rb), _choice(rctx.at("method"), rb["method"], METHODS),
-                               _text(rctx.at("reason"), rb["reason"], "reason") if "reason" in rb else "",
-                               _text(rctx.at("source"), rb["source"], "source"))
+            rebased = Rebasing(old_ver, _path(rctx, rb), config_reader.choice(rctx.at("method"), rb["method"], METHODS),
+                               config_reader.text(rctx.at("reason"), rb["reason"], "reason") if "reason" in rb else "",
+                               config_reader.text(rctx.at("source"), rb["source"], "source"))
         replaces = body.get("replaces") or []
         if not isinstance(replaces, list) or not all(isinstance(x, str) for x in replaces):
-            raise ictx.at("replaces").error(f"expected a list of target ids, got {_show(replaces)}",
+            raise ictx.at("replaces").error(f"expected a list of target ids, got {config_reader.show(replaces)}",
                                             "write e.g. `replaces: [acute_admissions_copd_2023]`")
         targets.append(Target(
             id=tid, indicator=indicator.id, indicator_version=ver, region=region,
-            direction=_choice(ictx.at("direction"), body["direction"], DIRECTIONS),
-            compare=_choice(ictx.at("compare"), body.get("compare", "crude"), COMPARE),
-            title_da=_text(ictx.at("title_da"), body["title_da"], "Danish title"),
-            title_en=_text(ictx.at("title_en"), body["title_en"], "English title"),
-            path=_path(ictx, body), source=_text(ictx.at("source"), body["source"], "source"),
+            direction=config_reader.choice(ictx.at("direction"), body["direction"], DIRECTIONS),
+            compare=config_reader.choice(ictx.at("compare"), body.get("compare", "crude"), COMPARE),
+            title_da=config_reader.text(ictx.at("title_da"), body["title_da"], "Danish title"),
+            title_en=config_reader.text(ictx.at("title_en"), body["title_en"], "English title"),
+            path=_path(ictx, body), source=config_reader.text(ictx.at("source"), body["source"], "source"),
             rebased_from=rebased, replaces=tuple(replaces),
-            note=_text(ictx.at("note"), body["note"], "note") if "note" in body else "",
+            note=config_reader.text(ictx.at("note"), body["note"], "note") if "note" in body else "",
         ))
     ids = {t.id for t in targets}
     for i, t in enumerate(targets):

@@ -2,7 +2,8 @@
 objects, checked on the way in.
 
 The shipped files live in ``risk/config``. ``OPSPOR_RISK_CONFIG`` may name a folder with a
-region's own versions of any of the three (a file it lacks is taken from the shipped ones).
+region's own versions of any of the three (a file it lacks is taken from the shipped ones);
+:mod:`opspor.risk.settings` reads the three together and checks them against the features.
 Every problem raises :class:`RiskConfigError` naming the file, the key (``explain.groups.age``),
 what is wrong and the fix, in the style of the rules' loader (``opspor.rules.load``): unknown and
 duplicate keys are errors, because a misspelt key must not silently change a model.
@@ -11,19 +12,11 @@ duplicate keys are errors, because a misspelt key must not silently change a mod
 from __future__ import annotations
 
 import difflib
-import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from opspor import config_reader
-from opspor.config_reader import ConfigError, read_yaml
-from opspor.config_reader import boolean as _bool
-from opspor.config_reader import ident as _ident
-from opspor.config_reader import integer as _int
-from opspor.config_reader import show as _show
-from opspor.config_reader import text as _text
-from opspor.config_reader import version as _version
 from opspor.rules.codes import CodeEntryError, CodeList
 from opspor.rules.load import RuleConfigError, load_code_lists
 
@@ -45,7 +38,7 @@ CALIBRATION_METHODS = ("sigmoid", "isotonic")
 MODEL_KINDS = ("logistic", "boosted")
 
 
-class RiskConfigError(ConfigError):
+class RiskConfigError(config_reader.ConfigError):
     """A risk configuration file cannot be used. Says where (file, key), what, and the fix."""
 
 
@@ -53,7 +46,7 @@ class RiskConfigError(ConfigError):
 
 
 def _read(path: Path) -> tuple[Any, str]:
-    return read_yaml(path, RiskConfigError)  # duplicate keys refused, sha256
+    return config_reader.read_yaml(path, RiskConfigError)  # duplicate keys refused, sha256
 
 
 class Ctx(config_reader.Ctx):
@@ -64,28 +57,11 @@ def _mapping(ctx: Ctx, value: Any, allowed: tuple[str, ...], required: tuple[str
     return config_reader.mapping(ctx, value, allowed, required, docs=f"see the shipped {Path(ctx.file).name}")
 
 
-def _number(ctx: Ctx, value: Any, low: float, high: float, example: str, *, open_low: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ctx.error(f"expected a number, got {_show(value)}", f"write e.g. `{example}`")
-    if value < low or value > high or (open_low and value == low):
-        side = "above" if open_low else "at least"
-        raise ctx.error(f"must be {side} {low} and at most {high}, got {value}", f"write e.g. `{example}`")
-    return float(value)
-
-
-def _choice(ctx: Ctx, value: Any, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        close = difflib.get_close_matches(str(value), allowed, n=1)
-        hint = f"did you mean `{close[0]}`? " if close else ""
-        raise ctx.error(f"unknown value {_show(value)}", f"{hint}allowed values: {', '.join(allowed)}")
-    return value
-
-
 def _int_list(ctx: Ctx, value: Any, minimum: int, example: str) -> tuple[int, ...]:
     if not isinstance(value, list) or not value:
-        raise ctx.error(f"expected a non-empty list of whole numbers, got {_show(value)}",
+        raise ctx.error(f"expected a non-empty list of whole numbers, got {config_reader.show(value)}",
                         f"write e.g. `{example}`")
-    out = tuple(_int(ctx.at(i), v, minimum, example) for i, v in enumerate(value))
+    out = tuple(config_reader.integer(ctx.at(i), v, minimum, example) for i, v in enumerate(value))
     if list(out) != sorted(set(out)):
         raise ctx.error("the numbers must be increasing, each once", f"write e.g. `{example}`")
     return out
@@ -147,16 +123,16 @@ def load_features(path: Path) -> FeatureConfig:
     keys = ("version", "admission_hours", "windows_days", "counts", "recency", "readmissions",
             "departments", "conditions", "explain")
     top = _mapping(ctx, data, keys, keys)
-    version = _version(ctx.at("version"), top["version"])
-    hours = _int(ctx.at("admission_hours"), top["admission_hours"], 1, "admission_hours: 12")
+    version = config_reader.version(ctx.at("version"), top["version"])
+    hours = config_reader.integer(ctx.at("admission_hours"), top["admission_hours"], 1, "admission_hours: 12")
     windows = _int_list(ctx.at("windows_days"), top["windows_days"], 1, "windows_days: [30, 91, 182, 365]")
     cctx = ctx.at("counts")
     if not isinstance(top["counts"], list) or not top["counts"]:
-        raise cctx.error(f"expected a non-empty list, got {_show(top['counts'])}",
+        raise cctx.error(f"expected a non-empty list, got {config_reader.show(top['counts'])}",
                          f"write e.g. `counts: [acute_admissions]`; allowed: {', '.join(COUNT_KINDS)}")
     counts = []
     for i, kind in enumerate(top["counts"]):
-        counts.append(_choice(cctx.at(i), kind, COUNT_KINDS))
+        counts.append(config_reader.choice(cctx.at(i), kind, COUNT_KINDS))
         if counts.count(kind) > 1:
             raise cctx.at(i).error(f"{kind!r} is listed twice", "list each count once")
     rctx = ctx.at("recency")
@@ -178,12 +154,12 @@ def load_features(path: Path) -> FeatureConfig:
         windows_days=windows,
         counts=tuple(counts),
         recency_decay_days=decays,
-        readmission_within_days=_int(actx.at("within_days"), readm["within_days"], 0, "within_days: 30"),
-        readmission_window_days=_int(actx.at("window_days"), readm["window_days"], 1, "window_days: 365"),
-        departments_window_days=_int(dctx.at("window_days"), depts["window_days"], 1, "window_days: 365"),
+        readmission_within_days=config_reader.integer(actx.at("within_days"), readm["within_days"], 0, "within_days: 30"),
+        readmission_window_days=config_reader.integer(actx.at("window_days"), readm["window_days"], 1, "window_days: 365"),
+        departments_window_days=config_reader.integer(dctx.at("window_days"), depts["window_days"], 1, "window_days: 365"),
         condition_window_days=cwindow,
         conditions=conditions,
-        explain_top=_int(ectx.at("top"), explain["top"], 1, "top: 3"),
+        explain_top=config_reader.integer(ectx.at("top"), explain["top"], 1, "top: 3"),
         explain_groups=groups,
         code_lists_digest=cl_digest,
     )
@@ -191,11 +167,11 @@ def load_features(path: Path) -> FeatureConfig:
 
 def _conditions(ctx: Ctx, value: Any, path: Path) -> tuple[tuple[ConditionGroup, ...], str, int]:
     body = _mapping(ctx, value, ("window_days", "code_lists", "groups"), ("window_days", "groups"))
-    window = _int(ctx.at("window_days"), body["window_days"], 1, "window_days: 365")
+    window = config_reader.integer(ctx.at("window_days"), body["window_days"], 1, "window_days: 365")
     code_lists = None
     cl_digest = ""
     if "code_lists" in body:
-        name = _text(ctx.at("code_lists"), body["code_lists"], "file name")
+        name = config_reader.text(ctx.at("code_lists"), body["code_lists"], "file name")
         cl_path = (path.parent / name).resolve()
         if not cl_path.is_file() and path.parent != CONFIG_DIR:  # a region's folder: shipped lists
             cl_path = (CONFIG_DIR / name).resolve()
@@ -215,7 +191,7 @@ def _conditions(ctx: Ctx, value: Any, path: Path) -> tuple[tuple[ConditionGroup,
     groups = []
     for name, raw in body["groups"].items():
         c = gctx.at(str(name))
-        _ident(c, name, "condition name")
+        config_reader.ident(c, name, "condition name")
         g = _mapping(c, raw, ("codes", "code_list", "da", "en"), ("da", "en"))
         if ("codes" in g) == ("code_list" in g):
             raise c.error("a condition needs exactly one of `codes:` or `code_list:`",
@@ -223,7 +199,7 @@ def _conditions(ctx: Ctx, value: Any, path: Path) -> tuple[tuple[ConditionGroup,
         if "codes" in g:
             entries = g["codes"]
             if not isinstance(entries, list) or not entries:
-                raise c.at("codes").error(f"expected a non-empty list of codes, got {_show(entries)}",
+                raise c.at("codes").error(f"expected a non-empty list of codes, got {config_reader.show(entries)}",
                                           "write e.g. `codes: [DJ44]`")
             try:
                 codes = CodeList.from_entries(f"risk_{name}", [str(e) if isinstance(e, int) else e
@@ -232,7 +208,7 @@ def _conditions(ctx: Ctx, value: Any, path: Path) -> tuple[tuple[ConditionGroup,
                 raise c.at("codes").error(str(exc), exc.fix) from None
         else:
             codes = _code_list(c.at("code_list"), g["code_list"], code_lists)
-        groups.append(ConditionGroup(name, codes, _text(c.at("da"), g["da"]), _text(c.at("en"), g["en"])))
+        groups.append(ConditionGroup(name, codes, config_reader.text(c.at("da"), g["da"]), config_reader.text(c.at("en"), g["en"])))
     return tuple(groups), cl_digest, window
 
 
@@ -240,7 +216,7 @@ def _code_list(ctx: Ctx, value: Any, code_lists) -> CodeList:
     if code_lists is None:
         raise ctx.error("`code_list:` needs the conditions' `code_lists:` file",
                         "add `code_lists: ../../rules/config/code_lists.yaml` under `conditions:`")
-    ref = _text(ctx, value, "code-list name")
+    ref = config_reader.text(ctx, value, "code-list name")
     name, _, group = ref.partition(".")
     if name not in code_lists.lists:
         close = difflib.get_close_matches(name, list(code_lists.lists), n=1)
@@ -264,12 +240,12 @@ def _explain_groups(ctx: Ctx, value: Any) -> tuple[ExplainGroup, ...]:
     groups = []
     for name, raw in value.items():
         c = ctx.at(str(name))
-        _ident(c, name, "group name")
+        config_reader.ident(c, name, "group name")
         g = _mapping(c, raw, ("features", "texts"), ("features", "texts"))
         fctx = c.at("features")
         if not isinstance(g["features"], list) or not g["features"]:
             raise fctx.error("expected a non-empty list of feature names", "write e.g. `features: [age]`")
-        features = tuple(_text(fctx.at(i), f, "feature name") for i, f in enumerate(g["features"]))
+        features = tuple(config_reader.text(fctx.at(i), f, "feature name") for i, f in enumerate(g["features"]))
         tctx = c.at("texts")
         if not isinstance(g["texts"], list):  # an empty list: measured, never named
             raise tctx.error("expected a list of texts (empty: the group is never named)",
@@ -277,9 +253,9 @@ def _explain_groups(ctx: Ctx, value: Any) -> tuple[ExplainGroup, ...]:
         texts = []
         for i, t in enumerate(g["texts"]):
             t = _mapping(tctx.at(i), t, ("when", "da", "en"), ("da", "en"))
-            when = _text(tctx.at(i).at("when"), t["when"], "condition") if "when" in t else None
-            texts.append(ExplainText(when, _text(tctx.at(i).at("da"), t["da"]),
-                                     _text(tctx.at(i).at("en"), t["en"])))
+            when = config_reader.text(tctx.at(i).at("when"), t["when"], "condition") if "when" in t else None
+            texts.append(ExplainText(when, config_reader.text(tctx.at(i).at("da"), t["da"]),
+                                     config_reader.text(tctx.at(i).at("en"), t["en"])))
         groups.append(ExplainGroup(str(name), features, tuple(texts)))
     return tuple(groups)
 
@@ -294,8 +270,8 @@ class OutcomeConfig:
     digest: str
     horizon: str  # the name, e.g. "6m"
     horizons_days: dict[str, int] = field(hash=False)
-    admission_hours: int = 12
-    deaths: str = "competing_risk"
+    admission_hours: int
+    deaths: str
 
     @property
     def horizon_days(self) -> int:
@@ -323,16 +299,16 @@ def load_outcome(path: Path) -> OutcomeConfig:
         raise hctx.error("expected a mapping of horizon names to days", "write `horizons_days: {6m: 182}`")
     horizons = {}
     for name, days in top["horizons_days"].items():
-        horizons[str(name)] = _int(hctx.at(str(name)), days, 1, "6m: 182")
-    horizon = _choice(ctx.at("horizon"), str(top["horizon"]), tuple(horizons))
+        horizons[str(name)] = config_reader.integer(hctx.at(str(name)), days, 1, "6m: 182")
+    horizon = config_reader.choice(ctx.at("horizon"), str(top["horizon"]), tuple(horizons))
     return OutcomeConfig(
         file=str(path),
-        version=_version(ctx.at("version"), top["version"]),
+        version=config_reader.version(ctx.at("version"), top["version"]),
         digest=digest,
         horizon=horizon,
         horizons_days=horizons,
-        admission_hours=_int(ctx.at("admission_hours"), top["admission_hours"], 1, "admission_hours: 12"),
-        deaths=_choice(ctx.at("deaths"), top["deaths"], DEATH_HANDLING),
+        admission_hours=config_reader.integer(ctx.at("admission_hours"), top["admission_hours"], 1, "admission_hours: 12"),
+        deaths=config_reader.choice(ctx.at("deaths"), top["deaths"], DEATH_HANDLING),
     )
 
 
@@ -365,14 +341,14 @@ class ModelConfig:
     calibration_method: str
     logistic: dict = field(hash=False)
     boosted: dict = field(hash=False)
-    select: str = "boosted"
-    bootstrap: int = 200
-    confidence: float = 0.95
-    top_shares: tuple[float, ...] = (0.01, 0.02, 0.05)
-    calibration_bins: int = 10
-    age_bands: tuple[int, ...] = (0, 18, 40, 55, 65, 75, 85)
-    explain_share: float = 0.05
-    explain_min_per_region: int = 1000
+    select: str
+    bootstrap: int
+    confidence: float
+    top_shares: tuple[float, ...]
+    calibration_bins: int
+    age_bands: tuple[int, ...]
+    explain_share: float
+    explain_min_per_region: int
 
 
 def _params(ctx: Ctx, value: Any, spec: dict) -> dict:
@@ -380,13 +356,14 @@ def _params(ctx: Ctx, value: Any, spec: dict) -> dict:
     out = {}
     for key, (kind, low, high, example) in spec.items():
         if kind == "int":
-            out[key] = _int(ctx.at(key), body[key], int(low), example)
+            out[key] = config_reader.integer(ctx.at(key), body[key], int(low), example)
             if out[key] > high:
                 raise ctx.at(key).error(f"must be at most {high}, got {out[key]}", f"write e.g. `{example}`")
         elif kind == "bool":
-            out[key] = _bool(ctx.at(key), body[key])
+            out[key] = config_reader.boolean(ctx.at(key), body[key])
         else:
-            out[key] = _number(ctx.at(key), body[key], low, high, example, open_low=low == 0.0 and key == "learning_rate")
+            out[key] = config_reader.number(ctx.at(key), body[key], example, low, high,
+                                            low_open=low == 0.0 and key == "learning_rate")
     return out
 
 
@@ -411,81 +388,33 @@ def load_model(path: Path) -> ModelConfig:
     shares_ctx = ectx.at("top_shares")
     shares = evaluation["top_shares"]
     if not isinstance(shares, list) or not shares:
-        raise shares_ctx.error(f"expected a non-empty list of shares, got {_show(shares)}",
+        raise shares_ctx.error(f"expected a non-empty list of shares, got {config_reader.show(shares)}",
                                "write e.g. `top_shares: [0.01, 0.02, 0.05]`")
-    top_shares = tuple(_number(shares_ctx.at(i), s, 0.0, 1.0, "0.01", open_low=True)
+    top_shares = tuple(config_reader.number(shares_ctx.at(i), s, "0.01", 0.0, 1.0, low_open=True)
                        for i, s in enumerate(shares))
     return ModelConfig(
         file=str(path),
-        version=_version(ctx.at("version"), top["version"]),
+        version=config_reader.version(ctx.at("version"), top["version"]),
         digest=digest,
-        max_train_dates=_int(tctx.at("max_train_dates"), training["max_train_dates"], 1, "max_train_dates: 6"),
-        gap_days=_int(tctx.at("gap_days"), training["gap_days"], 0, "gap_days: 0"),
-        calibration_share=_number(tctx.at("calibration_share"), training["calibration_share"], 0.0, 0.9,
-                                  "calibration_share: 0.25", open_low=True),
-        negative_share=_number(tctx.at("negative_share"), training["negative_share"], 0.0, 1.0,
-                               "negative_share: 0.3", open_low=True),
-        seed=_int(tctx.at("seed"), training["seed"], 0, "seed: 1"),
-        calibration_method=_choice(cctx.at("method"), calibration["method"], CALIBRATION_METHODS),
+        max_train_dates=config_reader.integer(tctx.at("max_train_dates"), training["max_train_dates"], 1, "max_train_dates: 6"),
+        gap_days=config_reader.integer(tctx.at("gap_days"), training["gap_days"], 0, "gap_days: 0"),
+        calibration_share=config_reader.number(tctx.at("calibration_share"), training["calibration_share"],
+                                               "calibration_share: 0.25", 0.0, 0.9, low_open=True),
+        negative_share=config_reader.number(tctx.at("negative_share"), training["negative_share"],
+                                            "negative_share: 0.3", 0.0, 1.0, low_open=True),
+        seed=config_reader.integer(tctx.at("seed"), training["seed"], 0, "seed: 1"),
+        calibration_method=config_reader.choice(cctx.at("method"), calibration["method"], CALIBRATION_METHODS),
         logistic=_params(mctx.at("logistic"), models["logistic"], _LOGISTIC),
         boosted=_params(mctx.at("boosted"), models["boosted"], _BOOSTED),
-        select=_choice(ctx.at("select"), top["select"], MODEL_KINDS),
-        bootstrap=_int(ectx.at("bootstrap"), evaluation["bootstrap"], 0, "bootstrap: 200"),
-        confidence=_number(ectx.at("confidence"), evaluation["confidence"], 0.5, 0.999, "confidence: 0.95"),
+        select=config_reader.choice(ctx.at("select"), top["select"], MODEL_KINDS),
+        bootstrap=config_reader.integer(ectx.at("bootstrap"), evaluation["bootstrap"], 0, "bootstrap: 200"),
+        confidence=config_reader.number(ectx.at("confidence"), evaluation["confidence"], "confidence: 0.95",
+                                        0.5, 0.999),
         top_shares=top_shares,
-        calibration_bins=_int(ectx.at("calibration_bins"), evaluation["calibration_bins"], 2, "calibration_bins: 10"),
+        calibration_bins=config_reader.integer(ectx.at("calibration_bins"), evaluation["calibration_bins"], 2, "calibration_bins: 10"),
         age_bands=_int_list(ectx.at("age_bands"), evaluation["age_bands"], 0, "age_bands: [0, 18, 65]"),
-        explain_share=_number(sctx.at("explain_share"), scoring["explain_share"], 0.0, 1.0, "explain_share: 0.05"),
-        explain_min_per_region=_int(sctx.at("explain_min_per_region"), scoring["explain_min_per_region"], 0,
+        explain_share=config_reader.number(sctx.at("explain_share"), scoring["explain_share"],
+                                           "explain_share: 0.05", 0.0, 1.0),
+        explain_min_per_region=config_reader.integer(sctx.at("explain_min_per_region"), scoring["explain_min_per_region"], 0,
                                     "explain_min_per_region: 1000"),
     )
-
-
-# --------------------------------------------------------------------------- all three
-
-
-@dataclass(frozen=True)
-class RiskConfig:
-    features: FeatureConfig
-    outcome: OutcomeConfig
-    model: ModelConfig
-
-    def describe(self) -> dict:
-        """Versions and digests of the three files, for the registry and the report."""
-        return {
-            "features": {"file": Path(self.features.file).name, "version": self.features.version,
-                         "sha256": self.features.digest, "code_lists_sha256": self.features.code_lists_digest},
-            "outcome": {"file": Path(self.outcome.file).name, **self.outcome.describe()},
-            "model": {"file": Path(self.model.file).name, "version": self.model.version,
-                      "sha256": self.model.digest},
-        }
-
-
-def config_dir() -> Path:
-    """The folder the configuration is read from: ``OPSPOR_RISK_CONFIG`` or the shipped one."""
-    value = os.environ.get(CONFIG_ENV, "").strip()
-    return Path(value).expanduser().resolve() if value else CONFIG_DIR
-
-
-def _file(folder: Path, name: str) -> Path:
-    path = folder / name
-    return path if path.is_file() else CONFIG_DIR / name
-
-
-def load(folder: Path | str | None = None, horizon: str | None = None) -> RiskConfig:
-    """Read and check the three files (from ``folder``, ``OPSPOR_RISK_CONFIG`` or the shipped
-    folder). ``horizon`` (e.g. ``"12m"``) overrides the outcome's horizon."""
-    folder = Path(folder) if folder is not None else config_dir()
-    if not folder.is_dir():
-        raise RiskConfigError(str(folder), "(folder)", "is not a folder",
-                              f"point {CONFIG_ENV} at a folder holding features.yaml, outcome.yaml "
-                              "and/or model.yaml, or unset it")
-    features = load_features(_file(folder, FEATURES_FILE))
-    outcome = load_outcome(_file(folder, OUTCOME_FILE))
-    if horizon is not None:
-        outcome = outcome.with_horizon(horizon)
-    model = load_model(_file(folder, MODEL_FILE))
-    from opspor.risk.features import FeatureSet  # checks the explanation groups against the names
-
-    FeatureSet(features)
-    return RiskConfig(features, outcome, model)

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from opspor.risk import config as config_mod
-from opspor.risk import registry
+from opspor.risk import registry, settings
 from opspor.risk import report as report_mod
 from opspor.risk import truth as truth_mod
 from opspor.risk.evaluation.evaluate import age_band_labels, evaluate
@@ -68,7 +67,7 @@ def train(
 ) -> dict:
     """Train, evaluate, store and report; returns a summary (ids, headline figures, paths)."""
     started = time.perf_counter()
-    cfg = config_mod.load(horizon=horizon)
+    cfg = settings.load(horizon=horizon)
     fs = FeatureSet(cfg.features)
     store = store or SnapshotStore()
     snapshot_id = snapshot_id or store.current()

@@ -29,9 +29,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from opspor.risk import config as config_mod
 from opspor.risk import explain as explain_mod
-from opspor.risk import registry
+from opspor.risk import registry, settings
 from opspor.risk.features import FeatureFrame, FeatureSet
 from opspor.risk.outcome import data_period
 from opspor.store import SnapshotStore
@@ -137,7 +136,7 @@ def score(
     started = time.perf_counter()
     model_id = model_id or registry.require_selected()
     model, record = registry.load_model(model_id)
-    cfg = config_mod.load()
+    cfg = settings.load()
     fs = FeatureSet(cfg.features)
     registry.check_schema(record, fs)
     store = store or SnapshotStore()

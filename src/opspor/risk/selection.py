@@ -23,9 +23,8 @@ from datetime import date
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opspor.risk import config as config_mod
 from opspor.risk import explain as explain_mod
-from opspor.risk import registry, scoring
+from opspor.risk import registry, scoring, settings
 from opspor.risk.features import FeatureSet
 from opspor.rules import aps_eligibility
 from opspor.store import SnapshotStore
@@ -134,7 +133,7 @@ def _explain_missing(con, scores: scoring.ScoreSet, as_of: date, out: list[Selec
     """Explain the selected persons whose stored scores carry no explanation (ranked below the
     explained share): their features are computed again for just them."""
     model, record = registry.load_model(scores.model_id)
-    cfg = config_mod.load()
+    cfg = settings.load()
     fs = FeatureSet(cfg.features)
     registry.check_schema(record, fs)
     frame = fs.compute(con, as_of, person_keys=[s.person_key for s in missing])

@@ -14,15 +14,7 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-from opspor import contract
-from opspor.config_reader import ConfigError, Ctx, mapping, read_yaml
-from opspor.config_reader import boolean as _bool
-from opspor.config_reader import choices as _choices
-from opspor.config_reader import ident as _ident
-from opspor.config_reader import integer as _int
-from opspor.config_reader import show as _show
-from opspor.config_reader import text as _text
-from opspor.config_reader import version as _version
+from opspor import config_reader, contract
 from opspor.rules.codes import CodeEntryError, CodeList
 from opspor.rules.model import (
     COMPARE_WITH,
@@ -44,13 +36,11 @@ APS_ELIGIBILITY_FILE = "aps_eligibility.yaml"
 
 
 
-RuleConfigError = ConfigError  # a rule or code-list file cannot be used (file, key, problem, fix)
-_Ctx = Ctx
-_read_yaml = read_yaml
+RuleConfigError = config_reader.ConfigError  # a rule or code-list file cannot be used
 
 
-def _mapping(ctx: Ctx, value: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
-    return mapping(ctx, value, allowed, required, _EXAMPLES, "see docs/rules.md")
+def _mapping(ctx: config_reader.Ctx, value: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
+    return config_reader.mapping(ctx, value, allowed, required, _EXAMPLES, "see docs/rules.md")
 
 
 _EXAMPLES = {
@@ -83,12 +73,12 @@ class CodeLists:
     digest: str
     lists: dict[str, CodeList]
 
-    def get(self, ctx: _Ctx, name: Any) -> CodeList:
+    def get(self, ctx: config_reader.Ctx, name: Any) -> CodeList:
         if not isinstance(name, str) or name not in self.lists:
             close = difflib.get_close_matches(str(name), list(self.lists), n=1)
             hint = f"did you mean `{close[0]}`? " if close else ""
             raise ctx.error(
-                f"no code list named {_show(name)} in {self.file}",
+                f"no code list named {config_reader.show(name)} in {self.file}",
                 f"{hint}use one of: {', '.join(self.lists)}; or add the list to {self.file}",
             )
         return self.lists[name]
@@ -96,10 +86,10 @@ class CodeLists:
 
 def load_code_lists(path: str | Path | None = None) -> CodeLists:
     path = Path(path) if path is not None else CONFIG_DIR / CODE_LISTS_FILE
-    data, digest = _read_yaml(path)
-    ctx = _Ctx(str(path))
+    data, digest = config_reader.read_yaml(path)
+    ctx = config_reader.Ctx(str(path))
     top = _mapping(ctx, data, ("version", "lists"), ("version", "lists"))
-    version = _version(ctx.at("version"), top["version"])
+    version = config_reader.version(ctx.at("version"), top["version"])
     lists_ctx = ctx.at("lists")
     raw_lists = top["lists"]
     if not isinstance(raw_lists, dict) or not raw_lists:
@@ -109,10 +99,10 @@ def load_code_lists(path: str | Path | None = None) -> CodeLists:
     lists: dict[str, CodeList] = {}
     for name, body in raw_lists.items():
         lctx = lists_ctx.at(str(name))
-        _ident(lctx, name, "list name")
+        config_reader.ident(lctx, name, "list name")
         body = _mapping(lctx, body, ("source", "codes", "groups", "note"), ("source",))
-        source = _text(lctx.at("source"), body["source"], "source")
-        note = _text(lctx.at("note"), body["note"], "note") if "note" in body else ""
+        source = config_reader.text(lctx.at("source"), body["source"], "source")
+        note = config_reader.text(lctx.at("note"), body["note"], "note") if "note" in body else ""
         if ("codes" in body) == ("groups" in body):
             raise lctx.error(
                 "a list needs exactly one of `codes:` or `groups:`",
@@ -133,7 +123,7 @@ def load_code_lists(path: str | Path | None = None) -> CodeLists:
         for label, pctx, codes in parts:
             if not isinstance(codes, list) or not codes:
                 raise pctx.error(
-                    f"expected a non-empty list of codes, got {_show(codes)}",
+                    f"expected a non-empty list of codes, got {config_reader.show(codes)}",
                     "write e.g. `[DE10, DE11]`",
                 )
             for i, entry in enumerate(codes):
@@ -176,7 +166,7 @@ class RuleReader:
         self.code_lists = code_lists
         self.admission_hours = admission_hours
 
-    def criteria(self, ctx: _Ctx, value: Any) -> ContactCriteria:
+    def criteria(self, ctx: config_reader.Ctx, value: Any) -> ContactCriteria:
         if value is None:
             value = {}
         body = _mapping(ctx, value, _CRITERIA_KEYS)
@@ -187,10 +177,10 @@ class RuleReader:
             ("specialty", contract.SPECIALTIES),
         ):
             if key in body:
-                kw[key] = _choices(ctx.at(key), body[key], allowed)
+                kw[key] = config_reader.choices(ctx.at(key), body[key], allowed)
         for key in ("pathway_empty", "drg_value_not_zero", "admission"):
             if key in body:
-                kw[key] = _bool(ctx.at(key), body[key])
+                kw[key] = config_reader.boolean(ctx.at(key), body[key])
         for key in ("procedures_none_of", "action_diagnosis_in", "any_diagnosis_in"):
             if key in body:
                 kw[key] = self.code_lists.get(ctx.at(key), body[key])
@@ -205,40 +195,40 @@ class RuleReader:
                 pctx, body["preceded_by"], ("within_days", "contact"), ("within_days", "contact")
             )
             kw["preceded_by"] = PrecededBy(
-                _int(pctx.at("within_days"), pb["within_days"], 0, "within_days: 30"),
+                config_reader.integer(pctx.at("within_days"), pb["within_days"], 0, "within_days: 30"),
                 self.criteria(pctx.at("contact"), pb["contact"]),
             )
         return ContactCriteria(**kw)
 
-    def count(self, ctx: _Ctx, value: Any) -> CountCondition:
+    def count(self, ctx: config_reader.Ctx, value: Any) -> CountCondition:
         keys = ("contact", "window_days", "at_least", "same_hospital_unit")
         body = _mapping(ctx, value, keys, ("contact", "window_days", "at_least"))
         return CountCondition(
             contact=self.criteria(ctx.at("contact"), body["contact"]),
-            window_days=_int(ctx.at("window_days"), body["window_days"], 1, "window_days: 182"),
-            at_least=_int(ctx.at("at_least"), body["at_least"], 1, "at_least: 3"),
-            same_hospital_unit=_bool(
+            window_days=config_reader.integer(ctx.at("window_days"), body["window_days"], 1, "window_days: 182"),
+            at_least=config_reader.integer(ctx.at("at_least"), body["at_least"], 1, "at_least: 3"),
+            same_hospital_unit=config_reader.boolean(
                 ctx.at("same_hospital_unit"), body.get("same_hospital_unit", False)
             ),
         )
 
 
-def _check_rule(ctx: _Ctx, data: Any, expected_rule: str) -> None:
+def _check_rule(ctx: config_reader.Ctx, data: Any, expected_rule: str) -> None:
     """Before anything else: is this file the rule this loader reads?"""
     if isinstance(data, dict) and "rule" in data and data["rule"] != expected_rule:
         raise ctx.at("rule").error(
-            f"this loader reads `rule: {expected_rule}`, the file says {_show(data['rule'])}",
+            f"this loader reads `rule: {expected_rule}`, the file says {config_reader.show(data['rule'])}",
             f"load the file with the loader for its rule, or write `rule: {expected_rule}`",
         )
 
 
 def _header(
-    ctx: _Ctx, top: dict, rule_name: str, path: Path, digest: str
+    ctx: config_reader.Ctx, top: dict, rule_name: str, path: Path, digest: str
 ) -> tuple[RuleInfo, CodeLists]:
     """The rule's identity (name, version, source, file and hashes) and its code lists."""
-    version = _version(ctx.at("version"), top["version"])
-    source = _text(ctx.at("source"), top["source"], "source")
-    cl_name = _text(ctx.at("code_lists"), top["code_lists"], "file name")
+    version = config_reader.version(ctx.at("version"), top["version"])
+    source = config_reader.text(ctx.at("source"), top["source"], "source")
+    cl_name = config_reader.text(ctx.at("code_lists"), top["code_lists"], "file name")
     cl_path = path.parent / cl_name
     if not cl_path.is_file():
         raise ctx.at("code_lists").error(
@@ -252,20 +242,20 @@ def _header(
     return info, code_lists
 
 
-def _admission_hours(ctx: _Ctx, top: dict) -> int | None:
+def _admission_hours(ctx: config_reader.Ctx, top: dict) -> int | None:
     if "admission_hours" not in top:
         return None
-    return _int(ctx.at("admission_hours"), top["admission_hours"], 1, "admission_hours: 12")
+    return config_reader.integer(ctx.at("admission_hours"), top["admission_hours"], 1, "admission_hours: 12")
 
 
-def _time(ctx: _Ctx, value: Any) -> time:
+def _time(ctx: config_reader.Ctx, value: Any) -> time:
     if isinstance(value, int) and not isinstance(value, bool):
         raise ctx.error(
             f"YAML read an unquoted time as the number {value}",
             'quote the time: `time: "18:00"`',
         )
     if not isinstance(value, str) or not re.match(r"^\d{2}:\d{2}$", value):
-        raise ctx.error(f"expected a time HH:MM, got {_show(value)}", 'write e.g. `time: "18:00"`')
+        raise ctx.error(f"expected a time HH:MM, got {config_reader.show(value)}", 'write e.g. `time: "18:00"`')
     hour, minute = int(value[:2]), int(value[3:])
     if hour > 23 or minute > 59:
         raise ctx.error(f"{value!r} is not a time of day", 'write e.g. `time: "18:00"`')
@@ -277,8 +267,8 @@ def _time(ctx: _Ctx, value: Any) -> time:
 
 def load_repeated_acute(path: str | Path | None = None) -> RepeatedAcuteRule:
     path = Path(path) if path is not None else CONFIG_DIR / REPEATED_ACUTE_FILE
-    data, digest = _read_yaml(path)
-    ctx = _Ctx(str(path))
+    data, digest = config_reader.read_yaml(path)
+    ctx = config_reader.Ctx(str(path))
     _check_rule(ctx, data, "repeated_acute")
     keys = (
         "version",
@@ -309,25 +299,25 @@ def load_repeated_acute(path: str | Path | None = None) -> RepeatedAcuteRule:
     compare_with = new_today["compare_with"]
     if compare_with not in COMPARE_WITH:
         raise nctx.at("compare_with").error(
-            f"unknown value {_show(compare_with)}", f"write one of: {', '.join(COMPARE_WITH)}"
+            f"unknown value {config_reader.show(compare_with)}", f"write one of: {', '.join(COMPARE_WITH)}"
         )
     return RepeatedAcuteRule(
         info=info,
-        cutoff_days_before_run=_int(
+        cutoff_days_before_run=config_reader.integer(
             cctx.at("days_before_run"), cutoff["days_before_run"], 0, "days_before_run: 1"
         ),
         cutoff_time=_time(cctx.at("time"), cutoff["time"]),
         target_group=reader.count(ctx.at("target_group"), top["target_group"]),
         presence=Presence(
             contact=reader.criteria(pctx.at("contact"), presence["contact"]),
-            ended_within_hours=_int(
+            ended_within_hours=config_reader.integer(
                 pctx.at("ended_within_hours"),
                 presence["ended_within_hours"],
                 0,
                 "ended_within_hours: 24",
             ),
         ),
-        lines_window_days=_int(lctx.at("window_days"), lines["window_days"], 1, "window_days: 182"),
+        lines_window_days=config_reader.integer(lctx.at("window_days"), lines["window_days"], 1, "window_days: 182"),
         compare_with=compare_with,
         admission_hours=reader.admission_hours,
     )
@@ -335,8 +325,8 @@ def load_repeated_acute(path: str | Path | None = None) -> RepeatedAcuteRule:
 
 def load_aps_eligibility(path: str | Path | None = None) -> EligibilityRule:
     path = Path(path) if path is not None else CONFIG_DIR / APS_ELIGIBILITY_FILE
-    data, digest = _read_yaml(path)
-    ctx = _Ctx(str(path))
+    data, digest = config_reader.read_yaml(path)
+    ctx = config_reader.Ctx(str(path))
     _check_rule(ctx, data, "aps_eligibility")
     keys = ("version", "rule", "source", "code_lists", "admission_hours", "routes", "exclusions")
     top = _mapping(ctx, data, keys, tuple(k for k in keys if k != "admission_hours"))
@@ -352,7 +342,7 @@ def load_aps_eligibility(path: str | Path | None = None) -> EligibilityRule:
     for i, raw in enumerate(top["routes"]):
         ictx = rctx.at(i)
         body = _mapping(ictx, raw, ("id", "min_age", "any_of"), ("id", "any_of"))
-        route_id = _ident(ictx.at("id"), body["id"], "id")
+        route_id = config_reader.ident(ictx.at("id"), body["id"], "id")
         if any(r.id == route_id for r in routes):
             raise ictx.at("id").error(
                 f"route id {route_id!r} is used twice", "give each route its own id"
@@ -369,7 +359,7 @@ def load_aps_eligibility(path: str | Path | None = None) -> EligibilityRule:
                 id=route_id,
                 min_age=None
                 if min_age is None
-                else _int(ictx.at("min_age"), min_age, 0, "min_age: 18"),
+                else config_reader.integer(ictx.at("min_age"), min_age, 0, "min_age: 18"),
                 any_of=tuple(reader.count(actx.at(j), c) for j, c in enumerate(body["any_of"])),
             )
         )
@@ -385,7 +375,7 @@ def load_aps_eligibility(path: str | Path | None = None) -> EligibilityRule:
     for i, raw in enumerate(raw_ex):
         ictx = ectx.at(i)
         body = _mapping(ictx, raw, ("reason", "window_days") + kinds, ("reason",))
-        reason = _ident(ictx.at("reason"), body["reason"], "reason")
+        reason = config_reader.ident(ictx.at("reason"), body["reason"], "reason")
         if any(e.reason == reason for e in exclusions):
             raise ictx.at("reason").error(
                 f"reason {reason!r} is used twice", "give each exclusion its own reason"
@@ -409,14 +399,14 @@ def load_aps_eligibility(path: str | Path | None = None) -> EligibilityRule:
                     contact=reader.criteria(ictx.at("contact"), body["contact"]),
                     window_days=None
                     if window is None
-                    else _int(ictx.at("window_days"), window, 1, "window_days: 365"),
+                    else config_reader.integer(ictx.at("window_days"), window, 1, "window_days: 365"),
                 )
             )
         elif kind == "residence_type":
             exclusions.append(
                 Exclusion(
                     reason,
-                    residence_type=_choices(ictx.at(kind), body[kind], contract.RESIDENCE_TYPES),
+                    residence_type=config_reader.choices(ictx.at(kind), body[kind], contract.RESIDENCE_TYPES),
                 )
             )
         else:

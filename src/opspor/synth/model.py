@@ -11,8 +11,8 @@ from functools import cache
 from importlib import resources
 
 import numpy as np
-import yaml
 
+from opspor import config_reader
 from opspor.contract import PATHWAYS
 
 AGE_GROUPS = ("child", "adult", "old")  # 0-17, 18-64, 65+
@@ -141,7 +141,7 @@ class Model:
 
 def _yaml(name: str) -> dict:
     text = resources.files("opspor.synth").joinpath("data", name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return config_reader.parse_yaml(text, f"opspor/synth/data/{name}")
 
 
 def _causes(codes: Codes, spec: dict) -> Causes:

@@ -40,15 +40,15 @@ def test_a_good_trial_section(tmp_path):
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
-    ("  enabled: true", "  enabled: yes please", "trial.enabled: 'yes please' is not true or false; fix: write `enabled: false`"),
-    ("  id: aps-2026", "  id: APS 2026!", "trial.id: 'APS 2026!' is not a trial id"),
-    ("  arms: [intervention, control]", "  arms: [a, b, c]", "trial.arms: ['a', 'b', 'c']; fix: write `arms: [intervention, control]`"),
-    ("  block_sizes: [2, 4, 6]", "  block_sizes: [3]", "trial.block_sizes: [3]; fix: positive even numbers"),
-    ("  stratify_by: region", "  stratify_by: municipality", "trial.stratify_by: 'municipality'; fix: write `stratify_by: region`"),
-    ('  strata: ["1083", "1085"]', "  strata: [Syddanmark]", "trial.strata: ['Syddanmark']; fix: list the region codes"),
-    ("    instrument: who5", "    instrument: ''", "trial.control.instrument: ''; fix: name the questionnaire"),
-    ("{baseline: 0, 6m: 6, 12m: 12}", "{baseline: 0, 9m: 9}", "trial.control.timepoints: {'baseline': 0, '9m': 9}; fix:"),
-    ("  stratify_by: region", "  stratify_by: region\n  randomise: true", "trial.randomise: unknown key; fix: use one of"),
+    ("  enabled: true", "  enabled: yes please", "at trial.enabled: expected true or false, got 'yes please'. Fix: write `true` or `false`"),
+    ("  id: aps-2026", "  id: APS 2026!", "at trial.id: 'APS 2026!' is not a trial id (2-39 characters a-z, 0-9, '.', '-'). Fix: write e.g. `id: aps-2026`"),
+    ("  arms: [intervention, control]", "  arms: [a, b, c]", "at trial.arms: ['a', 'b', 'c'] are not the web flow's arms. Fix: write `arms: [intervention, control]`"),
+    ("  block_sizes: [2, 4, 6]", "  block_sizes: [3]", "at trial.block_sizes: [3] are not positive even numbers. Fix: positive even numbers"),
+    ("  stratify_by: region", "  stratify_by: municipality", "at trial.stratify_by: unknown stratification 'municipality'. Fix: write one of the allowed values: region"),
+    ('  strata: ["1083", "1085"]', "  strata: [Syddanmark]", "at trial.strata: ['Syddanmark'] are not region codes. Fix: list the region codes"),
+    ("    instrument: who5", "    instrument: ''", "at trial.control.instrument: '' is not a questionnaire. Fix: name the questionnaire"),
+    ("{baseline: 0, 6m: 6, 12m: 12}", "{baseline: 0, 9m: 9}", "at trial.control.timepoints: {'baseline': 0, '9m': 9} are not time points with months after consent. Fix:"),
+    ("  stratify_by: region", "  stratify_by: region\n  randomise: true", "at trial.randomise: unknown key. Fix: allowed keys here: enabled, id, arms, block_sizes, stratify_by"),
 ])
 def test_mistakes_name_the_file_the_key_and_the_fix(tmp_path, old, new, message):
     path = tmp_path / "programme.yaml"
@@ -56,7 +56,7 @@ def test_mistakes_name_the_file_the_key_and_the_fix(tmp_path, old, new, message)
     path.write_text(GOOD.replace(old, new))
     with pytest.raises(rules.ProgrammeConfigError) as e:
         rules.load(path)
-    assert str(e.value).startswith("programme.yaml: ") and message in str(e.value)
+    assert str(e.value).startswith(f"{path}: at trial.") and message in str(e.value)
 
 
 def test_another_programme_file_is_named_by_the_environment(tmp_path):

@@ -25,10 +25,10 @@ from threadpoolctl import threadpool_limits
 from opspor import dates
 from opspor.risk import outcome as outcome_mod
 from opspor.risk.calibration import calibrate, person_fraction
-from opspor.risk.config import RiskConfig
 from opspor.risk.features import FeatureFrame, FeatureSet
 from opspor.risk.models.estimators import KINDS, RiskModel, build, reference_values, threads
 from opspor.risk.outcome import DataPeriod, Outcome
+from opspor.risk.settings import RiskConfig
 
 
 class TrainingError(Exception):

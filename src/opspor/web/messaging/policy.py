@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from opspor import config_reader
 from opspor.fhir.medcom import Party
 
 CONFIG_DIR = Path(__file__).with_name("config")
@@ -25,9 +26,12 @@ RECIPIENT_KINDS = ("gp_practice", "municipality")
 CONSENT_KINDS = ("aps_case", "none")
 
 
-class MessagesConfigError(ValueError):
-    def __init__(self, file: str, key: str, problem: str, fix: str) -> None:
-        super().__init__(f"{file}: at {key}: {problem}. Fix: {fix}")
+class MessagesConfigError(config_reader.ConfigError):
+    """The messages' policy or address book cannot be used (file, key, problem, fix)."""
+
+
+class _Ctx(config_reader.Ctx):
+    error_class = MessagesConfigError
 
 
 class NoAddress(LookupError):
@@ -63,22 +67,15 @@ class Policy:
 
 
 def _read(path: Path):
-    from opspor.config_reader import read_yaml as _read_yaml
-
-    data, _ = _read_yaml(path, MessagesConfigError)
+    data, _ = config_reader.read_yaml(path, MessagesConfigError)
     if not isinstance(data, dict):
         raise MessagesConfigError(str(path), "(file)", "is not a mapping", "start the file with `version:`")
     return data
 
 
 def _keys(file: str, where: str, data, required: set[str], optional: set[str] = frozenset()) -> None:
-    if not isinstance(data, dict):
-        raise MessagesConfigError(file, where, "is not a mapping", "write it as `key: value` lines")
-    for key in sorted(required - set(data)):
-        raise MessagesConfigError(file, f"{where}.{key}" if where else key, "is missing", f"add `{key}:`")
-    for key in sorted(set(data) - required - set(optional)):
-        raise MessagesConfigError(file, f"{where}.{key}" if where else key, "unknown key",
-                                  f"use only {', '.join(sorted(required | set(optional)))}")
+    config_reader.mapping(_Ctx(file, where), data, tuple(sorted(required | set(optional))), tuple(sorted(required)),
+                          docs="see docs/messages.md")
 
 
 def load_policy(path: Path = POLICY_FILE) -> Policy:

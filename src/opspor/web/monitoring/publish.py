@@ -44,7 +44,6 @@ def config_key(cfg, target_set) -> str:
 def publish(snapshot: str | None = None) -> PublishResult:
     """Compute every indicator version per year and month (municipality and region) on the
     snapshot (default: the current one), evaluate the targets, and store it all."""
-    from opspor.monitor.report_build import _synthetic
     from opspor.store import SnapshotStore
 
     t0 = time.perf_counter()
@@ -52,7 +51,7 @@ def publish(snapshot: str | None = None) -> PublishResult:
     target_set = tg.load_targets(None, cfg)
     key = config_key(cfg, target_set)
     with SnapshotStore().connect(snapshot) as con:
-        from opspor.monitor.indicators import snapshot_id
+        from opspor.monitor.indicators import from_synthetic_drop, snapshot_id
 
         sid = snapshot_id(con) or snapshot or ""
         existing = Publication.objects.filter(snapshot_id=sid, config_key=key).first()
@@ -60,7 +59,7 @@ def publish(snapshot: str | None = None) -> PublishResult:
             return PublishResult(existing.pk, sid, True, existing.values.count(), existing.targets.count(), 0.0)
         yearly = compute(con, period="year", config=cfg)
         monthly = compute(con, period="month", config=cfg)
-        synthetic = _synthetic(con)
+        synthetic = from_synthetic_drop(con)
     statuses = tg.evaluate(target_set, yearly)
     titles = {t.id: (t.title_da, t.title_en) for t in target_set.targets}
     values = []

@@ -14,13 +14,8 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from opspor import config_reader
 from opspor import reference as ref
-from opspor.config_reader import Ctx as _Ctx
-from opspor.config_reader import integer as _int
-from opspor.config_reader import mapping as _mapping
-from opspor.config_reader import read_yaml as _read_yaml
-from opspor.config_reader import text as _text
-from opspor.config_reader import version as _version
 from opspor.monitor import rollout as R
 from opspor.monitor.references import planned_intake
 
@@ -44,34 +39,24 @@ class RolloutConfig:
         return self.plan.scaled(mine / total if total else 1.0)
 
 
-def _date(ctx: _Ctx, value) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ctx.error(f"expected a date, got {value!r}", "write it as 2016-01-01") from None
-
-
 @cache
 def load_config(path: str | Path | None = None) -> RolloutConfig:
     path = Path(path) if path is not None else CONFIG_FILE
-    data, _digest = _read_yaml(path)
-    ctx = _Ctx(str(path))
-    top = _mapping(ctx, data, ("version", "intake", "split"), ("version",))
-    version = _version(ctx.at("version"), top["version"])
-    split = top.get("split", "population")
-    if split not in SPLITS:
-        raise ctx.at("split").error(f"unknown split {split!r}", f"write one of: {', '.join(SPLITS)}")
+    data, _digest = config_reader.read_yaml(path)
+    ctx = config_reader.Ctx(str(path))
+    top = config_reader.mapping(ctx, data, ("version", "intake", "split"), ("version",))
+    version = config_reader.version(ctx.at("version"), top["version"])
+    split = config_reader.choice(ctx.at("split"), top.get("split", "population"), SPLITS, "split")
     if "intake" not in top:
         return RolloutConfig(str(path), version, planned_intake(), split)
     ictx = ctx.at("intake")
-    body = _mapping(ictx, top["intake"], ("total", "start", "end", "source"), ("total", "start", "end", "source"))
-    start, end = _date(ictx.at("start"), body["start"]), _date(ictx.at("end"), body["end"])
+    body = config_reader.mapping(ictx, top["intake"], ("total", "start", "end", "source"), ("total", "start", "end", "source"))
+    start = config_reader.date(ictx.at("start"), body["start"], "2016-01-01")
+    end = config_reader.date(ictx.at("end"), body["end"], "2019-12-31")
     if end < start:
         raise ictx.at("end").error(f"{end} is before the start {start}", "write an end on or after the start")
-    plan = R.IntakePlan(_int(ictx.at("total"), body["total"], 1, "total: 3000"), start, end,
-                        source=_text(ictx.at("source"), body["source"], "source"))
+    plan = R.IntakePlan(config_reader.integer(ictx.at("total"), body["total"], 1, "total: 3000"), start, end,
+                        source=config_reader.text(ictx.at("source"), body["source"], "source"))
     return RolloutConfig(str(path), version, plan, split)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from django.utils import timezone
@@ -116,7 +116,7 @@ def verify(trial_id: str | None = None) -> list[str]:
     plus the scheme and key fingerprint, and each allocation's participant against its person."""
     trial = rules.TRIAL
     if trial_id and trial_id != trial.id:
-        trial = rules.Trial(True, trial_id, trial.arms, trial.block_sizes, trial.strata)
+        trial = replace(trial, enabled=True, id=trial_id)
     r = actions.randomiser(trial=trial)
     allocations = list(Allocation.objects.filter(trial=trial.id).select_related("person"))
     if not allocations:

@@ -1,6 +1,6 @@
 """Reading instruments from YAML files. A mistake in a file stops the load with a message that
-names the file, the key path and the fix (``who5.yaml: items[2].scale: unknown scale 'freq';
-fix: use one of: frequency``).
+names the file, the key path and the fix (``who5.yaml: at items[2].scale: unknown scale 'freq'.
+Fix: use one of: frequency``), in the words of every configuration reader (``opspor.config_reader``).
 
 Where the files are: the shipped ``config/*.yaml`` beside this module, then every folder in the
 Django setting ``APS_INSTRUMENT_DIRS`` (a list), or, when that is not set, in the environment
@@ -40,8 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from opspor import config_reader
 from opspor.web.aps.instruments.model import (
     MEAN,
     NO_SCORE,
@@ -67,12 +66,16 @@ SCORING_KEYS = {"method", "multiplier", "decimals", "missing", "max_missing"}
 BAND_KEYS = {"id", "label", "at_most", "below", "level"}
 
 
-class InstrumentConfigError(ValueError):
-    """A mistake in an instrument file: ``file: key path: problem; fix: what to do``."""
+class InstrumentConfigError(config_reader.ConfigError):
+    """A mistake in an instrument file: ``file: at key path: problem. Fix: what to do``."""
 
-    def __init__(self, file: str, where: str, problem: str, fix: str):
-        self.file, self.where, self.problem, self.fix = file, where, problem, fix
-        super().__init__(f"{file}: {where}: {problem}; fix: {fix}")
+    @property
+    def where(self) -> str:
+        return self.key
+
+
+class _Ctx(config_reader.Ctx):
+    error_class = InstrumentConfigError
 
 
 class _Reader:
@@ -81,17 +84,12 @@ class _Reader:
         self.path = path
 
     def fail(self, where: str, problem: str, fix: str):
-        raise InstrumentConfigError(self.file, where or "(top)", problem, fix)
+        raise _Ctx(self.file, where).error(problem, fix)
 
     def mapping(self, value: Any, where: str, keys: set[str], required: Iterable[str] = ()) -> Mapping:
-        if not isinstance(value, Mapping):
-            self.fail(where, f"expected a mapping (key: value), found {type(value).__name__}",
-                      f"write the keys {', '.join(sorted(keys))} under it")
-        for key in value:
-            if key not in keys:
-                self.fail(f"{where}.{key}" if where else str(key), f"unknown key {key!r}",
-                          f"remove it or use one of: {', '.join(sorted(keys))}")
-        for key in required:
+        config_reader.mapping(_Ctx(self.file, where), value, tuple(sorted(keys)), tuple(required),
+                              docs="see the file format in opspor/web/aps/instruments/loader.py")
+        for key in required:  # an empty value counts as missing
             if key not in value or value[key] in (None, ""):
                 self.fail(f"{where}.{key}" if where else key, "missing", f"add {key}: ...")
         return value
@@ -239,15 +237,10 @@ def load_file(path: Path | str) -> Instrument:
     path = Path(path)
     reader = _Reader(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        raise InstrumentConfigError(path.name, where, f"not valid YAML ({getattr(e, 'problem', e)})",
-                                    "check the indentation and quotes around that place") from None
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise InstrumentConfigError(path.name, "(file)", f"cannot be read ({e})", "check that it is a UTF-8 text file") from None
-    return reader.instrument(data)
+    return reader.instrument(config_reader.parse_yaml(text, path.name, InstrumentConfigError))
 
 
 def configured_dirs() -> tuple[Path, ...]:
