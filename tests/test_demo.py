@@ -19,6 +19,10 @@ def test_demo_generates_and_loads_a_region_then_is_idempotent(run_opspor, opspor
         units = {u for (u,) in con.execute("SELECT DISTINCT hospital_unit FROM contacts").fetchall()}
     assert persons == 3000 and regions == 1
     assert units <= {"OUH", "SLB", "SHS", "SVS"} and len(units) == 4
+    # `find $OPSPOR_HOME -perm /o+r` lists nothing: every file may hold CPR numbers or names
+    readable = [str(p) for p in [opspor_home, *opspor_home.rglob("*")]
+                if not p.is_symlink() and p.lstat().st_mode & 0o077]
+    assert readable == []
 
     second = run_opspor("demo", "--persons", "3000", "--region", "1083", "--no-serve")
     assert second.returncode == 0, second.stdout + second.stderr

@@ -13,6 +13,8 @@ import sys
 
 import typer
 
+from opspor import paths
+
 # (command name, module in opspor.cli, attribute, "command" | "group"), in --help order
 COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("demo", "demo", "demo", "command"),
@@ -80,4 +82,8 @@ def __getattr__(name: str):
 
 
 def main() -> None:
+    paths.private_umask()  # before anything is written: files 0600, folders 0700 (docs/security.md)
+    warning = paths.wide_modes_warning()
+    if warning:
+        print(warning, file=sys.stderr)
     build_app(_requested(sys.argv[1:]))()

@@ -132,10 +132,14 @@ def serve(
 ) -> None:
     """Serve the web app with gunicorn (static files by WhiteNoise) until interrupted."""
     django_setup()  # fail early, with a clear message, on bad settings
+    from opspor import paths
+
+    paths.private_umask()  # the SQLite database, its -wal/-shm and every file the server writes
     command = [sys.executable, "-m", "gunicorn", "opspor.web.wsgi:application", "-b", f"{host}:{port}",
                "-w", str(workers), "--threads", str(threads), "--timeout", "60", "--graceful-timeout", "10",
                "--access-logfile", "-", "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(M)sms',
-               "--logger-class", "opspor.web.log_privacy.GunicornLogger"]  # CPR-shaped numbers masked
+               "--logger-class", "opspor.web.log_privacy.GunicornLogger",  # CPR-shaped numbers masked
+               "--umask", oct(paths.PRIVATE_UMASK)]  # its own files too; ours is inherited across exec
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     sys.stdout.flush()
     sys.stderr.flush()

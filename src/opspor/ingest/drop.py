@@ -1,6 +1,7 @@
 """A drop folder: which contract files it holds, and their content hash.
 
-A drop is one folder with ``persons`` and ``contacts``, each ``.csv`` or ``.parquet``. Anything
+A drop is one folder with ``persons`` and ``contacts``, each ``.csv`` or ``.parquet`` and each a
+regular file (a symbolic link or another kind of file is refused unread). Anything
 else in the folder (other files, subfolders such as the generator's ``truth/``) is ignored and
 named in one note.
 """
@@ -8,6 +9,8 @@ named in one note.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,12 +47,32 @@ class Drop:
     problems: list[Problem] = field(default_factory=list)
 
 
+def foreign(path: Path) -> Problem | None:
+    """A problem if ``path`` is not a regular file of its own (a symbolic link, a folder, a
+    pipe, a device): opspor reads no byte from outside the drop folder. Nothing of the link's
+    target is read or named."""
+    mode = path.lstat().st_mode
+    if stat.S_ISREG(mode):
+        return None
+    what = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file (a folder, a pipe or a device)"
+    return Problem(
+        str(path), f"is {what}; opspor reads only regular files inside the drop folder",
+        f"put the file itself into the drop folder (e.g. cp -L {path.name} ...), not a link to it",
+    )
+
+
 def find_drop(folder: Path) -> Drop:
     drop = Drop(folder.resolve())
     entries = {p.name: p for p in folder.iterdir()}
     used: set[str] = set()
     for spec in DROP_FILES:
-        present = [fmt for fmt in FORMATS if (folder / f"{spec.name}.{fmt}").is_file()]
+        names = [f"{spec.name}.{fmt}" for fmt in FORMATS]
+        refused = [problem for name in names if name in entries and (problem := foreign(entries[name]))]
+        if refused:
+            drop.problems.extend(refused)
+            used.update(name for name in names if name in entries)
+            continue
+        present = [fmt for fmt in FORMATS if f"{spec.name}.{fmt}" in entries]
         used.update(f"{spec.name}.{fmt}" for fmt in present)
         if len(present) == 1:
             drop.files[spec.name] = DropFileRef(spec, folder / f"{spec.name}.{present[0]}", present[0])
@@ -73,6 +96,11 @@ def find_drop(folder: Path) -> Drop:
     return drop
 
 
+def _no_follow(path: str, flags: int) -> int:
+    """Open without following a symbolic link put in place since ``find_drop`` looked."""
+    return os.open(path, flags | os.O_NOFOLLOW)
+
+
 def hash_files(
     files: list[DropFileRef], progress: Progress
 ) -> tuple[str, dict[str, str], dict[str, LineMap]]:
@@ -84,7 +112,7 @@ def hash_files(
         for ref in files:
             digest = hashlib.sha256()
             scanner = LineScanner() if ref.format == "csv" else None
-            with open(ref.path, "rb") as f:
+            with open(ref.path, "rb", opener=_no_follow) as f:
                 while chunk := f.read(CHUNK):
                     digest.update(chunk)
                     if scanner:

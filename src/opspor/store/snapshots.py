@@ -96,7 +96,7 @@ class Staging:
         final = self.store.path(self.snapshot_id)
         if final.exists():
             raise StoreError(f"snapshot {self.snapshot_id} already exists")
-        os.chmod(self.path, 0o444)
+        os.chmod(self.path, 0o400)  # read-only, and the owner's only: it holds CPR numbers
         fsync(self.path)
         os.rename(self.path, final)
         fsync(final.parent)
