@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import getpass
 from pathlib import Path
 
 import typer
@@ -60,7 +61,7 @@ def ingest(
 
 
 snapshots_app = typer.Typer(
-    help="The snapshots of the analytical store ($OPSPOR_HOME/store): list, show, prune.",
+    help="The snapshots of the analytical store ($OPSPOR_HOME/store): list, show, use, prune.",
     no_args_is_help=True,
 )
 
@@ -72,12 +73,31 @@ def list_snapshots() -> None:
     snapshots = _or_exit(store.list)
     if not snapshots:
         Console().print("No snapshots yet: load a drop with `opspor ingest DIR`.")
-        return
-    table = Table("", "snapshot", "created (UTC)", "persons", "contacts", "parent")
-    for s in snapshots:
-        table.add_row("*" if s.current else "", s.snapshot_id, _utc(s.created_at),
-                      f"{s.persons_rows:,}", f"{s.contacts_rows:,}", s.parent_id or "")
-    Console().print(table)
+    else:
+        table = Table("", "snapshot", "created (UTC)", "persons", "contacts", "parent")
+        for s in snapshots:
+            table.add_row("*" if s.current else "", s.snapshot_id, _utc(s.created_at),
+                          f"{s.persons_rows:,}", f"{s.contacts_rows:,}", s.parent_id or "")
+        Console().print(table)
+    try:
+        store.current()
+    except StoreError as error:  # say so, but still list what there is: the way out is among it
+        Console(stderr=True).print(f"[red]{error}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+@snapshots_app.command("use")
+def use_snapshot(
+    snapshot: str = typer.Argument(..., help="Id of the snapshot to make current (see `opspor snapshots list`)."),
+) -> None:
+    """Make another published snapshot the current one, e.g. when the current one's file is lost.
+
+    The change (who, when, from which snapshot) is kept in $OPSPOR_HOME/store/CURRENT.log and shown
+    by `opspor snapshots show`. Lists, scores and reports made afterwards come from this snapshot.
+    """
+    store = SnapshotStore()
+    before = _or_exit(lambda: store.use(snapshot, getpass.getuser()))
+    Console().print(f"Snapshot {snapshot} is now current" + (f" (was {before})." if before else "."))
 
 
 @snapshots_app.command("show")
@@ -105,6 +125,11 @@ def show_snapshot(
             f"{load['contacts_read']:,} / {load['contacts_loaded']:,} / {load['contacts_rejected']:,}",
             f"{load['warnings']:,}", f"{load['drop_path']}\nsha256 {load['drop_sha256'][:16]}…",
         )
+    for use in store.uses():
+        if use["snapshot_id"] == meta["snapshot_id"]:
+            was = f"was {use['previous']}" + (" (file missing)" if use["previous_missing"] else "")
+            history.add_row("", use["at"][:19].replace("T", " "), "use", f"made current by {use['user']}",
+                            was if use["previous"] else "", "", "opspor snapshots use")
     console.print(history)
 
 

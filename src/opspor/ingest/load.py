@@ -27,7 +27,7 @@ from opspor.ingest.report import (
     FAILED, PUBLISHED, REFUSED, UNCHANGED, DropRefused, FileSummary, LoadReport, Problem,
 )
 from opspor.ingest.sql import create_macros, lit
-from opspor.store import SnapshotStore, StoreError
+from opspor.store import LostSnapshot, SnapshotStore, StoreError
 from opspor.store.key import fingerprint, key_source, pseudonym_key
 from opspor.store.snapshots import Staging, new_id
 
@@ -64,8 +64,9 @@ def run_load(
     report.paths = {"report_txt": str(load_dir / "report.txt"),
                     "report_json": str(load_dir / "report.json")}
     try:
+        _read_current(store, report)  # for the messages, should the store be busy
         with store.begin(load_id) as staging:
-            report.previous_snapshot = store.current()
+            _read_current(store, report)
             _load(folder, options, store, staging, report, load_dir, progress or Progress())
     except DropRefused as refused:
         report.problems.extend(refused.problems)
@@ -82,7 +83,17 @@ def run_load(
     return report
 
 
+def _read_current(store: SnapshotStore, report: LoadReport) -> None:
+    """The snapshot in force, or the id of a lost one (``CURRENT`` names a file that is gone)."""
+    try:
+        report.previous_snapshot, report.lost_snapshot = store.current(), None
+    except LostSnapshot as lost:
+        report.previous_snapshot, report.lost_snapshot = None, lost.snapshot_id
+
+
 def _load(folder, options, store, staging: Staging, report, load_dir: Path, progress: Progress) -> None:
+    if report.lost_snapshot and options.mode == MERGE:  # nothing to merge with; a replace needs nothing
+        raise LostSnapshot(store, report.lost_snapshot)
     drop = find_drop(folder)
     report.notes.extend(drop.notes)
     if drop.problems:
@@ -100,7 +111,7 @@ def _load(folder, options, store, staging: Staging, report, load_dir: Path, prog
                 report.decide(UNCHANGED, f"already loaded in snapshot {loaded_in} — nothing changed", current)
                 return
         key = pseudonym_key()
-        _check_key(store, current, key)
+        _check_key(store, current or next(reversed(store.ids()), None), key)
         previous = None
         if current:
             con.execute(f"ATTACH {lit(str(store.path(current)))} AS prev (READ_ONLY)")

@@ -71,10 +71,14 @@ def _decision(report: LoadReport) -> Text:
     text = Text.assemble((decision, STYLE.get(report.decision, "bold red")), f": {report.reason}")
     if report.decision == PUBLISHED and report.previous_snapshot:
         text.append(f" (the previous snapshot {report.previous_snapshot} is kept)")
+    elif report.decision == PUBLISHED and report.lost_snapshot:
+        text.append(f" (in place of the lost snapshot {report.lost_snapshot})")
     elif report.decision not in (PUBLISHED, UNCHANGED):
-        current = report.previous_snapshot
+        current, lost = report.previous_snapshot, report.lost_snapshot
         text.append(". Nothing was published; " + (
-            f"snapshot {current} stays current, untouched." if current else "the store has no snapshot yet."
+            f"snapshot {current} stays current, untouched." if current else
+            f"CURRENT still names the lost snapshot {lost}; the other snapshots are untouched." if lost else
+            "the store has no snapshot yet."
         ))
     return text
 

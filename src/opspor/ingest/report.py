@@ -81,6 +81,7 @@ class LoadReport:
     reason: str = ""
     snapshot_id: str | None = None  # the snapshot in force after the load
     previous_snapshot: str | None = None
+    lost_snapshot: str | None = None  # CURRENT names this snapshot, whose file is gone
     paths: dict[str, str] = field(default_factory=dict)
 
     def decide(self, decision: str, reason: str, snapshot_id: str | None) -> None:

@@ -6,6 +6,7 @@ Layout under the store root (``paths.store_dir()``)::
     staging/                files of the load in progress; a killed load's leftovers are
                             removed by the next load
     CURRENT                 the id of the snapshot in force
+    CURRENT.log             who pointed CURRENT at another snapshot by hand, and when (JSON lines)
     .lock                   held (flock) by the one load that may write
 
 A snapshot is written under ``staging/``, renamed into ``snapshots/`` (atomic within one file
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import json
 import os
 import re
 import secrets
@@ -43,6 +45,19 @@ class StoreBusy(StoreError):
 
 class NoSnapshot(StoreError):
     pass
+
+
+class LostSnapshot(StoreError):
+    """``CURRENT`` names a snapshot whose file is gone."""
+
+    def __init__(self, store: SnapshotStore, snapshot_id: str):
+        super().__init__(
+            f"{store.current_file} names snapshot {snapshot_id}, whose file "
+            f"{store.path(snapshot_id)} is missing. Fix: restore the file from backup, or make another "
+            "snapshot current with `opspor snapshots use ID` (ids: `opspor snapshots list`), or load a "
+            "complete extract with `opspor ingest DIR --mode replace`"
+        )
+        self.snapshot_id = snapshot_id
 
 
 def new_id(now: dt.datetime | None = None) -> str:
@@ -134,14 +149,19 @@ class SnapshotStore:
     # -- reading ---------------------------------------------------------------------------
 
     def current(self) -> str | None:
-        """The id of the snapshot in force, or None before the first load."""
+        """The id of the snapshot in force, or None before the first load. Raises
+        ``LostSnapshot`` when its file is gone."""
+        snapshot_id = self.named_current()
+        if snapshot_id is not None and not self.path(snapshot_id).exists():
+            raise LostSnapshot(self, snapshot_id)
+        return snapshot_id
+
+    def named_current(self) -> str | None:
+        """The id ``CURRENT`` names, whether or not its file exists."""
         try:
-            snapshot_id = self.current_file.read_text().strip()
+            return self.current_file.read_text().strip()
         except FileNotFoundError:
             return None
-        if not self.path(snapshot_id).exists():
-            raise StoreError(f"{self.current_file} names {snapshot_id}, whose file is missing")
-        return snapshot_id
 
     def ids(self) -> list[str]:
         if not self.snapshots_dir.exists():
@@ -175,8 +195,8 @@ class SnapshotStore:
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     def list(self) -> list[SnapshotInfo]:
-        """Every published snapshot, oldest first."""
-        current = self.current()
+        """Every published snapshot, oldest first (none is current if ``CURRENT``'s is lost)."""
+        current = self.named_current()
         out = []
         for snapshot_id in self.ids():
             meta = self.meta(snapshot_id)
@@ -194,7 +214,38 @@ class SnapshotStore:
             )
         return sorted(out, key=lambda s: (s.created_at, s.snapshot_id))
 
+    def uses(self) -> list[dict]:
+        """The entries of ``CURRENT.log``: who made which snapshot current by hand, oldest first."""
+        try:
+            lines = self.use_log.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        return [json.loads(line) for line in lines if line.strip()]
+
+    @property
+    def use_log(self) -> Path:
+        return self.root / "CURRENT.log"
+
     # -- writing ---------------------------------------------------------------------------
+
+    def use(self, snapshot_id: str, user: str) -> str | None:
+        """Make a published snapshot current (e.g. when the current one's file is lost); the
+        change is appended to ``CURRENT.log``. Returns the id ``CURRENT`` named before."""
+        path = self.path(snapshot_id)
+        if not path.exists():
+            raise NoSnapshot(f"no snapshot {snapshot_id} in {self.snapshots_dir} (see `opspor snapshots list`)")
+        with self._lock():
+            self.meta(snapshot_id)  # a readable snapshot, not a broken file
+            before = self.named_current()
+            entry = {"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "user": user,
+                     "snapshot_id": snapshot_id, "previous": before,
+                     "previous_missing": before is not None and not self.path(before).exists()}
+            with open(self.use_log, "a", encoding="utf-8") as log:
+                log.write(json.dumps(entry) + "\n")
+                log.flush()
+                os.fsync(log.fileno())
+            self._point_current_at(snapshot_id)
+        return before
 
     def prune(self, keep: int) -> list[str]:
         """Delete all but the newest ``keep`` snapshots (never the current one); returns the ids.
