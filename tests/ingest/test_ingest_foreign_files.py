@@ -39,3 +39,12 @@ def test_a_pipe_named_like_a_drop_file_is_refused(cli, tmp_path):
     os.mkfifo(drop / "persons.csv")  # reading it would block the load for ever
     output = cli.ingest(drop, expect=1).output
     assert "persons.csv: is not a regular file (a folder, a pipe or a device)" in output
+
+
+def test_a_manifest_that_is_a_symbolic_link_is_refused(cli, tmp_path):
+    drop = valid_drop(tmp_path / "drop")
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"secret-first-line": 1}')
+    (drop / "manifest.json").symlink_to(outside)
+    output = cli.ingest(drop, expect=1).output
+    assert "manifest.json: is a symbolic link" in output and "secret-first-line" not in output

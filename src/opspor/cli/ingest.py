@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from opspor.ingest.load import LoadFailed, LoadOptions, run_load
+from opspor.ingest.load import DEFAULT_MAX_SHRINK_SHARE, LoadFailed, LoadOptions, run_load
 from opspor.ingest.progress import RichProgress
 from opspor.ingest.render import print_report
 from opspor.ingest.report import PUBLISHED, UNCHANGED
@@ -39,17 +39,28 @@ def ingest(
         help="Refuse the whole drop if more than this share of a file's rows is rejected (0.01 = 1 %).",
     ),
     force: bool = typer.Option(False, "--force", help="Apply the drop even if it is already loaded."),
+    allow_shrink: bool = typer.Option(
+        False, "--allow-shrink",
+        help="Let a replace load shrink a table by more than --max-shrink-share (the drop is complete).",
+    ),
+    max_shrink_share: float = typer.Option(
+        DEFAULT_MAX_SHRINK_SHARE, "--max-shrink-share", min=0.0, max=1.0, envvar="OPSPOR_MAX_SHRINK_SHARE",
+        help="Refuse a replace load without a manifest.json that shrinks persons or contacts by more "
+        "than this share of the current snapshot's rows (0.1 = 10 %), unless --allow-shrink.",
+    ),
 ) -> None:
     """Validate a data drop and publish it as a new snapshot of the analytical store.
 
     Rows breaking the data contract are rejected with file, line, column, rule, reason and fix
     (loads/<load_id>/rejects.csv); the rest is loaded. A drop with missing files or columns, or
-    with too many rejected rows, is refused whole and the current snapshot stays in force.
+    with too many rejected rows, is refused whole and the current snapshot stays in force; so is
+    a drop whose manifest.json does not match its files, and a replace load that would shrink a
+    table by more than --max-shrink-share (unless --allow-shrink).
     Loading the same drop again changes nothing. Exit code 0: published or unchanged; 1: refused.
     Reports go to $OPSPOR_HOME/loads/<load_id>/; see docs/loading-a-real-extract.md.
     """
     console = Console()
-    options = LoadOptions(mode.value, max_reject_share, force)
+    options = LoadOptions(mode.value, max_reject_share, force, allow_shrink, max_shrink_share)
     try:
         with RichProgress(Console(stderr=True)) as progress:
             report = run_load(drop, options, progress=progress)

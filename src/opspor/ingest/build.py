@@ -64,6 +64,13 @@ def merged_view(con: duckdb.DuckDBPyConnection, table: str, previous: str | None
     return f"new_{table}"
 
 
+def row_counts(con: duckdb.DuckDBPyConnection, previous: str | None) -> dict[str, int]:
+    """Rows per table of the snapshot as it will be (``previous``: the attached snapshot to merge
+    with, None in replace mode)."""
+    return {table: scalar(con, f"SELECT count(*) FROM {merged_view(con, table, previous)}")
+            for table in ("persons", "contacts")}
+
+
 def write_snapshot(
     con: duckdb.DuckDBPyConnection,
     path: Path,

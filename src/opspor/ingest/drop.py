@@ -1,9 +1,9 @@
 """A drop folder: which contract files it holds, and their content hash.
 
 A drop is one folder with ``persons`` and ``contacts``, each ``.csv`` or ``.parquet`` and each a
-regular file (a symbolic link or another kind of file is refused unread). Anything
-else in the folder (other files, subfolders such as the generator's ``truth/``) is ignored and
-named in one note.
+regular file (a symbolic link or another kind of file is refused unread), and optionally a
+``manifest.json`` (``manifest.py``). Anything else in the folder (other files, subfolders such as
+the generator's ``truth/``) is ignored and named in one note.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from opspor.contract import DROP_FILES, FORMATS, DropFile
+from opspor.ingest import manifest
 from opspor.ingest.lines import CHUNK, LineMap, LineScanner
 from opspor.ingest.progress import Progress
 from opspor.ingest.report import Note, Problem
@@ -43,6 +44,7 @@ class DropFileRef:
 class Drop:
     folder: Path
     files: dict[str, DropFileRef] = field(default_factory=dict)
+    manifest: Path | None = None  # manifest.json, when the drop has one (``manifest.py``)
     notes: list[Note] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -90,6 +92,13 @@ def find_drop(folder: Path) -> Drop:
                 f"{spec.name}.csv or {spec.name}.parquet is missing{hint}",
                 f"put the {spec.name} file in the folder, named {spec.name}.csv or {spec.name}.parquet",
             ))
+    if manifest.FILE_NAME in entries:
+        used.add(manifest.FILE_NAME)
+        problem = foreign(entries[manifest.FILE_NAME])
+        if problem:
+            drop.problems.append(problem)
+        else:
+            drop.manifest = entries[manifest.FILE_NAME]
     ignored = sorted(n + ("/" if entries[n].is_dir() else "") for n in entries if n not in used)
     if ignored:
         drop.notes.append(Note("info", f"ignored (not part of the data contract): {', '.join(ignored)}"))

@@ -18,13 +18,13 @@ import opspor
 from opspor import paths
 from opspor import reference as ref
 from opspor.cpr import mask as mask_cpr
-from opspor.ingest import build, findings, relations, validate
+from opspor.ingest import build, findings, manifest, relations, validate
 from opspor.ingest.drop import Drop, find_drop, hash_files
 from opspor.ingest.progress import Progress
 from opspor.ingest.read import RawFile, check_columns, load_raw, read_columns
 from opspor.ingest.render import report_text
 from opspor.ingest.report import (
-    FAILED, PUBLISHED, REFUSED, UNCHANGED, DropRefused, FileSummary, LoadReport, Problem,
+    FAILED, PUBLISHED, REFUSED, UNCHANGED, DropRefused, FileSummary, LoadReport, Note, Problem, TableChange,
 )
 from opspor.ingest.sql import create_macros, lit
 from opspor.store import LostSnapshot, SnapshotStore, StoreError
@@ -35,11 +35,18 @@ MERGE, REPLACE = "merge", "replace"
 MEMORY_LIMIT_ENV = "OPSPOR_MEMORY_LIMIT"
 
 
+# A replace load without a manifest that would shrink a table by more than this share is refused
+# unless allowed (a header-only or cut-short file would otherwise empty the store silently).
+DEFAULT_MAX_SHRINK_SHARE = 0.10
+
+
 @dataclass(frozen=True)
 class LoadOptions:
     mode: str = MERGE
     max_reject_share: float = 0.01
     force: bool = False
+    allow_shrink: bool = False
+    max_shrink_share: float = DEFAULT_MAX_SHRINK_SHARE
 
 
 class LoadFailed(Exception):
@@ -104,6 +111,10 @@ def _load(folder, options, store, staging: Staging, report, load_dir: Path, prog
         refs = list(drop.files.values())
         report.content_sha256, digests, line_maps = hash_files(refs, progress)
         report.files = [FileSummary(r.label, r.format, digests[r.label]) for r in refs]
+        entries = None
+        if drop.manifest:
+            entries = manifest.read(drop.manifest)
+            manifest.check_files(drop.manifest, entries, digests)
         current = report.previous_snapshot
         if current and not options.force:
             loaded_in = _already_loaded(store.loads(current), report.content_sha256, options.mode)
@@ -120,15 +131,22 @@ def _load(folder, options, store, staging: Staging, report, load_dir: Path, prog
         create_macros(con, key)
         raws = {name: load_raw(con, r, columns[name], line_maps.get(name), progress)
                 for name, r in drop.files.items()}
+        if entries is not None:
+            manifest.check_rows(entries, {raw.ref.label: raw.rows_read for raw in raws.values()})
+            report.manifest = "verified"
+            report.notes.append(Note("info", f"{manifest.FILE_NAME}: every file's rows and SHA-256 match"))
         merge_with = previous if options.mode == MERGE else None
         with progress.step("Validating"):
             _validate(con, raws, merge_with)
         _summarise(con, raws, report)
+        before = store.meta(current) if current else {}
+        report.tables = [TableChange(table, before.get(f"{table}_rows"), after)
+                         for table, after in build.row_counts(con, merge_with).items()]
         report.paths["rejects_csv"] = str(load_dir / "rejects.csv")
         report.paths["warnings_csv"] = str(load_dir / "warnings.csv")
         findings.write_csv(con, findings.REJECT, load_dir / "rejects.csv")
         findings.write_csv(con, findings.WARNING, load_dir / "warnings.csv")
-        refusal = _refusal(report)
+        refusal = _refusal(report) or _shrink_refusal(report, options)
         if refusal:
             report.decide(REFUSED, refusal, current)
             return
@@ -236,6 +254,21 @@ def _refusal(report: LoadReport) -> str | None:
     if not any(f.rows_loaded for f in report.files):
         return "the drop holds no rows to load"
     return None
+
+
+def _shrink_refusal(report: LoadReport, options: LoadOptions) -> str | None:
+    """Refuse a replace that would shrink a table by more than the limit, unless the drop's
+    manifest vouches for its files or the operator allowed it (merge never removes rows)."""
+    if options.mode != REPLACE or options.allow_shrink or report.manifest:
+        return None
+    over = [t for t in report.tables if t.change is not None and -t.change > options.max_shrink_share]
+    if not over:
+        return None
+    return "; ".join(
+        f"{t.table} would shrink from {t.before:,} to {t.after:,} rows ({t.change:+.1%}) against the "
+        f"current snapshot, more than the limit of {options.max_shrink_share:.1%}" for t in over
+    ) + (f" — a file may be cut short. If the drop is complete, load it with --allow-shrink (or deliver "
+         f"it with a {manifest.FILE_NAME}); otherwise deliver the whole extract")
 
 
 def _load_row(report: LoadReport, snapshot_id: str) -> dict:

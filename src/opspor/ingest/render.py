@@ -24,6 +24,8 @@ def renderables(report: LoadReport) -> list[RenderableType]:
     ]
     if report.files and report.decision != UNCHANGED:
         out.append(_files(report))
+    if report.tables and report.decision != UNCHANGED:
+        out.append(_tables(report))
     if report.problems:
         out.append(Text("\nThe drop is refused as a whole:", style="bold red"))
         for p in report.problems:
@@ -50,6 +52,19 @@ def _files(report: LoadReport) -> Table:
             f.file, f"{f.rows_read:,}", f"{f.rows_loaded:,}", f"{f.rows_rejected:,}",
             Text(f"{f.reject_share:.2%}", style=share_style), f"{f.duplicates_dropped:,}",
         )
+    return table
+
+
+def _tables(report: LoadReport) -> Table:
+    """Rows per table against the current snapshot (after: as published, or as it would have been)."""
+    title = "rows in the store" + ("" if report.decision == PUBLISHED else " (had the drop been published)")
+    table = Table("table", "current snapshot", "after the load", "change", box=box.SIMPLE,
+                  title=title, title_justify="left")
+    for t in report.tables:
+        before = "—" if t.before is None else f"{t.before:,}"
+        change = "" if t.before is None else f"{t.after - t.before:+,}" + (
+            f" ({t.change:+.1%})" if t.change is not None else "")
+        table.add_row(t.table, before, f"{t.after:,}", Text(change, style="red" if t.after < (t.before or 0) else ""))
     return table
 
 

@@ -63,6 +63,20 @@ class FileSummary:
         return self.rows_rejected / self.rows_read if self.rows_read else 0.0
 
 
+@dataclass(frozen=True)
+class TableChange:
+    """Rows of a snapshot table: in the current snapshot (None: there is none) and after the load."""
+
+    table: str
+    before: int | None
+    after: int
+
+    @property
+    def change(self) -> float | None:
+        """The relative change, e.g. -0.25 for a quarter fewer rows (None without rows before)."""
+        return (self.after - self.before) / self.before if self.before else None
+
+
 @dataclass
 class LoadReport:
     load_id: str
@@ -73,6 +87,8 @@ class LoadReport:
     finished_at: str | None = None
     content_sha256: str | None = None
     files: list[FileSummary] = field(default_factory=list)
+    tables: list[TableChange] = field(default_factory=list)  # rows before and after, per table
+    manifest: str | None = None  # "verified" when the drop's manifest.json matched its files
     problems: list[Problem] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     rejects: list[Group] = field(default_factory=list)

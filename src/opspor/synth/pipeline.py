@@ -24,6 +24,7 @@ import numpy as np
 
 from opspor import dates
 from opspor.contract import CONTACT_TYPES, PRIORITIES
+from opspor.ingest import manifest as drop_manifest
 from opspor.synth import contacts as contacts_mod
 from opspor.synth import excess as excess_mod
 from opspor.synth import hazards, population, simulate, truth, write
@@ -243,6 +244,8 @@ def generate(opts: Options, progress: Callable[[str, int, int], None] | None = N
         for w in writers.values():
             w.close()
     summary.files = {str(w.path): w.rows for w in writers.values()}
+    # the drop's manifest.json: rows and SHA-256 per file, verified by `opspor ingest`
+    drop_manifest.write(out, {writers[name].path.name: writers[name].rows for name in ("persons", "contacts")})
     manifest = {
         "generator": "opspor synth",
         "generator_version": GENERATOR_VERSION,
