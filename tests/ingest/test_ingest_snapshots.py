@@ -100,7 +100,8 @@ def test_a_person_row_in_a_later_drop_replaces_the_earlier_one(cli, tmp_path, st
 
 def test_replace_mode_keeps_only_the_new_drop(cli, tmp_path, store):
     cli.ingest(write_drop(tmp_path / "one", [person(0), person(1)], [contact(0, 0), contact(1, 1)]))
-    cli.ingest(write_drop(tmp_path / "two", [person(2)], [contact(2, 2)]), "--mode", "replace")
+    # half the rows: a shrink the operator must allow (test_ingest_shrink.py)
+    cli.ingest(write_drop(tmp_path / "two", [person(2)], [contact(2, 2)]), "--mode", "replace", "--allow-shrink")
     assert _rows(store, "SELECT contact_id FROM contacts") == [("K2",)]
     assert _rows(store, "SELECT cpr FROM identity") == [(cpr_of(2),)]
     assert [load["mode"] for load in store.loads()] == ["merge", "replace"]  # history is kept
@@ -122,7 +123,8 @@ def test_idempotence_after_a_replace_looks_at_what_the_snapshot_is_made_of(cli, 
     cli.ingest(b, "--mode", "replace")
     assert "PUBLISHED" in cli.ingest(a).output  # a's rows are gone since the replace
     assert "nothing changed" in cli.ingest(a).output
-    assert "PUBLISHED" in cli.ingest(b, "--mode", "replace").output  # now a and b: b alone differs
+    # now a and b: b alone differs (and has half the rows: a shrink the operator allows)
+    assert "PUBLISHED" in cli.ingest(b, "--mode", "replace", "--allow-shrink").output
 
 
 def test_snapshots_list_and_show(cli, tmp_path, store):

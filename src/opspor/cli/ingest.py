@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from opspor.ingest import rules
 from opspor.ingest.load import DEFAULT_MAX_SHRINK_SHARE, LoadFailed, LoadOptions, run_load
 from opspor.ingest.progress import RichProgress
 from opspor.ingest.render import print_report
@@ -22,6 +23,12 @@ from opspor.store import SnapshotStore, StoreError
 class Mode(str, enum.Enum):
     merge = "merge"
     replace = "replace"
+
+
+def _one_character(value: str) -> str:
+    if len(value) != 1 or value in "\"\r\n":
+        raise typer.BadParameter("give one character, e.g. ';' (not a quote or a line break)")
+    return value
 
 
 def ingest(
@@ -48,6 +55,14 @@ def ingest(
         help="Refuse a replace load without a manifest.json that shrinks persons or contacts by more "
         "than this share of the current snapshot's rows (0.1 = 10 %), unless --allow-shrink.",
     ),
+    max_contact_days: int = typer.Option(
+        rules.DEFAULT_MAX_CONTACT_DAYS, "--max-contact-days", min=1, envvar="OPSPOR_MAX_CONTACT_DAYS",
+        help="Warn about contacts lasting longer than this many days.",
+    ),
+    delimiter: str = typer.Option(
+        ",", "--delimiter", callback=_one_character,
+        help="The separator of CSV files: ',' (the contract's), or ';' for files saved by a Danish Excel.",
+    ),
 ) -> None:
     """Validate a data drop and publish it as a new snapshot of the analytical store.
 
@@ -60,7 +75,8 @@ def ingest(
     Reports go to $OPSPOR_HOME/loads/<load_id>/; see docs/loading-a-real-extract.md.
     """
     console = Console()
-    options = LoadOptions(mode.value, max_reject_share, force, allow_shrink, max_shrink_share)
+    options = LoadOptions(mode.value, max_reject_share, force, allow_shrink, max_shrink_share,
+                          max_contact_days, delimiter)
     try:
         with RichProgress(Console(stderr=True)) as progress:
             report = run_load(drop, options, progress=progress)

@@ -26,6 +26,7 @@ class DropFileRef:
     spec: DropFile
     path: Path
     format: str  # "csv" | "parquet"
+    delimiter: str = ","  # CSV only
 
     @property
     def label(self) -> str:
@@ -63,7 +64,7 @@ def foreign(path: Path) -> Problem | None:
     )
 
 
-def find_drop(folder: Path) -> Drop:
+def find_drop(folder: Path, delimiter: str = ",") -> Drop:
     drop = Drop(folder.resolve())
     entries = {p.name: p for p in folder.iterdir()}
     used: set[str] = set()
@@ -77,7 +78,7 @@ def find_drop(folder: Path) -> Drop:
         present = [fmt for fmt in FORMATS if f"{spec.name}.{fmt}" in entries]
         used.update(f"{spec.name}.{fmt}" for fmt in present)
         if len(present) == 1:
-            drop.files[spec.name] = DropFileRef(spec, folder / f"{spec.name}.{present[0]}", present[0])
+            drop.files[spec.name] = DropFileRef(spec, folder / f"{spec.name}.{present[0]}", present[0], delimiter)
         elif present:
             drop.problems.append(Problem(
                 str(folder),

@@ -18,7 +18,7 @@ import opspor
 from opspor import paths
 from opspor import reference as ref
 from opspor.cpr import mask as mask_cpr
-from opspor.ingest import build, findings, manifest, relations, validate
+from opspor.ingest import build, findings, manifest, relations, rules, validate
 from opspor.ingest.drop import Drop, find_drop, hash_files
 from opspor.ingest.progress import Progress
 from opspor.ingest.read import RawFile, check_columns, load_raw, read_columns
@@ -47,6 +47,8 @@ class LoadOptions:
     force: bool = False
     allow_shrink: bool = False
     max_shrink_share: float = DEFAULT_MAX_SHRINK_SHARE
+    max_contact_days: int = rules.DEFAULT_MAX_CONTACT_DAYS  # longer contacts are warned about
+    delimiter: str = ","  # of CSV files
 
 
 class LoadFailed(Exception):
@@ -101,7 +103,7 @@ def _read_current(store: SnapshotStore, report: LoadReport) -> None:
 def _load(folder, options, store, staging: Staging, report, load_dir: Path, progress: Progress) -> None:
     if report.lost_snapshot and options.mode == MERGE:  # nothing to merge with; a replace needs nothing
         raise LostSnapshot(store, report.lost_snapshot)
-    drop = find_drop(folder)
+    drop = find_drop(folder, options.delimiter)
     report.notes.extend(drop.notes)
     if drop.problems:
         raise DropRefused(drop.problems)
@@ -129,6 +131,7 @@ def _load(folder, options, store, staging: Staging, report, load_dir: Path, prog
             previous = "prev"
         findings.create_tables(con)
         create_macros(con, key)
+        rules.create_limits(con, options.max_contact_days)
         raws = {name: load_raw(con, r, columns[name], line_maps.get(name), progress)
                 for name, r in drop.files.items()}
         if entries is not None:

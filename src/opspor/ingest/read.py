@@ -63,8 +63,20 @@ def read_columns(con: duckdb.DuckDBPyConnection, ref: DropFileRef) -> list[tuple
             f"{ref.label} line 1", "the header row is not valid UTF-8",
             "save the file as UTF-8 (in Excel: 'CSV UTF-8')",
         )]) from None
-    names = next(csv.reader([text.lstrip("\ufeff").rstrip("\r\n")]))
+    header = text.lstrip("\ufeff").rstrip("\r\n")
+    _check_separator(ref, header)
+    names = next(csv.reader([header], delimiter=ref.delimiter))
     return [(name, "VARCHAR") for name in names]
+
+
+def _check_separator(ref: DropFileRef, header: str) -> None:
+    """Refuse a header split by the other usual separator than the one in use (a Danish Excel
+    writes ';'): naming the separator beats a list of missing columns."""
+    other = ";" if ref.delimiter == "," else ","
+    if ref.delimiter in header or other not in header:
+        return
+    fix = "save as comma-separated or pass --delimiter ';'" if other == ";" else "leave out --delimiter (the default is `,`)"
+    raise DropRefused([Problem(f"{ref.label} line 1 (header)", f"the separator is `{other}`", fix)])
 
 
 def check_columns(ref: DropFileRef, found: list[str]) -> tuple[list[Problem], list[Note]]:
@@ -157,7 +169,7 @@ def _load_csv(con, ref: DropFileRef, names: list[str], line_map: LineMap, table:
         f"""
         CREATE TEMP TABLE {csv_table} AS SELECT * FROM read_csv(
             {lit(str(ref.path))}, header = true, auto_detect = false, columns = {{{positional}}},
-            delim = ',', quote = '"', escape = '"', encoding = 'utf-8', strict_mode = true,
+            delim = {lit(ref.delimiter)}, quote = '"', escape = '"', encoding = 'utf-8', strict_mode = true,
             null_padding = false, max_line_size = {MAX_LINE_BYTES},
             store_rejects = true, rejects_table = '_rej', rejects_scan = '_rej_scan')
         """

@@ -305,6 +305,26 @@ ROW_CHECKS = (
         lambda c: f"{c['end']} < {c['start']}",
     ),
     RowCheck(
+        "contacts", "warning", "end", "contact_too_long",
+        "the contact lasts longer than the limit for one contact (--max-contact-days)",
+        "check start and end (a missing discharge may have been filled in with a placeholder date)",
+        lambda c: f"date_diff('second', {c['start']}, {c['end']}) > max_contact_days() * 86400",
+        lambda c: f"'the contact lasts ' || date_diff('day', {c['start']}, {c['end']}) || ' days; the limit is ' "
+        "|| max_contact_days() || ' days'",
+    ),
+    RowCheck(
+        "contacts", "warning", "start", "date_in_future",
+        "start is after the day of the load",
+        "check start (timestamps are Danish local time)",
+        lambda c: f"CAST({c['start']} AS DATE) > current_date",
+    ),
+    RowCheck(
+        "contacts", "warning", "end", "date_in_future",
+        "end is after the day of the load",
+        "check end; leave it empty while the contact is ongoing",
+        lambda c: f"CAST({c['end']} AS DATE) > current_date",
+    ),
+    RowCheck(
         "persons", "warning", "birth_date", "birth_date_not_cpr",
         "birth_date differs from the date part of the CPR number",
         "check birth_date and the CPR number (replacement CPR numbers can differ; then ignore this)",
@@ -329,6 +349,14 @@ ROW_CHECKS = (
         lambda c: f"{c['death_date']} > current_date",
     ),
 )
+
+DEFAULT_MAX_CONTACT_DAYS = 365
+
+
+def create_limits(con, max_contact_days: int) -> None:
+    """Define the SQL macros of the limits the row checks use (settings of the load)."""
+    con.execute(f"CREATE OR REPLACE TEMP MACRO max_contact_days() AS {int(max_contact_days)}")
+
 
 # Rows DuckDB's CSV reader could not split into fields, by its error type.
 PARSE_RULES: dict[str, tuple[str, str, str]] = {

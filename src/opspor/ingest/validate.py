@@ -32,14 +32,16 @@ def _check_finding(check: rules.Check, column: Column) -> str:
     return f"CASE {whens} ELSE {found} END"
 
 
-def _column_finding(column: Column, spec: DropFile) -> str:
-    """SQL: the first rule the column's value breaks (its kind's checks, then the row checks
-    reported on it) as a finding, or NULL."""
+def _column_findings(column: Column, spec: DropFile) -> str:
+    """SQL: a list of the column's findings, or NULL: the first of its kind's checks the value
+    breaks (a malformed date is not also called an impossible one); where it breaks none, every
+    row check reported on the column that fails (a birth date in 2040 is both in the future and
+    not the CPR number's date). The list may hold NULLs."""
     v = ident(column.name)
     rule, message, fix = rules.REQUIRED
-    on_missing = finding("reject", column.name, v, rule, message, None, fix) if column.required else "NULL"
+    on_missing = f"[{finding('reject', column.name, v, rule, message, None, fix)}]" if column.required else "NULL"
     whens = [f"WHEN {rules.missing(v)} THEN {on_missing}"] + [
-        f"WHEN coalesce({c.fails(v)}, true) THEN {_check_finding(c, column)}"
+        f"WHEN coalesce({c.fails(v)}, true) THEN [{_check_finding(c, column)}]"
         for c in rules.kind(column).checks(column)
     ]
     stored = {  # the other columns' values where valid, else NULL: row checks see valid values
@@ -47,13 +49,15 @@ def _column_finding(column: Column, spec: DropFile) -> str:
         f"THEN {_stored(c)} END)"
         for c in spec.columns
     }
-    whens += [
-        f"WHEN coalesce({check.fails(stored)}, false) THEN "
+    row_findings = [
+        f"CASE WHEN coalesce({check.fails(stored)}, false) THEN "
         + finding(check.severity, column.name, v, check.rule, check.message,
-                  check.reason(stored) if check.reason else None, check.fix)
+                  check.reason(stored) if check.reason else None, check.fix) + " END"
         for check in rules.ROW_CHECKS
         if check.file == spec.name and check.column == column.name
     ]
+    if row_findings:
+        whens.append(f"ELSE [{', '.join(row_findings)}]")
     return f"CASE {' '.join(whens)} END"
 
 
@@ -62,13 +66,14 @@ def _stored(column: Column) -> str:
 
 
 def check_rows(con: duckdb.DuckDBPyConnection, raw: RawFile) -> None:
-    """Insert a finding for every rule each row breaks (at most one per column).
+    """Insert a finding for every rule each row breaks (at most one reject per column, and every
+    warning of a valid value).
 
     One branch per column, each computing only what it needs (cheaper than one pass building a
     list of findings for every row), in one statement.
     """
     spec = raw.ref.spec
-    branches = [f"SELECT line, {_column_finding(c, spec)} AS f FROM {raw.table}" for c in spec.columns]
+    branches = [f"SELECT line, unnest({_column_findings(c, spec)}) AS f FROM {raw.table}" for c in spec.columns]
     con.execute(
         f"""
         INSERT INTO findings
