@@ -297,6 +297,11 @@ class RowCheck:
     reason: Callable[[dict[str, str]], str] | None = None
 
 
+def _in_future(file: str, column: str, fix: str) -> RowCheck:
+    return RowCheck(file, "warning", column, "date_in_future", f"{column} is after the day of the load", fix,
+                    lambda c: f"CAST({c[column]} AS DATE) > current_date")
+
+
 ROW_CHECKS = (
     RowCheck(
         "contacts", "reject", "end", "end_before_start",
@@ -313,18 +318,6 @@ ROW_CHECKS = (
         "|| max_contact_days() || ' days'",
     ),
     RowCheck(
-        "contacts", "warning", "start", "date_in_future",
-        "start is after the day of the load",
-        "check start (timestamps are Danish local time)",
-        lambda c: f"CAST({c['start']} AS DATE) > current_date",
-    ),
-    RowCheck(
-        "contacts", "warning", "end", "date_in_future",
-        "end is after the day of the load",
-        "check end; leave it empty while the contact is ongoing",
-        lambda c: f"CAST({c['end']} AS DATE) > current_date",
-    ),
-    RowCheck(
         "persons", "warning", "birth_date", "birth_date_not_cpr",
         "birth_date differs from the date part of the CPR number",
         "check birth_date and the CPR number (replacement CPR numbers can differ; then ignore this)",
@@ -336,18 +329,10 @@ ROW_CHECKS = (
         "check death_date and birth_date",
         lambda c: f"{c['death_date']} < {c['birth_date']}",
     ),
-    RowCheck(
-        "persons", "warning", "birth_date", "date_in_future",
-        "birth_date is after the day of the load",
-        "check birth_date",
-        lambda c: f"{c['birth_date']} > current_date",
-    ),
-    RowCheck(
-        "persons", "warning", "death_date", "date_in_future",
-        "death_date is after the day of the load",
-        "check death_date",
-        lambda c: f"{c['death_date']} > current_date",
-    ),
+    _in_future("persons", "birth_date", "check birth_date"),
+    _in_future("persons", "death_date", "check death_date"),
+    _in_future("contacts", "start", "check start (timestamps are Danish local time)"),
+    _in_future("contacts", "end", "check end; leave it empty while the contact is ongoing"),
 )
 
 DEFAULT_MAX_CONTACT_DAYS = 365
