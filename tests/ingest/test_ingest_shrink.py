@@ -69,6 +69,7 @@ def test_the_shrink_limit_is_a_setting_and_exactly_the_limit_is_accepted(cli, tm
     cli.ingest(_full(tmp_path))
     drop = _full(tmp_path, "cut")
     _keep_lines(drop / "contacts.csv", 15)  # -30 %
+    cli.ingest(drop, "--mode", "replace", expect=1)  # the default limit: 10 %
     args = ("--max-shrink-share", "0.3") if how == "option" else ()
     if how == "environment":
         monkeypatch.setenv("OPSPOR_MAX_SHRINK_SHARE", "0.3")
