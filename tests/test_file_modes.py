@@ -95,3 +95,32 @@ def test_the_web_server_runs_with_the_private_umask(opspor_bin, opspor_home, loo
     finally:
         os.killpg(server.pid, 15)
         server.wait(30)
+
+
+def test_gunicorn_started_directly_on_the_wsgi_module_writes_private_files(opspor_home, loose_umask):
+    """A deployment that runs `gunicorn opspor.web.wsgi:application` itself (a systemd unit without
+    UMask=) still gets the private umask in the workers that serve requests."""
+    env = {**os.environ, **SERVER_ENV, "OPSPOR_HOME": str(opspor_home)}
+    port = _free_port()
+    gunicorn = Path(os.sys.executable).with_name("gunicorn")
+    server = subprocess.Popen([str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                               "opspor.web.wsgi:application"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, "the server stopped"
+            assert time.monotonic() < deadline, "no answer from the server in 60 s"
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
+                    conn.sendall(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                    if conn.recv(64):
+                        break
+            except OSError:
+                time.sleep(0.3)
+        workers = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        assert workers and all(_umask_of(int(pid)) == "0077" for pid in workers)
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(30)
