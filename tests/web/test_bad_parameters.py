@@ -53,3 +53,13 @@ def test_the_aarshjul_with_a_year_that_is_no_year(world, login):
     assert_bad_request(client.get("/overvaagning/opgaver/aarshjul/", {"year": "99999999999999999999999"}), "year")
     assert_bad_request(client.get("/overvaagning/opgaver/aarshjul/", {"year": "1999"}), "year")
     assert client.get("/overvaagning/opgaver/aarshjul/", {"year": "2026"}).status_code == 200
+
+
+def test_a_filter_that_is_none_of_its_values(world, login):
+    nurse = danish(login, world.users["nina"])
+    assert_bad_request(nurse.get("/aps/forloeb/", {"state": "nope"}), "state")
+    assert_bad_request(nurse.get("/aps/forloeb/eksport.csv", {"state": "nope"}), "state")
+    assert nurse.get("/aps/forloeb/", {"state": "active"}).status_code == 200
+    secretariat = danish(login, world.users["sara"])
+    assert_bad_request(secretariat.get("/meddelelser/", {"state": "nope"}), "state")
+    assert secretariat.get("/meddelelser/", {"state": ""}).status_code == 200

@@ -222,8 +222,7 @@ def day(request):
 
 
 def _state_param(request) -> str:
-    state = request.GET.get("state", "")
-    return state if state in Case.State.values else ""
+    return params.choice_param(request.GET, "state", Case.State.values)
 
 
 @nurse_only

@@ -76,3 +76,12 @@ def date_in_range(value: dt.date | dt.datetime) -> None:
     if not EARLIEST <= day <= LATEST:
         raise ValidationError(_("Give a date from %(first)s to %(last)s.")
                               % {"first": EARLIEST.isoformat(), "last": LATEST.isoformat()})
+
+
+def choice_param(params, name: str, choices) -> str:
+    """One of ``choices`` in ``params[name]``; "" when absent or empty (the unfiltered page)."""
+    raw = params.get(name, "")
+    if raw and raw not in choices:
+        raise BadParameter(_("The parameter “%(name)s” must be one of %(choices)s, not “%(value)s”.")
+                           % {"name": name, "choices": ", ".join(choices), "value": _shown(raw)})
+    return raw

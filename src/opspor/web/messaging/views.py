@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
 from opspor.web.audit import actions as audit
+from opspor.web.core import params
 from opspor.web.messaging import actions, delivery
 from opspor.web.messaging.models import Objection, OutboundMessage
 from opspor.web.people.scope import get_person
@@ -25,9 +26,9 @@ objectors = role_required(Role.NURSE, Role.SPECIALIST)
 @outbox_users
 @require_GET
 def outbox(request):
-    state = request.GET.get("state", "")
+    state = params.choice_param(request.GET, "state", OutboundMessage.State.values)
     rows = OutboundMessage.objects.select_related("person").order_by("-created_at", "-id")
-    if state in OutboundMessage.State.values:
+    if state:
         rows = rows.filter(state=state)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     audit.record(request, action=audit.READ, what="messages.outbox", why=_("Outbox of messages"),
