@@ -29,7 +29,7 @@ def test_auditor_finds_reads_by_person_and_by_user(users, login, published):
     response = client.post("/revision/", {"cpr": f"{CPR['A'][:6]}-{CPR['A'][6:]}", "reason": "sag 2026-17"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "worklist" in html and "person" in html and "Med1" in html
+    assert "Afdelingens arbejdsliste" in html and "Personside" in html and "Med1" in html
     assert ">ger<" not in html and "(ger)" not in html  # ger never saw A
     assert CPR["A"] not in html  # the CPR typed is not echoed in the results
     search = AuditEntry.objects.get(username="auditor", what="audit.search")

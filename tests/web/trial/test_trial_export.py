@@ -122,7 +122,7 @@ def test_export_feeds_the_itt_analysis_and_verify_finds_tampering(trial_on, db, 
     assert not any(n in files or f"{n[:6]}-{n[6:]}" in files for n in numbers)
     assert "Testperson" not in files and "Web " not in files
     exported = AuditEntry.objects.filter(what="trial.export", action=AuditEntry.Action.EXPORT)
-    assert exported.count() == 60 and exported.first().username.startswith("cli:")
+    assert exported.count() == 60 and exported.first().username == "opspor trial export" and exported.first().role == "system"
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["participants"] == 60 and sum(manifest["by_arm"].values()) == 60
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from opspor.web.accounts import actions
 from opspor.web.accounts.forms import LoginForm, TokenForm
 from opspor.web.audit import actions as audit
 
@@ -29,7 +30,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit.record(self.request, action=audit.LOGIN, what="login", why=_("Log-in"))
+        audit.record(self.request, audit.Event.LOGIN, action=audit.LOGIN, why=_("Log-in"))
         return response
 
 
@@ -62,12 +63,8 @@ def totp_setup(request):
     )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save()
-            TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
+        if actions.enrol_second_factor(request.user, device, form.cleaned_data["token"]):
             otp_login(request, device)
-            audit.record(request, action=audit.CHANGE, what="second_factor", why=_("Second factor set up"))
             messages.success(request, _("Your authenticator app is set up."))
             return redirect("core:home")
         form.add_error("token", _("The code was not accepted. Check the time on your phone and try the newest code."))

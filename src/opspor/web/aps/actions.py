@@ -77,8 +77,8 @@ def _nurse_name(nurse: User) -> str:
     return nurse.get_full_name() or nurse.username
 
 
-def _log(user, what: str, why: str, case: Case, **detail) -> None:
-    audit.record(user, action=audit.CHANGE, what=what, why=why, persons=[case.person.person_key],
+def _log(user, event: audit.Event, why: str, case: Case, **detail) -> None:
+    audit.record(user, event, action=audit.CHANGE, why=why, persons=[case.person.person_key],
                  detail={"case": case.pk, **detail})
 
 
@@ -113,7 +113,7 @@ def set_capacity(lead, nurse: User, capacity: int) -> User:
     old = nurse.capacity
     nurse.capacity = capacity
     nurse.save(update_fields=["capacity"])
-    audit.record(lead, action=audit.CHANGE, what="aps.capacity", why=_("Nurse capacity set"),
+    audit.record(lead, audit.Event.APS_CAPACITY, action=audit.CHANGE, why=_("Nurse capacity set"),
                  detail={"nurse": nurse.username, "old": old, "new": capacity})
     return nurse
 
@@ -177,7 +177,7 @@ def invite_many(lead, persons: Sequence, nurse: User, *, scores: Mapping[str, fl
     except IntegrityError:  # a parallel invitation got there first
         raise ValidationError(_("One of the persons was invited by someone else just now. Reload the page.")) from None
     trial_actions.allocate_invited(lead, cases)  # a trial: randomised now, concealed until consent
-    audit.record(lead, action=audit.CHANGE, what="aps.invite", why=_("Invitation assigned to a nurse"),
+    audit.record(lead, audit.Event.APS_INVITE, action=audit.CHANGE, why=_("Invitation assigned to a nurse"),
                  persons=[p.person_key for p in persons],
                  detail={"nurse": nurse.username, "cases": [c.pk for c in cases], "risk_model": risk_model_id})
     return cases
@@ -199,7 +199,7 @@ def reassign(lead, case: Case, nurse: User) -> Case:
     old = case.nurse
     case.nurse = nurse
     case.save(update_fields=["nurse"])
-    _log(lead, "aps.reassign", _("Case given to another nurse"), case, old=old.username, new=nurse.username)
+    _log(lead, audit.Event.APS_REASSIGN, _("Case given to another nurse"), case, old=old.username, new=nurse.username)
     return case
 
 
@@ -212,7 +212,7 @@ def record_consent(nurse, case: Case) -> Case:
     _require_state(case, [Case.State.INVITED], _("Only an invitation without an answer can be answered."))
     case.state, case.answered_at = Case.State.CONSENTED, timezone.now()
     case.save(update_fields=["state", "answered_at"])
-    _log(nurse, "aps.consent", _("Consent to Aktiv Patientstøtte"), case)
+    _log(nurse, audit.Event.APS_CONSENT, _("Consent to Aktiv Patientstøtte"), case)
     trial_actions.reveal_on_consent(nurse, case)  # a trial: the arm is shown from now on
     messaging.on_aps_consent(nurse, case)  # GP and municipality told (transactional outbox)
     return case
@@ -230,7 +230,7 @@ def record_refusal(nurse, case: Case, reason: str, note: str = "") -> Case:
     case.state, case.answered_at = Case.State.REFUSED, timezone.now()
     case.refusal_reason, case.refusal_note = reason, note.strip()
     case.save(update_fields=["state", "answered_at", "refusal_reason", "refusal_note"])
-    _log(nurse, "aps.refusal", _("Refusal of Aktiv Patientstøtte"), case, reason=reason)
+    _log(nurse, audit.Event.APS_REFUSAL, _("Refusal of Aktiv Patientstøtte"), case, reason=reason)
     return case
 
 
@@ -248,7 +248,7 @@ def _hold_startup(nurse, case: Case, held_at: dt.datetime, note: str) -> Session
     session.save()
     case.state, case.started_at = Case.State.ACTIVE, held_at
     case.save(update_fields=["state", "started_at"])
-    _log(nurse, "aps.startup", _("Start-up session held; support started"), case, session=session.pk)
+    _log(nurse, audit.Event.APS_STARTUP, _("Start-up session held; support started"), case, session=session.pk)
     return session
 
 
@@ -275,7 +275,7 @@ def plan_session(nurse, case: Case, kind: str, planned_for: dt.datetime) -> Sess
     if timezone.localdate(planned_for) < timezone.localdate():
         raise ValidationError(_("A session cannot be planned in the past. Plan it for today and record it."))
     session = Session.objects.create(case=case, kind=kind, planned_for=planned_for)
-    _log(nurse, "aps.session.plan", _("Session planned"), case, session=session.pk, kind=kind)
+    _log(nurse, audit.Event.APS_SESSION_PLAN, _("Session planned"), case, session=session.pk, kind=kind)
     return session
 
 
@@ -299,7 +299,7 @@ def record_session(nurse, session: Session, status: str, note: str = "", held_at
         session.held_at = held_at
     session.status, session.note = status, note.strip()
     session.save()
-    _log(nurse, "aps.session.record", _("Session recorded"), case, session=session.pk, status=status)
+    _log(nurse, audit.Event.APS_SESSION_RECORD, _("Session recorded"), case, session=session.pk, status=status)
     return session
 
 
@@ -315,7 +315,7 @@ def add_goal(nurse, case: Case, text: str) -> Goal:
     if not text.strip():
         raise ValidationError(_("Write the goal."))
     goal = Goal.objects.create(case=case, text=text.strip())
-    _log(nurse, "aps.goal.add", _("Goal set"), case, goal=goal.pk)
+    _log(nurse, audit.Event.APS_GOAL_ADD, _("Goal set"), case, goal=goal.pk)
     return goal
 
 
@@ -336,7 +336,7 @@ def update_goal(nurse, goal: Goal, *, status: str | None = None, text: str | Non
             raise ValidationError(_("Write the goal."))
         goal.text = text.strip()
     goal.save()
-    _log(nurse, "aps.goal.update", _("Goal updated"), case, goal=goal.pk, status=goal.status)
+    _log(nurse, audit.Event.APS_GOAL_UPDATE, _("Goal updated"), case, goal=goal.pk, status=goal.status)
     return goal
 
 
@@ -354,7 +354,7 @@ def save_plan(nurse, case: Case, text: str) -> Plan:
     if current and current.text == text:
         raise ValidationError(_("The plan is unchanged; nothing was saved."))
     plan = Plan.objects.create(case=case, text=text, written_by=nurse)
-    _log(nurse, "aps.plan", _("Self-management plan saved"), case, plan=plan.pk)
+    _log(nurse, audit.Event.APS_PLAN, _("Self-management plan saved"), case, plan=plan.pk)
     return plan
 
 
@@ -365,7 +365,7 @@ def add_note(nurse, case: Case, text: str) -> Note:
     if not text.strip():
         raise ValidationError(_("Write the note."))
     note = Note.objects.create(case=case, text=text.strip(), written_by=nurse)
-    _log(nurse, "aps.note", _("Note written"), case, note=note.pk)
+    _log(nurse, audit.Event.APS_NOTE, _("Note written"), case, note=note.pk)
     return note
 
 
@@ -396,7 +396,7 @@ def record_questionnaire(nurse, case: Case, instrument_id: str, timepoint: str, 
         answers=dict(result.answers), score=result.score, band=result.band.id if result.band else "",
         taken_on=taken_on, recorded_by=nurse,
     )
-    _log(nurse, "aps.questionnaire", _("Questionnaire recorded"), case, response=response.pk,
+    _log(nurse, audit.Event.APS_QUESTIONNAIRE, _("Questionnaire recorded"), case, response=response.pk,
          instrument=instrument.id, version=instrument.version, score=result.score, missing=list(result.missing))
     return response
 
@@ -435,6 +435,6 @@ def end_support(nurse, case: Case, reason: str, note: str = "") -> Case:
     case.state, case.ended_at = Case.State.ENDED, timezone.now()
     case.end_reason, case.end_note = reason, note.strip()
     case.save(update_fields=["state", "ended_at", "end_reason", "end_note"])
-    _log(nurse, "aps.end", _("Support ended"), case, reason=reason, months=months, cancelled_sessions=cancelled)
+    _log(nurse, audit.Event.APS_END, _("Support ended"), case, reason=reason, months=months, cancelled_sessions=cancelled)
     messaging.on_aps_end(nurse, case)  # GP and municipality told (transactional outbox)
     return case

@@ -94,7 +94,7 @@ def programme(request):
     for row in rows:
         row.age_band = queries.age_band(row.person)
         row.municipality = queries.municipality_name(row.entry.municipality_code)
-    audit.record(request, action=audit.READ, what="aps.programme", why=_("Programme pool (pseudonymised)"),
+    audit.record(request, audit.Event.APS_PROGRAMME, action=audit.READ, why=_("Programme pool (pseudonymised)"),
                  persons=[r.person.person_key for r in rows], detail={"page": page.number, "ranking": ranking.source})
     query = request.GET.copy()
     query.pop("side", None)
@@ -117,8 +117,9 @@ def programme_export(request, fmt: str):
     _form, municipality, status = _pool_filters(request)
     ranking = queries.ranking(request.user.region_code)
     rows = queries.pool_rows(queries.pool_order(user, ranking, municipality=municipality, status=status))
+    event = audit.export_event("aps.programme", fmt)
     response = exports.pool(rows, ranking, user.region_code, fmt)
-    audit.record(request, action=audit.EXPORT, what=f"aps.programme.{fmt}", why=_("Export of the programme pool"),
+    audit.record(request, event, action=audit.EXPORT, why=_("Export of the programme pool"),
                  persons=[r.person.person_key for r in rows], detail={"rows": len(rows), "ranking": ranking.source})
     return response
 
@@ -157,7 +158,7 @@ def reveal(request, person_pk: int):
     person = get_person(request.user, person_pk)
     form = RevealForm(request.POST, id_prefix=str(person.pk))
     if form.is_valid():
-        audit.record(request, action=audit.READ, what="aps.reveal", why=form.cleaned_data["reason"],
+        audit.record(request, audit.Event.APS_REVEAL, action=audit.READ, why=form.cleaned_data["reason"],
                      persons=[person.person_key], detail={"shown": "cpr,name"})
     template = "aps/_reveal.html" if request.htmx else "aps/reveal.html"
     return render(request, template, {"person": person, "form": form, "revealed": form.is_valid(),
@@ -212,7 +213,7 @@ def _day_param(request) -> dt.date:
 def day(request):
     today = _day_param(request)
     view = queries.day_view(request.user, today)
-    audit.record(request, action=audit.READ, what="aps.day", why=_("My day: who to call"),
+    audit.record(request, audit.Event.APS_DAY, action=audit.READ, why=_("My day: who to call"),
                  persons=queries.persons_of(view.cases), detail={"day": today.isoformat()})
     return render(request, "aps/day.html", {
         "view": view, "today": today, "is_today": today == timezone.localdate(),
@@ -230,7 +231,7 @@ def _state_param(request) -> str:
 def caseload(request):
     state = _state_param(request)
     cases = queries.caseload(request.user, state)
-    audit.record(request, action=audit.READ, what="aps.caseload", why=_("My caseload"),
+    audit.record(request, audit.Event.APS_CASELOAD, action=audit.READ, why=_("My caseload"),
                  persons=queries.persons_of(cases), detail={"state": state})
     counts = queries.caseload_counts(request.user)
     tabs = [("", _("All"), sum(counts.values()))] + [(s, label, counts[s]) for s, label in Case.State.choices]
@@ -244,8 +245,9 @@ def caseload(request):
 def caseload_export(request, fmt: str):
     state = _state_param(request)
     cases = queries.caseload(request.user, state)
+    event = audit.export_event("aps.caseload", fmt)
     response = exports.caseload(cases, request.user.username, fmt)
-    audit.record(request, action=audit.EXPORT, what=f"aps.caseload.{fmt}", why=_("Export of my caseload"),
+    audit.record(request, event, action=audit.EXPORT, why=_("Export of my caseload"),
                  persons=queries.persons_of(cases), detail={"state": state, "rows": len(cases)})
     return response
 
@@ -367,7 +369,7 @@ def _render_case(request, case: Case, *, bound: dict | None = None, saved: str =
         **q,
     }
     if audit_read:
-        audit.record(request, action=audit.READ, what="aps.case", why=_("Aktiv Patientstøtte case"),
+        audit.record(request, audit.Event.APS_CASE, action=audit.READ, why=_("Aktiv Patientstøtte case"),
                      persons=[person.person_key], detail={"case": case.pk})
     return render(request, "aps/case.html", context, status=status)
 

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from opspor.web.accounts.roles import Role
+
 
 class AppendOnlyError(Exception):
     pass
@@ -22,6 +24,86 @@ class AuditQuerySet(models.QuerySet):
 
     def delete(self):
         raise AppendOnlyError("audit entries cannot be deleted")
+
+
+class Event(models.TextChoices):
+    """What happened: the closed list of audited events. :func:`opspor.web.audit.actions.record`
+    refuses anything else. The values are what the log has always stored (a new event gets a new
+    value; an old one is never renamed, so the append-only log needs no rewriting)."""
+
+    # reads of person data
+    CITIZENS = "citizens", _("Our citizens in the programmes")
+    PERSON = "person", _("Person's page")
+    WORKLIST = "worklist", _("Department worklist")
+    MDT = "mdt", _("MDT conference")
+    OUTBOX = "messages.outbox", _("Outbox of messages")
+    APS_PROGRAMME = "aps.programme", _("Programme pool (pseudonymised)")
+    APS_REVEAL = "aps.reveal", _("Identity shown in the programme pool")
+    APS_DAY = "aps.day", _("My day: who to call")
+    APS_CASELOAD = "aps.caseload", _("My caseload")
+    APS_CASE = "aps.case", _("Aktiv Patientstøtte case")
+    AUDIT_SEARCH = "audit.search", _("Search of the audit log")
+    AUDIT_ACCESS_REPORT = "audit.access_report", _("Access report")
+    AUDIT_ACCESS_REPORT_PDF = "audit.access_report.pdf", _("Access report exported (PDF)")
+    # exports (one event per offered format)
+    WORKLIST_CSV = "worklist.csv", _("Department list exported (CSV)")
+    WORKLIST_XLSX = "worklist.xlsx", _("Department list exported (Excel)")
+    APS_PROGRAMME_CSV = "aps.programme.csv", _("Programme pool exported (CSV)")
+    APS_PROGRAMME_XLSX = "aps.programme.xlsx", _("Programme pool exported (Excel)")
+    APS_CASELOAD_CSV = "aps.caseload.csv", _("Caseload exported (CSV)")
+    APS_CASELOAD_XLSX = "aps.caseload.xlsx", _("Caseload exported (Excel)")
+    TRIAL_EXPORT = "trial.export", _("Trial data for the ITT analysis")
+    # log-in and accounts
+    LOGIN = "login", _("Log-in")
+    SECOND_FACTOR = "second_factor", _("Second factor set up")
+    # the department's list and the MDT conference
+    SCREENING = "screening", _("Screening of today's list")
+    MDT_OPEN = "mdt.open", _("MDT conference opened")
+    MDT_SAVE = "mdt.save", _("MDT conference saved")
+    MDT_CONCLUDE = "mdt.conclude", _("MDT conference concluded")
+    # Aktiv Patientstøtte
+    APS_CAPACITY = "aps.capacity", _("Nurse capacity set")
+    APS_INVITE = "aps.invite", _("Invitation assigned to a nurse")
+    APS_REASSIGN = "aps.reassign", _("Case given to another nurse")
+    APS_CONSENT = "aps.consent", _("Consent to Aktiv Patientstøtte")
+    APS_REFUSAL = "aps.refusal", _("Refusal of Aktiv Patientstøtte")
+    APS_STARTUP = "aps.startup", _("Start-up session held; support started")
+    APS_SESSION_PLAN = "aps.session.plan", _("Session planned")
+    APS_SESSION_RECORD = "aps.session.record", _("Session recorded")
+    APS_GOAL_ADD = "aps.goal.add", _("Goal set")
+    APS_GOAL_UPDATE = "aps.goal.update", _("Goal updated")
+    APS_PLAN = "aps.plan", _("Self-management plan saved")
+    APS_NOTE = "aps.note", _("Note written")
+    APS_QUESTIONNAIRE = "aps.questionnaire", _("Questionnaire recorded")
+    APS_END = "aps.end", _("Support ended")
+    APS_ELIGIBILITY = "aps.eligibility", _("Programme pool replaced by a lists run")
+    # the randomised trial
+    TRIAL_ALLOCATE = "trial.allocate", _("Randomised at invitation (arm concealed until consent)")
+    TRIAL_REREAD = "trial.reread", _("Earlier allocation used for a new invitation (arm concealed until consent)")
+    TRIAL_REFUSE = "trial.refuse", _("Randomisation refused")
+    TRIAL_REVEAL = "trial.reveal", _("Trial arm revealed at consent")
+    # messages to GPs and municipalities
+    MESSAGE_QUEUE = "message.queue", _("Message queued")
+    MESSAGE_BLOCKED = "message.blocked", _("Message blocked")
+    MESSAGE_OBJECTION = "message.objection", _("Objection to messages recorded")
+    MESSAGE_OBJECTION_WITHDRAW = "message.objection.withdraw", _("Objection to messages withdrawn")
+    MESSAGE_RETRY = "message.retry", _("Failed message queued again")
+    MESSAGE_SENT = "message.sent", _("Message sent")
+    MESSAGE_ACKNOWLEDGED = "message.acknowledged", _("Message acknowledged by the recipient")
+    MESSAGE_DEFERRED = "message.deferred", _("Message delivery postponed (new attempt later)")
+    MESSAGE_FAILED = "message.failed", _("Message delivery failed")
+    # what the system's own commands publish
+    LISTS_PUBLISH = "lists.publish", _("Lists run published")
+    MONITORING_PUBLISH = "monitoring.publish", _("Indicators published")
+    MONITORING_EFFECT = "monitoring.effect", _("Effect estimates published")
+    MONITORING_REGISTER = "monitoring.register", _("Task register imported")
+    MONITORING_TASK = "monitoring.task", _("Monitoring task updated")
+
+
+SYSTEM_ROLE = "system"
+# a user's role, or the system's own commands (their name is the entry's user name)
+ROLES = {**dict(Role.choices), SYSTEM_ROLE: _("System (opspor command)")}
+EVENTS = dict(Event.choices)
 
 
 class AuditEntry(models.Model):
@@ -51,6 +133,16 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["username", "-at"], name="audit_user_at")]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
+
+    # Labels for the auditor. The fields carry no ``choices`` (a new event needs no migration);
+    # an old entry with a value outside today's lists shows its stored code.
+    @property
+    def event_label(self) -> str:
+        return EVENTS.get(self.what, self.what)
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -20,7 +20,6 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from opspor.web.accounts.roles import Role
 from opspor.web.audit.models import AuditEntry
 
 _s = getSampleStyleSheet()
@@ -35,14 +34,10 @@ def _p(text: str, style: ParagraphStyle = P) -> Paragraph:
     return Paragraph(escape(str(text)), style)
 
 
-def _role(code: str) -> str:
-    return str(Role(code).label) if code in Role.values else code
-
-
 def _row(e: AuditEntry) -> list[Paragraph]:
     who = f"{e.user_full_name} ({e.username})" if e.user_full_name else e.username
-    return [_p(f"{timezone.localtime(e.at):%d-%m-%Y %H:%M}", CELL), _p(who, CELL), _p(_role(e.role), CELL),
-            _p(e.organisation, CELL), _p(e.get_action_display(), CELL), _p(e.what, CELL), _p(e.why, CELL)]
+    return [_p(f"{timezone.localtime(e.at):%d-%m-%Y %H:%M}", CELL), _p(who, CELL), _p(e.role_label, CELL),
+            _p(e.organisation, CELL), _p(e.get_action_display(), CELL), _p(e.event_label, CELL), _p(e.why, CELL)]
 
 
 def access_report(entries: Sequence[AuditEntry], cpr: str, made_at: dt.datetime, made_by: str) -> bytes:

@@ -50,7 +50,7 @@ def search(request):
         entries = list(qs[: LIMIT + 1])
         truncated = len(entries) > LIMIT
         entries = entries[:LIMIT]
-        audit.record(request, action=audit.READ, what="audit.search", why=data["reason"],
+        audit.record(request, audit.Event.AUDIT_SEARCH, action=audit.READ, why=data["reason"],
                      persons=[person_key] if person_key else [],
                      detail={"username": data["username"], "results": len(entries)})
     return render(request, "audit/search.html", {"form": form, "entries": entries, "truncated": truncated})
@@ -85,8 +85,8 @@ def access_report(request):
         as_pdf = _report_format(request) == "pdf"
         person_key = person_key_of(form.cleaned_data["cpr"])
         entries = list(AuditEntry.objects.filter(person_key=person_key).exclude(what__startswith="audit."))
-        audit.record(request, action=audit.EXPORT if as_pdf else audit.READ,
-                     what="audit.access_report.pdf" if as_pdf else "audit.access_report",
+        audit.record(request, audit.Event.AUDIT_ACCESS_REPORT_PDF if as_pdf else audit.Event.AUDIT_ACCESS_REPORT,
+                     action=audit.EXPORT if as_pdf else audit.READ,
                      why=form.cleaned_data["reason"], persons=[person_key], detail={"results": len(entries)})
         if as_pdf:
             return _pdf_response(request, entries, form.cleaned_data["cpr"])

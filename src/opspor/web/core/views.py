@@ -47,7 +47,7 @@ def home(request):
 def citizens(request):
     """A municipality's or GP practice's citizens who are included in a programme."""
     persons = list(visible_persons(request.user).prefetch_related("aps_cases", "screenings").order_by("name")[:500])
-    audit.record(request, action=audit.READ, what="citizens", why=_("Our citizens in the programmes"),
+    audit.record(request, audit.Event.CITIZENS, action=audit.READ, why=_("Our citizens in the programmes"),
                  persons=[p.person_key for p in persons])
     return render(request, "core/citizens.html", {"persons": persons})
 

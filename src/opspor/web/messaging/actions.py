@@ -26,7 +26,6 @@ action happened.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -43,23 +42,7 @@ PROFILE_CARE = "medcom-carecommunication"
 PROFILE_ALERT = "opspor-data-alert"
 
 
-@dataclass(frozen=True)
-class SystemActor:
-    """The audit's actor for what opspor does by itself (the delivery worker, data alerts)."""
-
-    name: str = "opspor-messages"
-    pk: None = None
-    role: str = ""
-    organisation: None = None
-
-    def get_username(self) -> str:
-        return self.name
-
-    def get_full_name(self) -> str:
-        return ""
-
-
-SYSTEM = SystemActor()
+ALERTS = audit.system("opspor alerts publish")  # data alerts are queued by that command
 
 
 # --------------------------------------------------------------------------- helpers
@@ -70,7 +53,7 @@ def _existing(key: str) -> OutboundMessage | None:
 
 def _audit_queued(actor, message: OutboundMessage) -> None:
     blocked = message.state == OutboundMessage.State.BLOCKED
-    audit.record(actor, action=audit.CHANGE, what="message.blocked" if blocked else "message.queue",
+    audit.record(actor, audit.Event.MESSAGE_BLOCKED if blocked else audit.Event.MESSAGE_QUEUE, action=audit.CHANGE,
                  why=message.purpose, persons=[message.person.person_key] if message.person else [],
                  detail={"message": str(message.message_id), "event": message.event,
                          "recipient": f"{message.recipient_kind}:{message.recipient_id}",
@@ -292,7 +275,7 @@ def queue_data_alert(*, recipient_kind: str, recipient_id: str, month: dt.date, 
         message.next_attempt_at = timezone.now()
     saved = _save(message)
     if saved is message:
-        _audit_queued(SYSTEM, message)
+        _audit_queued(ALERTS, message)
     return saved
 
 
@@ -328,7 +311,7 @@ def record_objection(user, person, recipient_kind: str, note: str = "") -> Objec
     for message in blocked:
         message.state, message.block_reason, message.next_attempt_at = OutboundMessage.State.BLOCKED, reason, None
         message.save(update_fields=["state", "block_reason", "next_attempt_at", "updated_at"])
-    audit.record(user, action=audit.CHANGE, what="message.objection",
+    audit.record(user, audit.Event.MESSAGE_OBJECTION, action=audit.CHANGE,
                  why=_("The patient does not want the recipient informed"), persons=[person.person_key],
                  detail={"recipient_kind": recipient_kind, "objection": objection.pk,
                          "blocked_messages": [str(m.message_id) for m in blocked]})
@@ -345,7 +328,7 @@ def withdraw_objection(user, objection: Objection) -> Objection:
         raise ValidationError(_("The objection has already been withdrawn."))
     objection.withdrawn_at, objection.withdrawn_by = timezone.now(), user
     objection.save(update_fields=["withdrawn_at", "withdrawn_by"])
-    audit.record(user, action=audit.CHANGE, what="message.objection.withdraw",
+    audit.record(user, audit.Event.MESSAGE_OBJECTION_WITHDRAW, action=audit.CHANGE,
                  why=_("The patient withdrew the objection"), persons=[objection.person.person_key],
                  detail={"recipient_kind": objection.recipient_kind, "objection": objection.pk})
     return objection
@@ -368,7 +351,7 @@ def retry(user, message: OutboundMessage) -> OutboundMessage:
         raise ValidationError(_("Only a failed message can be sent again."))
     message.state, message.attempts, message.next_attempt_at = OutboundMessage.State.QUEUED, 0, timezone.now()
     message.save(update_fields=["state", "attempts", "next_attempt_at", "updated_at"])
-    audit.record(user, action=audit.CHANGE, what="message.retry", why=_("Failed message queued again"),
+    audit.record(user, audit.Event.MESSAGE_RETRY, action=audit.CHANGE, why=_("Failed message queued again"),
                  persons=[message.person.person_key] if message.person else [],
                  detail={"message": str(message.message_id), "last_error": message.last_error[:200]})
     return message

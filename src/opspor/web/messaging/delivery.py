@@ -8,7 +8,8 @@ One message at a time:
    worker dies from here on, the message is simply due again when the lease runs out.
 2. **deliver** through the adapter, outside any transaction; the message keeps its id.
 3. **record** (one transaction, right after the answer): sent / acknowledged / failed, or
-   back to waiting with exponential back-off and jitter; an audit entry for each outcome.
+   back to waiting with exponential back-off and jitter; an audit entry for each outcome (actor:
+   the system, ``opspor messages send``), written in that transaction.
 
 So a kill before 3 can repeat a delivery but never lose one; the receiver recognises the
 repeat by the unchanged ``Bundle.id``/``MessageHeader.id`` (MedCom reliable messaging) and
@@ -37,11 +38,11 @@ from django.utils import timezone
 from opspor import paths
 from opspor.web.audit import actions as audit
 from opspor.web.messaging import adapters
-from opspor.web.messaging.actions import SYSTEM
 from opspor.web.messaging.models import OutboundMessage
 
 State = OutboundMessage.State
 CRASH_POINTS = ("before_post", "after_post", "after_commit")
+SENDER = audit.system("opspor messages send")
 
 
 class DeliveryConfigError(ValueError):
@@ -154,8 +155,8 @@ def _claim(settings: Settings, due_by: dt.datetime) -> OutboundMessage | None:
         return message
 
 
-def _audit(message: OutboundMessage, what: str, why: str, **detail) -> None:
-    audit.record(SYSTEM, action=audit.CHANGE, what=what, why=why,
+def _audit(message: OutboundMessage, event: audit.Event, why: str, **detail) -> None:
+    audit.record(SENDER, event, action=audit.CHANGE, why=why,
                  persons=[message.person.person_key] if message.person_id else [],
                  detail={"message": str(message.message_id), "recipient": f"{message.recipient_kind}:{message.recipient_id}",
                          "attempt": message.attempts, **detail})
@@ -169,7 +170,7 @@ def _apply(message: OutboundMessage, outcome: adapters.Outcome, settings: Settin
         message.sent_at = message.sent_at or now
         message.last_error = ""
         summary.acknowledged += 1
-        _audit(message, "message.acknowledged", message.purpose, outcome=outcome.detail)
+        _audit(message, audit.Event.MESSAGE_ACKNOWLEDGED, message.purpose, outcome=outcome.detail)
     elif outcome.result == adapters.SENT:
         message.state, message.sent_at, message.last_error = State.SENT, now, ""
         # with acknowledgements expected, resend (same id) if none comes in time; a folder drop
@@ -177,17 +178,19 @@ def _apply(message: OutboundMessage, outcome: adapters.Outcome, settings: Settin
         expects_ack = settings.adapter == "http" or settings.ack_folder is not None
         message.next_attempt_at = now + dt.timedelta(seconds=settings.ack_timeout) if expects_ack else None
         summary.sent += 1
-        _audit(message, "message.sent", message.purpose, outcome=outcome.detail)
+        _audit(message, audit.Event.MESSAGE_SENT, message.purpose, outcome=outcome.detail)
     elif outcome.result == adapters.FAILED or message.attempts >= settings.max_attempts:
         message.state, message.failed_at, message.next_attempt_at = State.FAILED, now, None
         message.last_error = (outcome.detail if outcome.result == adapters.FAILED
                               else f"gave up after {message.attempts} attempts: {outcome.detail}")[:4000]
         summary.failed += 1
-        _audit(message, "message.failed", message.purpose, error=message.last_error[:200])
+        _audit(message, audit.Event.MESSAGE_FAILED, message.purpose, error=message.last_error[:200])
     else:
         message.last_error = outcome.detail[:4000]
         message.next_attempt_at = now + backoff(settings, message.attempts)
         summary.retrying += 1
+        _audit(message, audit.Event.MESSAGE_DEFERRED, message.purpose, error=message.last_error[:200],
+               next_attempt=message.next_attempt_at.isoformat())
     message.save()
 
 

@@ -31,7 +31,7 @@ def outbox(request):
     if state:
         rows = rows.filter(state=state)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    audit.record(request, action=audit.READ, what="messages.outbox", why=_("Outbox of messages"),
+    audit.record(request, audit.Event.OUTBOX, action=audit.READ, why=_("Outbox of messages"),
                  persons=[m.person.person_key for m in page if m.person_id], detail={"state": state})
     return render(request, "messaging/outbox.html", {
         "page": page, "state": state, "states": OutboundMessage.State.choices, "counts": delivery.counts(),

@@ -63,7 +63,7 @@ def update_task(actor, row: MonitoringTask, changes: dict) -> list[str]:
     for f in changed:
         setattr(row, f, changes[f])
     row.save()
-    audit.record(actor, action=audit.CHANGE, what="monitoring.task", why=_("Monitoring task updated"),
+    audit.record(actor, audit.Event.MONITORING_TASK, action=audit.CHANGE, why=_("Monitoring task updated"),
                  detail={"task": row.key, "changes": detail})
     return changed
 

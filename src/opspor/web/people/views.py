@@ -29,7 +29,7 @@ def detail(request, pk: int):
     lists: dict = {}
     for e in entries:
         lists.setdefault((e.run, e.department), []).append(e)
-    audit.record(request, action=audit.READ, what="person", why=_("Person's page"), persons=[person.person_key])
+    audit.record(request, audit.Event.PERSON, action=audit.READ, why=_("Person's page"), persons=[person.person_key])
     municipality = reference.municipality_by_code().get(person.municipality_code)
     return render(request, "people/detail.html", {
         "person": person, "municipality": municipality, "lists": lists,

@@ -60,7 +60,7 @@ def reveal_on_consent(nurse, case) -> None:
         allocation.revealed_at, allocation.revealed_by = timezone.now(), nurse
         allocation.save(update_fields=["revealed_at", "revealed_by"])
     case.allocation = allocation
-    audit.record(nurse, action=audit.CHANGE, what="trial.reveal", why=_("Trial arm revealed at consent"),
+    audit.record(nurse, audit.Event.TRIAL_REVEAL, action=audit.CHANGE, why=_("Trial arm revealed at consent"),
                  persons=[case.person.person_key],
                  detail={"case": case.pk, "trial": allocation.trial, "stratum": allocation.stratum,
                          "sequence_number": allocation.sequence_number, "arm": allocation.arm})

@@ -17,7 +17,6 @@ that holds the persons (``person_key`` is the snapshot's pseudonym).
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -55,12 +54,6 @@ def _consent(cases: list[Case]) -> tuple[str, bool]:
     if any(c.state == Case.State.REFUSED for c in answered):
         return "refused", False
     return "no_answer", False
-
-
-def _cli_actor():
-    from opspor.web.accounts.models import User
-
-    return User(username=f"cli:{getpass.getuser()}")  # unsaved: the audit names who ran the command
 
 
 def export(out_dir: Path, trial_id: str | None = None) -> ExportResult:
@@ -105,7 +98,7 @@ def export(out_dir: Path, trial_id: str | None = None) -> ExportResult:
     }, indent=2) + "\n", encoding="utf-8")
     for part, final in zip(tmp, (trial_csv, who5_csv, manifest), strict=True):
         part.replace(final)  # all three written before any is in place
-    audit.record(_cli_actor(), action=audit.EXPORT, what="trial.export", why=_("Trial data for the ITT analysis"),
+    audit.record(audit.system("opspor trial export"), audit.Event.TRIAL_EXPORT, action=audit.EXPORT, why=_("Trial data for the ITT analysis"),
                  persons=[r[0] for r in rows], detail={"trial": trial_id, "participants": len(rows)})
     return ExportResult(len(rows), len(scores), (trial_csv, who5_csv, manifest))
 

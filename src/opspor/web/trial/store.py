@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext_lazy as _
 
 from opspor.monitor.randomisation import Allocation as RAllocation
 from opspor.monitor.randomisation import AuditEntry, SequenceTaken
@@ -84,11 +83,9 @@ class DjangoAllocationStore:
                   "at": entry.at.astimezone(dt.UTC).isoformat()}
         if entry.detail and entry.action == "refuse":
             detail["reason"] = entry.detail
-        audit.record(self.user, action=audit.CHANGE, what=f"trial.{entry.action}",
-                     why=_WHY.get(entry.action, entry.action),
+        audit.record(self.user, _EVENTS[entry.action], action=audit.CHANGE, why=_EVENTS[entry.action].label,
                      persons=[person.person_key] if person else [], detail=detail)
 
 
-_WHY = {"allocate": _("Randomised at invitation (arm concealed until consent)"),
-        "reread": _("Earlier allocation used for a new invitation (arm concealed until consent)"),
-        "refuse": _("Randomisation refused")}
+_EVENTS = {"allocate": audit.Event.TRIAL_ALLOCATE, "reread": audit.Event.TRIAL_REREAD,
+           "refuse": audit.Event.TRIAL_REFUSE}

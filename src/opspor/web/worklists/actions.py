@@ -30,7 +30,7 @@ def screen(user, *, person, department, run: ListRun, decision: str, category: s
         person=person, department=department, run=run, decision=decision,
         category=category if decision == Screening.Decision.INCLUDE else "", note=note, decided_by=user,
     )
-    audit.record(user, action=audit.CHANGE, what="screening", why=_("Screening of today's list"),
+    audit.record(user, audit.Event.SCREENING, action=audit.CHANGE, why=_("Screening of today's list"),
                  persons=[person.person_key], detail={"decision": decision, "category": screening.category,
                                                       "run": run.run_id, "screening": screening.pk})
     return screening
@@ -48,7 +48,7 @@ def open_mdt(user, *, person, department, screening: Screening | None = None) ->
         person=person, department=department, screening=screening, opened_by=user,
         age=person.age_on(timezone.localdate()),
     )
-    audit.record(user, action=audit.CHANGE, what="mdt.open", why=_("MDT conference opened"),
+    audit.record(user, audit.Event.MDT_OPEN, action=audit.CHANGE, why=_("MDT conference opened"),
                  persons=[person.person_key], detail={"mdt": conference.pk})
     return conference
 
@@ -69,7 +69,7 @@ def save_mdt(user, conference: MdtConference, values: dict, conclude: bool) -> M
         conference.concluded_by = user
         conference.concluded_at = timezone.now()
     conference.save()
-    audit.record(user, action=audit.CHANGE, what="mdt.conclude" if conclude else "mdt.save",
+    audit.record(user, audit.Event.MDT_CONCLUDE if conclude else audit.Event.MDT_SAVE, action=audit.CHANGE,
                  why=_("MDT conference"), persons=[conference.person.person_key],
                  detail={"mdt": conference.pk, "action_by_gp": conference.action_by_gp,
                          "action_by_municipality": conference.action_by_municipality})

@@ -26,7 +26,7 @@ CHOICES = {"decisions": Screening.Decision.choices, "categories": Category.choic
 def _render_list(request, run: ListRun | None, is_today: bool):
     department = request.user.organisation
     blocks = queries.department_list(department, run) if run else []
-    audit.record(request, action=audit.READ, what="worklist", why=_("Department worklist"),
+    audit.record(request, audit.Event.WORKLIST, action=audit.READ, why=_("Department worklist"),
                  persons=[b.person.person_key for b in blocks], detail={"run": run.run_id if run else None})
     for b in blocks:
         b.form = ScreeningForm(prefix_id=str(b.person.pk), initial={
@@ -113,7 +113,7 @@ def mdt(request, pk: int):
                              else _("Saved."))
             return redirect("worklists:mdt", pk=conference.pk)
     else:
-        audit.record(request, action=audit.READ, what="mdt", why=_("MDT conference"),
+        audit.record(request, audit.Event.MDT, action=audit.READ, why=_("MDT conference"),
                      persons=[person.person_key], detail={"mdt": conference.pk})
     return render(request, "worklists/mdt.html", {"conference": conference, "person": person, "form": form})
 
@@ -121,9 +121,12 @@ def mdt(request, pk: int):
 @specialist_only
 @require_GET
 def export(request, run_pk: int, fmt: str):
+    """The list as a file; audited after the file is made, never for a format not offered (404)."""
+    event = audit.export_event("worklist", fmt)
     run = get_object_or_404(ListRun, pk=run_pk)
     department = request.user.organisation
     blocks = queries.department_list(department, run)
-    audit.record(request, action=audit.EXPORT, what=f"worklist.{fmt}", why=_("Export of the department list"),
+    response = exports.response(blocks, run, department, fmt)
+    audit.record(request, event, action=audit.EXPORT, why=_("Export of the department list"),
                  persons=[b.person.person_key for b in blocks], detail={"run": run.run_id})
-    return exports.response(blocks, run, department, fmt)
+    return response
