@@ -120,7 +120,8 @@ def auditor_finds_the_reads(page, site) -> None:
     rows = page.locator("tbody tr")
     text = page.locator("tbody").inner_text()
     assert rows.count() >= 4
-    assert "speciallaege" in text and "worklist" in text and "screening" in text and "mdt.conclude" in text
+    assert "speciallaege" in text and "Afdelingens arbejdsliste" in text and "Screening af dagens liste" in text
+    assert "MDT-konference afsluttet" in text and "Speciallæge (afdeling)" in text  # Danish, not codes
     assert "speciallaege2" not in text  # the 404 was not a read
     assert CPR["A"] not in page.url
     shot(page, "audit")
@@ -301,10 +302,10 @@ def auditor_finds_the_lead_s_look_up(page, site, cpr: str) -> None:
     page.get_by_label("Personens CPR-nummer").fill(cpr)
     page.get_by_label("Begrundelse for søgningen").fill("Stikprøve APS 2026-03")
     page.get_by_role("button", name="Søg").click()
-    reveal = page.locator("tbody tr", has_text="aps.reveal")
+    reveal = page.locator("tbody tr", has_text="Identitet vist i programmets pulje")
     expect(reveal).to_have_count(1)
     expect(reveal).to_contain_text("programleder")
     expect(reveal).to_contain_text("Forbereder invitationsbrevet")
     text = page.locator("tbody").inner_text()
-    assert "aps.case" in text and "aps.end" in text and "sygeplejerske2" not in text
+    assert "Forløb i Aktiv Patientstøtte" in text and "Forløb afsluttet" in text and "sygeplejerske2" not in text
     log_out(page)

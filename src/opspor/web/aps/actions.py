@@ -46,7 +46,7 @@ from django.utils.translation import gettext as _
 from opspor.web.accounts.models import User
 from opspor.web.accounts.roles import Role
 from opspor.web.aps import instruments, queries, rules
-from opspor.web.aps.models import Case, Goal, Note, Plan, QuestionnaireResponse, Session
+from opspor.web.aps.models import Case, CaseQuerySet, Goal, Note, Plan, QuestionnaireResponse, Session
 from opspor.web.audit import actions as audit
 from opspor.web.messaging import actions as messaging
 from opspor.web.trial import actions as trial_actions
@@ -375,8 +375,7 @@ def record_questionnaire(nurse, case: Case, instrument_id: str, timepoint: str, 
     """Record answers to a configured instrument; the engine computes the score and band."""
     _check_own_case(nurse, case)
     case = _locked(case)
-    _require_state(case, (Case.State.CONSENTED, Case.State.ACTIVE, Case.State.ENDED),
-                   _("Questionnaires are recorded for patients who have consented."))
+    _require_state(case, CaseQuerySet.INCLUDED, _("Questionnaires are recorded for patients who have consented."))
     instrument = instruments.get(instrument_id)
     if instrument is None:
         raise ValidationError(_("Unknown questionnaire."))

@@ -30,6 +30,16 @@ class EligibilityEntry(models.Model):
         indexes = [models.Index(fields=["run", "region_code", "excluded"], name="elig_run_region")]
 
 
+class CaseQuerySet(models.QuerySet):
+    # The patient said yes: consented, in support, or ended after it. The one definition of
+    # "included in the programme" (messages' consent, the municipality's and GP's view, the
+    # trial's consent, questionnaires).
+    INCLUDED = ("consented", "active", "ended")
+
+    def included(self):
+        return self.filter(state__in=self.INCLUDED)
+
+
 class Case(models.Model):
     """One person's course in the programme. State changes only through ``aps.actions``."""
 
@@ -86,6 +96,8 @@ class Case(models.Model):
         ]
 
     OPEN_STATES = ("invited", "consented", "active")
+
+    objects = CaseQuerySet.as_manager()
 
     def __str__(self) -> str:  # never the CPR number
         return f"case {self.pk} ({self.state})"

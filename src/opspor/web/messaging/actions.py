@@ -77,7 +77,7 @@ def _save(message: OutboundMessage) -> OutboundMessage:
 def _has_consent(person) -> bool:
     from opspor.web.aps.models import Case
 
-    return Case.objects.filter(person=person, state__in=("consented", "active", "ended")).exists()
+    return Case.objects.included().filter(person=person).exists()
 
 
 def _objection(person, kind: str) -> Objection | None:

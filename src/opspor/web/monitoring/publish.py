@@ -3,7 +3,8 @@
 Computing the indicators takes seconds to minutes on a real snapshot, so the dashboard reads
 what this job stored. One transaction per publication; publishing the same snapshot with the
 same configuration (indicators.yaml, its code lists and targets.yaml, by version and sha256)
-again changes nothing.
+again changes nothing. Each publication writes its audit entry in its transaction, by the system
+actor ``opspor monitor publish``.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ import time
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from opspor.monitor import suppression
 from opspor.monitor import targets as tg
 from opspor.monitor.definitions import load_indicators
 from opspor.monitor.indicators import compute
+from opspor.web.audit import actions as audit
 from opspor.web.monitoring.models import IndicatorValue, Publication, TargetValue
+
+PUBLISHER = audit.system("opspor monitor publish")
 
 _VALUE_FIELDS = ("indicator_id", "indicator_version", "title_da", "title_en", "label_da", "label_en", "kind",
                  "unit_da", "unit_en", "per", "level", "unit_code", "unit_name", "region_code", "period",
@@ -41,9 +46,10 @@ def config_key(cfg, target_set) -> str:
     return f"i{cfg.version}:{cfg.digest[:12]}+{lists}/t{target_set.version}:{target_set.digest[:12]}"
 
 
-def publish(snapshot: str | None = None) -> PublishResult:
+def publish(snapshot: str | None = None, actor=PUBLISHER) -> PublishResult:
     """Compute every indicator version per year and month (municipality and region) on the
-    snapshot (default: the current one), evaluate the targets, and store it all."""
+    snapshot (default: the current one), evaluate the targets, and store it all, audited as
+    ``actor`` in the same transaction."""
     from opspor.store import SnapshotStore
 
     t0 = time.perf_counter()
@@ -88,6 +94,9 @@ def publish(snapshot: str | None = None) -> PublishResult:
                         actual_low=s.actual_low, actual_high=s.actual_high, compare=s.compare, status=s.status,
                         difference=s.difference, suppressed=s.suppressed, period_complete=s.period_complete)
             for s in statuses])
+        audit.record(actor, audit.Event.MONITORING_PUBLISH, action=audit.CHANGE, why=_("Indicators published"),
+                     detail={"publication": pub.pk, "snapshot": sid, "config": key, "values": len(values),
+                             "targets": len(statuses)})
     return PublishResult(pub.pk, sid, False, len(values), len(statuses), time.perf_counter() - t0)
 
 
@@ -167,7 +176,7 @@ def _effect_rows(path) -> list[dict]:
     return rows
 
 
-def publish_effect(path) -> EffectPublishResult:
+def publish_effect(path, actor=PUBLISHER) -> EffectPublishResult:
     """The estimates of ``opspor monitor effect --out FILE.json`` into the web app (idempotent by the
     file's content); a bad file is refused whole."""
     import hashlib
@@ -184,4 +193,6 @@ def publish_effect(path) -> EffectPublishResult:
     with transaction.atomic():
         result = EffectResult.objects.create(source_name=path.name[:200], sha256=digest)
         EffectEstimate.objects.bulk_create([EffectEstimate(result=result, **r) for r in rows])
+        audit.record(actor, audit.Event.MONITORING_EFFECT, action=audit.CHANGE, why=_("Effect estimates published"),
+                     detail={"result": result.pk, "file": path.name[:200], "sha256": digest, "estimates": len(rows)})
     return EffectPublishResult(result.pk, False, len(rows))

@@ -3,6 +3,8 @@
 * :func:`import_register` — a register file (checked by :func:`opspor.monitor.register.load_register`)
   into the database: groups and tasks that are missing are created; tasks already present are
   kept as the secretariat edited them unless ``update=True``. Importing twice changes nothing.
+  An import that changes something writes its audit entry in its transaction (system actor
+  ``opspor monitor import-register``).
 * :func:`as_task` — a row as :class:`opspor.monitor.tasks.MonitoringTask`, so due dates, the
   årshjul and the group page come from the domain code (one place for each rule).
 """
@@ -14,10 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from opspor.monitor import tasks as T
 from opspor.monitor.register import load_register
+from opspor.web.audit import actions as audit
 from opspor.web.monitoring.models import FollowUpGroup, MonitoringTask
+
+IMPORTER = audit.system("opspor monitor import-register")
 
 TASK_FIELDS = ("title", "frequency", "data_source", "monitoring", "status", "weight", "owner", "indicators",
                "anchor_month", "first_year", "due_date", "last_done", "start", "note", "source")
@@ -44,7 +50,7 @@ def _row_values(task: T.MonitoringTask) -> dict:
 
 
 @transaction.atomic
-def import_register(path: str | Path | None = None, update: bool = False) -> ImportResult:
+def import_register(path: str | Path | None = None, update: bool = False, actor=IMPORTER) -> ImportResult:
     register = load_register(path)
     groups: dict[str, FollowUpGroup] = {}
     groups_created = 0
@@ -74,6 +80,10 @@ def import_register(path: str | Path | None = None, update: bool = False) -> Imp
             updated += 1
         else:
             kept += 1
+    if groups_created or created or updated:
+        audit.record(actor, audit.Event.MONITORING_REGISTER, action=audit.CHANGE, why=_("Task register imported"),
+                     detail={"file": Path(register.file).name, "version": register.version, "update": update,
+                             "groups_created": groups_created, "created": created, "updated": updated})
     return ImportResult(register.file, register.version, groups_created, created, updated, kept)
 
 

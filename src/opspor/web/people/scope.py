@@ -15,13 +15,11 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from opspor.web.accounts.roles import OrgKind, Role
+from opspor.web.aps.models import CaseQuerySet
 from opspor.web.people.models import Person
 
-INCLUDED_CASE_STATES = ("consented", "active", "ended")
-
-
 def _included() -> Q:
-    return Q(aps_cases__state__in=INCLUDED_CASE_STATES) | Q(screenings__decision="include")
+    return Q(aps_cases__state__in=CaseQuerySet.INCLUDED) | Q(screenings__decision="include")
 
 
 def visible_persons(user) -> QuerySet[Person]:

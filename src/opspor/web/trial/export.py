@@ -26,14 +26,13 @@ from django.utils.translation import gettext_lazy as _
 
 from opspor import csv_safe
 from opspor.web.aps import rules
-from opspor.web.aps.models import Case, QuestionnaireResponse
+from opspor.web.aps.models import Case, CaseQuerySet, QuestionnaireResponse
 from opspor.web.audit import actions as audit
 from opspor.web.trial import actions
 from opspor.web.trial.models import Allocation
 from opspor.web.trial.store import participant_ref
 
 VISIT_MONTHS = {"baseline": 0, "3m": 3, "6m": 6, "12m": 12}
-CONSENTED_STATES = (Case.State.CONSENTED, Case.State.ACTIVE, Case.State.ENDED)
 
 
 class TrialExportError(Exception):
@@ -49,7 +48,7 @@ class ExportResult:
 
 def _consent(cases: list[Case]) -> tuple[str, bool]:
     answered = [c for c in cases if c.answered_at]
-    if any(c.state in CONSENTED_STATES for c in answered):
+    if any(c.state in CaseQuerySet.INCLUDED for c in answered):
         return "consented", any(c.started_at for c in cases)
     if any(c.state == Case.State.REFUSED for c in answered):
         return "refused", False

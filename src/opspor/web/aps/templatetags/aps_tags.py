@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from opspor.web.accounts.roles import Role
 from opspor.web.aps import queries
 from opspor.web.aps.models import Case
-from opspor.web.people.scope import INCLUDED_CASE_STATES
 
 register = template.Library()
 
@@ -54,7 +53,7 @@ def aps_person_cases(context, person):
     if show_links:
         cases = queries.cases_visible_to(user).filter(person=person)
     elif user.has_role(Role.MUNICIPALITY):
-        cases = Case.objects.filter(person=person, state__in=INCLUDED_CASE_STATES)
+        cases = Case.objects.included().filter(person=person)
     else:
         cases = Case.objects.none()
     cases = list(cases.select_related("nurse").order_by("-invited_at", "-id"))
