@@ -46,7 +46,15 @@ from django.utils.translation import gettext as _
 from opspor.web.accounts.models import User
 from opspor.web.accounts.roles import Role
 from opspor.web.aps import instruments, queries, rules
-from opspor.web.aps.models import Case, CaseQuerySet, Goal, Note, Plan, QuestionnaireResponse, Session
+from opspor.web.aps.models import (
+    Case,
+    CaseQuerySet,
+    Goal,
+    Note,
+    Plan,
+    QuestionnaireResponse,
+    Session,
+)
 from opspor.web.audit import actions as audit
 from opspor.web.messaging import actions as messaging
 from opspor.web.trial import actions as trial_actions
