@@ -234,12 +234,16 @@ WEB_BACK_EDGES = {
     ("accounts.demo", "worklists.models"),
     ("accounts.views", "audit"),  # login/logout audit entries
     ("accounts.views", "audit.actions"),
+    ("accounts.actions", "audit"),  # TOTP enrolment writes its audit entry
+    ("accounts.actions", "audit.actions"),
     ("people.views", "worklists.models"),  # the person page shows list entries and screenings
+    ("people.scope", "aps.models"),  # municipalities see persons included in the programme (CaseQuerySet.INCLUDED)
     ("core.views", "audit"),  # the home page: counts of every app, audited
     ("core.views", "audit.actions"),
     ("core.views", "people.scope"),
     ("core.views", "worklists.models"),
-    ("worklists.publish", "aps.models"),  # publishing a run fills the APS eligibility pool
+    ("worklists.publish", "aps"),  # publishing a run hands the pool to aps.publish (aps writes its own table)
+    ("worklists.publish", "aps.publish"),
     ("worklists.actions", "messaging"),  # MDT and screening queue messages
     ("worklists.actions", "messaging.actions"),
     ("aps.actions", "messaging"),
