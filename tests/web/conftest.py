@@ -165,3 +165,26 @@ def _fast_password_hashing(settings):
     """In-process tests only: the production hasher (PBKDF2, 10^6 rounds) costs ~0.5 s per
     user and log-in. The real-server tests keep the production settings."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+_AUDIT_INSERT_REFUSED = {
+    "sqlite": ["""CREATE TRIGGER test_audit_no_insert BEFORE INSERT ON audit_auditentry
+                  BEGIN SELECT RAISE(ABORT, 'audit store refuses (test)'); END"""],
+    # audit_refuse_change() is the append-only migration's function: it raises
+    "postgresql": ["""CREATE TRIGGER test_audit_no_insert BEFORE INSERT ON audit_auditentry
+                      FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()"""],
+}
+
+
+@pytest.fixture
+def audit_refuses():
+    """``audit_refuses()``: from then on the database refuses every new audit entry (a trigger,
+    rolled back with the test), to show that a change is not made without its entry."""
+    from django.db import connection
+
+    def start():
+        with connection.cursor() as cursor:
+            for sql in _AUDIT_INSERT_REFUSED[connection.vendor]:
+                cursor.execute(sql)
+
+    return start

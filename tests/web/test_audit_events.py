@@ -51,11 +51,25 @@ def test_record_refuses_an_event_outside_the_list(users):
     assert not AuditEntry.objects.filter(username="med1").exclude(what="login").exists()
 
 
-@pytest.mark.django_db(transaction=True)  # no test-wide atomic block; writes nothing (flush cannot delete entries)
-def test_a_change_is_recorded_only_inside_its_transaction():
-    with pytest.raises(RuntimeError, match="inside the transaction"):
-        audit.record(audit.system("opspor test"), audit.Event.SCREENING, action=audit.CHANGE, why="x")
-    assert not AuditEntry.objects.exists()
+ENV = {"OPSPOR_SECRET_KEY": "audit-events-test-secret-key-0123456789-abcdefghijklmnop", "OPSPOR_HTTPS": "0"}
+RECORD_A_CHANGE = ("from django.db import transaction\n"
+                   "from opspor.web.audit import actions as a\n"
+                   "def change():\n"
+                   "    a.record(a.system('opspor test'), a.Event.SCREENING, action=a.CHANGE, why='x')\n"
+                   "{}\n"
+                   "from opspor.web.audit.models import AuditEntry\n"
+                   "print('entries', AuditEntry.objects.count())\n")
+
+
+def test_a_change_is_recorded_only_inside_its_transaction(run_opspor):
+    """In a real process (the tests themselves run inside a transaction): outside an atomic
+    block ``record`` refuses a change and writes nothing; inside one it writes it."""
+    assert run_opspor("web", "migrate", env=ENV).returncode == 0
+    outside = run_opspor("manage", "shell", "-c", RECORD_A_CHANGE.format("change()"), env=ENV)
+    assert outside.returncode != 0 and "inside the transaction.atomic() of the change" in outside.stderr
+    inside = run_opspor("manage", "shell", "-c", RECORD_A_CHANGE.format("with transaction.atomic(): change()"),
+                        env=ENV)
+    assert inside.returncode == 0 and "entries 1" in inside.stdout, inside.stderr
 
 
 def _record_calls(tree: ast.AST):

@@ -1,7 +1,7 @@
 """One path for every change (issue 12, item 6): each change of state, also by the system's own
 commands, goes through an action that writes its audit entry in the same transaction. The proof
-of "same transaction": when the database refuses the audit entry (a trigger made by the test),
-the change is not there either."""
+of "same transaction": when the database refuses the audit entry (``audit_refuses``, a trigger
+made by the test, conftest.py), the change is not there either."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import ast
 from pathlib import Path
 
 import pytest
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -17,27 +17,6 @@ import opspor.web
 from opspor.web.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
-
-_REFUSE = {
-    "sqlite": ["""CREATE TRIGGER test_audit_no_insert BEFORE INSERT ON audit_auditentry
-                  BEGIN SELECT RAISE(ABORT, 'audit store refuses (test)'); END"""],
-    # audit_refuse_change() is the append-only migration's function: it raises
-    "postgresql": ["""CREATE TRIGGER test_audit_no_insert BEFORE INSERT ON audit_auditentry
-                      FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()"""],
-}
-
-
-@pytest.fixture
-def audit_refuses():
-    """From now on the database refuses every new audit entry (rolled back with the test)."""
-
-    def start():
-        with connection.cursor() as cursor:
-            for sql in _REFUSE[connection.vendor]:
-                cursor.execute(sql)
-
-    return start
-
 
 def _token(device: TOTPDevice) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"

@@ -163,7 +163,7 @@ def test_queue_data_alert_is_idempotent_and_person_free(world):
     assert first.purpose == args["reason"]
     assert profiles.findings(first.payload, "opspor-data-alert") == []
     entry = _audit("message.queue")
-    assert len(entry) == 1 and entry[0].person_key == "" and entry[0].username == "opspor alerts publish"
+    assert len(entry) == 1 and entry[0].person_key == "" and entry[0].username == "opspor alerts run"
     missing = queue_data_alert(**{**args, "recipient_kind": "gp_practice", "recipient_id": "777777",
                                   "alert_key": "2026-02:gp:777777"})
     assert missing.state == "blocked" and "GP practice 777777" in missing.block_reason

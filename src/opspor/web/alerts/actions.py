@@ -7,8 +7,9 @@ been queued yet a message is queued to the municipality or GP practice
 transaction, so a result is never published without its message or the other way round.
 Publishing the same table again changes nothing and queues nothing.
 
-The results are aggregates (counts of patients per unit and month); no person is read, so no
-audit entry is due.
+The results are aggregates (counts of patients per unit and month), so the audit entry names no
+person: one ``alerts.publish`` entry per publication that changes something, by the system actor
+``opspor alerts run``, in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from opspor.alerts.errors import PublishError
 from opspor.web.alerts.models import AlertResult
+from opspor.web.audit import actions as audit
 
 __all__ = ["MESSAGE_REASON", "PublishError", "Published", "publish"]
+
+PUBLISHER = audit.system("opspor alerts run")
 
 MESSAGE_REASON = ("Data alert: more patients with repeated acute contacts from your area than expected "
                   "for its age and sex mix (aggregate figures, no person named)")
@@ -54,7 +59,7 @@ def _first_day(month: str) -> dt.date:
     return dt.datetime.strptime(month, "%Y-%m").date()
 
 
-def publish(table, *, queue_messages: bool = True) -> Published:
+def publish(table, *, queue_messages: bool = True, actor=PUBLISHER) -> Published:
     """Publish ``table`` (an :class:`opspor.alerts.AlertTable`); all or nothing."""
     queue = _queue_function() if queue_messages and table.alerts() else None
     now = timezone.now()
@@ -93,4 +98,8 @@ def publish(table, *, queue_messages: bool = True) -> Published:
                 queue(recipient_kind=r.unit_kind, recipient_id=r.unit_code, month=_first_day(r.month),
                       indicator=r.indicator_id, observed=r.observed, expected=r.expected, ratio=r.ratio,
                       p_value=r.p_adjusted, alert_key=row.alert_key, reason=MESSAGE_REASON)
+        if created or changed or new_alerts or messages:
+            audit.record(actor, audit.Event.ALERTS_PUBLISH, action=audit.CHANGE, why=_("Data alerts published"),
+                         detail={"results": len(table.results), "created": created, "changed": changed,
+                                 "new_alerts": new_alerts, "messages": messages})
     return Published(len(table.results), created, changed, alerts, new_alerts, messages)

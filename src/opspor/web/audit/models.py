@@ -94,6 +94,7 @@ class Event(models.TextChoices):
     MESSAGE_FAILED = "message.failed", _("Message delivery failed")
     # what the system's own commands publish
     LISTS_PUBLISH = "lists.publish", _("Lists run published")
+    ALERTS_PUBLISH = "alerts.publish", _("Data alerts published")
     MONITORING_PUBLISH = "monitoring.publish", _("Indicators published")
     MONITORING_EFFECT = "monitoring.effect", _("Effect estimates published")
     MONITORING_REGISTER = "monitoring.register", _("Task register imported")

@@ -42,7 +42,7 @@ PROFILE_CARE = "medcom-carecommunication"
 PROFILE_ALERT = "opspor-data-alert"
 
 
-ALERTS = audit.system("opspor alerts publish")  # data alerts are queued by that command
+ALERTS = audit.system("opspor alerts run")  # data alerts are queued by that command (--publish)
 
 
 # --------------------------------------------------------------------------- helpers
