@@ -43,6 +43,7 @@ def test_access_report_as_pdf(users, login, published):
     assert f"CPR-nummer: {CPR['A'][:6]}-{CPR['A'][6:]}" in text
     assert "Med1 (med1)" in text and "Speciallæge" in text and "MED1 (OUH)" in text and "Læst" in text
     assert "Afdelingens arbejdsliste" in text  # why: the screen's purpose, as on the page
+    assert "Personside" in text and "\nperson\n" not in text  # what: the event's Danish label, not its code
     assert "(ger)" not in text  # ger never saw A
     assert "Fortroligt – indeholder personoplysninger." in text and "Side 1" in text
     for other in ("B", "C", "D", "E", "F"):

@@ -1,6 +1,6 @@
 """The access report as a PDF to hand to the citizen (reportlab, A4 portrait).
 
-The same entries as the auditor's page: who (name, user name, role, organisation), when, what
+The same entries and labels as the auditor's page: who (name, user name, role, organisation), when, what
 was done and why. The texts follow the active language (Danish by default); the person is named
 by the CPR number the auditor typed, which the citizen knows, and by nothing else.
 """
