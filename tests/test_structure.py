@@ -235,6 +235,8 @@ WEB_BACK_EDGES = {
     ("accounts.views", "audit"),  # login/logout audit entries
     ("accounts.views", "audit.actions"),
     ("accounts.actions", "audit"),  # TOTP enrolment writes its audit entry
+    ("accounts.admin", "audit"),  # the admin's changes of users and organisations are audited
+    ("accounts.admin", "audit.actions"),
     ("accounts.actions", "audit.actions"),
     ("people.views", "worklists.models"),  # the person page shows list entries and screenings
     ("people.scope", "aps.models"),  # municipalities see persons included in the programme (CaseQuerySet.INCLUDED)

@@ -56,6 +56,9 @@ class Event(models.TextChoices):
     # log-in and accounts
     LOGIN = "login", _("Log-in")
     SECOND_FACTOR = "second_factor", _("Second factor set up")
+    ADMIN_ADD = "admin.add", _("Added by an administrator")
+    ADMIN_CHANGE = "admin.change", _("Changed by an administrator")
+    ADMIN_DELETE = "admin.delete", _("Deleted by an administrator")
     # the department's list and the MDT conference
     SCREENING = "screening", _("Screening of today's list")
     MDT_OPEN = "mdt.open", _("MDT conference opened")
