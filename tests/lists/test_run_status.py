@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lists_kit import AS_OF, EXPECTED_LISTS, MED1_FILE, read_csv
-
 from opspor.lists.status import EXIT_ALARM
+from tests.lists.lists_kit import AS_OF, EXPECTED_LISTS, MED1_FILE, read_csv
 
 WEDNESDAY = AS_OF  # 2026-03-04
 SATURDAY = "2026-03-07"

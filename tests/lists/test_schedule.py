@@ -107,7 +107,7 @@ def test_scheduled_job_skips_public_holidays():
     from opspor.lists.scheduler import run_if_due
 
     calls = []
-    job = lambda: calls.append(1) or {"ok": True}  # noqa: E731
+    job = lambda: calls.append(1) or {"ok": True}
     assert run_if_due(Settings(), job, dt.date(2026, 4, 3)) is None  # Langfredag
     assert run_if_due(Settings(), job, dt.date(2026, 4, 7)) == {"ok": True}
     assert run_if_due(Settings(due_on_public_holidays=True), job, dt.date(2026, 4, 3))

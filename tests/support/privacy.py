@@ -1,0 +1,28 @@
+"""The check that a text (a command's output, a page, a file) holds no CPR number."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from opspor import cpr
+
+
+def assert_no_cpr(*texts: str, cprs: Iterable[str] = (), names: Iterable[str] = (),
+                  shaped: bool = True) -> None:
+    """No number of ``cprs`` (with or without the dash) and no name of ``names`` in any text;
+    with ``shaped`` (the default) also nothing shaped like a CPR number (``opspor.cpr.CPR_LIKE``:
+    ten digits, the dash after the sixth optional, not inside a longer digit run). Pass
+    ``shaped=False`` only for a text that may hold other ten-digit runs (hex ids, base64); it
+    then still fails on every number of ``cprs``. The message never quotes the number."""
+    numbers = [cpr.normalise(n) for n in cprs]
+    names = list(names)
+    for i, text in enumerate(texts):
+        for number in numbers:
+            assert number not in text and f"{number[:6]}-{number[6:]}" not in text, \
+                f"text {i}: a CPR number of the test data"
+        for name in names:
+            assert name not in text, f"text {i}: a name of the test data"
+        match = cpr.CPR_LIKE.search(text) if shaped else None
+        if match:
+            what = "a CPR number" if cpr.birth_date(match.group()) else "a CPR-shaped number"
+            raise AssertionError(f"text {i}: {what} at character {match.start()}")
