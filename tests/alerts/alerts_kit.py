@@ -16,16 +16,11 @@ population: she counts nowhere).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import os
-import re
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from opspor import cpr
+from tests import support
 
 WOMAN = dt.date(1954, 1, 1)  # 70 on 2024-03-01
 MAN = dt.date(1994, 1, 1)  # 30
@@ -39,11 +34,6 @@ GROUPS = [
 ]
 REPEATED_DAYS = ("2024-01-10", "2024-02-10", "2024-03-10")
 
-PERSON_COLUMNS = ("cpr", "name", "birth_date", "sex", "municipality_code", "gp_provider_number",
-                  "residence_type", "death_date")
-CONTACT_COLUMNS = ("contact_id", "cpr", "hospital_unit", "course_department", "contact_department",
-                   "specialty", "priority", "contact_type", "start", "end", "action_diagnosis",
-                   "secondary_diagnoses", "procedures", "drg_value", "pathway")
 CPRS: list[str] = []
 NAMES: list[str] = []
 
@@ -76,74 +66,15 @@ def write_drop(folder: Path) -> Path:
     first = persons[0]["cpr"]
     contacts.append(_contact("START", first, "2023-01-02", "planned"))
     contacts.append(_contact("END", first, "2024-03-31", "planned"))
-    for name, rows, columns in (("persons.csv", persons, PERSON_COLUMNS),
-                                ("contacts.csv", contacts, CONTACT_COLUMNS)):
-        with open(folder / name, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f, lineterminator="\n")
-            writer.writerow(columns)
-            for row in rows:
-                writer.writerow([row.get(c, "") for c in columns])
-    return folder
+    return support.write_drop(folder, persons, contacts)
 
 
-def read_rows(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
-def assert_no_person(*texts: str) -> None:
-    for text in texts:
-        for number in CPRS:
-            assert number not in text and f"{number[:6]}-{number[6:]}" not in text
-        for name in NAMES:
-            assert name not in text
-        assert not re.search(r"(?<!\d)\d{6}-\d{4}(?!\d)", text), "a CPR-like number was printed"
-
-
-OPSPOR = str(Path(sys.executable).with_name("opspor"))
 KEY = "alerts-test-pseudonym-key"
 
 
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-class Opspor:
-    """``opspor ...`` with OPSPOR_HOME = ``home``; every output is checked for persons."""
+class Opspor(support.Opspor):
+    """``opspor ...`` with OPSPOR_HOME = ``home`` (in-process, or ``.subprocess``); no output may
+    hold a CPR number or a name of the drop."""
 
     def __init__(self, home: Path):
-        self.home = home
-
-    def env(self, extra: dict | None = None) -> dict:
-        return {**os.environ, "OPSPOR_HOME": str(self.home), "OPSPOR_PSEUDONYM_KEY": KEY,
-                "COLUMNS": "250", **(extra or {})}
-
-    def __call__(self, *args, expect: int | None = 0) -> Result:
-        from typer.testing import CliRunner
-
-        from opspor.cli import app
-
-        old = dict(os.environ)
-        os.environ.clear()
-        os.environ.update(self.env())
-        try:
-            r = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
-        finally:
-            os.environ.clear()
-            os.environ.update(old)
-        return self._check(Result(r.exit_code, r.stdout, r.stderr), expect)
-
-    def subprocess(self, *args, expect: int | None = 0, timeout: float = 300, env: dict | None = None) -> Result:
-        p = subprocess.run([OPSPOR, *map(str, args)], check=False, capture_output=True, text=True,
-                           env=self.env(env), timeout=timeout)
-        return self._check(Result(p.returncode, p.stdout, p.stderr), expect)
-
-    @staticmethod
-    def _check(result: Result, expect: int | None) -> Result:
-        assert_no_person(result.stdout, result.stderr)
-        if expect is not None:
-            assert result.returncode == expect, result.stdout + result.stderr
-        return result
+        super().__init__(home, KEY, cprs=CPRS, names=NAMES, columns=250)

@@ -3,15 +3,12 @@ the real ``opspor ingest`` (installed command, child process)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # for alerts_kit
-
-import alerts_kit
-from alerts_kit import Opspor
+from tests.alerts import alerts_kit
+from tests.alerts.alerts_kit import Opspor
 
 
 @pytest.fixture(scope="module")

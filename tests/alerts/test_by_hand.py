@@ -21,7 +21,8 @@ import json
 import math
 
 import pytest
-from alerts_kit import read_rows
+
+from tests.support import read_csv
 
 E_ODENSE = 20 * 19 / 42 + 10 * 3 / 40
 E_SVENDBORG = 20 * 19 / 42 + 30 * 3 / 40
@@ -36,7 +37,7 @@ def run(loaded, config, *extra, name="out") -> list[dict]:
     out = loaded.base / name
     loaded("alerts", "run", "--config", config, "--out", out, *extra)
     (csv_path,) = out.glob("alerts-*.csv")
-    return read_rows(csv_path)
+    return read_csv(csv_path)
 
 
 def row(rows, kind, code) -> dict:

@@ -51,7 +51,7 @@ def test_unknown_and_duplicate_keys(config_file):
 
 
 def test_cli_refuses_a_bad_configuration(tmp_path, config_file):
-    from alerts_kit import Opspor
+    from tests.alerts.alerts_kit import Opspor
 
     # the file is checked before the store is opened: no snapshot is needed
     r = Opspor(tmp_path / "home")("alerts", "run", "--config", config_file(alpha="2"), expect=1)

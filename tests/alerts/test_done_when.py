@@ -15,7 +15,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from alerts_kit import Opspor, read_rows
+
+from tests.alerts.alerts_kit import Opspor
+from tests.support import read_csv
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +34,7 @@ def scenario(base: Path, excess: str | None) -> tuple[list[dict], Path]:
     run.subprocess("ingest", drop)
     months = [a for m in MONTHS for a in ("--month", m)]
     run.subprocess("alerts", "run", *months, "--out", base / "out")
-    return read_rows(base / "out" / f"alerts-{MONTHS[0]}_{MONTHS[-1]}.csv"), drop
+    return read_csv(base / "out" / f"alerts-{MONTHS[0]}_{MONTHS[-1]}.csv"), drop
 
 
 @pytest.fixture(scope="module")

@@ -5,15 +5,11 @@ does, once per module) and the indicator tables made by the real ``opspor monito
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # for monitor_kit
-
-import monitor_kit
-from monitor_kit import Opspor
+from tests import support
+from tests.monitor import monitor_kit
+from tests.monitor.monitor_kit import Opspor
 
 
 @pytest.fixture(scope="module")
@@ -36,5 +32,5 @@ def tables(loaded) -> dict[str, list[dict]]:
             path = loaded.base / f"{by}-{period}.csv"
             loaded("monitor", "indicators", "--by", by, "--period", period, "--from", "2024",
                    "--to", "2024", "--out", path)
-            out[f"{by}-{period}"] = monitor_kit.read_rows(path)
+            out[f"{by}-{period}"] = support.read_csv(path)
     return out

@@ -40,16 +40,11 @@ P14 1985-03-01, 38   medical acute contacts at OUH 2024-01-01 10:00, 2024-03-01,
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import os
-import re
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from opspor import cpr
+from tests import support
 
 BIRTHS = {
     "P1": dt.date(1950, 3, 15), "P2": dt.date(1959, 6, 1), "P3": dt.date(1940, 1, 1),
@@ -62,12 +57,6 @@ CPR = {p: cpr.make(born, 200 + i) for i, (p, born) in enumerate(BIRTHS.items())}
 NAMES = {p: f"Monitor Testperson {p}" for p in BIRTHS}
 DEATHS = {"P3": "2023-12-31", "P4": "2024-06-30", "P11": "2024-07-05"}
 MUNICIPALITY = {"P5": "630"}
-
-PERSON_COLUMNS = ("cpr", "name", "birth_date", "sex", "municipality_code", "gp_provider_number",
-                  "residence_type", "death_date")
-CONTACT_COLUMNS = ("contact_id", "cpr", "hospital_unit", "course_department", "contact_department",
-                   "specialty", "priority", "contact_type", "start", "end", "action_diagnosis",
-                   "secondary_diagnoses", "procedures", "drg_value", "pathway")
 
 
 def _c(cid: str, who: str, start: str, end: str, **changes) -> dict:
@@ -127,26 +116,13 @@ CONTACTS = [
 
 
 def write_drop(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
     persons = [
         {"cpr": CPR[p], "name": NAMES[p], "birth_date": born.isoformat(), "sex": "F",
          "municipality_code": MUNICIPALITY.get(p, "461"), "gp_provider_number": "012345",
          "residence_type": "own_home", "death_date": DEATHS.get(p, "")}
         for p, born in BIRTHS.items()
     ]
-    for name, rows, columns in (("persons.csv", persons, PERSON_COLUMNS),
-                                ("contacts.csv", CONTACTS, CONTACT_COLUMNS)):
-        with open(folder / name, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f, lineterminator="\n")
-            writer.writerow(columns)
-            for row in rows:
-                writer.writerow([row.get(c, "") for c in columns])
-    return folder
-
-
-def read_rows(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+    return support.write_drop(folder, persons, CONTACTS)
 
 
 def cell(rows: list[dict], indicator: str, version: str, unit: str, period: str) -> dict:
@@ -160,68 +136,17 @@ def num(row: dict, column: str) -> float | None:
     return None if row[column] == "" else float(row[column])
 
 
-def assert_no_cpr(*texts: str) -> None:
-    for text in texts:
-        for number in CPR.values():
-            assert number not in text and f"{number[:6]}-{number[6:]}" not in text
-        for name in NAMES.values():
-            assert name not in text
-        assert not re.search(r"(?<!\d)\d{6}-?\d{4}(?!\d)", text), "a CPR-like number was printed"
+def assert_no_person(*texts: str) -> None:
+    """No CPR number (nor anything shaped like one) and no name of the drop in any text."""
+    support.assert_no_cpr(*texts, cprs=CPR.values(), names=NAMES.values())
 
 
-def pdf_pages(data: bytes) -> int:
-    return len(re.findall(rb"/Type /Page\b", data))
-
-
-# ---------------------------------------------------------------- the real command
-
-OPSPOR = str(Path(sys.executable).with_name("opspor"))
 KEY = "monitor-test-pseudonym-key"
 
 
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-class Opspor:
-    """``opspor ...`` with OPSPOR_HOME = ``home``: in-process through Typer's runner (the same
-    command, without a process start), or ``.subprocess(...)`` for the installed command. Every
-    output is checked for CPR numbers and names."""
+class Opspor(support.Opspor):
+    """``opspor ...`` with OPSPOR_HOME = ``home`` (in-process, or ``.subprocess``); no output may
+    hold a CPR number or a name of the drop."""
 
     def __init__(self, home: Path):
-        self.home = home
-
-    def _env(self, env: dict | None) -> dict:
-        return {**os.environ, "OPSPOR_HOME": str(self.home), "OPSPOR_PSEUDONYM_KEY": KEY,
-                "COLUMNS": "200", **(env or {})}
-
-    def __call__(self, *args, expect: int | None = 0, env: dict | None = None) -> Result:
-        from typer.testing import CliRunner
-
-        from opspor.cli import app
-
-        old = dict(os.environ)
-        os.environ.clear()
-        os.environ.update(self._env(env))
-        try:
-            r = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
-        finally:
-            os.environ.clear()
-            os.environ.update(old)
-        return self._check(Result(r.exit_code, r.stdout, r.stderr), expect)
-
-    def subprocess(self, *args, expect: int | None = 0, env: dict | None = None,
-                   timeout: float = 300) -> Result:
-        p = subprocess.run([OPSPOR, *map(str, args)], check=False, capture_output=True, text=True,
-                           env=self._env(env), timeout=timeout)
-        return self._check(Result(p.returncode, p.stdout, p.stderr), expect)
-
-    @staticmethod
-    def _check(result: Result, expect: int | None) -> Result:
-        assert_no_cpr(result.stdout, result.stderr)
-        if expect is not None:
-            assert result.returncode == expect, result.stdout + result.stderr
-        return result
+        super().__init__(home, KEY, cprs=CPR.values(), names=NAMES.values())

@@ -7,9 +7,10 @@ import json
 import re
 
 import pytest
-from monitor_kit import assert_no_cpr, pdf_pages
 
 from opspor.monitor.definitions import ConfigError, load_indicators
+from tests.monitor.monitor_kit import assert_no_person
+from tests.support import pdf_pages
 
 
 def test_report_html_and_pdf(loaded):
@@ -26,7 +27,7 @@ def test_report_html_and_pdf(loaded):
     assert "tal under 5 er skjult" in html  # suppressed: the report goes outside the region
     pdf = (out / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and pdf_pages(pdf) >= 5
-    assert_no_cpr(re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html))  # base64 has digit runs
+    assert_no_person(re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html))  # base64 has digit runs
     meta = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert meta["region"] == "1083" and meta["suppressed"] is True
     assert any(p.suffix == ".png" for p in (out / "charts").iterdir())
@@ -150,7 +151,7 @@ def test_cli_errors_are_clear(loaded, tmp_path):
 
 
 def test_synth_trial_options_are_checked(tmp_path):
-    from monitor_kit import Opspor
+    from tests.monitor.monitor_kit import Opspor
 
     run = Opspor(tmp_path / "home")
     base = ("synth", "--persons", "100", "--start", "2024-01-01", "--end", "2024-03-31", "--seed", "1",

@@ -21,7 +21,7 @@ ARGS = ("--persons", "20000", "--start", "2023-07-01", "--end", "2024-12-31", "-
 
 @pytest.fixture(scope="module", params=[(0.77, 5.0), (1.0, 0.0)], ids=["effect", "no-effect"])
 def estimates(request, tmp_path_factory):
-    from monitor_kit import Opspor
+    from tests.monitor.monitor_kit import Opspor
 
     hr, points = request.param
     base = tmp_path_factory.mktemp("trial")

@@ -93,10 +93,16 @@ def test_verify_recomputes_every_allocation():
     r = make()
     allocate_many(r, "1082", 25)
     assert r.verify() == []
-    stored = r.store._allocs[7]
-    flipped = "control" if stored.arm == "intervention" else "intervention"
-    r.store._allocs[7] = type(stored)(**{**stored.__dict__, "arm": flipped})
-    assert any("#8" in p for p in r.verify())
+    # the same allocations in a store of their own (through its public add), #8's arm changed
+    flip = {"intervention": "control", "control": "intervention"}
+    tampered = MemoryAllocationStore()
+    for stored in r.store.allocations(r.trial):
+        if stored.sequence_number == 8:
+            arm = stored.arm
+            stored = type(stored)(**{**stored.__dict__, "arm": flip[arm]})
+        tampered.add(stored, r.store.audit_log[0])
+    problems = Randomiser(r.trial, KEY, tampered, strata=STRATA).verify()
+    assert problems == [f"1082 #8: stored {flip[arm]}, the sequence says {arm}"]
 
 
 def test_concurrent_allocations_get_distinct_sequence_numbers():

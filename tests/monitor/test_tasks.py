@@ -99,7 +99,8 @@ def test_bad_register(tmp_path):
 
 
 def test_cli_tasks_writes_one_page_per_group(tmp_path):
-    from monitor_kit import Opspor, pdf_pages
+    from tests.monitor.monitor_kit import Opspor
+    from tests.support import pdf_pages
 
     run = Opspor(tmp_path / "home")
     out = tmp_path / "tasks"

@@ -4,19 +4,15 @@ trained (once per test process), and private copies of that store for tests that
 from __future__ import annotations
 
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # for risk_kit
-
-import risk_kit
-from risk_kit import END, PERSONS, SEED, START, Cli
-
 from opspor.synth import Options, generate
+from tests.risk import risk_kit
+from tests.risk.risk_kit import END, PERSONS, SEED, START, Cli
 
 
 @dataclass

@@ -6,7 +6,8 @@ import datetime as dt
 import shutil
 
 import pytest
-from risk_kit import env_for
+
+from tests.risk.risk_kit import env_for
 
 
 @pytest.mark.slow

@@ -8,9 +8,10 @@ import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from risk_kit import Cli, assert_no_cpr
 
 from opspor.store import SnapshotStore
+from tests.risk.risk_kit import Cli
+from tests.support import assert_no_cpr
 
 SCORE_DAY = "2025-12-31"
 
@@ -49,7 +50,7 @@ def test_train_stores_both_models_selects_boosted_and_writes_the_report(trained)
         # every outcome window the model learnt from ended by the test as-of date
         for day in record["training"]["schedule"]["train_as_of"]:
             assert day <= "2024-12-31"
-    assert_no_cpr(trained.cprs, *[(p / "model.json").read_text() for p in (_risk(home) / "models").iterdir()])
+    assert_no_cpr(*[(p / "model.json").read_text() for p in (_risk(home) / "models").iterdir()], cprs=trained.cprs, shaped=False)
     for p in (_risk(home) / "models").iterdir():
         data = (p / "model.joblib").read_bytes()
         assert not any(c.encode() in data for c in list(trained.cprs)[:500])
@@ -66,7 +67,7 @@ def test_report_holds_the_required_metrics_by_group_and_the_truth(trained):
         assert needle in text, needle
     assert text.count("<img") >= 4  # ROC, precision-recall, calibration, AUROC by group
     assert (reports[0] / "report.html").read_text().count("data:image/png;base64,") >= 4
-    assert_no_cpr(trained.cprs, text)
+    assert_no_cpr(text, cprs=trained.cprs, shaped=False)
     record = json.loads((reports[0] / "evaluation.json").read_text())
     overall = record["evaluation"]["overall"]
     assert set(overall) == {"boosted", "logistic", "truth"}
@@ -105,7 +106,7 @@ def test_score_stores_ranked_explained_scores_without_cpr(cli, home, trained):
         assert scores == sorted(scores, reverse=True)
         assert region_rows[0]["explanation"]  # the highest-ranked are explained
     text = "\n".join(str(v) for r in rows for v in r.values())
-    assert_no_cpr(trained.cprs, text, (folder / "score.json").read_text())
+    assert_no_cpr(text, (folder / "score.json").read_text(), cprs=trained.cprs, shaped=False)
 
 
 def test_models_lists_both_and_select_model_switches(cli, home):

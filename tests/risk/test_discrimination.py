@@ -21,10 +21,10 @@ import shutil
 
 import pyarrow.parquet as pq
 import pytest
-from risk_kit import Cli
 
 from opspor.risk.config import CONFIG_DIR
 from opspor.synth import Options, generate
+from tests.risk.risk_kit import Cli
 
 PERSONS = 60_000
 SEED = 41

@@ -9,10 +9,10 @@ import stat
 
 import pyarrow.parquet as pq
 import pytest
-from risk_kit import env_for
 
 from opspor.rules import aps_eligibility
 from opspor.store import SnapshotStore
+from tests.risk.risk_kit import env_for
 
 DAY = "2025-12-31"
 

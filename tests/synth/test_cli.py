@@ -82,8 +82,9 @@ def test_truth_as_of_override(tmp_path):
 
 
 def test_default_truth_dates_are_quarters_from_a_year_in():
-    from opspor.synth import default_as_of
     import datetime as dt
+
+    from opspor.synth import default_as_of
 
     got = default_as_of(dt.date(2023, 1, 1), dt.date(2025, 12, 31))
     assert got[0] == dt.date(2024, 1, 1) and got[-1] == dt.date(2025, 10, 1) and len(got) == 8

@@ -9,7 +9,6 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -31,11 +30,8 @@ import pytest
 # dropped by pytest-django, one per xdist worker) and every server_factory server (a new database
 # each) are on that PostgreSQL; a bare `opspor` subprocess gets SQLite in its own home.
 # pytest-django sees the configured settings (django_find_project = false in pyproject.toml).
-
-sys.path.append(str(Path(__file__).parent))  # for fixtures_server (appended: shadows nothing)
-
-import fixtures_server
-from fixtures_server import (  # noqa: F401  (fixtures and hooks, registered by name)
+from tests.web import fixtures_server
+from tests.web.fixtures_server import (  # noqa: F401  (fixtures and hooks, registered by name)
     browser,
     page,
     pytest_collection_modifyitems,
@@ -91,7 +87,7 @@ def _django_db_blocked(django_db_blocker):
 # The web app's fixtures (below this line).
 # ============================================================================================
 
-import web_kit  # noqa: E402
+from tests.web import web_kit
 
 
 @pytest.fixture(scope="session")

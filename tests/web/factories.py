@@ -29,7 +29,8 @@ import hashlib
 from dataclasses import dataclass, field
 
 import pytest
-import web_kit
+
+from tests.web import web_kit
 
 PASSWORD = web_kit.PASSWORD
 

@@ -5,11 +5,11 @@ the download is itself audited."""
 from __future__ import annotations
 
 import pytest
-import web_kit
-from web_kit import CPR, lists_kit
 
 from opspor.web.audit.models import AuditEntry
 from opspor.web.people.models import Person
+from tests.web import web_kit
+from tests.web.web_kit import CPR, lists_kit
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-import web_kit
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.web import web_kit
 
 pytestmark = pytest.mark.django_db
 

@@ -6,12 +6,12 @@ import datetime as dt
 import re
 
 import pytest
-from factories import *  # the fixtures world and as_user
-from factories import aware, make_case, make_person
 
 from opspor.web.aps import queries, rules
 from opspor.web.aps.models import Session
 from opspor.web.audit.models import AuditEntry
+from tests.web.factories import *  # the fixtures world and as_user
+from tests.web.factories import aware, make_case, make_person
 
 pytestmark = pytest.mark.django_db
 

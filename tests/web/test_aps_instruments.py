@@ -8,13 +8,13 @@ import textwrap
 
 import pytest
 from django.utils import timezone
-from factories import *  # the fixtures world and as_user
-from factories import make_case
 
 from opspor.web.aps import instruments
 from opspor.web.aps.instruments import loader
 from opspor.web.aps.models import QuestionnaireResponse
 from opspor.web.audit.models import AuditEntry
+from tests.web.factories import *  # the fixtures world and as_user
+from tests.web.factories import make_case
 
 MOBILITY = """\
 id: mobility

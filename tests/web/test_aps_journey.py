@@ -8,11 +8,11 @@ import html as htmllib
 
 import pytest
 from django.utils import timezone
-from factories import *  # the fixtures world and as_user
-from factories import aware, make_case
 
 from opspor.web.aps.models import Case, Goal, Plan, QuestionnaireResponse, Session
 from opspor.web.audit.models import AuditEntry
+from tests.web.factories import *  # the fixtures world and as_user
+from tests.web.factories import aware, make_case
 
 pytestmark = pytest.mark.django_db
 

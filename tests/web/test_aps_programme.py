@@ -10,12 +10,12 @@ import types
 
 import openpyxl
 import pytest
-from factories import *  # the fixtures world and as_user
-from factories import make_case
 
 from opspor.web.aps import views
 from opspor.web.aps.models import Case
 from opspor.web.audit.models import AuditEntry
+from tests.web.factories import *  # the fixtures world and as_user
+from tests.web.factories import make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -159,9 +159,8 @@ def test_exports_are_audited_and_the_pool_stays_pseudonymised(world, as_user):
 
 
 def test_no_run_and_no_nurses_give_clear_empty_states(db, as_user):
-    from factories import build_world
-
     from opspor.web.aps.models import EligibilityEntry
+    from tests.web.factories import build_world
 
     world = build_world()
     EligibilityEntry.objects.all().delete()

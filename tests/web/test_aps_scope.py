@@ -4,8 +4,9 @@ leads their own region, municipalities their consented citizens, other roles not
 from __future__ import annotations
 
 import pytest
-from factories import *  # the fixtures world and as_user
-from factories import make_case
+
+from tests.web.factories import *  # the fixtures world and as_user
+from tests.web.factories import make_case
 
 pytestmark = pytest.mark.django_db
 

@@ -4,13 +4,13 @@ nobody can change or delete an entry (not through the application, not in the da
 from __future__ import annotations
 
 import pytest
-import web_kit
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
-from web_kit import CPR
 
 from opspor.web.audit.models import AppendOnlyError, AuditEntry
 from opspor.web.people.models import Person
+from tests.web import web_kit
+from tests.web.web_kit import CPR
 
 pytestmark = pytest.mark.django_db
 

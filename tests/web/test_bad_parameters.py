@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import pytest
-from factories import *  # the fixtures world and as_user
 
 from opspor.web.aps.models import Case
+from tests.web.factories import *  # the fixtures world and as_user
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 
 import pytest
-import web_kit
 from playwright.sync_api import expect
-from web_kit import CPR, NAMES
+
+from tests.web import web_kit
+from tests.web.web_kit import CPR, NAMES
 
 pytestmark = pytest.mark.browser
 

@@ -15,11 +15,11 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-import web_kit
 from playwright.sync_api import expect
-from web_kit import CPR, NAMES
 
 from opspor import cpr as cprlib
+from tests.web import web_kit
+from tests.web.web_kit import CPR, NAMES
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,8 @@ import urllib.parse
 import urllib.request
 
 import pytest
-import web_kit
+
+from tests.web import web_kit
 
 CSP_SCRIPT = "script-src 'self'"
 A_CPR = "0101011234"  # CPR-shaped; nobody's

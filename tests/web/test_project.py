@@ -11,7 +11,6 @@ import urllib.request
 import pytest
 
 
-
 def test_deploy_checks_pass_with_production_settings(run_opspor):
     result = run_opspor(
         "manage", "check", "--deploy", "--fail-level", "WARNING",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import web_kit
+from tests.web import web_kit
 
 ENV = {"OPSPOR_SECRET_KEY": "publish-cli-test-secret-key-0123456789-abcdefghijklmnop", "OPSPOR_HTTPS": "0"}
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-import web_kit
-from web_kit import NAMES
 
 from opspor.web.people.models import Person
 from opspor.web.people.scope import visible_persons
 from opspor.web.worklists import actions
+from tests.web import web_kit
+from tests.web.web_kit import NAMES
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import socket
 
-import fixtures_server
 import pytest
-from fixtures_server import start_server
+
+from tests.web import fixtures_server
+from tests.web.fixtures_server import start_server
 
 BACKEND = "postgresql" if fixtures_server.POSTGRES is not None else "sqlite"
 

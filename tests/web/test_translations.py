@@ -21,8 +21,8 @@ def _entries() -> list[tuple[str, str, str]]:
     po = (LOCALE / "django.po").read_text(encoding="utf-8")
     out = []
     for block in po.split("\n\n"):
-        msgid = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
-        msgstr = re.search(r'^msgstr(?:\[0\])? ((?:".*"\n?)+)', block, re.M)
+        msgid = re.search(r'^msgid ((?:".*"\n?)+)', block, re.MULTILINE)
+        msgstr = re.search(r'^msgstr(?:\[0\])? ((?:".*"\n?)+)', block, re.MULTILINE)
         if msgid and msgstr and _text(msgid.group(1)):
             out.append((_text(msgid.group(1)), _text(msgstr.group(1)), block))
     return out

@@ -4,12 +4,12 @@ MDT, exports, and that every read and change is audited."""
 from __future__ import annotations
 
 import pytest
-import web_kit
-from web_kit import CPR, NAMES
 
 from opspor.web.audit.models import AuditEntry
 from opspor.web.people.models import Person
 from opspor.web.worklists.models import ListEntry, MdtConference, Screening
+from tests.web import web_kit
+from tests.web.web_kit import CPR, NAMES
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,6 @@ not excluded: A and D (region 1083); B, C, E are excluded. E lives in municipali
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import os
 import re
@@ -17,20 +16,7 @@ import sys
 from pathlib import Path
 
 from opspor import cpr as cprlib
-
-
-def _load_lists_kit():
-    """tests/lists/lists_kit.py, loaded by path (not through sys.path, where another test
-    folder's ``conftest`` could shadow a sibling's)."""
-    path = Path(__file__).parents[1] / "lists" / "lists_kit.py"
-    spec = importlib.util.spec_from_file_location("lists_kit", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("lists_kit", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-lists_kit = _load_lists_kit()
+from tests.lists import lists_kit
 
 OPSPOR = str(Path(sys.executable).with_name("opspor"))
 PASSWORD = "correct-horse-battery-staple-42"
@@ -71,7 +57,7 @@ def hrefs(html: str) -> list[str]:
 def published_site(home: Path, *steps: tuple[str, ...]):
     """A real server (fixtures_server.start_server) with the hand-made lists of AS_OF published,
     then ``steps`` (opspor commands), then the demo users (``server.users``: name → entry)."""
-    from fixtures_server import start_server
+    from tests.web.fixtures_server import start_server
 
     with start_server(home) as server:
         drop = lists_kit.write_drop(home.parent / "drop")

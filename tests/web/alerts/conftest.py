@@ -5,16 +5,11 @@ and published into the test database through ``opspor.web.alerts.actions.publish
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[2] / "alerts"))  # for alerts_kit
-
-import alerts_kit
+from tests.alerts import alerts_kit
 
 
 @pytest.fixture(scope="session")
@@ -22,8 +17,7 @@ def alerts_home(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("web-alerts")
     drop = alerts_kit.write_drop(base / "drop")
     home = base / "home"
-    env = {**os.environ, "OPSPOR_HOME": str(home), "OPSPOR_PSEUDONYM_KEY": alerts_kit.KEY}
-    subprocess.run([alerts_kit.OPSPOR, "ingest", str(drop)], check=True, capture_output=True, env=env, timeout=300)
+    alerts_kit.Opspor(home).subprocess("ingest", drop)
     return home
 
 
@@ -44,11 +38,10 @@ def alert_table(alerts_home, monkeypatch, tmp_path):
 
 @pytest.fixture
 def alert_users(db):
-    from web_kit import make_user
-
     from opspor.web.accounts.models import Organisation
     from opspor.web.accounts.organisations import ensure_reference_organisations
     from opspor.web.accounts.roles import OrgKind, Role
+    from tests.web.web_kit import make_user
 
     ensure_reference_organisations()
     org = lambda kind, code: Organisation.objects.get(kind=kind, code=code)

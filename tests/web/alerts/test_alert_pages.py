@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from factories import *  # the fixture as_user
+
+from tests.web.factories import *  # the fixture as_user
 
 pytestmark = pytest.mark.django_db
 

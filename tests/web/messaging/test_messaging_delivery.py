@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from factories import *  # the fixtures world and as_user
-from msg_kit import Receiver
+from tests.web.factories import *  # the fixtures world and as_user
+from tests.web.messaging.msg_kit import Receiver
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +17,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def queued(world):
     """p1 consented: two queued messages (GP 012345, municipality 461)."""
-    from factories import make_case
-
     from opspor.web.aps import actions as aps
     from opspor.web.messaging.models import OutboundMessage
+    from tests.web.factories import make_case
 
     case = make_case(world.persons["p1"], world.users["nina"], world.users["pia"], "invited")
     aps.record_consent(world.users["nina"], case)

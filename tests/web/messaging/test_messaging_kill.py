@@ -23,10 +23,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import fixtures_server
-from msg_kit import Receiver
+from tests.web import fixtures_server
+from tests.web.messaging.msg_kit import Receiver
 
 pytestmark = pytest.mark.slow
 OPSPOR = fixtures_server.OPSPOR

@@ -4,21 +4,17 @@ alerts; the policy (consent, objections), unaddressable recipients, the audit, t
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import web_kit
-from factories import *  # the fixtures world and as_user
+from tests.web import web_kit
+from tests.web.factories import *  # the fixtures world and as_user
 
 pytestmark = pytest.mark.django_db
 
 
 def _case(w, name="p1", state="invited"):
-    from factories import make_case
+    from tests.web.factories import make_case
 
     return make_case(w.persons[name], w.users["nina"], w.users["pia"], state)
 

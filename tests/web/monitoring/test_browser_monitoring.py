@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import web_kit
 from playwright.sync_api import expect
+
+from tests.web import web_kit
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

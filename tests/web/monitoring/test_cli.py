@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-import web_kit
+
+from tests.web import web_kit
 
 ENV = {"OPSPOR_SECRET_KEY": "monitoring-cli-test-secret-key-0123456789-abcdefghijklmnop", "OPSPOR_HTTPS": "0"}
 

@@ -7,7 +7,8 @@ import csv
 import io
 
 import pytest
-from factories import *
+
+from tests.web.factories import *
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from factories import *
 
 from opspor.monitor.effect import Estimate
+from tests.web.factories import *
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from factories import *
 
 from opspor.monitor.register import load_register
+from tests.web.factories import *
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from factories import *
+
+from tests.web.factories import *
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,9 @@ import datetime as dt
 import io
 
 import pytest
-from factories import *
-from factories import aware, make_case
+
+from tests.web.factories import *
+from tests.web.factories import aware, make_case
 
 pytestmark = pytest.mark.django_db
 

@@ -4,14 +4,9 @@ persons for blocks. See trial_kit.py."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.append(str(Path(__file__).parent))  # trial_kit
-
-from trial_kit import build_trial_world
+from tests.web.trial.trial_kit import build_trial_world
 
 KEY = "trial-test-randomisation-key-0123456789abcdef"
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 import pytest
-from factories import *  # the fixture as_user
-from trial_kit import ARM_TEXT, cases_of, invite
 
 from opspor.web.aps import actions
 from opspor.web.aps.models import Case
@@ -16,6 +14,8 @@ from opspor.web.audit.models import AuditEntry
 from opspor.web.trial import actions as trial_actions
 from opspor.web.trial.models import Allocation
 from opspor.web.trial.store import DjangoAllocationStore, participant_ref
+from tests.web.factories import *  # the fixture as_user
+from tests.web.trial.trial_kit import ARM_TEXT, cases_of, invite
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,11 @@ import io
 
 import openpyxl
 import pytest
-from factories import *  # the fixture as_user
-from trial_kit import ARM_TEXT, LABELS, cases_of, invite
 
 from opspor.web.audit.models import AuditEntry
 from opspor.web.trial.models import Allocation
+from tests.web.factories import *  # the fixture as_user
+from tests.web.trial.trial_kit import ARM_TEXT, LABELS, cases_of, invite
 
 pytestmark = pytest.mark.django_db
 

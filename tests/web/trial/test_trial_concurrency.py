@@ -9,8 +9,9 @@ from __future__ import annotations
 import ast
 import subprocess
 
-import fixtures_server
 import pytest
+
+from tests.web import fixtures_server
 
 SEED = """
 import datetime as dt

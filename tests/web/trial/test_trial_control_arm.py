@@ -8,12 +8,12 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from factories import *  # the fixture as_user
-from trial_kit import cases_of, invite
 
 from opspor.web.aps import queries
 from opspor.web.aps.models import Case, QuestionnaireResponse
 from opspor.web.trial.models import Allocation
+from tests.web.factories import *  # the fixture as_user
+from tests.web.trial.trial_kit import cases_of, invite
 
 pytestmark = pytest.mark.django_db
 

@@ -11,14 +11,14 @@ import datetime as dt
 import json
 import os
 
-import factories
 import pytest
-from factories import *  # the fixture as_user
-from trial_kit import build_trial_world, cases_of, invite
 
 from opspor import cpr
 from opspor.web.audit.models import AuditEntry
 from opspor.web.trial.models import Allocation
+from tests.web import factories
+from tests.web.factories import *  # the fixture as_user
+from tests.web.trial.trial_kit import build_trial_world, cases_of, invite
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import factories
-import web_kit
+from tests.web import factories, web_kit
 
 N_1083, N_1085 = 40, 16
 ARM_TEXT = re.compile(r"Intervention \(Aktiv Patientstøtte\)|Control \(usual care\)|\bintervention\b|\bcontrol\b",
