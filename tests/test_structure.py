@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from opspor import config_reader
+from tests.fhir.fhir_kit import read_profile
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "opspor"
@@ -92,7 +93,7 @@ def _readers() -> list[tuple[str, Path, Callable[[Path], object]]]:
         ("targets", targets.CONFIG_FILE, targets.load_targets),
         ("monitoring register", register.EXAMPLE_FILE, register.load_register),
         ("data alerts", alerts.CONFIG_FILE, alerts.load_config),
-        ("FHIR profile", profiles.CONFIG_DIR / profiles.PROFILES["medcom-carecommunication"], profiles._load),
+        ("FHIR profile", profiles.CONFIG_DIR / profiles.PROFILES["medcom-carecommunication"], read_profile),
         ("messages policy", policy.POLICY_FILE, policy.load_policy),
         ("address book", policy.SYNTHETIC_ADDRESSBOOK, policy.load_addressbook),
         ("APS programme", programme.SHIPPED, programme.load),

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from opspor.fhir import medcom, profiles
+from tests.fhir.fhir_kit import read_profile
 
 EXAMPLE = Path(__file__).parent / "data" / "medcom_cc_new_message_example.json"
 OPSPOR = str(Path(sys.executable).with_name("opspor"))
@@ -195,10 +196,10 @@ def test_profile_config_errors_name_file_and_key(tmp_path, monkeypatch):
     bad = tmp_path / "bad.yaml"
     bad.write_text("version: '1'\nname: x\ntitle: x\nrules:\n  - {id: a, source: s, path: Bundle.id, minimum: 1}\n")
     with pytest.raises(profiles.ProfileConfigError, match=r"bad.yaml: at rules\[0\].minimum: unknown key"):
-        profiles._load(bad)
+        read_profile(bad)
     bad.write_text("version: '1'\nname: x\ntitle: x\nrules:\n  - {id: a, source: s, path: Bundle.id}\n")
     with pytest.raises(profiles.ProfileConfigError, match="says nothing to check"):
-        profiles._load(bad)
+        read_profile(bad)
 
 
 @pytest.mark.slow

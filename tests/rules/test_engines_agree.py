@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from opspor import contract
 from opspor.rules import (
     ENGINES,
+    duckdb_engine,
     load_aps_eligibility,
     load_code_lists,
     load_repeated_acute,
@@ -306,6 +307,11 @@ def eligibility_rules(draw):
 
 
 # --------------------------------------------------------------------------- the properties
+
+
+def test_the_fast_engine_is_among_those_compared():
+    """Else every property below would pass by comparing the reference with nothing."""
+    assert duckdb_engine in OTHER_ENGINES and reference_engine not in OTHER_ENGINES
 
 
 def _compare_repeated(persons, contacts, run_day, rule):

@@ -1,29 +1,16 @@
-"""Fixtures for the synthetic data generator: the real ``opspor synth`` command and one shared drop.
-
-The command is taken from ``opspor.cli.app``. While other areas of the CLI are still being built
-and that import fails, the same ``synth`` function is mounted on a local Typer app, so the tests
-exercise the real command either way.
-"""
+"""Fixtures for the synthetic data generator: the real ``opspor synth`` command and one shared drop."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-try:  # the assembled CLI
-    from opspor.cli import app as APP
-except ImportError:  # other CLI modules not there yet: mount the synth command alone
-    from opspor.cli import synth as _synth
-
-    APP = typer.Typer()
-    APP.callback()(lambda: None)
-    APP.command("synth")(_synth.synth)
+from opspor.cli import app as APP
+from tests.support import read_csv
 
 # The documented test population: 20,000 persons over 3 years, whole country, seed 7.
 N_PERSONS = 20_000
@@ -37,11 +24,6 @@ def run_synth(*args: str) -> object:
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
 
 
 @dataclass

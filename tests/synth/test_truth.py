@@ -89,14 +89,19 @@ def test_discriminates_like_a_deployed_model(drop):
 # --- exactness against the process, through the package ---------------------------------------
 
 
+def _rng(seed: int, stream: int) -> np.random.Generator:
+    """An independent random stream per part (the streams the generator itself uses)."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, 0)))
+
+
 def _chunk(seed: int, n: int, n_days: int, asof_days: list[int]):
     model = load()
     codes, weights = population.municipality_list(None)
-    sk = population.skeleton(pipeline._seq(seed, 0, 0), n, weights)
+    sk = population.skeleton(_rng(seed, 0), n, weights)
     serial = population.assign_serials(sk.bday, sk.sex)
-    practices = population.Practices(pipeline._seq(seed, 9), np.bincount(sk.muni, minlength=len(codes)))
-    p = population.persons(pipeline._seq(seed, 1, 0), model, sk, serial, START, codes, practices)
-    sim = simulate.simulate(pipeline._seq(seed, 2, 0), model, p, n_days, asof_days)
+    practices = population.Practices(_rng(seed, 9), np.bincount(sk.muni, minlength=len(codes)))
+    p = population.persons(_rng(seed, 1), model, sk, serial, START, codes, practices)
+    sim = simulate.simulate(_rng(seed, 2), model, p, n_days, asof_days)
     return model, p, sim
 
 
@@ -110,8 +115,27 @@ def test_closed_form_equals_the_daily_sum():
     _, p, sim = _chunk(21, 8000, a + 1, [a])
     snap = sim.snapshots[a]
     who, p6, p12 = truth.probabilities(p, snap, a)
-    d6, d12 = truth._daily(p, who, snap, a)
+    d6, d12 = _daily_sum(p, who, snap, a)
     assert np.abs(p6 - d6).max() < 1e-12 and np.abs(p12 - d12).max() < 1e-12
+
+
+def _daily_sum(p: population.Persons, who: np.ndarray, snap, asof_day: int):
+    """The defining sum of opspor.synth.truth, one day at a time, from the generator's daily
+    probabilities (hazards): P(first admission on day k) = S_k (1 - qd_k) qa_k."""
+    tab = hazards.tables()
+    excitation, discharge = snap.excitation[who].copy(), snap.discharge_day[who]
+    surv, p_adm, p6 = np.ones(len(who)), np.zeros(len(who)), None
+    for k in range(truth.HORIZON_12M):
+        day = asof_day + k
+        rates = hazards.base_rates(tab, hazards.table_index(p.sex[who], p.bday[who], day), p.s_adm[who],
+                                   p.s_death[who])
+        q_death, q_adm = hazards.day_probabilities(*rates, excitation, discharge >= day)
+        p_adm = p_adm + surv * (1.0 - q_death) * q_adm
+        surv = surv * (1.0 - q_death) * (1.0 - q_adm)
+        if k == truth.HORIZON_6M - 1:
+            p6 = p_adm
+        hazards.update_excitation(excitation, discharge, day)
+    return p6, p_adm
 
 
 def test_truth_is_the_probability_of_the_simulated_process():

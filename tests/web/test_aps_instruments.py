@@ -140,7 +140,7 @@ def test_a_key_written_twice_is_refused(tmp_path):
         loader.load_file(path)
 
 
-def test_invalid_yaml_and_duplicate_ids_are_refused(tmp_path):
+def test_invalid_yaml_and_duplicate_ids_are_refused(tmp_path, settings):
     path = tmp_path / "bad.yaml"
     path.write_text(textwrap.dedent("""\
         id: bad
@@ -150,7 +150,9 @@ def test_invalid_yaml_and_duplicate_ids_are_refused(tmp_path):
         loader.load_file(path)
     path.unlink()
     (tmp_path / "copy.yaml").write_text((loader.CONFIG_DIR / "who5.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    settings.APS_INSTRUMENT_DIRS = [str(tmp_path)]  # the shipped folder, then this one
     with pytest.raises(loader.InstrumentConfigError, match="the id 'who5' is also used by who5.yaml"):
-        loader._load_dirs((loader.CONFIG_DIR, tmp_path))
+        loader.instruments()
+    settings.APS_INSTRUMENT_DIRS = [str(tmp_path / "nowhere")]
     with pytest.raises(loader.InstrumentConfigError, match="does not exist"):
-        loader._load_dirs((loader.CONFIG_DIR, tmp_path / "nowhere"))
+        loader.get("who5")

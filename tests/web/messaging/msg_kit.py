@@ -19,7 +19,9 @@ class Receiver:
     """``Receiver()`` serves on 127.0.0.1 in a thread. ``posts`` lists the message id of every
     POST, ``accepted`` the ids processed (each once). ``script`` is a list of answers for the
     next POSTs: an HTTP status (e.g. 503, 400), "slow" (answer after ``slow_seconds``), "noack"
-    (200 without acknowledgement) or "transient" (200 with a transient-error acknowledgement)."""
+    (200 without acknowledgement) or "transient" (200 with a transient-error acknowledgement).
+    ``on_post(message_id)``, when set, runs in the receiver's thread before it answers: what
+    happens elsewhere while a message is in flight."""
 
     def __init__(self, slow_seconds: float = 3.0) -> None:
         self.posts: list[str] = []
@@ -27,6 +29,7 @@ class Receiver:
         self.acks: dict[str, bytes] = {}
         self.content_types: list[str] = []
         self.script: list = []
+        self.on_post = None
         self.slow_seconds = slow_seconds
         self.lock = threading.Lock()
         receiver = self
@@ -64,6 +67,8 @@ class Receiver:
             assert bundle["entry"][0]["resource"]["id"] == key
         except (ValueError, KeyError, AssertionError):
             return 400, b'{"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "invalid"}]}'
+        if self.on_post is not None:
+            self.on_post(key)
         with self.lock:
             self.posts.append(key)
             step = self.script.pop(0) if self.script else 200

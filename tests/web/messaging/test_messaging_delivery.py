@@ -175,15 +175,32 @@ def test_transient_error_acknowledgement_is_retried(queued, receiver):
     assert states() == ["queued", "queued"]
 
 
-def test_objection_meanwhile_wins_over_a_late_result(queued, world):
-    from opspor.web.messaging import adapters, delivery
+def test_objection_meanwhile_wins_over_a_late_result(queued, world, receiver):
+    """The citizen objects while the GP message is on its way: the acknowledgement that comes
+    back afterwards does not undo the block."""
+    from django.db import connections
+
+    from opspor.web.messaging import delivery
     from opspor.web.messaging.actions import record_objection
     from opspor.web.messaging.models import OutboundMessage
 
     gp = next(m for m in queued if m.recipient_kind == "gp_practice")
-    record_objection(world.users["nina"], world.persons["p1"], "gp_practice")
-    delivery._record(gp.pk, adapters.Outcome(adapters.SENT), settings(), delivery.Summary())
-    assert OutboundMessage.objects.get(pk=gp.pk).state == "blocked"
+    test_connection = connections["default"]  # lent to the receiver's thread (as live_server does)
+
+    def object_meanwhile(message_id: str) -> None:
+        if message_id == str(gp.message_id):
+            connections["default"] = test_connection  # in this thread: the test's transaction
+            record_objection(world.users["nina"], world.persons["p1"], "gp_practice")
+
+    receiver.on_post = object_meanwhile
+    test_connection.inc_thread_sharing()
+    try:
+        summary = delivery.send(settings(url=receiver.url))
+    finally:
+        test_connection.dec_thread_sharing()
+    assert str(gp.message_id) in receiver.accepted  # it was delivered and acknowledged ...
+    assert OutboundMessage.objects.get(pk=gp.pk).state == "blocked"  # ... yet the block stands
+    assert summary.acknowledged == 1  # the municipality's message only
 
 
 def test_backoff_grows_exponentially_with_jitter_and_a_cap():
