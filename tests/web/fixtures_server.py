@@ -77,7 +77,7 @@ class Postgres:
             "OPSPOR_DB_PASSWORD": self.password, "OPSPOR_DB_HOST": self.host, "OPSPOR_DB_PORT": self.port,
         }
 
-    def _admin(self):
+    def admin(self):
         import psycopg
 
         last: Exception | None = None
@@ -94,12 +94,12 @@ class Postgres:
     def create_database(self) -> str:
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         name = f"opspor_srv_{worker}_{uuid.uuid4().hex[:10]}"
-        with self._admin() as conn:
+        with self.admin() as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return name
 
     def drop_database(self, name: str) -> None:
-        with self._admin() as conn:
+        with self.admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -179,20 +179,20 @@ class Server:
         if self.process is None:
             return
         group = self.process.pid
-        if _group_alive(group):
+        if group_alive(group):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(group, signal.SIGTERM)
             deadline = time.monotonic() + 15
-            while _group_alive(group) and time.monotonic() < deadline:
+            while group_alive(group) and time.monotonic() < deadline:
                 time.sleep(0.1)
-            if _group_alive(group):
+            if group_alive(group):
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(group, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10)
 
 
-def _group_alive(group: int) -> bool:
+def group_alive(group: int) -> bool:
     """Is any process of the group still running (zombies aside)?"""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -300,7 +300,7 @@ def chromium_path() -> str | None:
     return path if os.access(path, os.X_OK) else None
 
 
-def _no_browser(message: str) -> None:
+def no_browser(message: str) -> None:
     if os.environ.get("OPSPOR_REQUIRE_BROWSER") == "1":
         pytest.fail(f"{message} (OPSPOR_REQUIRE_BROWSER=1; install it with scripts/system-deps.sh)", pytrace=False)
     pytest.skip(f"{message}; set OPSPOR_REQUIRE_BROWSER=1 to make this a failure")
@@ -349,7 +349,7 @@ def browser():
     """Playwright's sync Browser on Debian's chromium; one per test process."""
     executable = chromium_path()
     if executable is None:
-        _no_browser("chromium is not installed (Debian: apt-get install chromium)")
+        no_browser("chromium is not installed (Debian: apt-get install chromium)")
     import asyncio
 
     from playwright.sync_api import Error, sync_playwright
@@ -360,7 +360,7 @@ def browser():
             try:
                 chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
             except Error as exc:
-                _no_browser(f"chromium ({executable}) did not start: {exc}")
+                no_browser(f"chromium ({executable}) did not start: {exc}")
             yield chromium
             chromium.close()
     finally:

@@ -74,11 +74,11 @@ def test_stopped_server_leaves_nothing_running(tmp_path):
         name = server.env.get("OPSPOR_DB_NAME")
         assert server.get("/healthz")[0] == 200
     assert server.process.poll() is not None
-    assert not fixtures_server._group_alive(server.process.pid), "a process of the server is left"
+    assert not fixtures_server.group_alive(server.process.pid), "a process of the server is left"
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "the port still answers"
     if BACKEND == "postgresql":
-        with fixtures_server.POSTGRES._admin() as conn:
+        with fixtures_server.POSTGRES.admin() as conn:
             rows = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchall()
         assert rows == [], f"database {name} was not dropped"
 
@@ -111,7 +111,7 @@ def test_missing_browser_fails_only_when_required(monkeypatch, required):
     monkeypatch.setenv("OPSPOR_REQUIRE_BROWSER", required)
     outcome = pytest.fail.Exception if required == "1" else pytest.skip.Exception
     with pytest.raises(outcome, match="chromium"):
-        fixtures_server._no_browser("chromium is not installed")
+        fixtures_server.no_browser("chromium is not installed")
 
 
 def test_browser_shows_health_check(page, shared_server):
