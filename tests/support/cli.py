@@ -34,13 +34,14 @@ class Result:
 class Opspor:
     """``opspor ...`` with ``OPSPOR_HOME=home`` and ``OPSPOR_PSEUDONYM_KEY=key``; variables named
     in ``unset`` are removed from the inherited environment. ``cprs`` and ``names`` are the test
-    data's persons, which no output may show (see ``assert_no_cpr``)."""
+    data's persons, which no output may show (see ``assert_no_cpr``, also for ``shaped``)."""
 
     def __init__(self, home: Path, key: str, *, cprs: Iterable[str] = (), names: Iterable[str] = (),
-                 columns: int = 200, unset: Iterable[str] = ()):
+                 shaped: bool = True, columns: int = 200, unset: Iterable[str] = ()):
         self.home = home
         self.key = key
         self.cprs, self.names = cprs, names  # read at each check: a kit may fill them later
+        self.shaped = shaped
         self.columns = columns
         self.unset = tuple(unset)
 
@@ -75,7 +76,7 @@ class Opspor:
         return self.check(Result(p.returncode, p.stdout, p.stderr), expect)
 
     def check(self, result: Result, expect: int | None) -> Result:
-        assert_no_cpr(result.stdout, result.stderr, cprs=self.cprs, names=self.names)
+        assert_no_cpr(result.stdout, result.stderr, cprs=self.cprs, names=self.names, shaped=self.shaped)
         if expect is not None:
             assert result.returncode == expect, result.output
         return result

@@ -8,8 +8,9 @@ import pytest
 
 from opspor.web.audit.models import AuditEntry
 from opspor.web.people.models import Person
+from tests.support import pdf_text
 from tests.web import web_kit
-from tests.web.web_kit import CPR, lists_kit
+from tests.web.web_kit import CPR
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def test_access_report_as_pdf(users, login, published):
     assert response["Cache-Control"] == "no-store"
     data = response.content
     assert data.startswith(b"%PDF-")
-    text = lists_kit.pdf_text(data)
+    text = pdf_text(data)
     assert "Indsigtsrapport: hvem har set dine oplysninger i opspor" in text
     assert f"CPR-nummer: {CPR['A'][:6]}-{CPR['A'][6:]}" in text
     assert "Med1 (med1)" in text and "Speciallæge" in text and "MED1 (OUH)" in text and "Læst" in text
@@ -61,7 +62,7 @@ def test_access_report_pdf_for_a_person_nobody_looked_at(users, login, published
     client = login(users["auditor"])
     response = client.post("/revision/indsigt/", {"cpr": CPR["F"], "reason": REASON, "format": "pdf"})
     assert response["Content-Type"] == "application/pdf"
-    assert "Ingen har set personens oplysninger i opspor." in lists_kit.pdf_text(response.content)
+    assert "Ingen har set personens oplysninger i opspor." in pdf_text(response.content)
 
 
 def test_access_report_pdf_needs_the_form_and_the_role(users, login, published):

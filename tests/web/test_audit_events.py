@@ -7,13 +7,13 @@ import ast
 from pathlib import Path
 
 import pytest
-import web_kit
 from django.db import transaction
 
 import opspor.web
 from opspor.web.audit import actions as audit
 from opspor.web.audit.models import AuditEntry
 from opspor.web.people.models import Person
+from tests.web import web_kit
 
 pytestmark = pytest.mark.django_db
 

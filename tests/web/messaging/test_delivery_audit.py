@@ -3,16 +3,11 @@ transaction, by the system actor `opspor messages send` (issue 12, item 6)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from factories import *  # the fixtures world and as_user
-from msg_kit import Receiver
-from test_messaging_delivery import make_due, queued, settings  # noqa: F401  (fixture)
+from tests.web.factories import *  # the fixtures world and as_user
+from tests.web.messaging.msg_kit import Receiver
+from tests.web.messaging.test_messaging_delivery import make_due, queued, settings  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
