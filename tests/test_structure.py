@@ -80,6 +80,7 @@ def _readers() -> list[tuple[str, Path, Callable[[Path], object]]]:
     from opspor.web.aps import rules as programme
     from opspor.web.aps.instruments import loader as instruments
     from opspor.web.messaging import policy
+    from opspor.web.people import policy as role_scope
 
     return [
         ("code lists", rules.CONFIG_DIR / rules.CODE_LISTS_FILE, rules.load_code_lists),
@@ -98,6 +99,7 @@ def _readers() -> list[tuple[str, Path, Callable[[Path], object]]]:
         ("address book", policy.SYNTHETIC_ADDRESSBOOK, policy.load_addressbook),
         ("APS programme", programme.SHIPPED, programme.load),
         ("APS instrument", instruments.CONFIG_DIR / "who5.yaml", instruments.load_file),
+        ("role scope policy", role_scope.POLICY_FILE, role_scope.load_policy),
     ]
 
 

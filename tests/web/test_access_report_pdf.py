@@ -20,7 +20,7 @@ REASON = "borgerens anmodning, sag 2026-41"
 def _reads_of_a(users, login) -> Person:
     a = Person.objects.get(person_key=web_kit.key_of("A"))
     login(users["med1"]).get("/lister/")
-    login(users["med1"]).get(f"/personer/{a.pk}/")
+    login(users["med1"]).get(f"/personer/{a.public_id}/")
     login(users["ger"]).get("/lister/")  # ger's list does not hold A
     return a
 

@@ -71,7 +71,7 @@ def test_risk_scores_rank_the_pool_and_go_with_the_invitation(world, as_user, ri
     assert "Ranked by the risk model's score (model gbm-2026-02)" in html
     assert order_of(html, world) == ["p4", "p3", "p1", "p2"]  # p2 has no score: last
     assert "91.0 %" in html
-    client.post("/aps/program/inviter/", {"persons": [world.persons["p4"].pk, world.persons["p2"].pk],
+    client.post("/aps/program/inviter/", {"persons": [world.persons["p4"].public_id, world.persons["p2"].public_id],
                                           "nurse": world.users["ole"].pk})
     case = Case.objects.get(person=world.persons["p4"])
     assert (case.risk_score, case.risk_model_id) == (91.0, "gbm-2026-02")
@@ -94,20 +94,20 @@ def test_a_broken_risk_module_falls_back_to_acute_admissions(world, as_user, ris
 def test_show_cpr_and_name_needs_a_reason_and_is_audited(world, as_user):
     client = as_user(world.users["pia"])
     p3 = world.persons["p3"]
-    response = client.post(f"/aps/program/vis/{p3.pk}/", {"reason": ""})
+    response = client.post(f"/aps/program/vis/{p3.public_id}/", {"reason": ""})
     assert response.status_code == 400 and p3.cpr_display not in response.content.decode()
     assert not AuditEntry.objects.filter(what="aps.reveal").exists()
-    response = client.post(f"/aps/program/vis/{p3.pk}/", {"reason": "Forberedelse af invitation"}, HTTP_HX_REQUEST="true")
+    response = client.post(f"/aps/program/vis/{p3.public_id}/", {"reason": "Forberedelse af invitation"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert response.status_code == 200 and f"{p3.cpr_display} · {p3.name}" in html and "<html" not in html
     entry = AuditEntry.objects.get(what="aps.reveal")
     assert (entry.action, entry.person_key, entry.why, entry.username) == (
         "read", p3.person_key, "Forberedelse af invitation", "pia")
     # without JavaScript: a small page with the identity and a way back
-    html = client.post(f"/aps/program/vis/{p3.pk}/", {"reason": "Tjek", "next": "/aps/program/?side=1"}).content.decode()
+    html = client.post(f"/aps/program/vis/{p3.public_id}/", {"reason": "Tjek", "next": "/aps/program/?side=1"}).content.decode()
     assert p3.name in html and 'href="/aps/program/?side=1"' in html
     # another region's person is out of the lead's scope
-    assert client.post(f"/aps/program/vis/{world.persons['q1'].pk}/", {"reason": "x"}).status_code == 404
+    assert client.post(f"/aps/program/vis/{world.persons['q1'].public_id}/", {"reason": "x"}).status_code == 404
 
 
 def test_filters_paging_and_counts(world, as_user, monkeypatch):
@@ -121,8 +121,8 @@ def test_filters_paging_and_counts(world, as_user, monkeypatch):
     assert order_of(client.get("/aps/program/?status=closed").content.decode(), world) == ["p2"]
     html = client.get("/aps/program/").content.decode()
     assert 'data-testid="count-active">1<' in html and 'data-testid="count-refused">1<' in html
-    assert f'name="persons" value="{world.persons["p1"].pk}"' not in html  # open case: no checkbox
-    assert f'name="persons" value="{world.persons["p2"].pk}"' in html  # refused: may be invited again
+    assert f'name="persons" value="{world.persons["p1"].public_id}"' not in html  # open case: no checkbox
+    assert f'name="persons" value="{world.persons["p2"].public_id}"' in html  # refused: may be invited again
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
     html = client.get("/aps/program/?side=2").content.decode()
     assert order_of(html, world) == ["p3", "p4"] and "Page 2 of 2" in html

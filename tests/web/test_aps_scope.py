@@ -28,7 +28,7 @@ def test_a_nurse_gets_404_for_another_nurses_case_and_person(world, cases, as_us
     client = as_user(world.users["ole"])
     case = cases["nina"]
     assert client.get(f"/aps/forloeb/{case.pk}/").status_code == 404
-    assert client.get(f"/personer/{case.person.pk}/").status_code == 404
+    assert client.get(f"/personer/{case.person.public_id}/").status_code == 404
     for url in (f"/aps/forloeb/{case.pk}/notater/", f"/aps/forloeb/{case.pk}/afslut/", f"/aps/forloeb/{case.pk}/samtykke/"):
         assert client.post(url, {"text": "x", "reason": "died"}).status_code == 404, url
     for url in ("/aps/forloeb/", "/aps/min-dag/", "/aps/forloeb/eksport.csv"):
@@ -36,19 +36,19 @@ def test_a_nurse_gets_404_for_another_nurses_case_and_person(world, cases, as_us
     # the nurse's own case and person are there
     own = cases["ole"]
     assert client.get(f"/aps/forloeb/{own.pk}/").status_code == 200
-    assert client.get(f"/personer/{own.person.pk}/").status_code == 200
+    assert client.get(f"/personer/{own.person.public_id}/").status_code == 200
     # the nurse may not use the lead's pages
     for url in ("/aps/program/", "/aps/sygeplejersker/", "/aps/program/eksport.csv"):
         assert client.get(url).status_code == 403, url
-    assert client.post(f"/aps/program/vis/{own.person.pk}/", {"reason": "x"}).status_code == 403
+    assert client.post(f"/aps/program/vis/{own.person.public_id}/", {"reason": "x"}).status_code == 403
 
 
 def test_a_lead_of_another_region_gets_404(world, cases, as_user):
     client = as_user(world.users["lone"])
     case = cases["nina"]
     assert client.get(f"/aps/forloeb/{case.pk}/").status_code == 404
-    assert client.get(f"/personer/{case.person.pk}/").status_code == 404
-    assert client.post(f"/aps/program/vis/{world.persons['p3'].pk}/", {"reason": "x"}).status_code == 404
+    assert client.get(f"/personer/{case.person.public_id}/").status_code == 404
+    assert client.post(f"/aps/program/vis/{world.persons['p3'].public_id}/", {"reason": "x"}).status_code == 404
     assert client.post(f"/aps/forloeb/{case.pk}/sygeplejerske/", {"nurse": world.users["nora"].pk}).status_code == 404
     assert client.post(f"/aps/sygeplejersker/{world.users['nina'].pk}/kapacitet/", {"capacity": "9"}).status_code == 404
     html = client.get("/aps/program/").content.decode()
@@ -65,7 +65,7 @@ def test_specialists_secretariat_and_municipalities_have_no_programme_pages(worl
             assert client.get(url).status_code == 403, (name, url)
         assert client.get(f"/aps/forloeb/{case.pk}/").status_code == 403
         assert client.post(f"/aps/forloeb/{case.pk}/notater/", {"text": "x"}).status_code == 403
-    assert as_user(world.users["sofie"]).get(f"/personer/{case.person.pk}/").status_code == 404
+    assert as_user(world.users["sofie"]).get(f"/personer/{case.person.public_id}/").status_code == 404
 
 
 def test_a_municipality_sees_only_its_consented_citizens(world, cases, as_user):
@@ -73,18 +73,18 @@ def test_a_municipality_sees_only_its_consented_citizens(world, cases, as_user):
     active, invited = cases["nina"], cases["ole"]  # both live in Odense (461)
     html = odense.get("/borgere/").content.decode()
     assert active.person.name in html and invited.person.name not in html
-    assert odense.get(f"/personer/{invited.person.pk}/").status_code == 404
-    html = odense.get(f"/personer/{active.person.pk}/").content.decode()
+    assert odense.get(f"/personer/{invited.person.public_id}/").status_code == 404
+    html = odense.get(f"/personer/{active.person.public_id}/").content.decode()
     assert "Aktiv Patientstøtte" in html and "Nina Sygeplejerske" in html
     assert f"/aps/forloeb/{active.pk}/" not in html  # the state and the nurse, not the case
-    assert as_user(world.users["vejle"]).get(f"/personer/{active.person.pk}/").status_code == 404
+    assert as_user(world.users["vejle"]).get(f"/personer/{active.person.public_id}/").status_code == 404
 
 
 def test_the_person_page_shows_the_programme_section_to_nurse_and_lead(world, cases, as_user):
     case = cases["nina"]
-    html = as_user(world.users["nina"]).get(f"/personer/{case.person.pk}/").content.decode()
+    html = as_user(world.users["nina"]).get(f"/personer/{case.person.public_id}/").content.decode()
     assert f"/aps/forloeb/{case.pk}/" in html and "Active (start-up session held)" in html
-    html = as_user(world.users["pia"]).get(f"/personer/{world.persons['p4'].pk}/").content.decode()
+    html = as_user(world.users["pia"]).get(f"/personer/{world.persons['p4'].public_id}/").content.decode()
     assert "Eligible on the newest list run" in html  # eligible, no case yet
-    html = as_user(world.users["pia"]).get(f"/personer/{case.person.pk}/").content.decode()
+    html = as_user(world.users["pia"]).get(f"/personer/{case.person.public_id}/").content.decode()
     assert f"/aps/forloeb/{case.pk}/" in html

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def _reads_by_specialists(users, login):
     a = Person.objects.get(person_key=web_kit.key_of("A"))
     login(users["med1"]).get("/lister/")
-    login(users["med1"]).get(f"/personer/{a.pk}/")
+    login(users["med1"]).get(f"/personer/{a.public_id}/")
     login(users["ger"]).get("/lister/")
     return a
 

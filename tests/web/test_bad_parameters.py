@@ -1,5 +1,5 @@
 """A parameter that is not what the page expects is a 400 page in Danish naming it, never a 500
-(issue 12 item 13): dates outside the app's years, ids that are not database ids."""
+(issue 12 item 13): dates outside the app's years, person ids that are not public ids."""
 
 from __future__ import annotations
 
@@ -38,11 +38,11 @@ def test_the_nurses_day_with_a_good_date_still_works(world, login):
     assert client.get("/aps/min-dag/").status_code == 200
 
 
-@pytest.mark.parametrize("person_id", ["12345678901234567890123", "-1", "1e3", "٣"])
-def test_an_invitation_with_a_person_id_that_is_no_database_id(world, login, person_id):
+@pytest.mark.parametrize("person_id", ["12345678901234567890123", "-1", "1e3", "٣", "7"])
+def test_an_invitation_with_a_person_id_that_is_no_public_id(world, login, person_id):
     client = danish(login, world.users["pia"])
     p1 = world.persons["p1"]
-    response = client.post("/aps/program/inviter/", {"persons": [str(p1.pk), person_id],
+    response = client.post("/aps/program/inviter/", {"persons": [str(p1.public_id), person_id],
                                                      "nurse": str(world.users["nina"].pk)})
     assert_bad_request(response, "persons")
     assert not Case.objects.exists()  # nothing half-done: p1 was not invited either

@@ -35,12 +35,7 @@ def site(tmp_path_factory):
 shot = web_kit.shot
 
 
-def log_in(page, site, username: str) -> None:
-    page.goto(f"{site.url}/konto/log-ind/")
-    page.get_by_label("Brugernavn").fill(username)
-    page.get_by_label("Adgangskode").fill(site.users[username]["password"])
-    page.get_by_role("button", name="Log ind").click()
-    page.wait_for_load_state("networkidle")
+log_in = web_kit.log_in
 
 
 def log_out(page) -> None:
@@ -96,7 +91,7 @@ def specialist_screens_todays_list_and_holds_an_mdt(page, site) -> str:
     # the patient's history shows the decision
     page.goto(f"{site.url}/lister/")
     page.locator("article.patient", has_text=NAMES["A"]).get_by_role("link", name="Historik").click()
-    page.wait_for_url(re.compile(r"/personer/\d+/$"))  # content() mid-navigation is empty
+    page.wait_for_url(re.compile(r"/personer/[0-9a-f-]{36}/$"))  # content() mid-navigation is empty
     expect(page.locator("body")).to_contain_text("Ældre og multisyge")
     url = page.url
     shot(page, "person")

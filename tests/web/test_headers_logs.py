@@ -31,8 +31,8 @@ def test_every_page_has_the_csp_and_no_store(users, login, published):
 
     client = login(users["med1"])
     person = ListEntry.objects.filter(run=published, department__code="OUH/MED1").first().person
-    pages = {"/lister/": 200, f"/lister/{published.pk}/eksport.csv": 200, f"/personer/{person.pk}/": 200,
-             "/revision/": 403, "/personer/999999/": 404, "/konto/log-ind/": 302}
+    pages = {"/lister/": 200, f"/lister/{published.pk}/eksport.csv": 200, f"/personer/{person.public_id}/": 200,
+             "/revision/": 403, "/personer/00000000-0000-4000-8000-000000000001/": 404, "/konto/log-ind/": 302}
     for path, status in pages.items():
         response = client.get(path)
         assert response.status_code == status, (path, response.status_code)
@@ -127,8 +127,8 @@ def test_server_log_masks_cpr_paths_and_has_no_traceback_for_a_403(server):
     server.run_opspor("web", "demo-users", check=True)
     users = {u["username"]: u for u in json.loads((server.home / "demo-users.json").read_text())}
     browser = Browser(server)
-    # before log-in: the redirect to the log-in page is in the access log
-    assert browser.request(f"/personer/{A_CPR}/")[0] == 302
+    # before log-in: a CPR number is no person id (person URLs take a public id), so a 404, in the log
+    assert browser.request(f"/personer/{A_CPR}/")[0] == 404
     browser.log_in("speciallaege", users["speciallaege"]["password"])
     status, headers, _ = browser.request("/lister/")
     assert status == 200

@@ -51,7 +51,7 @@ def test_specialist_sees_todays_list_of_own_department_only(users, login, publis
 def test_screening_include_needs_a_category_and_is_audited(users, login, published):
     client = login(users["med1"])
     a = Person.objects.get(person_key=web_kit.key_of("A"))
-    url = f"/lister/{published.pk}/screening/{a.pk}/"
+    url = f"/lister/{published.pk}/screening/{a.public_id}/"
     response = client.post(url, {"decision": "include", "note": ""}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "Vælg den kategori" in response.content.decode()
     assert not Screening.objects.exists()
@@ -69,20 +69,20 @@ def test_screening_include_needs_a_category_and_is_audited(users, login, publish
     assert response.status_code == 302
     assert list(Screening.objects.order_by("id").values_list("decision", "category")) == [
         ("include", "social"), ("no_action", "")]
-    html = client.get(f"/personer/{a.pk}/").content.decode()
+    html = client.get(f"/personer/{a.public_id}/").content.decode()
     assert "Ingen handling" in html and "Sociale forhold" in html and "Eget hjem" in html
 
 
 def test_another_department_cannot_reach_the_patient(users, login, published):
     a = Person.objects.get(person_key=web_kit.key_of("A"))
     client = login(users["ger"])
-    assert client.get(f"/personer/{a.pk}/").status_code == 404
-    assert client.post(f"/lister/{published.pk}/screening/{a.pk}/", {"decision": "no_action"}).status_code == 404
-    assert client.post(f"/lister/mdt/ny/{a.pk}/").status_code == 404
+    assert client.get(f"/personer/{a.public_id}/").status_code == 404
+    assert client.post(f"/lister/{published.pk}/screening/{a.public_id}/", {"decision": "no_action"}).status_code == 404
+    assert client.post(f"/lister/mdt/ny/{a.public_id}/").status_code == 404
     assert NAMES["A"] not in client.get(f"/lister/{published.pk}/").content.decode()
     assert NAMES["A"] not in client.get(f"/lister/{published.pk}/eksport.csv").content.decode("utf-8-sig")
     med1 = login(users["med1"])
-    med1.post(f"/lister/mdt/ny/{a.pk}/")
+    med1.post(f"/lister/mdt/ny/{a.public_id}/")
     conference = MdtConference.objects.get()
     ger = login(users["ger"])
     assert ger.get(f"/lister/mdt/{conference.pk}/").status_code == 404
@@ -92,7 +92,7 @@ def test_another_department_cannot_reach_the_patient(users, login, published):
 def test_mdt_needs_the_minimum_content_to_conclude(users, login, published):
     client = login(users["med1"])
     a = Person.objects.get(person_key=web_kit.key_of("A"))
-    response = client.post(f"/lister/mdt/ny/{a.pk}/")
+    response = client.post(f"/lister/mdt/ny/{a.public_id}/")
     conference = MdtConference.objects.get()
     assert response.url == f"/lister/mdt/{conference.pk}/"
     assert conference.age == a.age
@@ -137,7 +137,7 @@ def test_no_cpr_number_in_any_link_of_the_pages(users, login, published):
     client = login(users["med1"])
     a = Person.objects.get(person_key=web_kit.key_of("A"))
     followed = set()
-    for url in ("/lister/", "/lister/tidligere/", f"/personer/{a.pk}/"):
+    for url in ("/lister/", "/lister/tidligere/", f"/personer/{a.public_id}/"):
         response = client.get(url)
         assert response.status_code == 200, url
         links = web_kit.hrefs(response.content.decode())
@@ -150,7 +150,7 @@ def test_no_cpr_number_in_any_link_of_the_pages(users, login, published):
             if href not in followed and not href.startswith("/static/"):
                 followed.add(href)
                 assert client.get(href).status_code in (200, 302), (url, href)
-    assert f"/personer/{a.pk}/" in followed  # the worklist links to the person
+    assert f"/personer/{a.public_id}/" in followed  # the worklist links to the person
 
 
 def test_other_roles_cannot_open_the_worklist(users, login, published):

@@ -72,6 +72,15 @@ def published_site(home: Path, *steps: tuple[str, ...]):
         yield server
 
 
+def log_in(page, site, username: str) -> None:
+    """Log in through the real form of a browser page as the demo user ``username``."""
+    page.goto(f"{site.url}/konto/log-ind/")
+    page.get_by_label("Brugernavn").fill(username)
+    page.get_by_label("Adgangskode").fill(site.users[username]["password"])
+    page.get_by_role("button", name="Log ind").click()
+    page.wait_for_load_state("networkidle")
+
+
 def shot(page, name: str) -> None:
     """Save the page as <name>.png in $OPSPOR_SCREENSHOTS_DIR when it is set (docs/screenshots)."""
     folder = os.environ.get("OPSPOR_SCREENSHOTS_DIR")

@@ -89,7 +89,7 @@ def test_objection_on_the_case_page_blocks_queued_and_later_messages(world, as_u
     client = as_user(nina)
     page = client.get(f"/aps/forloeb/{case.pk}/").content.decode()
     assert 'data-testid="person-messages"' in page and 'data-testid="objection-form"' in page
-    response = client.post(f"/meddelelser/indsigelse/{world.persons['p1'].pk}/",
+    response = client.post(f"/meddelelser/indsigelse/{world.persons['p1'].public_id}/",
                            {"recipient_kind": "gp_practice", "note": "ønsker ikke lægen orienteret",
                             "next": f"/aps/forloeb/{case.pk}/"})
     assert response.status_code == 302 and response["Location"] == f"/aps/forloeb/{case.pk}/"
@@ -111,10 +111,10 @@ def test_objection_needs_a_nurse_or_specialist_who_sees_the_person(world, as_use
 
     _case(world)  # nina's case of p1
     for user in ("odense", "sara", "pia"):
-        response = as_user(world.users[user]).post(f"/meddelelser/indsigelse/{world.persons['p1'].pk}/",
+        response = as_user(world.users[user]).post(f"/meddelelser/indsigelse/{world.persons['p1'].public_id}/",
                                                    {"recipient_kind": "gp_practice"})
         assert response.status_code in (403, 404)
-    response = as_user(world.users["ole"]).post(f"/meddelelser/indsigelse/{world.persons['p1'].pk}/",
+    response = as_user(world.users["ole"]).post(f"/meddelelser/indsigelse/{world.persons['p1'].public_id}/",
                                                 {"recipient_kind": "gp_practice"})
     assert response.status_code == 404  # another nurse's patient
     assert not Objection.objects.exists()
@@ -200,9 +200,9 @@ def test_person_page_shows_messages_municipality_only_its_own(world, as_user):
 
     aps.record_consent(world.users["nina"], _case(world))
     person = world.persons["p1"]
-    nurse_page = as_user(world.users["nina"]).get(f"/personer/{person.pk}/").content.decode()
+    nurse_page = as_user(world.users["nina"]).get(f"/personer/{person.public_id}/").content.decode()
     assert nurse_page.count('data-state="queued"') == 2
-    odense_page = as_user(world.users["odense"]).get(f"/personer/{person.pk}/").content.decode()
+    odense_page = as_user(world.users["odense"]).get(f"/personer/{person.public_id}/").content.decode()
     assert odense_page.count('data-state="queued"') == 1 and "objection-form" not in odense_page
 
 
@@ -222,7 +222,7 @@ def test_specialist_records_the_objection_on_the_mdt_page_and_the_conclusion_is_
     client = as_user(sofie)
     page = client.get(f"/lister/mdt/{conference.pk}/").content.decode()
     assert 'data-testid="objection-form"' in page
-    response = client.post(f"/meddelelser/indsigelse/{person.pk}/", {"recipient_kind": "municipality",
+    response = client.post(f"/meddelelser/indsigelse/{person.public_id}/", {"recipient_kind": "municipality",
                                                                      "next": f"/lister/mdt/{conference.pk}/"})
     assert response.status_code == 302 and response["Location"] == f"/lister/mdt/{conference.pk}/"
     values = {f: "x" for f in ("history", "comorbidity", "clinical_findings", "paraclinical_findings",
@@ -245,9 +245,9 @@ def test_withdrawn_objection_lets_later_messages_go(world, as_user):
     nina = world.users["nina"]
     case = _case(world)
     client = as_user(nina)
-    client.post(f"/meddelelser/indsigelse/{world.persons['p1'].pk}/", {"recipient_kind": "municipality"})
+    client.post(f"/meddelelser/indsigelse/{world.persons['p1'].public_id}/", {"recipient_kind": "municipality"})
     objection = Objection.objects.get()
-    again = client.post(f"/meddelelser/indsigelse/{world.persons['p1'].pk}/", {"recipient_kind": "municipality"},
+    again = client.post(f"/meddelelser/indsigelse/{world.persons['p1'].public_id}/", {"recipient_kind": "municipality"},
                         follow=True)
     assert "already recorded" in again.content.decode()
     aps.record_consent(nina, case)

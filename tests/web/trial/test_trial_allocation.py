@@ -133,7 +133,7 @@ def test_a_region_outside_the_strata_invites_nobody(trial_on, tworld, as_user, m
     monkeypatch.setattr(rules, "TRIAL", dataclasses.replace(rules.TRIAL, strata=("1085",)))
     w = tworld
     response = as_user(w.users["pia"]).post("/aps/program/inviter/", {
-        "persons": [w.persons["s01"].pk, w.persons["s02"].pk], "nurse": w.users["tina"].pk}, follow=True)
+        "persons": [w.persons["s01"].public_id, w.persons["s02"].public_id], "nurse": w.users["tina"].pk}, follow=True)
     html = response.content.decode()
     assert "could not be randomised in trial aps-2026: unknown stratum &#x27;1083&#x27;" in html
     assert "Nobody was invited" in html

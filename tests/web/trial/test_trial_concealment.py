@@ -26,7 +26,7 @@ def _text(response) -> str:
 
 
 def _pages(client, w, cases, role: str) -> dict[str, str]:
-    urls = [f"/aps/forloeb/{c.pk}/" for c in cases] + [f"/personer/{c.person_id}/" for c in cases]
+    urls = [f"/aps/forloeb/{c.pk}/" for c in cases] + [f"/personer/{c.person.public_id}/" for c in cases]
     if role == "lead":
         urls += ["/aps/program/", "/aps/program/?status=open", "/aps/program/eksport.csv", "/aps/program/eksport.xlsx",
                  "/aps/sygeplejersker/"]

@@ -83,7 +83,7 @@ def test_a_control_case_takes_no_support_place(trial_on, tworld, as_user):
     persons = [w.persons[f"s{i:02d}"] for i in range(1, 6)]
     invite(lead, persons, ole)
     assert queries.open_case_count(ole) == 5
-    response = lead.post("/aps/program/inviter/", {"persons": [w.persons["s06"].pk], "nurse": ole.pk}, follow=True)
+    response = lead.post("/aps/program/inviter/", {"persons": [w.persons["s06"].public_id], "nurse": ole.pk}, follow=True)
     assert "has 0 free places" in response.content.decode()
     cases = cases_of(persons)
     nurse = as_user(ole)

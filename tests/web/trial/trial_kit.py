@@ -33,7 +33,7 @@ def build_trial_world():
 
 
 def invite(client, persons, nurse, expect: int = 302):
-    response = client.post("/aps/program/inviter/", {"persons": [p.pk for p in persons], "nurse": nurse.pk})
+    response = client.post("/aps/program/inviter/", {"persons": [p.public_id for p in persons], "nurse": nurse.pk})
     assert response.status_code == expect, response.content.decode()[:1500]
     return response
 

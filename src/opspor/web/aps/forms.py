@@ -53,7 +53,7 @@ class CapacityForm(IdForm):
 
 
 class InviteForm(forms.Form):
-    """Persons ticked on the programme page (any number, by person id) and one nurse."""
+    """Persons ticked on the programme page (any number, by public id) and one nurse."""
 
     nurse = forms.ChoiceField(label=_("Support nurse"), error_messages={"required": _("Choose a support nurse.")})
 
@@ -63,7 +63,7 @@ class InviteForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        data["persons"] = params.id_list(self.data, "persons")  # junk is a 400, not "choose one"
+        data["persons"] = params.public_id_list(self.data, "persons")  # junk is a 400, not "choose one"
         if not data["persons"]:
             raise forms.ValidationError(_("Choose at least one person to invite."))
         return data

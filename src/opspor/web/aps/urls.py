@@ -26,7 +26,7 @@ urlpatterns = [
     path("program/", views.programme, name="programme"),
     path("program/eksport.<str:fmt>", views.programme_export, name="programme_export"),
     path("program/inviter/", views.invite, name="invite"),
-    path("program/vis/<int:person_pk>/", views.reveal, name="reveal"),
+    path("program/vis/<uuid:public_id>/", views.reveal, name="reveal"),
     path("sygeplejersker/", views.nurses, name="nurses"),
     path("sygeplejersker/<int:nurse_pk>/kapacitet/", views.set_capacity, name="set_capacity"),
 ]

@@ -44,7 +44,15 @@ from opspor.web.aps.forms import (
 from opspor.web.aps.models import Case, Goal, Session
 from opspor.web.audit import actions as audit
 from opspor.web.core import params
-from opspor.web.people.scope import get_person, visible_persons
+from opspor.web.people.policy import scope_of
+from opspor.web.people.scope import (
+    get_person,
+    get_person_by_pk,
+    record_reveal,
+    revealed,
+    shows_identity,
+    visible_persons,
+)
 from opspor.web.trial import actions as trial_actions
 
 lead_only = role_required(Role.PROGRAMME_LEAD)
@@ -94,6 +102,7 @@ def programme(request):
     for row in rows:
         row.age_band = queries.age_band(row.person)
         row.municipality = queries.municipality_name(row.entry.municipality_code)
+        row.revealed = revealed(request, row.person)  # looked up with a reason earlier today
     audit.record(request, audit.Event.APS_PROGRAMME, action=audit.READ, why=_("Programme pool (pseudonymised)"),
                  persons=[r.person.person_key for r in rows], detail={"page": page.number, "ranking": ranking.source})
     query = request.GET.copy()
@@ -133,7 +142,7 @@ def invite(request):
     if not form.is_valid():
         messages.error(request, _errors_text(form))
         return redirect(back)
-    persons = list(visible_persons(user).filter(pk__in=form.cleaned_data["persons"]))
+    persons = list(visible_persons(user).filter(public_id__in=form.cleaned_data["persons"]))
     if len(persons) != len(form.cleaned_data["persons"]):
         messages.error(request, _("One of the chosen persons is not in your region's programme. Reload the page."))
         return redirect(back)
@@ -153,11 +162,13 @@ def invite(request):
 
 @lead_only
 @require_POST
-def reveal(request, person_pk: int):
-    """Show one person's CPR number and name to the lead, with a reason that goes into the log."""
-    person = get_person(request.user, person_pk)
-    form = RevealForm(request.POST, id_prefix=str(person.pk))
+def reveal(request, public_id):
+    """Show one person's CPR number and name to the lead, with a reason that goes into the log;
+    the reveal holds for the rest of the day in this session (scope.record_reveal)."""
+    person = get_person(request.user, public_id)
+    form = RevealForm(request.POST, id_prefix=person.short_key)
     if form.is_valid():
+        record_reveal(request, person)
         audit.record(request, audit.Event.APS_REVEAL, action=audit.READ, why=form.cleaned_data["reason"],
                      persons=[person.person_key], detail={"shown": "cpr,name"})
     template = "aps/_reveal.html" if request.htmx else "aps/reveal.html"
@@ -327,7 +338,7 @@ def _render_case(request, case: Case, *, bound: dict | None = None, saved: str =
                  audit_read: bool = True):
     bound = bound or {}
     user = request.user
-    person = get_person(user, case.person_id)
+    person = get_person_by_pk(user, case.person_id)
     can_change = user.has_role(Role.NURSE) and case.nurse_id == user.pk
     sessions = list(case.sessions.all())
     for s in sessions:
@@ -345,7 +356,8 @@ def _render_case(request, case: Case, *, bound: dict | None = None, saved: str =
     context = {
         "arm": arm, "arm_label": case.allocation.get_arm_display() if arm else "",
         "next_questionnaire": dict(queries.questionnaire_tasks([case], dt.date.max)).get(case.pk) if arm else None,
-        "case": case, "person": person, "municipality": queries.municipality_name(person.municipality_code),
+        "case": case, "person": person, "show_identity": shows_identity(request, person), "scope": scope_of(user),
+        "municipality": queries.municipality_name(person.municipality_code),
         "eligibility": queries.eligibility_of(person, case.region_code), "can_change": can_change,
         "is_lead": user.has_role(Role.PROGRAMME_LEAD), "sessions": sessions, "goals": goals,
         "current_plan": plans[0] if plans else None, "older_plans": plans[1:], "notes": notes,

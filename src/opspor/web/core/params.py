@@ -1,7 +1,7 @@
 """Reading query and form parameters that are not a Django form's fields.
 
-A value that is not what the page expects (a date outside the years the app knows, an id that is
-not a database id) is a client error: :class:`BadParameter`, answered with the 400 page
+A value that is not what the page expects (a date outside the years the app knows, a person id
+that is not a public id) is a client error: :class:`BadParameter`, answered with the 400 page
 (``core.views.bad_request``) naming the parameter and what it must be, and logged as one line
 without a traceback. Never a 500, never a silent default that hides the error.
 """
@@ -9,6 +9,7 @@ without a traceback. Never a 500, never a silent default that hides the error.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.core.exceptions import BadRequest, ValidationError
 from django.utils.translation import gettext as _
@@ -19,7 +20,6 @@ from opspor import cpr as cprlib
 # enough that a day's arithmetic (yesterday, tomorrow, six months on) stays in range.
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2199, 12, 31)
-ID_MAX = 2**63 - 1  # a database id (BigAutoField) fits a signed 64-bit integer
 
 
 class BadParameter(BadRequest):
@@ -62,12 +62,17 @@ def int_param(params, name: str, default: int, *, low: int, high: int) -> int:
     return int(raw)
 
 
-def id_list(params, name: str) -> list[int]:
-    """The database ids given (possibly repeatedly) as ``name``, sorted and without repeats."""
+def public_id_list(params, name: str) -> list[uuid.UUID]:
+    """The persons' public ids (UUIDs, people.Person.public_id) given (possibly repeatedly) as
+    ``name``, sorted and without repeats."""
     ids = set()
     for raw in params.getlist(name):
-        ids.add(int_param({name: raw}, name, 0, low=1, high=ID_MAX))
-    return sorted(ids - {0})
+        try:
+            ids.add(uuid.UUID(raw))
+        except ValueError:
+            raise BadParameter(_("The parameter “%(name)s” must be a person's id from the page, not “%(value)s”.")
+                               % {"name": name, "value": _shown(raw)}) from None
+    return sorted(ids)
 
 
 def date_in_range(value: dt.date | dt.datetime) -> None:

@@ -13,7 +13,7 @@ from opspor.web.accounts.roles import Role
 from opspor.web.audit import actions as audit
 from opspor.web.core.context import MENUS
 from opspor.web.core.params import BadParameter
-from opspor.web.people.scope import visible_persons
+from opspor.web.people.scope import shows_identity, visible_persons
 from opspor.web.worklists.models import ListEntry, ListRun, Screening
 
 
@@ -49,6 +49,8 @@ def citizens(request):
     persons = list(visible_persons(request.user).prefetch_related("aps_cases", "screenings").order_by("name")[:500])
     audit.record(request, audit.Event.CITIZENS, action=audit.READ, why=_("Our citizens in the programmes"),
                  persons=[p.person_key for p in persons])
+    for p in persons:
+        p.show_identity = shows_identity(request, p)  # the role scope policy grants identity or not
     return render(request, "core/citizens.html", {"persons": persons})
 
 

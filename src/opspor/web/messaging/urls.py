@@ -7,6 +7,6 @@ app_name = "messaging"
 urlpatterns = [
     path("", views.outbox, name="outbox"),
     path("<int:pk>/send-igen/", views.retry, name="retry"),
-    path("indsigelse/<int:person_pk>/", views.object_, name="object"),
+    path("indsigelse/<uuid:public_id>/", views.object_, name="object"),
     path("indsigelse/<int:pk>/tilbagekald/", views.withdraw, name="withdraw"),
 ]

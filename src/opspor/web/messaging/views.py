@@ -17,7 +17,7 @@ from opspor.web.audit import actions as audit
 from opspor.web.core import params
 from opspor.web.messaging import actions, delivery
 from opspor.web.messaging.models import Objection, OutboundMessage
-from opspor.web.people.scope import get_person
+from opspor.web.people.scope import get_person, get_person_by_pk
 
 outbox_users = role_required(Role.ADMIN, Role.SECRETARIAT)
 objectors = role_required(Role.NURSE, Role.SPECIALIST)
@@ -56,13 +56,13 @@ def _back(request, person):
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                                   require_https=request.is_secure()):
         return redirect(target)
-    return redirect("people:detail", person.pk)
+    return redirect(person)
 
 
 @objectors
 @require_POST
-def object_(request, person_pk: int):
-    person = get_person(request.user, person_pk)
+def object_(request, public_id):
+    person = get_person(request.user, public_id)
     try:
         actions.record_objection(request.user, person, request.POST.get("recipient_kind", ""),
                                  request.POST.get("note", ""))
@@ -77,7 +77,7 @@ def object_(request, person_pk: int):
 @require_POST
 def withdraw(request, pk: int):
     objection = get_object_or_404(Objection, pk=pk)
-    person = get_person(request.user, objection.person_id)
+    person = get_person_by_pk(request.user, objection.person_id)
     try:
         actions.withdraw_objection(request.user, objection)
     except ValidationError as e:

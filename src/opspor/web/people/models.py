@@ -4,8 +4,10 @@ programme, copied from the snapshot when a list run is published (``opspor web p
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,6 +20,9 @@ class Residence(models.TextChoices):
 
 
 class Person(models.Model):
+    # The id in every URL that names a person: random (UUID4), so ids cannot be enumerated; the
+    # sequential primary key and the CPR number never appear in a URL.
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     person_key = models.CharField(_("person (pseudonym)"), max_length=64, unique=True)
     cpr = models.CharField(_("CPR number"), max_length=10)
     name = models.CharField(_("name"), max_length=200, blank=True)
@@ -36,6 +41,9 @@ class Person(models.Model):
 
     def __str__(self) -> str:  # never the CPR number: str() ends up in logs and messages
         return f"person {self.short_key}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:detail", args=[self.public_id])
 
     @property
     def short_key(self) -> str:

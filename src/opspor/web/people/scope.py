@@ -1,9 +1,14 @@
-"""Who may see which person: the one place that decides it. Every view that shows person data
-gets its persons through :func:`visible_persons` or :func:`get_person`.
+"""Who may see which person, and whose identity: the one place that decides it. Every view that
+shows person data gets its persons through :func:`visible_persons`, :func:`get_person` (by the
+public id of a URL) or :func:`get_person_by_pk`, and asks :func:`shows_identity` before it shows
+a CPR number or a name. Which *parts* of a person a role sees is the role scope policy
+(:mod:`opspor.web.people.policy`).
 
 * department specialist: persons who have been on a list of their own department;
 * support nurse: persons in their own caseload (invited by the programme to them);
-* programme lead: persons of their region who are eligible for, or in, the programme;
+* programme lead: persons of their region who are eligible and not excluded on the newest list
+  run, or who have a case in the region's programme; an excluded person answers 404 like one who
+  does not exist. Identity only after a reveal (see :func:`record_reveal`);
 * municipality / GP practice: their own citizens / listed patients once included in a programme
   (a consented Aktiv Patientstøtte case or an inclusion at screening);
 * monitoring secretariat, auditor, administrator: no persons (aggregates and the audit log).
@@ -11,15 +16,32 @@ gets its persons through :func:`visible_persons` or :func:`get_person`.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from opspor.web.accounts.roles import OrgKind, Role
 from opspor.web.aps.models import CaseQuerySet
 from opspor.web.people.models import Person
+from opspor.web.people.policy import scope_of
+
+# The lead's reveals in the session: {public id: the local day of the reveal}.
+REVEALS_SESSION_KEY = "opspor.reveals"
+
 
 def _included() -> Q:
     return Q(aps_cases__state__in=CaseQuerySet.INCLUDED) | Q(screenings__decision="include")
+
+
+def _lead_eligible(region_code: str) -> Q:
+    """Eligible and not excluded in the region on the newest run that has eligibility (as
+    ``aps.queries.newest_eligibility_run``; written with the relations' names, since this app
+    sits below worklists and aps)."""
+    newest_run = (Person.objects.filter(eligibility__isnull=False)
+                  .order_by("-eligibility__run__as_of", "-eligibility__run__published_at")
+                  .values("eligibility__run")[:1])
+    return Q(eligibility__run=Subquery(newest_run), eligibility__region_code=region_code,
+             eligibility__excluded=False)
 
 
 def visible_persons(user) -> QuerySet[Person]:
@@ -34,7 +56,7 @@ def visible_persons(user) -> QuerySet[Person]:
         return persons.filter(aps_cases__nurse=user).distinct()
     if role == Role.PROGRAMME_LEAD:
         return persons.filter(region_code=org.region_code).filter(
-            Q(eligibility__isnull=False) | Q(aps_cases__isnull=False)).distinct()
+            _lead_eligible(org.region_code) | Q(aps_cases__region_code=org.region_code)).distinct()
     if role == Role.MUNICIPALITY:
         if org.kind == OrgKind.MUNICIPALITY:
             mine = Q(municipality_code=org.code)
@@ -46,10 +68,43 @@ def visible_persons(user) -> QuerySet[Person]:
     return persons.none()
 
 
-def get_person(user, pk) -> Person:
-    """The person with primary key ``pk`` if ``user`` may see them; 404 otherwise (the same
-    answer whether the person exists or not, so nobody can probe for persons)."""
+def get_person(user, public_id) -> Person:
+    """The person with ``public_id`` (the id in URLs) if ``user`` may see them; 404 otherwise (the
+    same answer whether the person exists or not, so nobody can probe for persons)."""
+    try:
+        return visible_persons(user).get(public_id=public_id)
+    except (Person.DoesNotExist, ValueError):
+        raise Http404("not found") from None
+
+
+def get_person_by_pk(user, pk: int) -> Person:
+    """As :func:`get_person`, for a primary key that came from our own rows (never from a URL)."""
     try:
         return visible_persons(user).get(pk=pk)
     except (Person.DoesNotExist, ValueError):
         raise Http404("not found") from None
+
+
+def record_reveal(request, person: Person) -> None:
+    """Remember that the user looked up ``person``'s identity (the caller audits it with the
+    reason). Valid for the rest of the local day, in this log-in session only (a new log-in
+    starts a new session)."""
+    reveals = {k: v for k, v in request.session.get(REVEALS_SESSION_KEY, {}).items()
+               if v == timezone.localdate().isoformat()}  # yesterday's are dropped
+    reveals[str(person.public_id)] = timezone.localdate().isoformat()
+    request.session[REVEALS_SESSION_KEY] = reveals
+
+
+def revealed(request, person: Person) -> bool:
+    day = request.session.get(REVEALS_SESSION_KEY, {}).get(str(person.public_id))
+    return day == timezone.localdate().isoformat()
+
+
+def shows_identity(request, person: Person) -> bool:
+    """May this page show ``person``'s CPR number and name to the user? The one check: the role's
+    policy grants identity, and where it grants it only on reveal, the user revealed this person
+    today in this session. (``person`` must already come from :func:`visible_persons`.)"""
+    scope = scope_of(request.user)
+    if not scope.may("identity"):
+        return False
+    return not scope.needs_reveal("identity") or revealed(request, person)

@@ -5,5 +5,5 @@ from opspor.web.people import views
 app_name = "people"
 
 urlpatterns = [
-    path("<int:pk>/", views.detail, name="detail"),
+    path("<uuid:public_id>/", views.detail, name="detail"),
 ]

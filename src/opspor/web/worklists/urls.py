@@ -9,7 +9,7 @@ urlpatterns = [
     path("tidligere/", views.history, name="history"),
     path("<int:run_pk>/", views.run_list, name="run"),
     path("<int:run_pk>/eksport.<str:fmt>", views.export, name="export"),
-    path("<int:run_pk>/screening/<int:person_pk>/", views.screen, name="screen"),
-    path("mdt/ny/<int:person_pk>/", views.mdt_open, name="mdt_open"),
+    path("<int:run_pk>/screening/<uuid:public_id>/", views.screen, name="screen"),
+    path("mdt/ny/<uuid:public_id>/", views.mdt_open, name="mdt_open"),
     path("mdt/<int:pk>/", views.mdt, name="mdt"),
 ]

@@ -14,7 +14,7 @@ from opspor.lists.status import lists_status
 from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
 from opspor.web.audit import actions as audit
-from opspor.web.people.scope import get_person
+from opspor.web.people.scope import get_person, get_person_by_pk
 from opspor.web.worklists import actions, exports, queries
 from opspor.web.worklists.forms import MdtForm, ScreeningForm
 from opspor.web.worklists.models import Category, ListRun, MdtConference, Screening
@@ -64,9 +64,9 @@ def history(request):
 
 @specialist_only
 @require_POST
-def screen(request, run_pk: int, person_pk: int):
+def screen(request, run_pk: int, public_id):
     run = get_object_or_404(ListRun, pk=run_pk)
-    person = get_person(request.user, person_pk)
+    person = get_person(request.user, public_id)
     department = request.user.organisation
     form = ScreeningForm(request.POST, prefix_id=str(person.pk))
     if form.is_valid():
@@ -89,8 +89,8 @@ def screen(request, run_pk: int, person_pk: int):
 
 @specialist_only
 @require_POST
-def mdt_open(request, person_pk: int):
-    person = get_person(request.user, person_pk)
+def mdt_open(request, public_id):
+    person = get_person(request.user, public_id)
     conference = actions.open_mdt(request.user, person=person, department=request.user.organisation)
     return redirect("worklists:mdt", pk=conference.pk)
 
@@ -99,7 +99,7 @@ def mdt_open(request, person_pk: int):
 @require_http_methods(["GET", "POST"])
 def mdt(request, pk: int):
     conference = get_object_or_404(MdtConference, pk=pk, department=request.user.organisation)
-    person = get_person(request.user, conference.person_id)
+    person = get_person_by_pk(request.user, conference.person_id)
     form = MdtForm(request.POST or None, instance=conference)
     if request.method == "POST" and conference.status == MdtConference.Status.OPEN and form.is_valid():
         values = {f: form.cleaned_data[f] for f in MdtForm.Meta.fields}

@@ -1,4 +1,4 @@
-"""Template helpers of the programme pages: labels of routes and exclusions, state badges, and
+"""Template helpers of the programme pages: labels of routes, state badges, and
 the programme's part of a person's page."""
 
 from __future__ import annotations
@@ -18,25 +18,12 @@ ROUTE_LABELS = {
     "repeated_admissions": _("3+ acute admissions in 6 months"),
     "elderly_preventable_or_readmission": _("65+ with a preventable admission or readmission"),
 }
-EXCLUSION_LABELS = {
-    "substance_abuse": _("substance abuse"),
-    "schizophrenia": _("schizophrenia"),
-    "dementia": _("dementia"),
-    "metastatic_cancer": _("metastatic cancer"),
-    "assisted_living": _("lives in assisted living"),
-    "dead": _("dead"),
-}
 STATE_BADGES = {"invited": "new", "consented": "ok", "active": "ok", "refused": "muted", "ended": "muted"}
 
 
 @register.filter
 def route_labels(routes) -> str:
     return "; ".join(str(ROUTE_LABELS.get(r, r)) for r in routes or ())
-
-
-@register.filter
-def exclusion_labels(reasons) -> str:
-    return "; ".join(str(EXCLUSION_LABELS.get(r, r)) for r in reasons or ())
 
 
 @register.filter
@@ -58,5 +45,7 @@ def aps_person_cases(context, person):
         cases = Case.objects.none()
     cases = list(cases.select_related("nurse").order_by("-invited_at", "-id"))
     eligibility = queries.eligibility_of(person, user.region_code) if user.has_role(Role.PROGRAMME_LEAD) else None
+    if eligibility is not None and eligibility.excluded:  # exclusion reasons are never shown to the lead
+        eligibility = None
     return {"cases": cases, "show_links": show_links, "eligibility": eligibility, "user": user,
             "detailed": show_links}
