@@ -2,9 +2,9 @@
 
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count
-from django.utils.translation import gettext as _
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from opspor import __version__
