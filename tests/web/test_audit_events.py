@@ -105,7 +105,7 @@ def test_the_auditor_reads_events_and_roles_in_danish(users, login, published):
     med1 = login(users["med1"])
     med1.get("/lister/")
     med1.get(f"/lister/{published.pk}/eksport.csv")
-    med1.get(f"/personer/{a.pk}/")
+    med1.get(f"/personer/{a.public_id}/")
     html = login(users["auditor"]).post("/revision/", {"username": "med1", "reason": "stikprøve"}).content.decode()
     assert "Afdelingens liste eksporteret (CSV)" in html and "Personside" in html
     assert "Speciallæge (afdeling)" in html
