@@ -127,3 +127,25 @@ def test_a_reveal_holds_for_the_day_in_the_same_session_only(world, as_user):
     session[REVEALS_SESSION_KEY] = {str(p1.public_id): "2000-01-01"}
     session.save()
     assert not _identity_in(pia.get(f"/personer/{p1.public_id}/").content.decode(), p1)
+
+
+
+INSERT_OLD_ROWS = """
+from django.db import connection
+with connection.cursor() as c:
+    c.executemany("INSERT INTO people_person (person_key, cpr, name, sex, municipality_code, region_code, "
+                  "gp_provider_number, residence_type, snapshot_id) VALUES (%s, '0101011234', '', '', '', '', '', '', '')",
+                  [(f"k{i:05d}",) for i in range(2500)])
+"""
+COUNT_IDS = ("from opspor.web.people.models import Person; ids = list(Person.objects.values_list('public_id', flat=True)); "
+             "print(len(ids), len(set(ids)), sorted({i.version for i in ids}))")
+
+
+def test_the_migration_gives_every_existing_person_its_own_public_id(server):
+    """On the server's own database (SQLite, or PostgreSQL in CI): rows made before the public
+    id (more than one batch of the data migration) each get a distinct random one."""
+    server.run_opspor("manage", "migrate", "people", "0002_residence_choices", check=True)
+    server.run_opspor("manage", "shell", "-c", INSERT_OLD_ROWS, check=True)
+    server.run_opspor("manage", "migrate", check=True)
+    out = server.run_opspor("manage", "shell", "-c", COUNT_IDS, check=True).stdout.strip().splitlines()[-1]
+    assert out == "2500 2500 [4]"
