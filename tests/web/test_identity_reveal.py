@@ -12,11 +12,11 @@ import uuid
 
 import openpyxl
 import pytest
-from factories import *  # the fixtures world and as_user
-from factories import make_case
 
 from opspor.web.audit.models import AuditEntry
 from opspor.web.people.scope import REVEALS_SESSION_KEY
+from tests.web.factories import *  # the fixtures world and as_user
+from tests.web.factories import make_case
 
 pytestmark = pytest.mark.django_db
 

@@ -11,12 +11,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from factories import *  # the fixtures world and as_user
-from factories import make_case
 
 from opspor.config_reader import ConfigError
 from opspor.web.accounts.roles import Role
 from opspor.web.people import policy as scope_policy
+from tests.web.factories import *  # the fixtures world and as_user
+from tests.web.factories import make_case
 
 pytestmark = pytest.mark.django_db
 
