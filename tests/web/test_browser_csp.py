@@ -30,12 +30,7 @@ def site(tmp_path_factory):
         yield server
 
 
-def log_in(page, site, username: str) -> None:
-    page.goto(f"{site.url}/konto/log-ind/")
-    page.get_by_label("Brugernavn").fill(username)
-    page.get_by_label("Adgangskode").fill(site.users[username]["password"])
-    page.get_by_role("button", name="Log ind").click()
-    page.wait_for_load_state("networkidle")
+log_in = web_kit.log_in
 
 
 def violations(page) -> list[str]:
