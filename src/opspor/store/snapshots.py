@@ -51,9 +51,11 @@ class LostSnapshot(StoreError):
     """``CURRENT`` names a snapshot whose file is gone."""
 
     def __init__(self, store: SnapshotStore, snapshot_id: str):
+        what = (f"names snapshot {snapshot_id}, whose file {store.snapshots_dir / snapshot_id}.duckdb is missing"
+                if ID_PATTERN.match(snapshot_id) else
+                f"holds {snapshot_id[:40]!r}, which is not a snapshot id (like 20261122T211500Z-1a2b3c4d)")
         super().__init__(
-            f"{store.current_file} names snapshot {snapshot_id}, whose file "
-            f"{store.path(snapshot_id)} is missing. Fix: restore the file from backup, or make another "
+            f"{store.current_file} {what}. Fix: restore the file from backup, or make another "
             "snapshot current with `opspor snapshots use ID` (ids: `opspor snapshots list`), or load a "
             "complete extract with `opspor ingest DIR --mode replace`"
         )
@@ -152,8 +154,8 @@ class SnapshotStore:
         """The id of the snapshot in force, or None before the first load. Raises
         ``LostSnapshot`` when its file is gone."""
         snapshot_id = self.named_current()
-        if snapshot_id is not None and not self.path(snapshot_id).exists():
-            raise LostSnapshot(self, snapshot_id)
+        if snapshot_id is not None and not (ID_PATTERN.match(snapshot_id) and self.path(snapshot_id).exists()):
+            raise LostSnapshot(self, snapshot_id)  # gone, or CURRENT garbled: both are lost
         return snapshot_id
 
     def named_current(self) -> str | None:
@@ -239,7 +241,8 @@ class SnapshotStore:
             before = self.named_current()
             entry = {"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "user": user,
                      "snapshot_id": snapshot_id, "previous": before,
-                     "previous_missing": before is not None and not self.path(before).exists()}
+                     "previous_missing": before is not None and not (
+                         ID_PATTERN.match(before) and self.path(before).exists())}
             with open(self.use_log, "a", encoding="utf-8") as log:
                 log.write(json.dumps(entry) + "\n")
                 log.flush()
