@@ -10,7 +10,7 @@ import pytest
 
 from opspor.monitor.definitions import ConfigError, load_indicators
 from tests.monitor.monitor_kit import assert_no_person
-from tests.support import pdf_pages
+from tests.support import pdf_pages, pdf_text
 
 
 def test_report_html_and_pdf(loaded):
@@ -27,6 +27,10 @@ def test_report_html_and_pdf(loaded):
     assert "tal under 5 er skjult" in html  # suppressed: the report goes outside the region
     pdf = (out / "report.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and pdf_pages(pdf) >= 5
+    statuses = {c.removesuffix(" *") for c in re.findall(r'<td class="(?:good|bad|muted)">([^<]*)</td>', html)}
+    assert statuses and statuses <= {"på sporet", "ikke på sporet", "ingen data", "intet mål"}
+    shown = pdf_text(pdf).splitlines()
+    assert "Side 1" in shown and "Side 5" in shown and "Status på målsætningerne" in shown
     assert_no_person(re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html))  # base64 has digit runs
     meta = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert meta["region"] == "1083" and meta["suppressed"] is True
@@ -37,6 +41,7 @@ def test_report_in_english_without_suppression(loaded, monkeypatch):
     # the same report code with English texts; the charts (tested above) are stubbed for speed
     import opspor.monitor.report_build as rb
     from opspor.monitor.report_html import write_html
+    from opspor.monitor.report_pdf import write_pdf
     from opspor.store import SnapshotStore
 
     png = (loaded.base / "report" / "charts").glob("*.png")
@@ -51,6 +56,11 @@ def test_report_in_english_without_suppression(loaded, monkeypatch):
     html = write_html(report, out / "report.html").read_text(encoding="utf-8")
     assert "<h2>Status of the targets</h2>" in html and "NOT suppressed" in html
     assert "No rollout data given" in html and "Region of Southern Denmark" in report.subtitle
+    statuses = {c.removesuffix(" *") for c in re.findall(r'<td class="(?:good|bad|muted)">([^<]*)</td>', html)}
+    assert statuses and statuses <= {"on track", "off track", "no data", "no target"}
+    assert "Regression to the mean" not in html and "No trial data given" in html
+    shown = pdf_text(write_pdf(report, out / "report.pdf").read_bytes()).splitlines()
+    assert "Page 1" in shown and "Status of the targets" in shown and not any(s.startswith("Side ") for s in shown)
 
 
 def test_report_bad_input(loaded):

@@ -100,7 +100,7 @@ def test_bad_register(tmp_path):
 
 def test_cli_tasks_writes_one_page_per_group(tmp_path):
     from tests.monitor.monitor_kit import Opspor
-    from tests.support import pdf_pages
+    from tests.support import pdf_pages, pdf_text
 
     run = Opspor(tmp_path / "home")
     out = tmp_path / "tasks"
@@ -108,6 +108,19 @@ def test_cli_tasks_writes_one_page_per_group(tmp_path):
     assert "Overskredet" in r.stdout
     pdfs = sorted(out.glob("group-*.pdf"))
     assert len(pdfs) == 4 and all(pdf_pages(p.read_bytes()) == 1 for p in pdfs)
+    danish = pdf_text(pdfs[0].read_bytes()).splitlines()
+    for line in ("Årshjul 2025", "maj", "Hvorfor?", "Måle effekt", "Med følgende frekvens:", "Light",
+                 "Ressourcetung"):
+        assert line in danish, line
+    assert any(line.endswith(" Halvårligt: 2") for line in danish)  # after a bullet
+    english_run = run("monitor", "tasks", "--as-of", "2025-11-30", "--out", tmp_path / "tasks-en", "--lang", "en")
+    assert "Overdue" in english_run.stdout and "Overskredet" not in english_run.stdout
+    english = pdf_text(min((tmp_path / "tasks-en").glob("group-*.pdf")).read_bytes()).splitlines()
+    for line in ("Annual calendar 2025", "May", "Why?", "Measure effect", "By frequency:", "Light",
+                 "Resource-heavy"):
+        assert line in english, line
+    assert any(line.endswith(" Half-yearly: 2") for line in english)
+    assert not {"maj", "Hvorfor?", "Ressourcetung"} & set(english)
     header = (out / "aarshjul.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header == "group,task_id,title,01,02,03,04,05,06,07,08,09,10,11,12"
     bad = run("monitor", "tasks", "--as-of", "30-11-2025", expect=2)

@@ -17,6 +17,7 @@ from rich.table import Table
 from opspor import csv_safe
 from opspor.cpr import mask as mask_cpr
 from opspor.dates import cli_date
+from opspor.i18n import localized
 from opspor.rules import RuleConfigError
 from opspor.store import StoreError
 
@@ -164,12 +165,12 @@ def targets(
         raise
     except Exception as error:  # noqa: BLE001
         raise _fail(error) from None
-    labels = tg.STATUS_DA if lang == "da" else tg.STATUS_EN
+    labels = tg.status_labels(lang)
     console = Console(highlight=False)
     for t in chosen:
         rows = [s for s in statuses if s.target_id == t.id
                 and (s.actual is not None or s.year in (t.path.baseline_year, t.path.target_year))]
-        title = t.title_da if lang == "da" else t.title_en
+        title = localized(t, "title", lang)
         tab = Table("year", "path", "actual", "95 % CI", "status", title=f"{title} [{t.id}]",
                     title_justify="left")
         for s in rows:
@@ -288,7 +289,7 @@ def tasks(
             files.append(out / "aarshjul.csv")
     except Exception as error:  # noqa: BLE001
         raise _fail(error) from None
-    states = tk.STATE_DA if lang == "da" else tk.STATE_EN
+    states = tk.state_labels(lang)
     console = Console(highlight=False)
     table = Table("group", "task", "next due", "state", title=f"Monitoring tasks on {day}", title_justify="left")
     for i in items:

@@ -37,6 +37,8 @@ import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from opspor.i18n import gettext_lazy as _
+from opspor.i18n import translator
 from opspor.monitor.errors import MonitorError
 
 HORIZONS = ((3, 91), (6, 182), (12, 365))  # (months, days)
@@ -269,28 +271,21 @@ def _moment_start(ols, groups):
 
 # --------------------------------------------------------------------------- before-after
 
-BEFORE_AFTER_LIMITS = {
-    "da": [
-        ("Regression mod middelværdien: personer udvalgt på grund af mange indlæggelser for nylig vil "
-        "i gennemsnit have færre bagefter, også uden nogen indsats."),
-        ("Ingen sammenligningsgruppe: ændringer i regionen (sæson, udvikling over tid, ny "
-        "indlæggelsespraksis, LPR3) tilskrives indsatsen."),
-        "Selektion: de, der siger ja, adskiller sig fra de, der siger nej.",
-        ("Overlevelse: personer, der dør efter start, bidrager med kortere tid; de, der døde før, kunne "
-        "ikke komme med."),
-        "Derfor er en før-efter-forskel ikke en effekt; den viser højst, om tallene bevæger sig.",
-    ],
-    "en": [
-        ("Regression to the mean: persons selected for many recent admissions will, on average, have "
-        "fewer afterwards even without any intervention."),
-        ("No comparison group: changes in the region (season, secular trends, new admission practice, "
-        "LPR3) are attributed to the programme."),
-        "Selection: those who accept differ from those who decline.",
-        ("Survival: persons who die after the start contribute less time; those who died before could "
-        "not take part."),
-        "A before-after difference is therefore not an effect; at most it shows whether figures move.",
-    ],
-}
+BEFORE_AFTER_LIMITS = (
+    _("Regression to the mean: persons selected for many recent admissions will, on average, have "
+      "fewer afterwards even without any intervention."),
+    _("No comparison group: changes in the region (season, secular trends, new admission practice, "
+      "LPR3) are attributed to the programme."),
+    _("Selection: those who accept differ from those who decline."),
+    _("Survival: persons who die after the start contribute less time; those who died before could not"
+      " take part."),
+    _("A before-after difference is therefore not an effect; at most it shows whether figures move."),
+)
+
+
+def before_after_limits(lang: str) -> list[str]:
+    """:data:`BEFORE_AFTER_LIMITS` in ``lang``."""
+    return [translator(lang)(line) for line in BEFORE_AFTER_LIMITS]
 
 
 def before_after(con, participants: list[Participant], key: str = "cpr", days: int = 365,

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from opspor import reference as ref
+from opspor.i18n import LANGUAGES, localized, number, pgettext_lazy, translate_all, translator
+from opspor.i18n import gettext_lazy as _
 from opspor.monitor import effect as eff
 from opspor.monitor import report_charts as charts
 from opspor.monitor import rollout as ro
@@ -31,158 +33,136 @@ from opspor.monitor.references import planned_intake, references
 from opspor.monitor.report_model import Chart, Report, Section, TableBlock, Text
 
 TEXTS = {
-    "da": {
-        "title": "Opfølgning på sundhedsaftalen",
-        "subtitle": "{region} · rapport til udvalgsmødet · {year}",
-        "synthetic": "SYNTETISKE DATA – ikke virkelige borgere; tallene viser systemet, ikke regionen",
-        "meta_snapshot": "Datagrundlag (snapshot)", "meta_data": "Data dækker",
-        "meta_made": "Dannet", "meta_defs": "Indikatordefinitioner", "meta_supp": "Små tal",
-        "supp_on": "tal under {t} er skjult (diskretion); også nabokommune, hvor et skjult tal ellers kan regnes ud",
-        "supp_off": "IKKE skjult – kun til brug i regionen",
-        "s_status": "Status på målsætningerne",
-        "status_intro": "Det faktiske tal for {year} (eller seneste år med data) mod målsætningens sti. "
-                        "Status: på sporet, hvis tallet højst er {tol:.0%} over stien.",
-        "h_target": "Målsætning", "h_year": "År", "h_path": "Sti", "h_actual": "Faktisk", "h_ci": "95 %-KI",
-        "h_status": "Status",
-        "s_ind": "Indikatorer", "h_period": "År", "h_num": "Tæller", "h_den": "Nævner",
-        "h_crude": "Rå rate", "h_std": "Aldersstandardiseret", "h_muni": "Kommune",
-        "over_time": "{title}: regionen og kommunerne over tid", "by_muni": "{title}: kommunerne {year}",
-        "monthly": "{title}: regionen måned for måned {year}",
-        "suppressed": "skjult (små tal)",
-        "std_note": "Aldersstandardiseret direkte til {std} (Europas standardbefolkning 2013).",
-        "lookback_note": "Kronisk sygdom findes ved diagnoser i de seneste {years:g} år før periodens start; "
-                         "data rækker ikke så langt tilbage for {periods} – tallene er dér for lave i nævneren.",
-        "incomplete": "ufuldstændig periode",
-        "s_targets": "Målsætningernes stier",
-        "path": "Målsætningens sti", "actual": "Faktisk (95 %-KI)",
-        "rule": "Regel: samme procentvise udvikling fra ny baseline",
-        "old": "Tidligere definition og mål",
-        "rebased": "Målet blev omlagt fra version {old} ({ob:g} → {ot:g}). Reglen (samme procentvise udvikling) "
-                   "giver {rule:.1f} i {year}; vedtaget: {adopted:g} ({method}). {reason}",
-        "after_target": "Efter målåret sammenlignes med målets værdi.",
-        "s_rollout": "Udrulning af programmerne",
-        "no_rollout": "Ingen forløbsdata givet: tragtene udfyldes, når web-appens data om screening, "
-                      "indskrivning og samtaler leveres (opspor monitor report --rollout DIR).",
-        "funnel_pkg": "Pakkeforløb for gentagne indlæggelser: på listen, screenet, inkluderet",
-        "funnel_aps": "Aktiv Patientstøtte: inviteret, samtykke, startet, aktive, afsluttet (pr. {date})",
-        "intake": "Aktiv Patientstøtte: indtag mod planlagt",
-        "planned": "Planlagt (kumuleret)", "started": "Startet (kumuleret)", "patients": "patienter",
-        "stages_pkg": ["på listen", "screenet", "inkluderet"],
-        "stages_aps": ["inviteret", "samtykke", "startet", "aktive", "afsluttet"],
-        "h_region": "Region", "h_nurse": "Sygeplejerske", "h_invited": "Inviteret", "h_consented": "Samtykke",
-        "h_started": "Startet", "h_active": "Aktive (caseload)", "h_ended": "Afsluttet",
-        "h_planned_s": "Samtaler planlagt", "h_held": "Afholdt", "h_held_share": "Andel afholdt",
-        "s_effect": "Effekt",
-        "effect_intro": "Intention-to-treat: alle randomiserede analyseres i den gruppe, de blev "
-                        "randomiseret til. Rate ratio < 1: færre i interventionsgruppen.",
-        "effect_chart": "Rate ratio (interventions- mod kontrolgruppe) med 95 %-KI",
-        "rr": "rate ratio (log-skala)",
-        "ref_note": "Stiplede linjer er offentliggjorte tal til sammenligning – ikke programmets resultater: "
-                    "{pilot}; {trial}: {n:,} randomiserede ({ni:,}/{nc:,}), bedre livskvalitet, {adm}.",
-        "h_outcome": "Udfald", "h_months": "Mdr.", "h_est": "Estimat", "h_p": "p", "h_ni": "n (I)",
-        "h_nc": "n (K)", "h_vi": "Interv.", "h_vc": "Kontrol", "h_model": "Model",
-        "outcome_admissions": "Akutte indlæggelser", "outcome_bed_days": "Sengedage",
-        "outcome_who5": "Trivsel (WHO-5), forskel i point",
-        "rate_unit": "rater pr. personår; WHO-5: middelværdi",
-        "who5_note": "Trivsel (WHO-5) efter 6 måneder: {rel} % højere end i kontrolgruppen. Til sammenligning "
-                     "(anden skala, ikke randomiseret): piloten rapporterede {pilot} % bedre livskvalitet.",
-        "ba_title": "Før-efter-sammenligning (uden kontrolgruppe)",
-        "ba_text": "I kontrolgruppen, som ikke fik indsatsen, ændrede de akutte indlæggelser sig fra "
-                   "{before:.2f} til {after:.2f} pr. personår (rate ratio {rr:.2f}, 95 %-KI {lo:.2f}-{hi:.2f}). "
-                   "En før-efter-måling af et program uden kontrolgruppe indeholder netop denne ændring. Begrænsninger:",
-        "no_trial": "Ingen forsøgsdata givet (opspor monitor report --trial FIL).",
-        "s_tasks": "Monitoreringsopgaver",
-        "tasks_intro": "Følgegruppernes opgaver pr. {date}: overskredne og snart forfaldne. "
-                       "Én side pr. følgegruppe: opspor monitor tasks.",
-        "h_group": "Følgegruppe", "h_task": "Opgave", "h_due": "Forfald", "h_state": "Status",
-        "h_monitored": "Monitoreres", "h_candidates": "Evt.", "h_overdue": "Overskredet", "h_due_soon": "Forfalder",
-        "s_methods": "Metode",
-        "methods": [
-            ("Befolkningen i en periode fastlægges på periodens første dag: bopælskommune som i data, levende, "
-            "alder i hele år; kronisk sygdom ved diagnose i look-back-vinduet før perioden."),
-            ("Hændelser tælles for personerne i befolkningen. Ophold ≥ 4 timer (LPR3) og den ældre, "
-            "indlæggelsesbaserede opgørelse (≥ 12 timer) vises side om side for forebyggelige indlæggelser."),
-            "95 %-konfidensintervaller: eksakt Poisson (rå rater), Wilson (andele), Fay-Feuer (aldersstandardiserede rater).",
-            ("DRG-værdien er opgjort i 1.000 kr. pr. 1.000 borgere med KOL og/eller type 2-diabetes, hvilket talmæssigt er "
-            "kr. pr. borger. Kilden angiver ikke befolkningsgrundlaget (se docs/monitoring.md)."),
-        ],
-    },
-    "en": {
-        "title": "Health agreement follow-up",
-        "subtitle": "{region} · report to the committee meeting · {year}",
-        "synthetic": "SYNTHETIC DATA – no real citizens; the figures show the system, not the region",
-        "meta_snapshot": "Data (snapshot)", "meta_data": "Data cover", "meta_made": "Made",
-        "meta_defs": "Indicator definitions", "meta_supp": "Small numbers",
-        "supp_on": "figures below {t} are suppressed; also a neighbour whose suppressed figure could otherwise be derived",
-        "supp_off": "NOT suppressed – for use inside the region only",
-        "s_status": "Status of the targets",
-        "status_intro": "The actual figure for {year} (or the latest year with data) against the target's path. "
-                        "Status: on track if at most {tol:.0%} above the path.",
-        "h_target": "Target", "h_year": "Year", "h_path": "Path", "h_actual": "Actual", "h_ci": "95 % CI",
-        "h_status": "Status",
-        "s_ind": "Indicators", "h_period": "Year", "h_num": "Numerator", "h_den": "Denominator",
-        "h_crude": "Crude", "h_std": "Age-standardised", "h_muni": "Municipality",
-        "over_time": "{title}: the region and its municipalities over time", "by_muni": "{title}: municipalities {year}",
-        "monthly": "{title}: the region month by month {year}",
-        "suppressed": "suppressed (small numbers)",
-        "std_note": "Directly age-standardised to {std} (the European Standard Population 2013).",
-        "lookback_note": "Chronic disease is found from diagnoses in the {years:g} years before the period; the "
-                         "data do not reach that far back for {periods}, so the denominators are too small there.",
-        "incomplete": "incomplete period",
-        "s_targets": "Target paths",
-        "path": "Target path", "actual": "Actual (95 % CI)", "rule": "Rule: same percentage development from the new baseline",
-        "old": "Earlier definition and target",
-        "rebased": "The target was rebased from version {old} ({ob:g} → {ot:g}). The rule (same percentage development) "
-                   "gives {rule:.1f} in {year}; adopted: {adopted:g} ({method}). {reason}",
-        "after_target": "After the target year the figure is compared with the target value.",
-        "s_rollout": "Programme rollout",
-        "no_rollout": "No rollout data given: the funnels fill in when the web app's screening, enrolment and session "
-                      "data are supplied (opspor monitor report --rollout DIR).",
-        "funnel_pkg": "Package for repeated admissions: listed, screened, included",
-        "funnel_aps": "Aktiv Patientstøtte: invited, consented, started, active, ended (on {date})",
-        "intake": "Aktiv Patientstøtte: intake against plan",
-        "planned": "Planned (cumulative)", "started": "Started (cumulative)", "patients": "patients",
-        "stages_pkg": ["listed", "screened", "included"],
-        "stages_aps": ["invited", "consented", "started", "active", "ended"],
-        "h_region": "Region", "h_nurse": "Nurse", "h_invited": "Invited", "h_consented": "Consented",
-        "h_started": "Started", "h_active": "Active (caseload)", "h_ended": "Ended",
-        "h_planned_s": "Sessions planned", "h_held": "Held", "h_held_share": "Share held",
-        "s_effect": "Effect",
-        "effect_intro": "Intention to treat: everyone randomised is analysed in the arm they were randomised to. "
-                        "Rate ratio < 1: fewer in the intervention arm.",
-        "effect_chart": "Rate ratio (intervention vs control) with 95 % CI",
-        "rr": "rate ratio (log scale)",
-        "ref_note": "Dashed lines are published figures for comparison – not this programme's results: {pilot}; "
-                    "{trial}: {n:,} randomised ({ni:,}/{nc:,}), better quality of life, {adm}.",
-        "h_outcome": "Outcome", "h_months": "Months", "h_est": "Estimate", "h_p": "p", "h_ni": "n (I)",
-        "h_nc": "n (C)", "h_vi": "Interv.", "h_vc": "Control", "h_model": "Model",
-        "outcome_admissions": "Acute admissions", "outcome_bed_days": "Bed-days",
-        "outcome_who5": "Well-being (WHO-5), difference in points",
-        "rate_unit": "rates per person-year; WHO-5: mean",
-        "who5_note": "Well-being (WHO-5) at 6 months: {rel} % higher than in the control arm. For comparison "
-                     "(another scale, not randomised): the pilot reported {pilot} % better quality of life.",
-        "ba_title": "Before-after comparison (no control group)",
-        "ba_text": "In the control arm, which received nothing, acute admissions went from {before:.2f} to "
-                   "{after:.2f} per person-year (rate ratio {rr:.2f}, 95 % CI {lo:.2f}-{hi:.2f}). A before-after "
-                   "measurement of a programme without a control group contains exactly this change. Limits:",
-        "no_trial": "No trial data given (opspor monitor report --trial FILE).",
-        "s_tasks": "Monitoring tasks",
-        "tasks_intro": "The follow-up groups' tasks on {date}: overdue and due soon. One page per group: "
-                       "opspor monitor tasks.",
-        "h_group": "Follow-up group", "h_task": "Task", "h_due": "Due", "h_state": "State",
-        "h_monitored": "Monitored", "h_candidates": "Candidates", "h_overdue": "Overdue", "h_due_soon": "Due",
-        "s_methods": "Methods",
-        "methods": [
-            ("A period's population is fixed on its first day: municipality as in the data, alive, age in completed "
-            "years; chronic disease by a diagnosis in the look-back window before the period."),
-            ("Events are counted for the persons of the population. Stays >= 4 hours (LPR3) and the older, "
-            "admission-based version (>= 12 hours) are shown side by side for preventable admissions."),
-            "95 % confidence intervals: exact Poisson (crude rates), Wilson (proportions), Fay-Feuer (age-standardised rates).",
-            ("The DRG value is in DKK 1,000 per 1,000 citizens with COPD and/or type 2 diabetes, numerically DKK per "
-            "citizen. The source leaves the population base implicit (see docs/monitoring.md)."),
-        ],
-    },
+    "title": _("Health agreement follow-up"),
+    "subtitle": _("{region} · report to the committee meeting · {year}"),
+    "synthetic": _("SYNTHETIC DATA – no real citizens; the figures show the system, not the region"),
+    "meta_snapshot": _("Data (snapshot)"),
+    "meta_data": _("Data cover"),
+    "meta_made": pgettext_lazy("committee report", "Made"),
+    "meta_defs": _("Indicator definitions"),
+    "meta_supp": _("Small numbers"),
+    "supp_on": _("figures below {t} are suppressed; also a neighbour whose suppressed figure could otherwise "
+                 "be derived"),
+    "supp_off": _("NOT suppressed – for use inside the region only"),
+    "s_status": _("Status of the targets"),
+    "status_intro": _("The actual figure for {year} (or the latest year with data) against the target's path. "
+                      "Status: on track if at most {tol:.0%} above the path."),
+    "h_target": _("Target"),
+    "h_year": _("Year"),
+    "h_path": _("Path"),
+    "h_actual": _("Actual"),
+    "h_ci": _("95 % CI"),
+    "h_status": _("Status"),
+    "s_ind": _("Indicators"),
+    "h_period": _("Year"),
+    "h_num": _("Numerator"),
+    "h_den": _("Denominator"),
+    "h_crude": pgettext_lazy("committee report", "Crude"),
+    "h_std": _("Age-standardised"),
+    "h_muni": _("Municipality"),
+    "over_time": _("{title}: the region and its municipalities over time"),
+    "by_muni": _("{title}: municipalities {year}"),
+    "monthly": _("{title}: the region month by month {year}"),
+    "suppressed": _("suppressed (small numbers)"),
+    "std_note": _("Directly age-standardised to {std} (the European Standard Population 2013)."),
+    "lookback_note": _("Chronic disease is found from diagnoses in the {years:g} years before the period; the data "
+                       "do not reach that far back for {periods}, so the denominators are too small there."),
+    "incomplete": _("incomplete period"),
+    "s_targets": _("Target paths"),
+    "path": pgettext_lazy("committee report", "Target path"),
+    "actual": _("Actual (95 % CI)"),
+    "rule": _("Rule: same percentage development from the new baseline"),
+    "old": _("Earlier definition and target"),
+    "rebased": _("The target was rebased from version {old} ({ob:g} → {ot:g}). The rule (same percentage "
+                 "development) gives {rule:.1f} in {year}; adopted: {adopted:g} ({method}). {reason}"),
+    "after_target": _("After the target year the figure is compared with the target value."),
+    "s_rollout": _("Programme rollout"),
+    "no_rollout": _("No rollout data given: the funnels fill in when the web app's screening, enrolment and "
+                    "session data are supplied (opspor monitor report --rollout DIR)."),
+    "funnel_pkg": _("Package for repeated admissions: listed, screened, included"),
+    "funnel_aps": _("Aktiv Patientstøtte: invited, consented, started, active, ended (on {date})"),
+    "intake": _("Aktiv Patientstøtte: intake against plan"),
+    "planned": pgettext_lazy("committee report", "Planned (cumulative)"),
+    "started": pgettext_lazy("committee report", "Started (cumulative)"),
+    "patients": _("patients"),
+    "stages_pkg": [
+        _("listed"),
+        _("screened"),
+        _("included"),
+    ],
+    "stages_aps": [
+        _("invited"),
+        _("consented"),
+        _("started"),
+        _("active"),
+        _("ended"),
+    ],
+    "h_region": _("Region"),
+    "h_nurse": _("Nurse"),
+    "h_invited": _("Invited"),
+    "h_consented": pgettext_lazy("committee report", "Consented"),
+    "h_started": _("Started"),
+    "h_active": _("Active (caseload)"),
+    "h_ended": _("Ended"),
+    "h_planned_s": _("Sessions planned"),
+    "h_held": pgettext_lazy("committee report", "Held"),
+    "h_held_share": _("Share held"),
+    "s_effect": _("Effect"),
+    "effect_intro": _("Intention to treat: everyone randomised is analysed in the arm they were randomised to. "
+                      "Rate ratio < 1: fewer in the intervention arm."),
+    "effect_chart": _("Rate ratio (intervention vs control) with 95 % CI"),
+    "rr": _("rate ratio (log scale)"),
+    "ref_note": _("Dashed lines are published figures for comparison – not this programme's results: {pilot}; "
+                  "{trial}: {n:,} randomised ({ni:,}/{nc:,}), better quality of life, {adm}."),
+    "h_outcome": _("Outcome"),
+    "h_months": pgettext_lazy("committee report", "Months"),
+    "h_est": _("Estimate"),
+    "h_p": _("p"),
+    "h_ni": _("n (I)"),
+    "h_nc": _("n (C)"),
+    "h_vi": _("Interv."),
+    "h_vc": _("Control"),
+    "h_model": _("Model"),
+    "outcome_admissions": _("Acute admissions"),
+    "outcome_bed_days": _("Bed-days"),
+    "outcome_who5": _("Well-being (WHO-5), difference in points"),
+    "rate_unit": _("rates per person-year; WHO-5: mean"),
+    "who5_note": _("Well-being (WHO-5) at 6 months: {rel} % higher than in the control arm. For comparison "
+                   "(another scale, not randomised): the pilot reported {pilot} % better quality of life."),
+    "ba_title": _("Before-after comparison (no control group)"),
+    "ba_text": _("In the control arm, which received nothing, acute admissions went from {before:.2f} to "
+                 "{after:.2f} per person-year (rate ratio {rr:.2f}, 95 % CI {lo:.2f}-{hi:.2f}). A before-"
+                 "after measurement of a programme without a control group contains exactly this change. "
+                 "Limits:"),
+    "no_trial": _("No trial data given (opspor monitor report --trial FILE)."),
+    "s_tasks": _("Monitoring tasks"),
+    "tasks_intro": _("The follow-up groups' tasks on {date}: overdue and due soon. One page per group: opspor "
+                     "monitor tasks."),
+    "h_group": _("Follow-up group"),
+    "h_task": _("Task"),
+    "h_due": _("Due"),
+    "h_state": _("State"),
+    "h_monitored": _("Monitored"),
+    "h_candidates": _("Candidates"),
+    "h_overdue": _("Overdue"),
+    "h_due_soon": pgettext_lazy("committee report", "Due"),
+    "s_methods": _("Methods"),
+    "methods": [
+        _("A period's population is fixed on its first day: municipality as in the data, alive, "
+          "age in completed years; chronic disease by a diagnosis in the look-back window before "
+          "the period."),
+        _("Events are counted for the persons of the population. Stays >= 4 hours (LPR3) and the "
+          "older, admission-based version (>= 12 hours) are shown side by side for preventable "
+          "admissions."),
+        # xgettext:no-python-format
+        _("95 % confidence intervals: exact Poisson (crude rates), Wilson (proportions), Fay-Feuer"
+          " (age-standardised rates)."),
+        _("The DRG value is in DKK 1,000 per 1,000 citizens with COPD and/or type 2 diabetes, "
+          "numerically DKK per citizen. The source leaves the population base implicit (see "
+          "docs/monitoring.md)."),
+    ],
 }
+
 
 STATUS_MARK = {tg.ON_TRACK: "good", tg.OFF_TRACK: "bad", tg.NO_DATA: "muted", tg.NO_TARGET: "muted"}
 
@@ -190,10 +170,7 @@ STATUS_MARK = {tg.ON_TRACK: "good", tg.OFF_TRACK: "bad", tg.NO_DATA: "muted", tg
 def fmt(value: float | None, digits: int = 1, lang: str = "da") -> str:
     if value is None:
         return "–"
-    text = f"{value:,.{digits}f}"
-    if lang == "da":
-        text = text.replace(",", "§").replace(".", ",").replace("§", ".")
-    return text
+    return number(f"{value:,.{digits}f}", lang)
 
 
 @dataclass
@@ -226,18 +203,18 @@ def read_rollout_dir(folder: Path) -> tuple[list, list, list]:
 def build(con, region: str, year: int, out_dir: Path, lang: str = "da", inputs: Inputs | None = None,
           suppress: bool = True, config: IndicatorSet | None = None, targets: tg.TargetSet | None = None,
           as_of: dt.date | None = None, synthetic: bool | None = None) -> Report:
-    if lang not in TEXTS:
+    if lang not in LANGUAGES:
         raise MonitorError(f"language {lang!r}: use da or en")
     regions = {r.code: r for r in ref.regions()}
     if region not in regions:
         raise MonitorError(f"unknown region {region!r}; use one of {', '.join(regions)}")
-    tx = TEXTS[lang]
+    tx = translate_all(TEXTS, lang)
     inputs = inputs or Inputs()
     cfg = config or load_indicators()
     target_set = targets or tg.load_targets(None, cfg)
     charts_dir = out_dir / "charts"
     charts_dir.mkdir(parents=True, exist_ok=True)
-    region_name = regions[region].name if lang == "da" else regions[region].name_en
+    region_name = localized(regions[region], "name", lang)
     as_of = as_of or dt.date(year, 12, 31)
 
     from opspor.monitor.indicator_sql import bounds_sql
@@ -288,9 +265,9 @@ def _status_section(tx, lang, target_set, table, region, year) -> Section:
             (s for s in statuses if s.target_id == t.id and s.year == year), None)
         if s is None:
             continue
-        label = (tg.STATUS_DA if lang == "da" else tg.STATUS_EN)[s.status]
+        label = tg.status_labels(lang)[s.status]
         ci = "" if s.actual_low is None else f"{fmt(s.actual_low, 1, lang)}–{fmt(s.actual_high, 1, lang)}"
-        rows.append([t.title_da if lang == "da" else t.title_en, str(s.year), fmt(s.path_value, 1, lang),
+        rows.append([localized(t, "title", lang), str(s.year), fmt(s.path_value, 1, lang),
                      fmt(s.actual, 1, lang), ci, label + (" *" if s.after_target_year else "")])
         marks[(len(rows) - 1, 5)] = STATUS_MARK[s.status]
     blocks = [Text(tx["status_intro"].format(year=year, tol=target_set.tolerance)),
@@ -302,6 +279,7 @@ def _status_section(tx, lang, target_set, table, region, year) -> Section:
 
 
 def _indicator_section(tx, lang, cfg, table, monthly, region, region_name, year, charts_dir) -> Section:
+    _ = translator(lang)
     blocks: list = []
     for ind in cfg.indicators:
         for v in ind.versions:
@@ -309,8 +287,8 @@ def _indicator_section(tx, lang, cfg, table, monthly, region, region_name, year,
             reg_rows = sorted([r for r in rows if r.level == "region" and r.unit_code == region], key=lambda r: r.period)
             if not reg_rows:
                 continue
-            title = f"{v.title_da if lang == 'da' else v.title_en} – {v.label_da if lang == 'da' else v.label_en} (v{v.version})"
-            unit = v.unit.da if lang == "da" else v.unit.en
+            title = f"{localized(v, 'title', lang)} – {localized(v, 'label', lang)} (v{v.version})"
+            unit = getattr(v.unit, lang)
             blocks.append(Text(title, "heading"))
             muni = {}
             for r in rows:
@@ -319,7 +297,7 @@ def _indicator_section(tx, lang, cfg, table, monthly, region, region_name, year,
             chart = charts.rates_over_time(
                 charts_dir / f"{v.indicator_id}_v{v.version}_over_time.png", muni, region_name,
                 [(r.period, r.crude, r.crude_low, r.crude_high) for r in reg_rows], unit,
-                tx["over_time"].format(title=ind.title_da if lang == "da" else ind.title_en))
+                tx["over_time"].format(title=localized(ind, "title", lang)))
             blocks.append(Chart(chart))
             body = []
             for r in reg_rows:
@@ -348,7 +326,7 @@ def _indicator_section(tx, lang, cfg, table, monthly, region, region_name, year,
                         charts_dir / f"{v.indicator_id}_v{v.version}_municipalities.png",
                         [(r.unit_name, r.crude, r.crude_low, r.crude_high) for r in cur],
                         reg.crude if reg else None, unit,
-                        tx["by_muni"].format(title=ind.title_da if lang == "da" else ind.title_en, year=year),
+                        tx["by_muni"].format(title=localized(ind, "title", lang), year=year),
                         tx["suppressed"])
                     blocks.append(Chart(bar, width_cm=15))
                 mrows = sorted([r for r in monthly.select(v.indicator_id, v.version) if r.unit_code == region],
@@ -357,8 +335,8 @@ def _indicator_section(tx, lang, cfg, table, monthly, region, region_name, year,
                     mchart = charts.rates_over_time(
                         charts_dir / f"{v.indicator_id}_v{v.version}_months.png", {}, region_name,
                         [(r.period[5:], r.crude, r.crude_low, r.crude_high) for r in mrows],
-                        unit + (" pr. måned" if lang == "da" else " per month"),
-                        tx["monthly"].format(title=ind.title_da if lang == "da" else ind.title_en, year=year))
+                        _("{unit} per month").format(unit=unit),
+                        tx["monthly"].format(title=localized(ind, "title", lang), year=year))
                     blocks.append(Chart(mchart))
     return Section(tx["s_ind"], blocks, new_page=True)
 
@@ -378,7 +356,7 @@ def _targets_section(tx, lang, target_set, table, region, charts_dir) -> Section
         old = t.rebased_from.path if t.rebased_from else None
         chart = charts.target_path(
             charts_dir / f"target_{t.id}.png", path_points, actual, "",
-            t.title_da if lang == "da" else t.title_en,
+            localized(t, "title", lang),
             {"path": tx["path"], "actual": tx["actual"], "rule": tx["rule"], "old": tx["old"]},
             [(y, rule.value(y)[0]) for y in rule.years()] if rule else None,
             [(y, old.value(y)[0]) for y in old.years()] if old else None)
@@ -452,18 +430,18 @@ def _effect_section(tx, lang, con, inputs: Inputs, charts_dir) -> Section:
     estimates = eff.itt(data, who5, participants)
     refs = references()
     pilot, trial = refs["pilot"], refs["national_trial"]
-    label = "label_da" if lang == "da" else "label_en"
+    _ = translator(lang)
     names = {"admissions": tx["outcome_admissions"], "bed_days": tx["outcome_bed_days"], "who5": tx["outcome_who5"]}
     rr = [e for e in estimates if e.measure == "rate_ratio"]
     chart = charts.effects(
         charts_dir / "effect.png",
-        [(f"{names[e.outcome]}, {e.months} {'mdr.' if lang == 'da' else 'months'}", e.estimate, e.low, e.high) for e in rr],
-        [((f"{'Pilot: indlæggelser' if lang == 'da' else 'Pilot: admissions'} "
-          f"{fmt(pilot['admissions_rate_ratio'], 2, lang)}"), pilot["admissions_rate_ratio"], charts.ORANGE),
-         ((f"{'Pilot: sengedage' if lang == 'da' else 'Pilot: bed-days'} "
-          f"{fmt(pilot['bed_days_rate_ratio'], 2, lang)}"), pilot["bed_days_rate_ratio"], charts.RED),
-         ("Nationalt forsøg: ingen samlet effekt på indlæggelser (6 mdr.)" if lang == "da" else
-          "National trial: no overall effect on admissions (6 months)", trial["admissions_6m_rate_ratio"],
+        [(_("{outcome}, {months} months").format(outcome=names[e.outcome], months=e.months), e.estimate, e.low, e.high)
+         for e in rr],
+        [(_("Pilot: admissions %(rr)s") % {"rr": fmt(pilot["admissions_rate_ratio"], 2, lang)},
+          pilot["admissions_rate_ratio"], charts.ORANGE),
+         (_("Pilot: bed-days %(rr)s") % {"rr": fmt(pilot["bed_days_rate_ratio"], 2, lang)},
+          pilot["bed_days_rate_ratio"], charts.RED),
+         (_("National trial: no overall effect on admissions (6 months)"), trial["admissions_6m_rate_ratio"],
           charts.GREEN)],
         tx["effect_chart"], tx["rr"])
     rows = []
@@ -471,14 +449,13 @@ def _effect_section(tx, lang, con, inputs: Inputs, charts_dir) -> Section:
         digits = 2 if e.measure == "rate_ratio" else 1
         rows.append([names[e.outcome], str(e.months),
                      f"{fmt(e.estimate, digits, lang)} ({fmt(e.low, digits, lang)}–{fmt(e.high, digits, lang)})",
-                     "<0,001" if (e.p_value or 1) < 0.001 and lang == "da" else "<0.001" if (e.p_value or 1) < 0.001
-                     else fmt(e.p_value, 3, lang), str(e.n_intervention), str(e.n_control),
+                     number("<0.001", lang) if (e.p_value or 1) < 0.001 else fmt(e.p_value, 3, lang), str(e.n_intervention), str(e.n_control),
                      fmt(e.value_intervention, 2, lang), fmt(e.value_control, 2, lang)])
-    adm_text = trial["admissions_6m_text_da" if lang == "da" else "admissions_6m_text_en"]
+    adm_text = localized(trial, "admissions_6m_text", lang)
     blocks: list = [
         Text(tx["effect_intro"]),
         Chart(chart),
-        Text(tx["ref_note"].format(pilot=pilot[label], trial=trial[label], n=trial["randomised"],
+        Text(tx["ref_note"].format(pilot=localized(pilot, "label", lang), trial=localized(trial, "label", lang), n=trial["randomised"],
                                    ni=trial["intervention"], nc=trial["control"], adm=adm_text), "note"),
         TableBlock([tx["h_outcome"], tx["h_months"], f"{tx['h_est']} (95 %-KI)", tx["h_p"], tx["h_ni"], tx["h_nc"],
                     tx["h_vi"], tx["h_vc"]], rows, {}, [26, 7, 22, 9, 8, 8, 10, 10], caption=tx["rate_unit"]),
@@ -497,7 +474,7 @@ def _effect_section(tx, lang, con, inputs: Inputs, charts_dir) -> Section:
     if ba is not None:
         blocks.append(Text(tx["ba_text"].format(before=ba.value_control, after=ba.value_intervention, rr=ba.estimate,
                                                 lo=ba.low, hi=ba.high)))
-    blocks += [Text("• " + line, "small") for line in eff.BEFORE_AFTER_LIMITS[lang]]
+    blocks += [Text("• " + line, "small") for line in eff.before_after_limits(lang)]
     return Section(tx["s_effect"], blocks, new_page=True)
 
 
@@ -510,7 +487,7 @@ def _tasks_section(tx, lang, register, as_of) -> Section:
         mine = [i for i in items if i.task.group == g]
         overview.append([g, str(s.monitored.n), str(s.candidates.n), str(sum(i.state == tk.OVERDUE for i in mine)),
                          str(sum(i.state == tk.DUE for i in mine))])
-    states = tk.STATE_DA if lang == "da" else tk.STATE_EN
+    states = tk.state_labels(lang)
     due_rows, marks = [], {}
     for i in items:
         if i.state in (tk.OVERDUE, tk.DUE):

@@ -22,6 +22,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from opspor.i18n import translator
 from opspor.monitor.report_model import Chart, Report, TableBlock, Text
 
 MARGIN = 16 * mm
@@ -93,6 +94,7 @@ def write_pdf(report: Report, path: Path) -> Path:
                           bottomMargin=16 * mm, title=f"{report.title} – {report.subtitle}", author="opspor",
                           creator="opspor", subject=report.banner or report.subtitle)
     width = page_w - 2 * MARGIN
+    _ = translator(report.lang)
 
     def footer(canvas, d) -> None:
         canvas.saveState()
@@ -103,7 +105,7 @@ def write_pdf(report: Report, path: Path) -> Path:
             canvas.setFillColor(colors.HexColor("#9C0006"))
             canvas.drawString(MARGIN, page_h - 9 * mm, report.banner)
             canvas.setFillColor(colors.HexColor("#666666"))
-        canvas.drawRightString(page_w - MARGIN, 8 * mm, ("Side " if report.lang == "da" else "Page ") + str(d.page))
+        canvas.drawRightString(page_w - MARGIN, 8 * mm, _("Page {page}").format(page=d.page))
         canvas.restoreState()
 
     frame = Frame(MARGIN, 16 * mm, width, page_h - MARGIN - 16 * mm, id="body")

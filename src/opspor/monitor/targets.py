@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from opspor import config_reader
+from opspor.i18n import gettext_lazy as _
+from opspor.i18n import translate_all
 from opspor.monitor.definitions import ConfigError, load_indicators
 
 CONFIG_FILE = Path(__file__).with_name("config") / "targets.yaml"
@@ -31,9 +33,12 @@ COMPARE = ("crude", "standardised")
 METHODS = ("relative", "absolute", "manual")
 
 ON_TRACK, OFF_TRACK, NO_DATA, NO_TARGET = "on_track", "off_track", "no_data", "no_target"
-STATUS_DA = {ON_TRACK: "på sporet", OFF_TRACK: "ikke på sporet", NO_DATA: "ingen data",
-             NO_TARGET: "intet mål"}
-STATUS_EN = {ON_TRACK: "on track", OFF_TRACK: "off track", NO_DATA: "no data", NO_TARGET: "no target"}
+STATUSES = {ON_TRACK: _("on track"), OFF_TRACK: _("off track"), NO_DATA: _("no data"), NO_TARGET: _("no target")}
+
+
+def status_labels(lang: str) -> dict[str, str]:
+    """The target statuses' labels in ``lang``."""
+    return translate_all(STATUSES, lang)
 
 
 @dataclass(frozen=True)

@@ -29,22 +29,27 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from opspor import dates
+from opspor.i18n import gettext_lazy as _
+from opspor.i18n import translate_all, translator
 
 DEFAULT_DUE_WITHIN_DAYS = 30
 
 
 class _Labelled(str, Enum):
-    """A str enum whose members carry Danish and English labels."""
+    """A str enum whose members carry an English label, translated by the catalogue."""
 
-    def __new__(cls, value: str, da: str, en: str):
+    def __new__(cls, value: str, en: str):
         obj = str.__new__(cls, value)
         obj._value_ = value
-        obj.da = da
         obj.en = en
         return obj
 
     def label(self, lang: str = "da") -> str:
-        return self.da if lang == "da" else self.en
+        return translator(lang)(self.en)
+
+    @property
+    def da(self) -> str:
+        return self.label("da")
 
     @classmethod
     def parse(cls, value):
@@ -59,73 +64,61 @@ class _Labelled(str, Enum):
 
 
 class Frequency(_Labelled):
-    ONGOING = ("ongoing", "Løbende", "Ongoing")
-    HALF_YEARLY = ("half_yearly", "Halvårligt", "Half-yearly")
-    YEARLY = ("yearly", "Årligt", "Yearly")
-    EVERY_4_YEARS = ("every_4_years", "Hvert 4. år", "Every 4 years")
-    ONCE = ("once", "Én gang", "Once")
-    UNRESOLVED = ("unresolved", "Uafklaret", "Unresolved")
+    ONGOING = ("ongoing", _("Ongoing"))
+    HALF_YEARLY = ("half_yearly", _("Half-yearly"))
+    YEARLY = ("yearly", _("Yearly"))
+    EVERY_4_YEARS = ("every_4_years", _("Every 4 years"))
+    ONCE = ("once", _("Once"))
+    UNRESOLVED = ("unresolved", _("Unresolved"))
 
 
 class DataSource(_Labelled):
-    EXISTING_DATABASE = ("existing_database", "Eksisterende databaser", "Existing databases")
-    MANUAL_COLLECTION = ("manual_collection", "Manuel indsamling", "Manual collection")
-    UNRESOLVED = ("unresolved", "Uafklaret", "Unresolved")
+    EXISTING_DATABASE = ("existing_database", _("Existing databases"))
+    MANUAL_COLLECTION = ("manual_collection", _("Manual collection"))
+    UNRESOLVED = ("unresolved", _("Unresolved"))
 
 
 class Monitoring(_Labelled):
     """Is the task monitored, or one that may have to be (seed: "evt. skal monitoreres")?"""
 
-    MONITORED = ("monitored", "Monitoreres", "Monitored")
-    CANDIDATE = ("candidate", "Skal evt. monitoreres", "May have to be monitored")
-    ENDED = ("ended", "Afsluttet", "Ended")
+    MONITORED = ("monitored", _("Monitored"))
+    CANDIDATE = ("candidate", _("May have to be monitored"))
+    ENDED = ("ended", _("Ended"))
 
 
 class StatusCode(_Labelled):
     """The status codes of the follow-up groups' task portfolios (seed 003:655-1000)."""
 
-    NY = ("NY", "Ny indsats", "New initiative")
-    START = ("START", "Opstart", "Starting")
-    FOLG = ("FØLG", "Følges i drift", "Followed in operation")
-    MON = ("MON", "Monitoreres", "Monitored")
-    REV = ("REV", "Revideres", "Under revision")
-    EVAL = ("EVAL", "Evalueres", "Under evaluation")
-    DAK = ("DAK", "Forelægges DAK", "Goes to the administrative contact forum (DAK)")
+    NY = ("NY", _("New initiative"))
+    START = ("START", _("Starting"))
+    FOLG = ("FØLG", _("Followed in operation"))
+    MON = ("MON", _("Monitored"))
+    REV = ("REV", _("Under revision"))
+    EVAL = ("EVAL", _("Under evaluation"))
+    DAK = ("DAK", _("Goes to the administrative contact forum (DAK)"))
 
 
 class Weight(_Labelled):
-    LIGHT = ("light", "Light", "Light")
-    RESOURCE_HEAVY = ("resource_heavy", "Ressourcetung", "Resource-heavy")
+    LIGHT = ("light", _("Light"))
+    RESOURCE_HEAVY = ("resource_heavy", _("Resource-heavy"))
 
 
-# The seed's definitions (003:121-136), question by question.
+# The seed's definitions (003:121-136), question by question: (question, answer).
 WEIGHT_DEFINITIONS = {
-    Weight.LIGHT: {
-        "da": {"Hvorfor?": "Måle implementering; måle indikation på virkning",
-               "Hvor meget?": "1-2 indikatorer",
-               "Hvor ofte?": "Hvert eller hvert 2. år",
-               "Hvilke data?": "Eksisterende data, f.eks. regionale og nationale databaser; "
-                               "begrænset manuel indrapportering",
-               "Hvem?": "Arbejdsgrupper/sekretariater (forudsat at det er eksisterende data)"},
-        "en": {"Why?": "Measure implementation; measure an indication of effect",
-               "How much?": "1-2 indicators",
-               "How often?": "Every year or every second year",
-               "Which data?": "Existing data, e.g. regional and national databases; limited "
-                              "manual reporting",
-               "Who?": "Working groups/secretariats (given existing data)"},
-    },
-    Weight.RESOURCE_HEAVY: {
-        "da": {"Hvorfor?": "Måle effekt",
-               "Hvor meget?": "Mange indikatorer",
-               "Hvor ofte?": "Flere gange årligt; løbende/ad hoc",
-               "Hvilke data?": "Nye databaser/indsamlingsmetoder; egne evalueringer",
-               "Hvem?": "Specielt nedsatte arbejdsgrupper med relevante fagpersoner"},
-        "en": {"Why?": "Measure effect",
-               "How much?": "Many indicators",
-               "How often?": "Several times a year; ongoing/ad hoc",
-               "Which data?": "New databases/collection methods; own evaluations",
-               "Who?": "Specially appointed working groups with the relevant professionals"},
-    },
+    Weight.LIGHT: (
+        (_("Why?"), _("Measure implementation; measure an indication of effect")),
+        (_("How much?"), _("1-2 indicators")),
+        (_("How often?"), _("Every year or every second year")),
+        (_("Which data?"), _("Existing data, e.g. regional and national databases; limited manual reporting")),
+        (_("Who?"), _("Working groups/secretariats (given existing data)")),
+    ),
+    Weight.RESOURCE_HEAVY: (
+        (_("Why?"), _("Measure effect")),
+        (_("How much?"), _("Many indicators")),
+        (_("How often?"), _("Several times a year; ongoing/ad hoc")),
+        (_("Which data?"), _("New databases/collection methods; own evaluations")),
+        (_("Who?"), _("Specially appointed working groups with the relevant professionals")),
+    ),
 }
 
 
@@ -243,10 +236,13 @@ def next_due(task: MonitoringTask, as_of: dt.date) -> dt.date | None:
 
 
 OVERDUE, DUE, UPCOMING, ONGOING, UNRESOLVED, DONE = "overdue", "due", "upcoming", "ongoing", "unresolved", "done"
-STATE_DA = {OVERDUE: "Overskredet", DUE: "Forfalder snart", UPCOMING: "Kommende", ONGOING: "Løbende",
-            UNRESOLVED: "Uafklaret", DONE: "Udført"}
-STATE_EN = {OVERDUE: "Overdue", DUE: "Due soon", UPCOMING: "Upcoming", ONGOING: "Ongoing",
-            UNRESOLVED: "Unresolved", DONE: "Done"}
+STATES = {OVERDUE: _("Overdue"), DUE: _("Due soon"), UPCOMING: _("Upcoming"), ONGOING: _("Ongoing"),
+          UNRESOLVED: _("Unresolved"), DONE: _("Done")}
+
+
+def state_labels(lang: str) -> dict[str, str]:
+    """The due states' labels in ``lang``."""
+    return translate_all(STATES, lang)
 
 
 @dataclass(frozen=True)

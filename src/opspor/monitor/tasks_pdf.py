@@ -25,12 +25,16 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from opspor.i18n import gettext_lazy as _
+from opspor.i18n import pgettext_lazy, translate_all, translator
 from opspor.monitor import tasks as T
 
 PAGE = landscape(A4)
 MARGIN = 10 * mm
-MONTHS_DA = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
-MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTHS = (pgettext_lazy("month", "Jan"), pgettext_lazy("month", "Feb"), pgettext_lazy("month", "Mar"),
+          pgettext_lazy("month", "Apr"), pgettext_lazy("month", "May"), pgettext_lazy("month", "Jun"),
+          pgettext_lazy("month", "Jul"), pgettext_lazy("month", "Aug"), pgettext_lazy("month", "Sep"),
+          pgettext_lazy("month", "Oct"), pgettext_lazy("month", "Nov"), pgettext_lazy("month", "Dec"))
 
 _s = getSampleStyleSheet()
 TITLE = ParagraphStyle("t", parent=_s["Title"], fontSize=15, leading=18, alignment=0, spaceAfter=2)
@@ -40,34 +44,18 @@ SMALL = ParagraphStyle("s", parent=P, fontSize=6.5, leading=8)
 CELL = ParagraphStyle("c", parent=P, fontSize=6.8, leading=8)
 
 TEXT = {
-    "da": {
-        "title": "{group}: monitoreringsopgaver {year}",
-        "asof": "Status pr. {date}. Tal og titler fra opgaveregistret; ingen personoplysninger.",
-        "monitored": "Antal opgaver, som monitoreres: {n}",
-        "candidates": "Antal opgaver, som evt. skal monitoreres: {n}",
-        "freq": "Med følgende frekvens:", "data": "Ud fra følgende data:",
-        "wheel": "Årshjul {year}", "meetings": "Møder i følgegruppen",
-        "legend": "● måling/afrapportering forfalder   – løbende   ▲ møde   rød: overskredet",
-        "due": "Forfalder eller overskredet", "none_due": "Intet forfalder inden for 30 dage.",
-        "weight": "Light og ressourcetung monitorering (kilde: sundhedsaftalens strategiske drøftelse)",
-        "cols": ("Opgave", "Forfald", "Status", "Ansvarlig"),
-        "light": "Light", "heavy": "Ressourcetung",
-        "status_codes": "Statuskoder",
-    },
-    "en": {
-        "title": "{group}: monitoring tasks {year}",
-        "asof": "Status on {date}. Figures and titles from the task register; no personal data.",
-        "monitored": "Tasks monitored: {n}",
-        "candidates": "Tasks that may have to be monitored: {n}",
-        "freq": "By frequency:", "data": "By data source:",
-        "wheel": "Annual calendar {year}", "meetings": "Meetings of the follow-up group",
-        "legend": "● measurement/report due   – ongoing   ▲ meeting   red: overdue",
-        "due": "Due or overdue", "none_due": "Nothing due within 30 days.",
-        "weight": "Light and resource-heavy monitoring (source: the health agreement's strategic discussion)",
-        "cols": ("Task", "Due", "State", "Owner"),
-        "light": "Light", "heavy": "Resource-heavy",
-        "status_codes": "Status codes",
-    },
+    "title": _("{group}: monitoring tasks {year}"),
+    "asof": _("Status on {date}. Figures and titles from the task register; no personal data."),
+    "monitored": _("Tasks monitored: {n}"),
+    "candidates": _("Tasks that may have to be monitored: {n}"),
+    "freq": _("By frequency:"), "data": _("By data source:"),
+    "wheel": _("Annual calendar {year}"), "meetings": _("Meetings of the follow-up group"),
+    "legend": _("● measurement/report due   – ongoing   ▲ meeting   red: overdue"),
+    "due": _("Due or overdue"), "none_due": _("Nothing due within 30 days."),
+    "weight": _("Light and resource-heavy monitoring (source: the health agreement's strategic discussion)"),
+    "cols": (_("Task"), _("Due"), _("State"), pgettext_lazy("task sheet", "Owner")),
+    "light": _("Light"), "heavy": _("Resource-heavy"),
+    "status_codes": _("Status codes"),
 }
 
 
@@ -90,7 +78,7 @@ def _box(counts: T.Counts, heading: str, tx: dict, lang: str) -> list:
 
 def _wheel_table(group_tasks: list[T.MonitoringTask], wheel: T.Wheel, due: dict[str, T.DueItem],
                  meetings: tuple[dt.date, ...], tx: dict, lang: str) -> Table:
-    months = MONTHS_DA if lang == "da" else MONTHS_EN
+    months = [translator(lang)(m) for m in MONTHS]
     rows = [[_p(tx["wheel"].format(year=wheel.year), CELL), *months]]
     style = [
         ("FONT", (0, 0), (-1, -1), "Helvetica", 6.8),
@@ -129,7 +117,7 @@ def _due_table(items: list[T.DueItem], tx: dict, lang: str) -> Table | Paragraph
     shown = [i for i in items if i.state in (T.OVERDUE, T.DUE)]
     if not shown:
         return _p(tx["none_due"], P)
-    states = T.STATE_DA if lang == "da" else T.STATE_EN
+    states = T.state_labels(lang)
     rows = [list(tx["cols"])]
     style = [("FONT", (0, 0), (-1, -1), "Helvetica", 7), ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 7),
              ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#999999")),
@@ -145,9 +133,10 @@ def _due_table(items: list[T.DueItem], tx: dict, lang: str) -> Table | Paragraph
 
 
 def _weight_table(tx: dict, lang: str) -> Table:
-    light = T.WEIGHT_DEFINITIONS[T.Weight.LIGHT][lang]
-    heavy = T.WEIGHT_DEFINITIONS[T.Weight.RESOURCE_HEAVY][lang]
-    rows = [["", tx["light"], tx["heavy"]]] + [[q, _p(light[q], SMALL), _p(heavy[q], SMALL)] for q in light]
+    tr = translator(lang)
+    light = T.WEIGHT_DEFINITIONS[T.Weight.LIGHT]
+    heavy = dict(T.WEIGHT_DEFINITIONS[T.Weight.RESOURCE_HEAVY])
+    rows = [["", tx["light"], tx["heavy"]]] + [[tr(q), _p(tr(a), SMALL), _p(tr(heavy[q]), SMALL)] for q, a in light]
     t = Table(rows, colWidths=[25 * mm, 125 * mm, 125 * mm], hAlign="LEFT")
     t.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "Helvetica", 6.5),
                            ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 6.5),
@@ -159,7 +148,7 @@ def _weight_table(tx: dict, lang: str) -> Table:
 def group_page(all_tasks: list[T.MonitoringTask], group: str, as_of: dt.date, year: int,
                meetings: dict[str, tuple[dt.date, ...]] | None = None, lang: str = "da") -> list:
     """The flowables of one group's page."""
-    tx = TEXT[lang]
+    tx = translate_all(TEXT, lang)
     mine = [t for t in all_tasks if t.group == group]
     summary = T.group_summary(all_tasks, group)
     wheel = T.aarshjul(mine, year, {group: list((meetings or {}).get(group, ()))})

@@ -20,6 +20,10 @@ class Region:
     name: str
     name_en: str
 
+    @property
+    def name_da(self) -> str:
+        return self.name
+
 
 @dataclass(frozen=True)
 class Municipality:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from opspor.i18n import number
 from opspor.risk.config import ExplainText
 from opspor.risk.features import FeatureSet
 from opspor.risk.models.estimators import RiskModel
@@ -77,8 +78,7 @@ def contributions(model: RiskModel, fs: FeatureSet, X: np.ndarray, p: np.ndarray
 def _number(value: float, lang: str) -> str:
     if abs(value - round(value)) < 1e-6 or abs(value) >= 10:
         return str(round(value))
-    text = f"{value:.1f}"
-    return text.replace(".", ",") if lang == "da" else text
+    return number(f"{value:.1f}", lang)
 
 
 def _holds(when: str | None, fs: FeatureSet, row: np.ndarray) -> bool:

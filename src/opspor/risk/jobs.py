@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from opspor.i18n import DEFAULT, LANGUAGES, translator
 from opspor.risk import registry, settings
 from opspor.risk import report as report_mod
 from opspor.risk import truth as truth_mod
@@ -143,7 +144,7 @@ def train(
                    if k not in ("roc_curve", "pr_curve", "calibration_curve")}
         model_id = registry.save_model(model, {
             "kind": kind,
-            "label": LABELS[kind],
+            "label": {code: translator(code)(LABELS[kind]) for code in LANGUAGES},
             "training_id": training_id,
             "created_at": created,
             "snapshot_id": snapshot_id,
@@ -228,7 +229,7 @@ def make_report(model_id: str | None = None, out: Path | None = None, lang: str 
     record = training_record(training_id)
     html = report_mod.render(record, lang)
     if out is None:
-        out = registry.reports_dir() / training_id / ("report.html" if lang == "da" else f"report.{lang}.html")
+        out = registry.reports_dir() / training_id / ("report.html" if lang == DEFAULT else f"report.{lang}.html")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")

@@ -16,6 +16,7 @@ import math
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from opspor.i18n import number
 from opspor.risk.texts import t
 
 COLORS = {"boosted": "#1b6ca8", "logistic": "#e08a1e", "truth": "#4a9c4a"}
@@ -39,19 +40,18 @@ def _num(value, digits: int = 3, lang: str = "da") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if lang == "da" else text
+    return number(text, lang)
 
 
 def _pct(value, lang: str, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     text = f"{100 * value:.{digits}f} %"
-    return text.replace(".", ",") if lang == "da" else text
+    return number(text, lang)
 
 
 def _int(value: int, lang: str) -> str:
-    text = f"{value:,}"
-    return text.replace(",", ".") if lang == "da" else text
+    return number(f"{value:,}", lang)
 
 
 def _ci(low, high, lang: str) -> str:

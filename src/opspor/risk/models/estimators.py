@@ -28,14 +28,15 @@ from sklearn.preprocessing import (
 )
 from threadpoolctl import threadpool_limits
 
+from opspor.i18n import gettext_lazy as _
 from opspor.risk.features import CATEGORICAL, FeatureSet
 
 THREADS_ENV = "OPSPOR_RISK_THREADS"
 LOGISTIC, BOOSTED = "logistic", "boosted"
 KINDS = (LOGISTIC, BOOSTED)
 LABELS = {
-    LOGISTIC: {"da": "Logistisk regression (L2)", "en": "Logistic regression (L2)"},
-    BOOSTED: {"da": "Gradient boosting (HistGradientBoosting)", "en": "Gradient-boosted trees (HistGradientBoosting)"},
+    LOGISTIC: _("Logistic regression (L2)"),
+    BOOSTED: _("Gradient-boosted trees (HistGradientBoosting)"),
 }
 
 

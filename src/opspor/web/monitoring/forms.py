@@ -62,4 +62,4 @@ class RegisterFilter(forms.Form):
     weight = forms.ChoiceField(label=_("Weight"), required=False,
                                choices=lambda: [("", _("All"))] + enum_choices(T.Weight))
     state = forms.ChoiceField(label=_("Due"), required=False, choices=lambda: [("", _("All"))] + [
-        (s, (T.STATE_DA if lang() == "da" else T.STATE_EN)[s]) for s in STATES])
+        (s, T.state_labels(lang())[s]) for s in STATES])

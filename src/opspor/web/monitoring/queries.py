@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from opspor.i18n import localized
 from opspor.web.accounts.roles import OrgKind, Role
 from opspor.web.monitoring.models import IndicatorValue, Publication, TargetValue
 
@@ -100,11 +101,10 @@ def series(pub: Publication, v: Viewer, indicator_id: str, version: str, period_
     if not values:
         return None
     first = values[0]
-    da = lang == "da"
     rows = [_row(x, v) for x in values]
     rows.sort(key=lambda r: (r["level"] != "region", r["unit_name"], r["period"]))
-    return Series(indicator_id, version, first.title_da if da else first.title_en,
-                  first.label_da if da else first.label_en, first.unit_da if da else first.unit_en, first.kind, rows)
+    return Series(indicator_id, version, localized(first, "title", lang), localized(first, "label", lang),
+                  localized(first, "unit", lang), first.kind, rows)
 
 
 def targets(pub: Publication, v: Viewer, indicator_id: str | None = None) -> list[TargetValue]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from opspor import reference as ref
+from opspor.i18n import localized
 from opspor.monitor import schedule as monitor_schedule
 from opspor.monitor import targets as tg
 from opspor.monitor import tasks as T
@@ -41,7 +42,7 @@ def _lang() -> str:
 def _region_name(code: str) -> str:
     for r in ref.regions():
         if r.code == code:
-            return r.name if _lang() == "da" else r.name_en
+            return localized(r, "name", _lang())
     return code
 
 
@@ -85,7 +86,7 @@ def _target_chart(pub, v, target_rows: list, lang: str, key: str) -> dict | None
     actual = [(t.year, t.actual, t.actual_low, t.actual_high) for t in target_rows if t.actual is not None]
     rule = tg.rule_rebased(target) if target else None
     old = target.rebased_from.path if target and target.rebased_from else None
-    title = first.title_da if lang == "da" else first.title_en
+    title = localized(first, "title", lang)
     svg = _cached_svg(key, lambda: charts.target(
         path_points, actual, title,
         {"path": _("Target path"), "actual": _("Actual (95 % CI)"), "rule": _("What the rebasing rule gives"),
@@ -241,7 +242,7 @@ def register(request):
         due = T.due_state(reg.as_task(row), as_of)
         if state and due.state != state:
             continue
-        items.append({"row": row, "due": due, "state": (T.STATE_DA if lang == "da" else T.STATE_EN)[due.state],
+        items.append({"row": row, "due": due, "state": T.state_labels(lang)[due.state],
                       "frequency": T.Frequency.parse(row.frequency).label(lang),
                       "weight": T.Weight.parse(row.weight).label(lang) if row.weight else "",
                       "monitoring": T.Monitoring.parse(row.monitoring).label(lang)})
@@ -257,7 +258,7 @@ def register(request):
 def due(request):
     as_of = _as_of(request)
     lang = _lang()
-    labels = T.STATE_DA if lang == "da" else T.STATE_EN
+    labels = T.state_labels(lang)
     rows = {r.key: r for r in MonitoringTask.objects.select_related("group")}
     items = [{"item": i, "row": rows[i.task.id], "state": labels[i.state]}
              for i in T.due_list([reg.as_task(r) for r in rows.values()], as_of)
@@ -382,7 +383,8 @@ def effect(request):
     ratios = [e for e in itt if e.measure == "rate_ratio" and e.estimate is not None]
     if ratios:
         forest = charts.effects(
-            [(f"{names[e.outcome]}, {e.months} {_('months')}", e.estimate, e.low, e.high) for e in ratios],
+            [(_("{outcome}, {months} months").format(outcome=names[e.outcome], months=e.months), e.estimate, e.low,
+              e.high) for e in ratios],
             [(_("Pilot: admissions %(rr)s") % {"rr": pilot["admissions_rate_ratio"]}, pilot["admissions_rate_ratio"],
               "orange"),
              (_("Pilot: bed-days %(rr)s") % {"rr": pilot["bed_days_rate_ratio"]}, pilot["bed_days_rate_ratio"],
@@ -392,7 +394,7 @@ def effect(request):
             _("Rate ratios, intervention against control (95 % CI)"), _("Rate ratio (log scale)"))
     return render(request, "monitoring/effect.html", {
         "result": result, "itt": [{"e": e, "name": names.get(e.outcome, e.outcome)} for e in itt],
-        "before_after": before_after, "limits": eff.BEFORE_AFTER_LIMITS[lang], "forest": forest,
+        "before_after": before_after, "limits": eff.before_after_limits(lang), "forest": forest,
         "pilot": pilot, "trial": trial, "pilot_label": pilot[f"label_{lang}"], "trial_label": trial[f"label_{lang}"],
         "trial_admissions": trial[f"admissions_6m_text_{lang}"],
         "pilot_qol": round(100 * pilot["quality_of_life_relative"]),
