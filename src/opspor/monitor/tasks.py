@@ -49,6 +49,7 @@ class _Labelled(str, Enum):
 
     @property
     def da(self) -> str:
+        """The Danish label: the web app's model choices and :meth:`parse` use it."""
         return self.label("da")
 
     @classmethod
