@@ -43,6 +43,20 @@ def test_totp_enrolment_writes_its_entry(users, login):
     assert device.confirmed and (entry.username, entry.action, entry.role) == ("med1", "change", "specialist")
 
 
+def test_the_key_made_by_the_set_up_page_is_audited_once_in_its_transaction(users, login, audit_refuses):
+    client = login(users["med1"])
+    assert client.get("/konto/to-faktor/opsaet/").status_code == 200
+    assert client.get("/konto/to-faktor/opsaet/").status_code == 200  # the same key again
+    [entry] = AuditEntry.objects.filter(what="second_factor.key")
+    assert (entry.username, entry.action) == ("med1", "change")
+    assert TOTPDevice.objects.filter(user=users["med1"], confirmed=False).count() == 1
+    other = login(users["ger"])
+    audit_refuses()
+    with pytest.raises(DatabaseError, match="audit"):
+        other.get("/konto/to-faktor/opsaet/")
+    assert not TOTPDevice.objects.exclude(user=users["med1"]).exists()  # no entry, no key
+
+
 def test_nothing_new_audited_for_a_refused_code(users, login):
     client = login(users["med1"])
     client.get("/konto/to-faktor/opsaet/")

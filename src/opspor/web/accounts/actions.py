@@ -1,4 +1,5 @@
-"""Changes to a user's account that the user makes: enrolling an authenticator app (TOTP).
+"""Changes to a user's account that the user makes: making a key for and enrolling an
+authenticator app (TOTP).
 Each writes its audit entry in the same transaction."""
 
 from __future__ import annotations
@@ -8,6 +9,18 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from opspor.web.audit import actions as audit
+
+
+@transaction.atomic
+def start_second_factor(user) -> TOTPDevice:
+    """The user's unconfirmed authenticator key, made (and audited) on the first visit to the
+    set-up page; later visits show the same key until it is confirmed."""
+    device, created = TOTPDevice.objects.get_or_create(user=user, confirmed=False,
+                                                       defaults={"name": "authenticator"})
+    if created:
+        audit.record(user, audit.Event.SECOND_FACTOR_KEY, action=audit.CHANGE,
+                     why=_("Key for a second factor made"))
+    return device
 
 
 @transaction.atomic

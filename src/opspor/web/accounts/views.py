@@ -58,9 +58,7 @@ def totp_setup(request):
     """Enrol an authenticator app: show the key as a QR code, confirm with one code."""
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists() and not request.user.is_verified():
         return redirect_to_login(request.get_full_path(), login_url="accounts:verify")
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": "authenticator"}
-    )
+    device = actions.start_second_factor(request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if actions.enrol_second_factor(request.user, device, form.cleaned_data["token"]):

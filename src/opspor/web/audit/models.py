@@ -55,6 +55,7 @@ class Event(models.TextChoices):
     TRIAL_EXPORT = "trial.export", _("Trial data for the ITT analysis")
     # log-in and accounts
     LOGIN = "login", _("Log-in")
+    SECOND_FACTOR_KEY = "second_factor.key", _("Key for a second factor made")
     SECOND_FACTOR = "second_factor", _("Second factor set up")
     ADMIN_ADD = "admin.add", _("Added by an administrator")
     ADMIN_CHANGE = "admin.change", _("Changed by an administrator")
