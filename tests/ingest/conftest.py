@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # for ingest_kit
-
-from ingest_kit import Cli  # noqa: E402
-
-from opspor.store import SnapshotStore  # noqa: E402
+from opspor.store import SnapshotStore
+from tests.ingest.ingest_kit import Cli
 
 
 @pytest.fixture
 def cli(opspor_home) -> Cli:
-    return Cli()
+    return Cli(opspor_home)
 
 
 @pytest.fixture

@@ -1,36 +1,31 @@
-"""The ingest tests' kit: hand-made drops (valid rows by number, as CSV or Parquet) and the
-real ``opspor`` command run in-process."""
+"""The ingest tests' kit: hand-made drops (valid rows by number, as CSV or Parquet, written by
+tests.support) and the real ``opspor`` command run in-process on the test's store."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
-from collections.abc import Iterable
+import os
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-from typer.testing import CliRunner
-
 from opspor import cpr, paths
-from opspor.cli import app
-from opspor.contract import CONTACTS, PERSONS
+from tests import support
 
 
-class Cli:
-    """``opspor ...`` through Typer's test runner; asserts the exit code unless ``expect=None``."""
+class Cli(support.Opspor):
+    """``opspor ...`` in-process on the store of ``home`` (the ``opspor_home`` fixture's, whose
+    OPSPOR_HOME and key the environment holds); asserts the exit code unless ``expect=None``; no
+    output may show anything shaped like a CPR number."""
 
-    def __init__(self):
-        self.runner = CliRunner()
+    def __init__(self, home: Path):
+        super().__init__(home, None, columns=1000)
 
-    def __call__(self, *args: str | Path, expect: int | None = 0):
-        result = self.runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "1000"})
-        if expect is not None:
-            assert result.exit_code == expect, result.output + repr(result.exception)
-        return result
+    def __call__(self, *args, expect: int | None = 0, env: dict | None = None) -> support.Result:
+        """In-process with the test's whole environment (the key, and what a test sets or
+        removes with monkeypatch)."""
+        return super().__call__(*args, expect=expect, env={**os.environ, "COLUMNS": "1000", **(env or {})})
 
-    def ingest(self, drop: Path, *args: str, expect: int | None = 0):
+    def ingest(self, drop: Path, *args: str, expect: int | None = 0) -> support.Result:
         return self("ingest", drop, *args, expect=expect)
 
 
@@ -83,46 +78,7 @@ def contact(i: int, person_i: int = 0, **changes) -> dict:
     return row | changes
 
 
-def write_csv(path: Path, rows: Iterable[dict], columns: list[str]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow(["" if row.get(c) is None else row.get(c, "") for c in columns])
-    return path
-
-
-def write_parquet(path: Path, rows: list[dict], columns: list[str], types: dict | None = None) -> Path:
-    types = types or {}
-    arrays = {
-        c: pa.array([None if r.get(c) in ("", None) else r.get(c) for r in rows], type=types.get(c, pa.string()))
-        for c in columns
-    }
-    pq.write_table(pa.table(arrays), path)
-    return path
-
-
-def write_drop(
-    folder: Path,
-    persons: list[dict],
-    contacts: list[dict],
-    fmt: str = "csv",
-    person_columns: list[str] | None = None,
-    contact_columns: list[str] | None = None,
-) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    writer = write_csv if fmt == "csv" else write_parquet
-    writer(folder / f"persons.{fmt}", persons, person_columns or [c.name for c in PERSONS.columns])
-    writer(folder / f"contacts.{fmt}", contacts, contact_columns or [c.name for c in CONTACTS.columns])
-    return folder
-
-
 def valid_drop(folder: Path, n_persons: int = 3, contacts_per_person: int = 2, fmt: str = "csv") -> Path:
     persons = [person(i) for i in range(n_persons)]
     contacts = [contact(p * contacts_per_person + k, p) for p in range(n_persons) for k in range(contacts_per_person)]
-    return write_drop(folder, persons, contacts, fmt)
-
-
-def read_rejects(path: Path | str) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+    return support.write_drop(folder, persons, contacts, fmt)

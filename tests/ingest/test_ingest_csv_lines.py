@@ -9,10 +9,11 @@ import io
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ingest_kit import contact, last_load_dir, person, read_rejects, write_drop
 
 from opspor.contract import CONTACTS
 from opspor.ingest.lines import LineScanner, csv_module_line_map
+from tests.ingest.ingest_kit import contact, last_load_dir, person
+from tests.support import read_csv, write_drop
 
 COLUMNS = [c.name for c in CONTACTS.columns]
 
@@ -49,7 +50,7 @@ def test_line_numbers_are_exact_in_a_large_file(cli, tmp_path):
     drop = write_drop(tmp_path / "drop", [person(0)], [])
     (drop / "contacts.csv").write_text("".join(parts))
     cli.ingest(drop)
-    rejects = read_rejects(last_load_dir() / "rejects.csv")
+    rejects = read_csv(last_load_dir() / "rejects.csv")
     assert sorted((int(r["line"]), r["column"]) for r in rejects) == sorted(expected.items())
     assert 240_998 + 2 + 2 in expected  # the last error is 2 lines further down than its row number
 
@@ -62,7 +63,7 @@ def test_unreadable_lines_are_rejected_with_their_line(cli, tmp_path):
     lines[7] = lines[7].replace(b"MED1", b'"MED1"x', 1)  # text after a closing quote
     (drop / "contacts.csv").write_bytes(b"\n".join(lines))
     output = cli.ingest(drop, "--max-reject-share", "0.5").output
-    rejects = {(r["line"], r["rule"]) for r in read_rejects(last_load_dir() / "rejects.csv")}
+    rejects = {(r["line"], r["rule"]) for r in read_csv(last_load_dir() / "rejects.csv")}
     assert rejects == {("4", "encoding"), ("6", "field_count"), ("8", "quoting")}
     assert "save the file as UTF-8" in output and "PUBLISHED" in output
 
@@ -83,7 +84,7 @@ def test_line_numbers_stay_exact_with_many_unreadable_lines(cli, tmp_path):
     drop = write_drop(tmp_path / "drop", [person(0)], [])
     (drop / "contacts.csv").write_text("".join(lines))
     cli.ingest(drop, "--max-reject-share", "1")
-    rejects = read_rejects(last_load_dir() / "rejects.csv")
+    rejects = read_csv(last_load_dir() / "rejects.csv")
     assert {int(r["line"]): r["rule"] for r in rejects} == expected
 
 
@@ -91,7 +92,7 @@ def test_a_stray_quote_in_an_unquoted_value_keeps_the_line_numbers_right(cli, tm
     drop = write_drop(tmp_path / "drop", [person(0)],
                       [contact(0, course_department='O"Brien'), contact(1), contact(2, priority="x")])
     cli.ingest(drop, "--max-reject-share", "1")
-    rejects = read_rejects(last_load_dir() / "rejects.csv")
+    rejects = read_csv(last_load_dir() / "rejects.csv")
     assert [(r["line"], r["rule"]) for r in rejects] == [("4", "enum")]
 
 
@@ -100,7 +101,7 @@ def test_windows_line_endings_and_a_byte_order_mark(cli, tmp_path, store):
     text = (drop / "contacts.csv").read_text()
     (drop / "contacts.csv").write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
     cli.ingest(drop, "--max-reject-share", "1")
-    assert [(r["line"], r["rule"]) for r in read_rejects(last_load_dir() / "rejects.csv")] == [("3", "enum")]
+    assert [(r["line"], r["rule"]) for r in read_csv(last_load_dir() / "rejects.csv")] == [("3", "enum")]
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from ingest_kit import last_load_dir, valid_drop
+from tests.ingest.ingest_kit import last_load_dir, valid_drop
 
 SECRET = "root:x:0:0:secret-first-line:/root:/bin/bash"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import getpass
 
-from ingest_kit import last_report, valid_drop
+from tests.ingest.ingest_kit import last_report, valid_drop
 
 
 def _lose_current(cli, tmp_path, store) -> tuple[str, str]:

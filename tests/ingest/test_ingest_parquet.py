@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
-from ingest_kit import contact, last_load_dir, person, read_rejects, write_drop, write_parquet
 
 from opspor.contract import CONTACTS, PERSONS
+from tests.ingest.ingest_kit import contact, last_load_dir, person
+from tests.support import read_csv, write_drop, write_parquet
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def test_a_parquet_drop_of_text_columns_loads_like_csv(cli, tmp_path, store):
@@ -49,7 +50,7 @@ def test_rejects_in_parquet_are_placed_by_row(cli, tmp_path):
     drop = write_drop(tmp_path / "drop", [person(0)], contacts, fmt="parquet")
     output = cli.ingest(drop, "--max-reject-share", "1").output
     assert "contacts.parquet row 2" in output and "contacts.parquet row 3" in output
-    rejects = read_rejects(last_load_dir() / "rejects.csv")
+    rejects = read_csv(last_load_dir() / "rejects.csv")
     assert [(r["file"], r["line"], r["column"], r["rule"]) for r in rejects] == [
         ("contacts.parquet", "2", "priority", "enum"), ("contacts.parquet", "3", "start", "timestamp_offset")]
 
@@ -60,7 +61,7 @@ def test_a_cpr_stored_as_a_number_is_rejected_with_a_hint(cli, tmp_path):
     write_drop(folder, [person(1)], [contact(0, 1)], fmt="parquet")
     write_parquet(folder / "persons.parquet", persons, [c.name for c in PERSONS.columns], {"cpr": pa.int64()})
     cli.ingest(folder, "--max-reject-share", "1", expect=1)
-    [reject] = [r for r in read_rejects(last_load_dir() / "rejects.csv") if r["file"] == "persons.parquet"]
+    [reject] = [r for r in read_csv(last_load_dir() / "rejects.csv") if r["file"] == "persons.parquet"]
     assert reject["rule"] == "cpr_format" and "not as a number" in reject["fix"]
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from ingest_kit import contact, last_report, person, valid_drop, write_drop
 
-from opspor.contract import CONTACTS, PERSONS
+from opspor.contract import PERSONS
+from tests.ingest.ingest_kit import contact, last_report, person, valid_drop
+from tests.support import write_drop
 
 
 def test_a_drop_missing_a_required_column_is_refused_naming_file_columns_and_fix(cli, tmp_path, store):

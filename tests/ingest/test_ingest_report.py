@@ -6,9 +6,9 @@ import datetime as dt
 import json
 import re
 
-from ingest_kit import contact, cpr_of, last_load_dir, last_report, person, read_rejects, write_drop
-
 from opspor import contract
+from tests.ingest.ingest_kit import contact, cpr_of, last_load_dir, last_report, person
+from tests.support import read_csv, write_drop
 
 
 def _secrets(persons):
@@ -41,7 +41,7 @@ def test_the_issue_case_a_report_naming_each_problem(cli, tmp_path, store):
     assert "contacts.csv · contact_id: the same contact_id is on several rows that differ" in output
     assert "at contacts.csv:9, contacts.csv:32" in output
     assert "PUBLISHED" in output
-    rejects = read_rejects(last_load_dir() / "rejects.csv")
+    rejects = read_csv(last_load_dir() / "rejects.csv")
     [conflict] = {r["reason"] for r in rejects if r["rule"] == "duplicate_conflict"}
     assert conflict == "the rows for this contact_id on lines 9, 32 differ in: cpr, priority"
     report = last_report()
@@ -68,7 +68,7 @@ def test_no_cpr_number_or_name_reaches_the_console_or_the_report(cli, tmp_path):
         without_ids = re.sub(r"[0-9a-f]{16,}", "", text.replace(load_dir.name, ""))  # hashes, ids
         assert not re.search(r"\d{6}-?\d{4}", without_ids), where
     assert " ".join(texts["report.txt"].split()) in " ".join(texts["console"].split())  # the same text
-    rejects = read_rejects(load_dir / "rejects.csv")
+    rejects = read_csv(load_dir / "rejects.csv")
     assert "010190123" in {r["value"] for r in rejects}  # the raw values are here, only here
     for name in ("rejects.csv", "warnings.csv"):
         assert (load_dir / name).stat().st_mode & 0o777 == 0o600
@@ -114,7 +114,7 @@ def test_warnings_are_reported_and_the_rows_loaded(cli, tmp_path, store):
     drop = write_drop(tmp_path / "drop", persons, contacts)
     output = cli.ingest(drop).output
     warnings = {(r["file"], r["line"], r["column"], r["rule"])
-                for r in read_rejects(last_load_dir() / "warnings.csv")}
+                for r in read_csv(last_load_dir() / "warnings.csv")}
     assert warnings == {
         ("persons.csv", "2", "birth_date", "birth_date_not_cpr"),
         ("persons.csv", "3", "death_date", "death_before_birth"),
@@ -135,12 +135,12 @@ def test_a_conflicting_repeat_of_a_person_rejects_every_copy(cli, tmp_path):
     persons = [person(0), person(1), person(0, name="Another Name"), person(1)]
     drop = write_drop(tmp_path / "drop", persons, [contact(0, 1)])
     cli.ingest(drop, "--max-reject-share", "1")
-    rejects = read_rejects(last_load_dir() / "rejects.csv")
+    rejects = read_csv(last_load_dir() / "rejects.csv")
     assert [(r["line"], r["rule"], r["reason"]) for r in rejects] == [
         ("2", "duplicate_conflict", "the rows for this cpr on lines 2, 4 differ in: name"),
         ("4", "duplicate_conflict", "the rows for this cpr on lines 2, 4 differ in: name"),
     ]
-    warnings = read_rejects(last_load_dir() / "warnings.csv")
+    warnings = read_csv(last_load_dir() / "warnings.csv")
     assert [(r["line"], r["rule"]) for r in warnings] == [("5", "duplicate_identical")]
 
 

@@ -7,7 +7,9 @@ with the reject limit lifted; each case then looks up its line in rejects.csv.
 from __future__ import annotations
 
 import pytest
-from ingest_kit import Cli, contact, cpr_of, last_load_dir, person, read_rejects, write_drop
+
+from tests.ingest.ingest_kit import Cli, contact, cpr_of, last_load_dir, person
+from tests.support import read_csv, write_drop
 
 BAD_PERSONS = [  # column, value, rule
     ("cpr", "12345", "cpr_format"),
@@ -91,9 +93,9 @@ def rejects(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("OPSPOR_HOME", str(root / "home"))
         mp.setenv("OPSPOR_PSEUDONYM_KEY", "test-pseudonym-key")
-        result = Cli().ingest(drop, "--max-reject-share", "1")
+        result = Cli(root / "home").ingest(drop, "--max-reject-share", "1")
         assert "PUBLISHED" in result.output
-        yield read_rejects(last_load_dir() / "rejects.csv")
+        yield read_csv(last_load_dir() / "rejects.csv")
 
 
 def _on_line(rejects, file, line):

@@ -8,7 +8,8 @@ import hashlib
 import json
 
 import pytest
-from ingest_kit import last_report, valid_drop
+
+from tests.ingest.ingest_kit import last_report, valid_drop
 
 N_PERSONS, PER_PERSON = 10, 2  # 10 persons, 20 contacts
 

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from ingest_kit import contact, cpr_of, last_report, person, valid_drop, write_drop
 
 from opspor import cpr
 from opspor.ingest import load
 from opspor.store import schema
 from opspor.store.snapshots import Staging
+from tests.ingest.ingest_kit import contact, cpr_of, last_report, person, valid_drop
+from tests.support import write_drop
 
 KEY = b"test-pseudonym-key"  # tests/conftest.py
 

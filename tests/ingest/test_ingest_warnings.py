@@ -8,15 +8,16 @@ import csv
 import datetime as dt
 
 import pytest
-from ingest_kit import contact, last_load_dir, person, read_rejects, valid_drop, write_drop
 
 from opspor.contract import CONTACTS, PERSONS
+from tests.ingest.ingest_kit import contact, last_load_dir, person, valid_drop
+from tests.support import read_csv, write_drop
 
 NEXT_YEAR = (dt.date.today() + dt.timedelta(days=400)).isoformat()
 
 
 def _warnings() -> set[tuple[str, str, str, str]]:
-    return {(r["file"], r["line"], r["column"], r["rule"]) for r in read_rejects(last_load_dir() / "warnings.csv")}
+    return {(r["file"], r["line"], r["column"], r["rule"]) for r in read_csv(last_load_dir() / "warnings.csv")}
 
 
 def test_a_birth_date_in_the_future_gets_both_of_its_warnings(cli, tmp_path, store):
@@ -44,7 +45,7 @@ def test_contacts_in_the_future_and_over_long_contacts_are_warned_about(cli, tmp
         ("contacts.csv", "4", "end", "contact_too_long"),
     }
     assert "the contact lasts longer than the limit for one contact (--max-contact-days)" in output
-    [reason] = {r["reason"] for r in read_rejects(last_load_dir() / "warnings.csv") if r["line"] == "4"}
+    [reason] = {r["reason"] for r in read_csv(last_load_dir() / "warnings.csv") if r["line"] == "4"}
     assert reason == "the contact lasts 366 days; the limit is 365 days"
     assert store.meta()["contacts_rows"] == 4  # warnings load the rows
 

@@ -32,11 +32,12 @@ class Result:
 
 
 class Opspor:
-    """``opspor ...`` with ``OPSPOR_HOME=home`` and ``OPSPOR_PSEUDONYM_KEY=key``; variables named
-    in ``unset`` are removed from the inherited environment. ``cprs`` and ``names`` are the test
-    data's persons, which no output may show (see ``assert_no_cpr``, also for ``shaped``)."""
+    """``opspor ...`` with ``OPSPOR_HOME=home`` and ``OPSPOR_PSEUDONYM_KEY=key`` (``None``: not set
+    by the runner); variables named in ``unset`` are removed from the inherited environment.
+    ``cprs`` and ``names`` are the test data's persons, which no output may show (see
+    ``assert_no_cpr``, also for ``shaped``)."""
 
-    def __init__(self, home: Path, key: str, *, cprs: Iterable[str] = (), names: Iterable[str] = (),
+    def __init__(self, home: Path, key: str | None, *, cprs: Iterable[str] = (), names: Iterable[str] = (),
                  shaped: bool = True, columns: int = 200, unset: Iterable[str] = ()):
         self.home = home
         self.key = key
@@ -46,20 +47,23 @@ class Opspor:
         self.unset = tuple(unset)
 
     def env(self, extra: dict | None = None) -> dict:
-        env = {**os.environ, "OPSPOR_HOME": str(self.home), "OPSPOR_PSEUDONYM_KEY": self.key,
-               "COLUMNS": str(self.columns)}
+        env = {**os.environ, "OPSPOR_HOME": str(self.home), "COLUMNS": str(self.columns)}
+        if self.key is not None:
+            env["OPSPOR_PSEUDONYM_KEY"] = self.key
         for name in self.unset:
             env.pop(name, None)
         return {**env, **(extra or {})}
 
     def __call__(self, *args, expect: int | None = 0, env: dict | None = None) -> Result:
-        """In-process; stdout and stderr apart. An exception other than an exit propagates."""
+        """In-process, in an environment of only ``OPSPOR_HOME``, ``OPSPOR_PSEUDONYM_KEY``,
+        ``COLUMNS`` and ``env``; stdout and stderr apart. An exception other than an exit
+        propagates."""
         from typer.testing import CliRunner
 
         from opspor.cli import app
 
         old = dict(os.environ)
-        os.environ.clear()
+        os.environ.clear()  # env() is read after this: in-process, only the variables it sets
         os.environ.update(self.env(env))
         try:
             r = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)

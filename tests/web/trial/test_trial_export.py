@@ -16,6 +16,7 @@ import pytest
 from opspor import cpr
 from opspor.web.audit.models import AuditEntry
 from opspor.web.trial.models import Allocation
+from tests.support import write_drop
 from tests.web import factories
 from tests.web.factories import *  # the fixture as_user
 from tests.web.trial.trial_kit import build_trial_world, cases_of, invite
@@ -23,16 +24,10 @@ from tests.web.trial.trial_kit import build_trial_world, cases_of, invite
 pytestmark = pytest.mark.django_db
 
 REGION_OF = {"461": "1083", "330": "1085"}
-PERSON_COLUMNS = ("cpr", "name", "birth_date", "sex", "municipality_code", "gp_provider_number",
-                  "residence_type", "death_date")
-CONTACT_COLUMNS = ("contact_id", "cpr", "hospital_unit", "course_department", "contact_department",
-                   "specialty", "priority", "contact_type", "start", "end", "action_diagnosis",
-                   "secondary_diagnoses", "procedures", "drg_value", "pathway")
 
 
 def _write_drop(folder, n_per_region: int = 30):
     """Persons in Odense and Holbæk; acute admissions from tomorrow on (the randomisation is today)."""
-    folder.mkdir(parents=True)
     start = dt.date.today() + dt.timedelta(days=1)
     persons, contacts = [], []
     for r, muni in enumerate(("461", "330")):
@@ -51,12 +46,7 @@ def _write_drop(folder, n_per_region: int = 30):
     # the data run to a year and a month after the randomisation
     contacts.append({**contacts[0], "contact_id": "END", "priority": "planned",
                      "start": f"{start + dt.timedelta(days=400)}T08:00:00", "end": f"{start + dt.timedelta(days=400)}T09:00:00"})
-    for name, rows, columns in (("persons.csv", persons, PERSON_COLUMNS), ("contacts.csv", contacts, CONTACT_COLUMNS)):
-        with open(folder / name, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(columns)
-            w.writerows([row.get(c, "") for c in columns] for row in rows)
-    return folder
+    return write_drop(folder, persons, contacts)
 
 
 def _cli(*args):
