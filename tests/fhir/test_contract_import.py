@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from opspor.cpr import CPR_LIKE
+from tests.support import assert_no_cpr
 
 CPR = "0101701234"
 CPR2 = "0202802345"
@@ -129,7 +129,7 @@ def test_mixed_bundle_and_ndjson_in_any_order(run_opspor, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "left out: 1 Encounter with status entered-in-error" in done.stdout
     assert "left out: 1 Condition of a left-out Encounter" in done.stdout
-    assert not CPR_LIKE.search(done.stdout + done.stderr)
+    assert_no_cpr(done.stdout, done.stderr)
     assert read_csv(out / "persons.csv") == [
         {"cpr": CPR2, "name": "Inger Marie Hansen", "birth_date": "1980-02-02", "sex": "M", "municipality_code": "461",
          "gp_provider_number": "012345", "residence_type": "", "death_date": "2025-06-02"},
@@ -158,7 +158,7 @@ def _refused(done, out) -> str:
     assert done.returncode == 1, done.stdout + done.stderr
     assert "The import is refused; nothing was written." in done.stdout
     assert not out.exists() and not list(out.parent.glob(f".{out.name}.partial-*"))
-    assert not CPR_LIKE.search(done.stdout + done.stderr)
+    assert_no_cpr(done.stdout, done.stderr)
     return " ".join(done.stdout.split())  # rich wraps long lines
 
 
@@ -280,7 +280,8 @@ def test_export_refuses_a_value_fhir_cannot_hold(run_opspor, tmp_path):
     text = " ".join(done.stdout.split())
     assert "The export is refused; nothing was written." in text
     assert "contacts.csv:3 column start: cannot be read" in text  # the row starts on line 3
-    assert not out.exists() and not CPR_LIKE.search(done.stdout + done.stderr)
+    assert not out.exists()
+    assert_no_cpr(done.stdout, done.stderr)
 
     (drop / "contacts.csv").write_text(header.replace(",specialty", "") + "\n")
     done = run_opspor("fhir", "export", drop, out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.support import assert_no_cpr
 from tests.web import web_kit
 
 ENV = {"OPSPOR_SECRET_KEY": "publish-cli-test-secret-key-0123456789-abcdefghijklmnop", "OPSPOR_HTTPS": "0"}
@@ -17,8 +18,7 @@ def test_lists_run_publishes_and_a_second_publish_changes_nothing(run_opspor, op
     assert "is published in the web app" in done.stderr
     again = run_opspor("web", "publish", env=ENV)
     assert again.returncode == 0 and "already published; nothing changed" in again.stdout
-    for text in (done.stdout, done.stderr, again.stdout):
-        assert not web_kit.CPR_IN_TEXT.search(text)
+    assert_no_cpr(done.stdout, done.stderr, again.stdout, cprs=web_kit.CPR.values())
 
 
 def test_publish_without_a_run_or_with_an_unknown_run_is_a_clear_error(run_opspor):

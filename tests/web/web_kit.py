@@ -46,9 +46,6 @@ def make_user(username: str, role: str, organisation, **extra):
     return user
 
 
-CPR_IN_TEXT = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
-
-
 def hrefs(html: str) -> list[str]:
     return re.findall(r'(?:href|action|hx-post|hx-get)="([^"]+)"', html)
 

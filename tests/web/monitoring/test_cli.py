@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import assert_no_cpr
 from tests.web import web_kit
 
 ENV = {"OPSPOR_SECRET_KEY": "monitoring-cli-test-secret-key-0123456789-abcdefghijklmnop", "OPSPOR_HTTPS": "0"}
@@ -96,7 +97,7 @@ def test_lists_scheduler_registers_and_runs_the_monthly_report(run_opspor, opspo
     assert "the monthly committee report job is registered: day " in err
     assert (report / "report.html").is_file() and (report / "report.pdf").read_bytes().startswith(b"%PDF")
     assert "the monthly report for region 1083, year 2025, is in" in err
-    assert not web_kit.CPR_IN_TEXT.search(out + err)
+    assert_no_cpr(out, err)
 
 
 def test_publish_effect_estimates(run_opspor, opspor_home, tmp_path):
