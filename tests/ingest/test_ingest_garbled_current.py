@@ -4,7 +4,7 @@ proceed, and nothing says the store has no snapshot when it has."""
 
 from __future__ import annotations
 
-from ingest_kit import valid_drop
+from tests.ingest.ingest_kit import valid_drop
 
 
 def _garble_current(cli, tmp_path, store) -> str:
