@@ -238,6 +238,10 @@ WEB_BACK_EDGES = {
     ("accounts.views", "audit"),  # login/logout audit entries
     ("accounts.views", "audit.actions"),
     ("accounts.actions", "audit"),  # TOTP enrolment writes its audit entry
+    ("accounts.organisations", "audit"),  # adding the reference organisations is audited
+    ("accounts.organisations", "audit.actions"),
+    ("accounts.demo", "audit"),  # making the demo users is audited
+    ("accounts.demo", "audit.actions"),
     ("accounts.admin", "audit"),  # the admin's changes of users and organisations are audited
     ("accounts.admin", "audit.actions"),
     ("accounts.actions", "audit.actions"),

@@ -175,3 +175,44 @@ def test_the_included_case_states_are_written_once():
     from opspor.web.aps.models import Case, CaseQuerySet
 
     assert set(CaseQuerySet.INCLUDED) <= set(Case.State.values)
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch, db):
+    monkeypatch.setenv("OPSPOR_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def test_adding_the_reference_organisations_is_audited_by_the_command(home):
+    from opspor.web.accounts.models import Organisation
+
+    Organisation.objects.all().delete()
+    code, out = _cli("web", "migrate")
+    assert code == 0, out
+    entry = AuditEntry.objects.get(what="organisations.reference")
+    assert (entry.username, entry.role, entry.action) == ("opspor web migrate", "system", "change")
+    assert entry.detail["added"] == Organisation.objects.count() > 100
+    assert _cli("web", "migrate")[0] == 0  # again: nothing added, nothing audited
+    assert AuditEntry.objects.filter(what="organisations.reference").count() == 1
+
+
+def test_the_reference_organisations_are_not_added_without_their_audit_entry(home, audit_refuses):
+    from opspor.web.accounts.models import Organisation
+
+    Organisation.objects.all().delete()
+    audit_refuses()
+    with pytest.raises(DatabaseError, match="audit"):
+        _cli("web", "migrate")
+    assert not Organisation.objects.exists()
+
+
+def test_making_the_demo_users_is_audited_by_the_command(home):
+    from opspor.web.accounts.models import User
+
+    code, out = _cli("web", "demo-users")
+    assert code == 0, out
+    entry = AuditEntry.objects.get(what="demo_users")
+    assert (entry.username, entry.role, entry.action) == ("opspor web demo-users", "system", "change")
+    assert sorted(entry.detail["users"]) == sorted(User.objects.values_list("username", flat=True))
+    assert _cli("web", "demo-users")[0] == 0  # the same log-ins again: nothing changed, nothing audited
+    assert AuditEntry.objects.filter(what="demo_users").count() == 1

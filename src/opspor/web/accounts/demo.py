@@ -12,15 +12,18 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from opspor import paths
 from opspor.web.accounts.models import Organisation, User
 from opspor.web.accounts.organisations import ensure_reference_organisations
 from opspor.web.accounts.roles import OrgKind, Role
+from opspor.web.audit import actions as audit
 from opspor.web.people.models import Person
 from opspor.web.worklists.models import ListEntry
 
 FILE_NAME = "demo-users.json"
+DEMO_USERS = audit.system("opspor web demo-users")
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def _gp_practice(region_code: str) -> Organisation:
 
 @transaction.atomic
 def ensure_demo_users(region_code: str = "1083", municipality_code: str = "461") -> list[DemoUser]:
-    ensure_reference_organisations()
+    ensure_reference_organisations(DEMO_USERS)
     path = credentials_file()
     saved = {u["username"]: u["password"] for u in json.loads(path.read_text())} if path.exists() else {}
     region = Organisation.objects.get(kind=OrgKind.REGION, code=region_code)
@@ -79,7 +82,7 @@ def ensure_demo_users(region_code: str = "1083", municipality_code: str = "461")
         ("revisor", Role.AUDITOR, region, "Rasmus", "Revisor"),
         ("admin", Role.ADMIN, region, "Anna", "Administrator"),
     ]
-    users = []
+    users, changed = [], []
     for username, role, org, first, last in plan:
         password = saved.get(username) or secrets.token_urlsafe(12)
         user, created = User.objects.get_or_create(username=username, defaults={
@@ -90,7 +93,11 @@ def ensure_demo_users(region_code: str = "1083", municipality_code: str = "461")
         if created or not user.check_password(password):
             user.set_password(password)
             user.save()
+            changed.append(username)
         users.append(DemoUser(username, password, str(Role(role).label), str(org), f"{first} {last}"))
+    if changed:
+        audit.record(DEMO_USERS, audit.Event.DEMO_USERS, action=audit.CHANGE,
+                     why=_("Demo users made or their passwords set"), detail={"users": changed})
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from django.utils.translation import gettext as _
+
 from opspor import reference
 from opspor.web.accounts.models import Organisation
 from opspor.web.accounts.roles import OrgKind
+from opspor.web.audit import actions as audit
+
+MIGRATE = audit.system("opspor web migrate")
 
 
 def department_code(hospital_unit: str, department: str) -> str:
@@ -15,8 +20,9 @@ def department_code(hospital_unit: str, department: str) -> str:
 
 
 @transaction.atomic
-def ensure_reference_organisations() -> int:
-    """Create the reference organisations that do not exist yet; returns how many were made."""
+def ensure_reference_organisations(actor=MIGRATE) -> int:
+    """Create the reference organisations that do not exist yet, audited as ``actor``'s change;
+    returns how many were made."""
     units = {u.code: u for u in reference.hospital_units()}
     wanted = [
         *(Organisation(kind=OrgKind.REGION, code=r.code, name=r.name, region_code=r.code)
@@ -31,6 +37,10 @@ def ensure_reference_organisations() -> int:
     existing = set(Organisation.objects.values_list("kind", "code"))
     new = [o for o in wanted if (o.kind, o.code) not in existing]
     Organisation.objects.bulk_create(new)
+    if new:
+        audit.record(actor, audit.Event.REFERENCE_ORGANISATIONS, action=audit.CHANGE,
+                     why=_("Reference organisations added"),
+                     detail={"added": len(new), "kinds": sorted({o.kind for o in new})})
     return len(new)
 
 

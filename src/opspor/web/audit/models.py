@@ -97,6 +97,8 @@ class Event(models.TextChoices):
     MESSAGE_DEFERRED = "message.deferred", _("Message delivery postponed (new attempt later)")
     MESSAGE_FAILED = "message.failed", _("Message delivery failed")
     # what the system's own commands publish
+    REFERENCE_ORGANISATIONS = "organisations.reference", _("Reference organisations added")
+    DEMO_USERS = "demo_users", _("Demo users made or their passwords set")
     LISTS_PUBLISH = "lists.publish", _("Lists run published")
     ALERTS_PUBLISH = "alerts.publish", _("Data alerts published")
     MONITORING_PUBLISH = "monitoring.publish", _("Indicators published")
