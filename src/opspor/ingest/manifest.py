@@ -14,12 +14,12 @@ may shrink the store without ``--allow-shrink``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from opspor.digests import sha256_file
 from opspor.ingest.report import DropRefused, Problem
 
 FILE_NAME = "manifest.json"
@@ -34,18 +34,10 @@ class Entry:
     sha256: str
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 24):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def write(folder: Path, rows: dict[str, int]) -> Path:
     """Write ``folder/manifest.json`` for the files named in ``rows`` (file name -> data rows)."""
     data = {"opspor_drop_manifest": VERSION,
-            "files": {name: {"rows": n, "sha256": sha256_of(folder / name)} for name, n in sorted(rows.items())}}
+            "files": {name: {"rows": n, "sha256": sha256_file(folder / name)} for name, n in sorted(rows.items())}}
     path = folder / FILE_NAME
     tmp = folder / f".{FILE_NAME}.tmp"
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -33,6 +33,7 @@ import sklearn
 
 import opspor
 from opspor import paths
+from opspor.digests import sha256_file
 from opspor.risk.features import FeatureSet, compare_schema
 from opspor.risk.models.estimators import RiskModel
 from opspor.store.snapshots import ID_PATTERN, fsync, new_id
@@ -67,14 +68,6 @@ def scores_dir() -> Path:
 
 def selected_file() -> Path:
     return risk_dir() / "SELECTED"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def schema_sha256(schema: list[dict]) -> str:
