@@ -14,9 +14,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from opspor.config_reader import Ctx, mapping, read_yaml, text
-from opspor.config_reader import boolean as _bool
-from opspor.config_reader import version as _version
+from opspor import config_reader
 from opspor.web.accounts.roles import Role
 
 POLICY_FILE = Path(__file__).with_name("config") / "role_scope.yaml"
@@ -80,34 +78,34 @@ class ScopePolicy:
 
 def load_policy(path: str | Path = POLICY_FILE) -> ScopePolicy:
     file = str(path)
-    data, _digest = read_yaml(Path(path))
-    ctx = Ctx(file)
-    top = mapping(ctx, data, ("version", "legal_review", "roles"), ("version", "roles"),
-                  examples={"version": '`version: "2026-12-04.1"`', "roles": "one entry per role"})
-    version = _version(ctx.at("version"), top["version"])
+    data, _digest = config_reader.read_yaml(Path(path))
+    ctx = config_reader.Ctx(file)
+    top = config_reader.mapping(ctx, data, ("version", "legal_review", "roles"), ("version", "roles"),
+                                 examples={"version": '`version: "2026-12-04.1"`', "roles": "one entry per role"})
+    version = config_reader.version(ctx.at("version"), top["version"])
     rctx = ctx.at("roles")
-    raw_roles = mapping(rctx, top["roles"], tuple(Role.values), tuple(Role.values),
-                        docs="every role needs an entry, `fields: {}` for none")
+    raw_roles = config_reader.mapping(rctx, top["roles"], tuple(Role.values), tuple(Role.values),
+                                      docs="every role needs an entry, `fields: {}` for none")
     roles = {}
     for role in Role.values:
         at = rctx.at(role)
-        body = mapping(at, raw_roles[role], ("basis", "fields"), ("basis", "fields"),
-                       examples={"basis": "the role's legal basis in Danish", "fields": "`fields: {}` for none"})
+        body = config_reader.mapping(at, raw_roles[role], ("basis", "fields"), ("basis", "fields"),
+                                     examples={"basis": "the role's legal basis in Danish", "fields": "`fields: {}` for none"})
         fctx = at.at("fields")
-        fields = mapping(fctx, body["fields"] or {}, tuple(FIELDS))
+        fields = config_reader.mapping(fctx, body["fields"] or {}, tuple(FIELDS))
         grants = {}
         for name in FIELDS:  # page order
             if name not in fields:
                 continue
             gctx = fctx.at(name)
-            grant = mapping(gctx, fields[name], ("basis", "reveal"), ("basis",),
-                            examples={"basis": "the legal basis in Danish, shown on the page"})
-            reveal = _bool(gctx.at("reveal"), grant.get("reveal", False))
+            grant = config_reader.mapping(gctx, fields[name], ("basis", "reveal"), ("basis",),
+                                          examples={"basis": "the legal basis in Danish, shown on the page"})
+            reveal = config_reader.boolean(gctx.at("reveal"), grant.get("reveal", False))
             if reveal and name != "identity":
                 raise gctx.at("reveal").error("only `identity` can be shown on reveal",
                                               f"remove `reveal:` from `{name}`")
-            grants[name] = Grant(name, text(gctx.at("basis"), grant["basis"], "legal basis"), reveal)
-        roles[role] = RoleScope(role, text(at.at("basis"), body["basis"], "legal basis"), grants, version)
+            grants[name] = Grant(name, config_reader.text(gctx.at("basis"), grant["basis"], "legal basis"), reveal)
+        roles[role] = RoleScope(role, config_reader.text(at.at("basis"), body["basis"], "legal basis"), grants, version)
     return ScopePolicy(version, file, roles)
 
 
