@@ -21,7 +21,7 @@ from opspor.web.accounts.roles import Role
 from opspor.web.audit import actions as audit
 from opspor.web.audit.forms import AccessReportForm, AuditSearchForm
 from opspor.web.audit.models import AuditEntry
-from opspor.web.core.params import BadParameter
+from opspor.web.core import params
 
 LIMIT = 1000
 
@@ -56,13 +56,6 @@ def search(request):
     return render(request, "audit/search.html", {"form": form, "entries": entries, "truncated": truncated})
 
 
-def _report_format(request) -> str:
-    value = request.POST.get("format", "")
-    if value not in ("", "pdf"):
-        raise BadParameter(_("The parameter “%(name)s” must be empty or “pdf”.") % {"name": "format"})
-    return value
-
-
 def _pdf_response(request, entries, cpr: str) -> HttpResponse:
     from opspor.web.audit import report_pdf  # reportlab, on the first PDF
 
@@ -82,7 +75,7 @@ def access_report(request):
     form = AccessReportForm(request.POST or None)
     entries = None
     if request.method == "POST" and form.is_valid():
-        as_pdf = _report_format(request) == "pdf"
+        as_pdf = params.choice_param(request.POST, "format", ("pdf",)) == "pdf"
         person_key = person_key_of(form.cleaned_data["cpr"])
         entries = list(AuditEntry.objects.filter(person_key=person_key).exclude(what__startswith="audit."))
         audit.record(request, audit.Event.AUDIT_ACCESS_REPORT_PDF if as_pdf else audit.Event.AUDIT_ACCESS_REPORT,
