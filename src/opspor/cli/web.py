@@ -132,9 +132,7 @@ def serve(
 ) -> None:
     """Serve the web app with gunicorn (static files by WhiteNoise) until interrupted."""
     django_setup()  # fail early, with a clear message, on bad settings
-    from opspor import paths
-
-    paths.private_umask()  # the SQLite database, its -wal/-shm and every file the server writes
+    from opspor import paths  # main() set the umask; opspor.web.wsgi sets it again in the workers
     command = [sys.executable, "-m", "gunicorn", "opspor.web.wsgi:application", "-b", f"{host}:{port}",
                "-w", str(workers), "--threads", str(threads), "--timeout", "60", "--graceful-timeout", "10",
                "--access-logfile", "-", "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(M)sms',
