@@ -37,7 +37,7 @@ def test_the_nurse_journey_from_invitation_to_end(world, as_user):
     # the programme lead assigns two invitations to Nina
     lead = as_user(world.users["pia"])
     response = lead.post("/aps/program/inviter/", {"persons": [p1.public_id, p2.public_id], "nurse": nina.pk}, follow=True)
-    assert "2 invitation(s) assigned to Nina Sygeplejerske." in text(response)
+    assert "2 invitations assigned to Nina Sygeplejerske." in text(response)
     case = Case.objects.get(person=p1)
     assert (case.state, case.nurse, case.invited_by, case.region_code) == ("invited", nina, world.users["pia"], "1083")
     invite_entry = AuditEntry.objects.get(person_key=p1.person_key, what="aps.invite")

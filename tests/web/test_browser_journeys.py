@@ -38,6 +38,15 @@ shot = web_kit.shot
 log_in = web_kit.log_in
 
 
+def test_the_site_has_an_icon(page, site):
+    """Browsers and tools ask for /favicon.ico; the pages link the icon."""
+    icon = page.request.get(f"{site.url}/favicon.ico")
+    assert icon.ok and icon.headers["content-type"] in ("image/x-icon", "image/vnd.microsoft.icon")
+    page.goto(f"{site.url}/konto/log-ind/")
+    linked = page.locator("link[rel=icon]").get_attribute("href")
+    assert page.request.get(site.url + linked).ok
+
+
 def log_out(page) -> None:
     page.get_by_role("button", name="Log ud").click()
 
@@ -67,6 +76,16 @@ def specialist_screens_todays_list_and_holds_an_mdt(page, site) -> str:
     patient = page.locator("article.patient", has_text=NAMES["A"])
     patient.get_by_text("Gemt", exact=True).wait_for()
     expect(patient.get_by_test_id("decision")).to_contain_text("Inkludér: Ældre og multisyge")
+    # the note stays in its box after saving, after a reload, and is in the export
+    expect(patient.get_by_label("Kort note")).to_have_value("Bor alene, 3 indlæggelser med KOL")
+    page.reload()
+    patient = page.locator("article.patient", has_text=NAMES["A"])
+    expect(patient.get_by_label("Kort note")).to_have_value("Bor alene, 3 indlæggelser med KOL")
+    csv = page.request.get(site.url + page.get_by_role("link", name="Eksportér CSV").get_attribute("href"))
+    assert csv.ok and "Bor alene, 3 indlæggelser med KOL" in csv.text()
+    # the summary counts in Danish grammar: "1 ny i dag", never "1 nye i dag"
+    new = page.locator("article.patient.is-new").count()
+    expect(page.locator("p.lead")).to_contain_text(f"{new} ny i dag" if new == 1 else f"{new} nye i dag")
     # the other patient: no action
     other = page.locator("article.patient", has_text=NAMES["C"])
     other.get_by_label("Ingen handling").check()
@@ -189,7 +208,7 @@ def lead_invites_a_person_to_a_nurse(page, site, letter: str, key: str) -> str:
     page.get_by_label("Tildel de valgte personers invitationer til").select_option(
         label="Nina Sygeplejerske (12 ledige af 12)")
     page.get_by_role("button", name="Tildel invitationer").click()
-    expect(page.get_by_text("1 invitation(er) tildelt Nina Sygeplejerske.")).to_be_visible()
+    expect(page.get_by_text("1 invitation tildelt Nina Sygeplejerske.", exact=True)).to_be_visible()
     row = page.locator("table.pool tbody tr").filter(has=page.locator("code", has_text=key))
     expect(row).to_contain_text("Inviteret")
     expect(row.get_by_label(f"Vælg person {key}")).to_have_count(0)  # an open case: not invitable again

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from django_otp.admin import OTPAdminSite
 
@@ -10,6 +12,8 @@ admin.site.__class__ = OTPAdminSite  # the admin needs a verified second factor
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # browsers and tools ask for /favicon.ico whatever the page links
+    path("favicon.ico", login_not_required(RedirectView.as_view(url=static("opspor/favicon.ico"), permanent=True))),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("konto/", include("opspor.web.accounts.urls")),
     path("revision/", include("opspor.web.audit.urls")),

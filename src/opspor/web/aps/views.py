@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from opspor.web.accounts.decorators import role_required
@@ -155,7 +156,8 @@ def invite(request):
     except ValidationError as e:
         messages.error(request, " ".join(e.messages))
     else:
-        messages.success(request, _("%(n)s invitation(s) assigned to %(nurse)s.") % {
+        messages.success(request, ngettext("%(n)s invitation assigned to %(nurse)s.",
+                                           "%(n)s invitations assigned to %(nurse)s.", len(cases)) % {
             "n": len(cases), "nurse": nurse.get_full_name() or nurse.username})
     return redirect(back)
 

@@ -10,13 +10,14 @@ from opspor.web.core.tables import table_response
 
 def response(blocks, run, department, fmt: str):
     header = [_("CPR number"), _("Name"), _("Action diagnosis"), _("Course department"), _("Contact department"),
-              _("Contact start"), _("Contact end"), _("Counts"), _("New today"), _("Decision"), _("Category")]
+              _("Contact start"), _("Contact end"), _("Counts"), _("New today"), _("Decision"), _("Category"), _("Note")]
     rows = (
         [b.person.cpr_display, b.person.name, line.action_diagnosis, line.course_department,
          line.contact_department, line.contact_start, line.contact_end,
          _("yes") if line.counted else _("no"), _("yes") if line.new_today else _("no"),
          b.screening.get_decision_display() if b.screening else "",
-         b.screening.get_category_display() if b.screening else ""]
+         b.screening.get_category_display() if b.screening else "",
+         b.screening.note if b.screening else ""]
         for b in blocks for line in b.lines
     )
     name = f"{safe_name(department.hospital_unit)}__{safe_name(department.department)}_{run.as_of}"

@@ -16,6 +16,16 @@ class ScreeningForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.auto_id = f"id_{prefix_id}_%s" if prefix_id else "id_%s"
 
+    @classmethod
+    def for_block(cls, block) -> "ScreeningForm":
+        """The form as the patient's block shows it: the saved decision, category and note."""
+        s = block.screening
+        return cls(prefix_id=str(block.person.pk), initial={
+            "decision": s.decision if s else None,
+            "category": s.category if s else None,
+            "note": s.note if s else "",
+        })
+
     def clean(self):
         data = super().clean()
         if data.get("decision") == Screening.Decision.INCLUDE and not data.get("category"):

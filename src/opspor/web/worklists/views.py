@@ -29,10 +29,7 @@ def _render_list(request, run: ListRun | None, is_today: bool):
     audit.record(request, audit.Event.WORKLIST, action=audit.READ, why=_("Department worklist"),
                  persons=[b.person.person_key for b in blocks], detail={"run": run.run_id if run else None})
     for b in blocks:
-        b.form = ScreeningForm(prefix_id=str(b.person.pk), initial={
-            "decision": b.screening.decision if b.screening else None,
-            "category": b.screening.category if b.screening else None,
-        })
+        b.form = ScreeningForm.for_block(b)
     status = lists_status(timezone.localdate()) if is_today else None
     return render(request, "worklists/list.html", {
         "department": department, "run": run, "blocks": blocks, "is_today": is_today,
@@ -81,9 +78,7 @@ def screen(request, run_pk: int, public_id):
     block = next((b for b in queries.department_list(department, run) if b.person.pk == person.pk), None)
     if block is None:
         return HttpResponse(status=404)
-    block.form = form if form.errors else ScreeningForm(prefix_id=str(person.pk), initial={
-        "decision": block.screening.decision if block.screening else None,
-        "category": block.screening.category if block.screening else None})
+    block.form = form if form.errors else ScreeningForm.for_block(block)
     return render(request, "worklists/_patient.html", {"b": block, "run": run, "saved": not form.errors, **CHOICES})
 
 
