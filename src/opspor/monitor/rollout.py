@@ -72,6 +72,7 @@ class IntakePlan:
     end: dt.date = dt.date(2019, 12, 31)
     by_year: tuple[tuple[int, int], ...] = ()
     source: str = "Aktiv Patientstøtte: 14,194 patients expected in 2016-2019 (seed 000:56-58)"
+    share: float = 1.0  # the part of the source's plan this plan is (a region's share by population)
 
     def planned_by(self, day: dt.date) -> float:
         """Planned cumulative intake by the end of ``day``."""
@@ -89,11 +90,15 @@ class IntakePlan:
         days = (self.end - self.start).days + 1
         return self.total * min(days, (day - self.start).days + 1) / days
 
+    @property
+    def share_percent(self) -> float:
+        return self.share * 100
+
     def scaled(self, share: float) -> IntakePlan:
         """The plan for a part of the programme (a region's share, e.g. by population)."""
         return IntakePlan(round(self.total * share), self.start, self.end,
                           tuple((y, round(n * share)) for y, n in self.by_year),
-                          f"{self.source}, × {share:.3f}")
+                          self.source, self.share * share)
 
 
 def _iso_week(d: dt.date) -> tuple[str, dt.date]:

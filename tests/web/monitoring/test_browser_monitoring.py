@@ -8,6 +8,7 @@ OPSPOR_SCREENSHOTS_DIR set, the pages are saved there as docs/screenshots/monito
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -69,4 +70,10 @@ def test_secretariat_dashboard_chart_table_and_task_in_the_aarshjul(page, site):
 
     page.goto(f"{site.url}/overvaagning/udrulning/")
     expect(page.locator("main h1")).to_be_visible()
+    # the plan's source in Danish, the region's share as a Danish percentage; no English
+    # paragraph and no references into the source documents
+    plan = page.get_by_text("Kilde: Danske Regioners redegørelse")
+    expect(plan).to_contain_text(re.compile(r"regionens andel efter indbyggertal: \d+,\d %"))
+    text = page.locator("main").inner_text()
+    assert "seed" not in text and "patients expected" not in text and "×" not in text
     shot(page, "rollout")

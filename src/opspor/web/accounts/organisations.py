@@ -4,7 +4,6 @@ departments first seen on a list (regions' own department codes need not be in t
 from __future__ import annotations
 
 from django.db import transaction
-
 from django.utils.translation import gettext as _
 
 from opspor import reference

@@ -17,7 +17,7 @@ class ScreeningForm(forms.Form):
         self.auto_id = f"id_{prefix_id}_%s" if prefix_id else "id_%s"
 
     @classmethod
-    def for_block(cls, block) -> "ScreeningForm":
+    def for_block(cls, block) -> ScreeningForm:
         """The form as the patient's block shows it: the saved decision, category and note."""
         s = block.screening
         return cls(prefix_id=str(block.person.pk), initial={
