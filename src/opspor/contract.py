@@ -102,6 +102,3 @@ CONTACTS = DropFile(
 
 DROP_FILES = (PERSONS, CONTACTS)
 FORMATS = ("csv", "parquet")
-
-# An admission (indlæggelse) is a contact of 12 hours or more (data contract, "Derived").
-ADMISSION_HOURS = 12

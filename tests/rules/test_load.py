@@ -3,16 +3,14 @@ mistake in a file gives an error naming the file, the key and the fix."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from opspor import contract
 from opspor.rules import RuleConfigError, load_aps_eligibility, load_code_lists, load_repeated_acute
-from opspor.rules.load import CONFIG_DIR
+from opspor.rules.concepts import shipped as shipped_concepts
 
 # --------------------------------------------------------------------------- the shipped files
 
@@ -101,7 +99,7 @@ def test_shipped_repeated_acute_rule():
 
 def test_shipped_eligibility_rule():
     rule = load_aps_eligibility()
-    assert rule.admission_hours == contract.ADMISSION_HOURS
+    assert rule.admission_hours == shipped_concepts().admission_hours == 12
     assert [(r.id, r.min_age) for r in rule.routes] == [
         ("diagnosis", None),
         ("repeated_admissions", 18),
@@ -125,12 +123,6 @@ def test_shipped_eligibility_rule():
 # --------------------------------------------------------------------------- errors
 
 
-@pytest.fixture
-def config(tmp_path) -> Path:
-    """A writable copy of the shipped configuration."""
-    for name in ("code_lists.yaml", "repeated_acute.yaml", "aps_eligibility.yaml"):
-        shutil.copy(CONFIG_DIR / name, tmp_path / name)
-    return tmp_path
 
 
 def edit(path: Path, change) -> Path:
@@ -245,12 +237,21 @@ def test_duplicate_key_and_bad_yaml(config):
     assert "not valid YAML" in err.problem
 
 
-def test_admission_needs_admission_hours(config):
+def test_admission_hours_live_in_the_concepts_file(config):
     err = error(
         load_aps_eligibility,
-        edit(config / "aps_eligibility.yaml", lambda d: d.pop("admission_hours")),
+        edit(config / "aps_eligibility.yaml", lambda d: d.update(admission_hours=12)),
     )
-    assert err.key == "routes[1].any_of[0].contact.admission" and "admission_hours: 12" in err.fix
+    assert err.key == "admission_hours" and "concepts.yaml" in err.fix
+
+
+def test_admission_needs_the_concepts_file(config):
+    def change(d):
+        d.pop("concepts")
+        d["routes"][1]["any_of"][0]["contact"] = {"priority": ["acute"], "admission": True}
+
+    err = error(load_aps_eligibility, edit(config / "aps_eligibility.yaml", change))
+    assert err.key == "concepts" and "concepts: concepts.yaml" in err.fix
 
 
 def test_exclusion_needs_exactly_one_kind(config):

@@ -30,13 +30,16 @@ MEMORY_LIMIT_ENV = "OPSPOR_MEMORY_LIMIT"  # the same setting as the loader's
 
 
 def rule_info(info: RuleInfo) -> dict:
-    """A rule's identity for ``run.json``: versions and digests of the rule and its code lists."""
+    """A rule's identity for ``run.json``: versions and digests of the rule, its code lists and
+    its concepts."""
     return {
         "version": info.version,
         "file": Path(info.file).name,
         "sha256": info.digest,
         "code_lists_version": info.code_lists_version,
         "code_lists_sha256": info.code_lists_digest,
+        "concepts_version": info.concepts_version,
+        "concepts_sha256": info.concepts_digest,
     }
 
 

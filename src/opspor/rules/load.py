@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ _EXAMPLES = {
     "code_lists": "e.g. `code_lists: code_lists.yaml`",
     "window_days": "e.g. `window_days: 182`",
     "at_least": "e.g. `at_least: 3`",
-    "contact": "e.g. `contact: {priority: [acute]}`; `contact: {}` matches every contact",
+    "contact": "e.g. `contact: {concept: acute_admission}`; `contact: {}` matches every contact",
     "within_days": "e.g. `within_days: 30`",
     "ended_within_hours": "e.g. `ended_within_hours: 24`",
     "days_before_run": "e.g. `days_before_run: 1`",
@@ -59,6 +60,7 @@ _EXAMPLES = {
     "id": "e.g. `id: diagnosis`",
     "any_of": "a list of conditions",
     "reason": "e.g. `reason: dementia`",
+    "concepts": "e.g. `concepts: concepts.yaml`",
     "lists": "a mapping of list names to lists",
 }
 
@@ -74,14 +76,19 @@ class CodeLists:
     lists: dict[str, CodeList]
 
     def get(self, ctx: config_reader.Ctx, name: Any) -> CodeList:
-        if not isinstance(name, str) or name not in self.lists:
-            close = difflib.get_close_matches(str(name), list(self.lists), n=1)
-            hint = f"did you mean `{close[0]}`? " if close else ""
-            raise ctx.error(
-                f"no code list named {config_reader.show(name)} in {self.file}",
-                f"{hint}use one of: {', '.join(self.lists)}; or add the list to {self.file}",
-            )
-        return self.lists[name]
+        return _named(ctx, name, self.lists, "code list", self.file)
+
+
+def _named(ctx: config_reader.Ctx, name: Any, known: Mapping[str, Any], what: str, file: str) -> Any:
+    """``known[name]``, or an error with a "did you mean" naming ``file``."""
+    if not isinstance(name, str) or name not in known:
+        close = difflib.get_close_matches(str(name), list(known), n=1)
+        hint = f"did you mean `{close[0]}`? " if close else ""
+        raise ctx.error(
+            f"no {what} named {config_reader.show(name)} in {file}",
+            f"{hint}use one of: {', '.join(known)}; or add it to {file}",
+        )
+    return known[name]
 
 
 def load_code_lists(path: str | Path | None = None) -> CodeLists:
@@ -147,12 +154,14 @@ def load_code_lists(path: str | Path | None = None) -> CodeLists:
 # --------------------------------------------------------------------------- contact criteria
 
 _CRITERIA_KEYS = (
+    "concept",
     "priority",
     "contact_type",
     "specialty",
     "pathway_empty",
     "drg_value_not_zero",
     "procedures_none_of",
+    "procedures_any_of",
     "action_diagnosis_in",
     "any_diagnosis_in",
     "admission",
@@ -161,10 +170,21 @@ _CRITERIA_KEYS = (
 
 
 class RuleReader:
-    def __init__(self, file: str, code_lists: CodeLists, admission_hours: int | None) -> None:
+    """Reads contact criteria. ``concepts``: the named criteria a ``concept:`` key may name
+    (:mod:`opspor.rules.concepts`) and ``ages`` an ``age:`` key; ``admission_hours``: what
+    ``admission: true`` means (None: the file may not use it)."""
+
+    def __init__(
+        self, file: str, code_lists: CodeLists, admission_hours: int | None,
+        concepts: Mapping[str, Any] | None = None, concepts_file: str = "",
+        ages: Mapping[str, Any] | None = None,
+    ) -> None:
         self.file = file
         self.code_lists = code_lists
         self.admission_hours = admission_hours
+        self.concepts = concepts if concepts is not None else {}
+        self.concepts_file = concepts_file
+        self.ages = ages or {}
 
     def criteria(self, ctx: config_reader.Ctx, value: Any) -> ContactCriteria:
         if value is None:
@@ -181,14 +201,9 @@ class RuleReader:
         for key in ("pathway_empty", "drg_value_not_zero", "admission"):
             if key in body:
                 kw[key] = config_reader.boolean(ctx.at(key), body[key])
-        for key in ("procedures_none_of", "action_diagnosis_in", "any_diagnosis_in"):
+        for key in ("procedures_none_of", "procedures_any_of", "action_diagnosis_in", "any_diagnosis_in"):
             if key in body:
                 kw[key] = self.code_lists.get(ctx.at(key), body[key])
-        if kw.get("admission") and self.admission_hours is None:
-            raise ctx.at("admission").error(
-                "`admission: true` needs the rule's `admission_hours`",
-                "add `admission_hours: 12` at the top level of the rule file",
-            )
         if "preceded_by" in body:
             pctx = ctx.at("preceded_by")
             pb = _mapping(
@@ -198,7 +213,59 @@ class RuleReader:
                 config_reader.integer(pctx.at("within_days"), pb["within_days"], 0, "within_days: 30"),
                 self.criteria(pctx.at("contact"), pb["contact"]),
             )
+        if "concept" in body:
+            names = body["concept"] if isinstance(body["concept"], list) else [body["concept"]]
+            for i, name in enumerate(names):
+                at = ctx.at("concept").at(i) if isinstance(body["concept"], list) else ctx.at("concept")
+                kw = self._with_concept(at, name, kw)
+        if kw.get("admission") and self.admission_hours is None:
+            raise ctx.at("admission" if "admission" in body else "concept").error(
+                "an admission (`admission: true`) needs the admission length of concepts.yaml",
+                "add `concepts: concepts.yaml` at the top level of the rule file",
+            )
         return ContactCriteria(**kw)
+
+    def _with_concept(self, ctx: config_reader.Ctx, name: Any, kw: dict[str, Any]) -> dict[str, Any]:
+        """``kw`` with the conditions of the concept ``name`` added; a condition set both by the
+        concept and beside it is an error (which one would hold is not obvious to a reader)."""
+        if not self.concepts_file:
+            raise ctx.error(
+                "no concepts file is named, so no concept can be used",
+                "add `concepts: concepts.yaml` at the top level of the file",
+            )
+        concept = _named(ctx, name, self.concepts, "concept", self.concepts_file)
+        if len(concept.any_of) != 1:
+            raise ctx.error(
+                f"the concept {name!r} is one of several criteria (`any_of`), so it cannot be "
+                "combined with other conditions",
+                "name a concept with one `contact:`, or write the conditions out",
+            )
+        out = dict(kw)
+        for f in fields(ContactCriteria):
+            value = getattr(concept.any_of[0], f.name)
+            if value is None or value is False:
+                continue
+            if f.name in kw:
+                raise ctx.error(
+                    f"`{f.name}` is set both here and by the concept {name!r}",
+                    f"remove `{f.name}` beside `concept: {name}`, or name another concept",
+                )
+            out[f.name] = value
+        return out
+
+    def min_age(self, ctx: config_reader.Ctx, body: dict) -> int | None:
+        """The minimum age of ``body``: ``age: <age concept>`` or ``min_age: <years>``; None
+        when neither is given."""
+        if "age" in body and "min_age" in body:
+            raise ctx.at("min_age").error(
+                "`min_age` and `age` both give the minimum age", "keep one of them"
+            )
+        if "min_age" in body:
+            return config_reader.integer(ctx.at("min_age"), body["min_age"], 0, "min_age: 18")
+        if "age" not in body:
+            return None
+        name = config_reader.choice(ctx.at("age"), body["age"], tuple(self.ages), "age concept")
+        return self.ages[name].min_age
 
     def count(self, ctx: config_reader.Ctx, value: Any) -> CountCondition:
         keys = ("contact", "window_days", "at_least", "same_hospital_unit")
@@ -224,28 +291,40 @@ def _check_rule(ctx: config_reader.Ctx, data: Any, expected_rule: str) -> None:
 
 def _header(
     ctx: config_reader.Ctx, top: dict, rule_name: str, path: Path, digest: str
-) -> tuple[RuleInfo, CodeLists]:
-    """The rule's identity (name, version, source, file and hashes) and its code lists."""
+) -> tuple[RuleInfo, RuleReader]:
+    """The rule's identity (name, version, source, file and hashes) and the reader of its
+    criteria (its code lists and concepts)."""
+    from opspor.rules.concepts import load_concepts  # concepts are read by this module's reader
+
+    if "admission_hours" in top:
+        raise ctx.at("admission_hours").error(
+            "the length of an admission is defined once, in concepts.yaml",
+            "remove `admission_hours` here; change `admission_hours` in concepts.yaml if needed",
+        )
     version = config_reader.version(ctx.at("version"), top["version"])
     source = config_reader.text(ctx.at("source"), top["source"], "source")
-    cl_name = config_reader.text(ctx.at("code_lists"), top["code_lists"], "file name")
-    cl_path = path.parent / cl_name
-    if not cl_path.is_file():
-        raise ctx.at("code_lists").error(
-            f"no file {cl_name!r} next to the rule file",
-            f"put {cl_name} in {path.parent} or name the right file",
-        )
+    cl_path = _sibling(ctx.at("code_lists"), top["code_lists"], path)
     code_lists = load_code_lists(cl_path)
+    concepts = load_concepts(_sibling(ctx.at("concepts"), top["concepts"], path))
     info = RuleInfo(
-        rule_name, version, source, str(path), digest, code_lists.version, code_lists.digest
+        rule_name, version, source, str(path), digest, code_lists.version, code_lists.digest,
+        concepts.version, concepts.digest,
     )
-    return info, code_lists
+    reader = RuleReader(
+        str(path), code_lists, concepts.admission_hours, concepts.contacts, concepts.file,
+        concepts.ages,
+    )
+    return info, reader
 
 
-def _admission_hours(ctx: config_reader.Ctx, top: dict) -> int | None:
-    if "admission_hours" not in top:
-        return None
-    return config_reader.integer(ctx.at("admission_hours"), top["admission_hours"], 1, "admission_hours: 12")
+def _sibling(ctx: config_reader.Ctx, value: Any, path: Path) -> Path:
+    name = config_reader.text(ctx, value, "file name")
+    sibling = path.parent / name
+    if not sibling.is_file():
+        raise ctx.error(
+            f"no file {name!r} next to the rule file", f"put {name} in {path.parent} or name the right file"
+        )
+    return sibling
 
 
 def _time(ctx: config_reader.Ctx, value: Any) -> time:
@@ -275,6 +354,7 @@ def load_repeated_acute(path: str | Path | None = None) -> RepeatedAcuteRule:
         "rule",
         "source",
         "code_lists",
+        "concepts",
         "admission_hours",
         "cutoff",
         "target_group",
@@ -283,8 +363,7 @@ def load_repeated_acute(path: str | Path | None = None) -> RepeatedAcuteRule:
         "new_today",
     )
     top = _mapping(ctx, data, keys, tuple(k for k in keys if k != "admission_hours"))
-    info, code_lists = _header(ctx, top, "repeated_acute", path, digest)
-    reader = RuleReader(str(path), code_lists, _admission_hours(ctx, top))
+    info, reader = _header(ctx, top, "repeated_acute", path, digest)
 
     cctx = ctx.at("cutoff")
     cutoff = _mapping(cctx, top["cutoff"], ("days_before_run", "time"), ("days_before_run", "time"))
@@ -328,10 +407,10 @@ def load_aps_eligibility(path: str | Path | None = None) -> EligibilityRule:
     data, digest = config_reader.read_yaml(path)
     ctx = config_reader.Ctx(str(path))
     _check_rule(ctx, data, "aps_eligibility")
-    keys = ("version", "rule", "source", "code_lists", "admission_hours", "routes", "exclusions")
+    keys = ("version", "rule", "source", "code_lists", "concepts", "admission_hours", "routes",
+            "exclusions")
     top = _mapping(ctx, data, keys, tuple(k for k in keys if k != "admission_hours"))
-    info, code_lists = _header(ctx, top, "aps_eligibility", path, digest)
-    reader = RuleReader(str(path), code_lists, _admission_hours(ctx, top))
+    info, reader = _header(ctx, top, "aps_eligibility", path, digest)
 
     rctx = ctx.at("routes")
     if not isinstance(top["routes"], list) or not top["routes"]:
@@ -341,7 +420,7 @@ def load_aps_eligibility(path: str | Path | None = None) -> EligibilityRule:
     routes: list[Route] = []
     for i, raw in enumerate(top["routes"]):
         ictx = rctx.at(i)
-        body = _mapping(ictx, raw, ("id", "min_age", "any_of"), ("id", "any_of"))
+        body = _mapping(ictx, raw, ("id", "min_age", "age", "any_of"), ("id", "any_of"))
         route_id = config_reader.ident(ictx.at("id"), body["id"], "id")
         if any(r.id == route_id for r in routes):
             raise ictx.at("id").error(
@@ -353,13 +432,10 @@ def load_aps_eligibility(path: str | Path | None = None) -> EligibilityRule:
                 "expected a non-empty list of conditions",
                 "write `any_of:` followed by `- window_days: ...`",
             )
-        min_age = body.get("min_age")
         routes.append(
             Route(
                 id=route_id,
-                min_age=None
-                if min_age is None
-                else config_reader.integer(ictx.at("min_age"), min_age, 0, "min_age: 18"),
+                min_age=reader.min_age(ictx, body),
                 any_of=tuple(reader.count(actx.at(j), c) for j, c in enumerate(body["any_of"])),
             )
         )

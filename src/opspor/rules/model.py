@@ -45,9 +45,10 @@ class ContactCriteria:
     pathway_empty: bool = False  # pathway must be NULL
     drg_value_not_zero: bool = False  # drg_value must not be 0; NULL (not supplied) passes
     procedures_none_of: CodeList | None = None  # no procedure code matches the list
+    procedures_any_of: CodeList | None = None  # some procedure code matches the list
     action_diagnosis_in: CodeList | None = None  # action diagnosis matches the list
     any_diagnosis_in: CodeList | None = None  # action or a secondary diagnosis matches the list
-    admission: bool = False  # lasted >= the rule's admission_hours, capped at the reference time
+    admission: bool = False  # lasted >= admission_hours (concepts.yaml), capped at the reference time
     preceded_by: PrecededBy | None = None
 
 
@@ -75,6 +76,8 @@ class RuleInfo:
     digest: str  # sha256 of the rule file's text, for reproducibility
     code_lists_version: str
     code_lists_digest: str
+    concepts_version: str = ""
+    concepts_digest: str = ""
 
 
 @dataclass(frozen=True)

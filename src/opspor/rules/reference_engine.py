@@ -126,6 +126,10 @@ def meets(
         crit.procedures_none_of.matches(p) for p in c.procedures
     ):
         return False
+    if crit.procedures_any_of is not None and not any(
+        crit.procedures_any_of.matches(p) for p in c.procedures
+    ):
+        return False
     if crit.action_diagnosis_in is not None and not crit.action_diagnosis_in.matches(
         c.action_diagnosis
     ):

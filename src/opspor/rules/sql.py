@@ -127,6 +127,9 @@ class Builder:
             x = self.alias("x")
             hit = self.code_match(x, crit.procedures_none_of)
             parts.append(f"(NOT {d.list_any(c(a, 'procedures'), x, hit)})")
+        if crit.procedures_any_of is not None:
+            x = self.alias("x")
+            parts.append(d.list_any(c(a, "procedures"), x, self.code_match(x, crit.procedures_any_of)))
         if crit.action_diagnosis_in is not None:
             hit = self.code_match(c(a, "action_diagnosis"), crit.action_diagnosis_in)
             parts.append(f"COALESCE({hit}, FALSE)")
