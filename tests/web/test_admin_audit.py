@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from opspor.web.accounts.models import Organisation, User
 from opspor.web.audit.models import AuditEntry
+from tests.web import web_kit
 
 pytestmark = pytest.mark.django_db
 
@@ -17,10 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(users, login):
     """The administrator, logged in with password and second factor."""
-    device = TOTPDevice.objects.create(user=users["admin"], name="app", confirmed=True)
-    client = login(users["admin"])
-    token = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
-    assert client.post("/konto/to-faktor/?next=/admin/", {"token": token, "next": "/admin/"}).status_code == 302
+    client = web_kit.log_in_with_second_factor(login, users["admin"])
     assert client.get("/admin/").status_code == 200
     return client
 

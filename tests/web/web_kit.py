@@ -84,3 +84,16 @@ def shot(page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def log_in_with_second_factor(login, user):
+    """``user`` logged in through the real forms with password and a confirmed TOTP device (the
+    administrator's pages ask for the second factor)."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    client = login(user)
+    token = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    assert client.post("/konto/to-faktor/?next=/admin/", {"token": token, "next": "/admin/"}).status_code == 302
+    return client

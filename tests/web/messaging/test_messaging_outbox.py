@@ -43,7 +43,7 @@ def test_consent_queues_gp_and_municipality_messages_with_purpose_in_the_audit(w
         assert m.state == "queued" and m.event == "aps_included" and m.next_attempt_at is not None
         assert m.payload["id"] == str(m.message_id) == m.payload["entry"][0]["resource"]["id"]
         assert profiles.findings(m.payload, "medcom-carecommunication") == []
-        assert "to be confirmed by the region's legal office" in m.legal_basis
+        assert m.legal_basis.startswith("Sundhedsloven § 41") and "legal office" not in m.legal_basis
         text = next(e["resource"] for e in m.payload["entry"] if e["resource"]["resourceType"] == "Communication")
         assert "inkluderet i Aktiv Patientstøtte" in text["payload"][0]["contentString"]
     entries = _audit("message.queue")
@@ -63,7 +63,11 @@ def test_consent_again_or_twice_queues_nothing_more(world):
         OutboundMessage.objects.values_list("pk", flat=True))
 
 
-def test_unaddressable_gp_is_recorded_blocked_naming_the_file(world):
+def test_unaddressable_gp_is_recorded_blocked_naming_the_file(world, as_user, login, settings):
+    """The fix (which file, which key) is kept for the administrator and the audit; users read
+    why in Danish, without a server path."""
+    from opspor.web.accounts.models import Organisation
+    from opspor.web.accounts.roles import OrgKind, Role
     from opspor.web.aps import actions as aps
     from opspor.web.messaging.models import OutboundMessage
 
@@ -78,6 +82,19 @@ def test_unaddressable_gp_is_recorded_blocked_naming_the_file(world):
     blocked = _audit("message.blocked")
     assert len(blocked) == 1 and blocked[0].detail["reason"] == gp.block_reason
     assert OutboundMessage.objects.get(person=person, recipient_kind="municipality").state == "queued"
+    assert gp.block_code == "no_address"
+    danish = as_user(world.users["nina"])
+    danish.cookies[settings.LANGUAGE_COOKIE_NAME] = "da"
+    nurse_page = danish.get(f"/aps/forloeb/{person.aps_cases.get().pk}/").content.decode()
+    outbox = as_user(world.users["sara"]).get("/meddelelser/?state=blocked").content.decode()
+    for page, why in ((nurse_page, "Modtageren er ikke i adressebogen; administratoren tilføjer den"),
+                      (outbox, "The recipient is not in the address book; the administrator adds it")):
+        assert why in page
+        assert "addressbook" not in page and "add it under" not in page and "recipients." not in page
+    # the outbox's filter counts: a number for every state, "(0)" where there is none, never "()"
+    assert "()" not in outbox and 'data-count="failed">0<' in outbox and 'data-count="blocked">1<' in outbox
+    admin = web_kit.make_user("adm", Role.ADMIN, Organisation.objects.get(kind=OrgKind.REGION, code="1083"))
+    assert "recipients.gp_practice" in web_kit.log_in_with_second_factor(login, admin).get("/meddelelser/").content.decode()
 
 
 def test_objection_on_the_case_page_blocks_queued_and_later_messages(world, as_user):

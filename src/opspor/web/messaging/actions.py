@@ -36,7 +36,7 @@ from opspor.fhir import medcom, profiles
 from opspor.web.accounts.roles import Role
 from opspor.web.audit import actions as audit
 from opspor.web.messaging import policy as policies
-from opspor.web.messaging.models import Objection, OutboundMessage, RecipientKind
+from opspor.web.messaging.models import BlockReason, Objection, OutboundMessage, RecipientKind
 
 PROFILE_CARE = "medcom-carecommunication"
 PROFILE_ALERT = "opspor-data-alert"
@@ -97,6 +97,12 @@ def _recipient_label(kind: str) -> str:
     return {"gp_practice": "egen læge", "municipality": "kommunen"}[kind]
 
 
+def _block(message: OutboundMessage, code: str, reason: str) -> None:
+    """Not sent: ``code`` is what users read; ``reason`` the technical detail with the fix (which
+    may name a server file), for the administrator and the audit entry."""
+    message.state, message.block_code, message.block_reason = OutboundMessage.State.BLOCKED, code, reason[:400]
+
+
 # --------------------------------------------------------------------------- person messages
 
 def _queue_for_person(actor, event: str, *, person, region_code: str, source: str, kinds: list[str],
@@ -121,22 +127,23 @@ def _queue_for_person(actor, event: str, *, person, region_code: str, source: st
             legal_basis=rule.legal_basis[:300], policy_version=pol.version,
             created_by=actor if getattr(actor, "pk", None) else None,
         )
-        reason = ""
+        code, reason = "", ""
         if rule.consent == "aps_case" and not _has_consent(person):
-            reason = "the patient has not consented to Aktiv Patientstøtte (policy: consent required)"
+            code, reason = BlockReason.NO_CONSENT, "the patient has not consented to Aktiv Patientstøtte (policy: consent required)"
         elif rule.objection_allowed and _objection(person, kind):
-            reason = f"the patient objects to informing the {kind.replace('_', ' ')}"
+            code, reason = BlockReason.OBJECTION, f"the patient objects to informing the {kind.replace('_', ' ')}"
         elif not recipient_id:
-            reason = ("no GP provider number is known for the person" if kind == RecipientKind.GP_PRACTICE
-                      else "no municipality is known for the person")
+            code, reason = ((BlockReason.NO_GP, "no GP provider number is known for the person")
+                            if kind == RecipientKind.GP_PRACTICE
+                            else (BlockReason.NO_MUNICIPALITY, "no municipality is known for the person"))
         if not reason:
             try:
                 receiver = book.recipient(kind, recipient_id)
                 sender = book.sender(region_code)
             except policies.NoAddress as e:
-                reason = str(e)
+                code, reason = e.code, str(e)
         if reason:
-            message.state, message.block_reason = OutboundMessage.State.BLOCKED, reason[:400]
+            _block(message, code, reason)
         else:
             message.recipient_name = receiver.name
             given, family = medcom.split_name(person.name)
@@ -258,9 +265,9 @@ def queue_data_alert(*, recipient_kind: str, recipient_id: str, month: dt.date, 
         sender = book.sender(region) if region else None
         if sender is None:
             raise policies.NoAddress(f"no region is known for {recipient_kind} {recipient_id}, so no sender: "
-                                     f"add the organisation to the web app's organisations")
+                                     f"add the organisation to the web app's organisations", "no_sender")
     except policies.NoAddress as e:
-        message.state, message.block_reason = OutboundMessage.State.BLOCKED, str(e)[:400]
+        _block(message, e.code, str(e))
     else:
         message.recipient_name = receiver.name
         text = pol.events["data_alert"].text.format(month=f"{month:%m-%Y}", observed=observed,
@@ -309,8 +316,9 @@ def record_objection(user, person, recipient_kind: str, note: str = "") -> Objec
         person=person, recipient_kind=recipient_kind, state=OutboundMessage.State.QUEUED))
     reason = f"the patient objects to informing the {recipient_kind.replace('_', ' ')}"
     for message in blocked:
-        message.state, message.block_reason, message.next_attempt_at = OutboundMessage.State.BLOCKED, reason, None
-        message.save(update_fields=["state", "block_reason", "next_attempt_at", "updated_at"])
+        _block(message, BlockReason.OBJECTION, reason)
+        message.next_attempt_at = None
+        message.save(update_fields=["state", "block_code", "block_reason", "next_attempt_at", "updated_at"])
     audit.record(user, audit.Event.MESSAGE_OBJECTION, action=audit.CHANGE,
                  why=_("The patient does not want the recipient informed"), persons=[person.person_key],
                  detail={"recipient_kind": recipient_kind, "objection": objection.pk,

@@ -23,6 +23,17 @@ class RecipientKind(models.TextChoices):
     MUNICIPALITY = "municipality", _("Municipality")
 
 
+class BlockReason(models.TextChoices):
+    """Why a message was not sent, as users read it (the fix is in the technical detail)."""
+
+    NO_CONSENT = "no_consent", _("The patient has not consented to Aktiv Patientstøtte")
+    OBJECTION = "objection", _("The patient objects to informing the recipient")
+    NO_GP = "no_gp", _("No GP practice is known for the person")
+    NO_MUNICIPALITY = "no_municipality", _("No municipality is known for the person")
+    NO_ADDRESS = "no_address", _("The recipient is not in the address book; the administrator adds it")
+    NO_SENDER = "no_sender", _("The region has no sender address; the administrator adds it")
+
+
 class OutboundMessage(models.Model):
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -58,7 +69,9 @@ class OutboundMessage(models.Model):
     profile = models.CharField(_("profile"), max_length=80, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     state = models.CharField(_("state"), max_length=15, choices=State.choices, default=State.QUEUED)
-    block_reason = models.CharField(_("why not sent"), max_length=400, blank=True)
+    block_code = models.CharField(_("why not sent"), max_length=20, choices=BlockReason.choices, blank=True)
+    # the technical detail for the administrator (which address book, which key); users see block_code
+    block_reason = models.CharField(_("technical detail"), max_length=400, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)

@@ -35,7 +35,12 @@ class _Ctx(config_reader.Ctx):
 
 
 class NoAddress(LookupError):
-    """A recipient is not in the address book."""
+    """A recipient (``code`` "no_address") or the region's sender ("no_sender") is not in the
+    address book; the message says where to add it."""
+
+    def __init__(self, message: str, code: str = "no_address") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,7 @@ class AddressBook:
             return self.senders[region_code]
         except KeyError:
             raise NoAddress(f"no sender address for region {region_code}: add it under `senders` "
-                            f"to {self.file}") from None
+                            f"to {self.file}", "no_sender") from None
 
     def recipient(self, kind: str, code: str) -> Party:
         try:

@@ -31,10 +31,12 @@ def outbox(request):
     if state:
         rows = rows.filter(state=state)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    counts = delivery.counts()
     audit.record(request, audit.Event.OUTBOX, action=audit.READ, why=_("Outbox of messages"),
                  persons=[m.person.person_key for m in page if m.person_id], detail={"state": state})
     return render(request, "messaging/outbox.html", {
-        "page": page, "state": state, "states": OutboundMessage.State.choices, "counts": delivery.counts(),
+        "page": page, "state": state, "is_admin": request.user.role == Role.ADMIN,
+        "states": [(value, label, counts.get(value, 0)) for value, label in OutboundMessage.State.choices],
     })
 
 
