@@ -69,6 +69,14 @@ def test_secretariat_sees_every_unit_of_the_region(published_alerts, alert_users
     assert ">1<" in lang and ">2<" in lang and "&lt;5" not in lang
     gps = text(client.get("/datavarsler/region/?month=2024-03&kind=gp_practice"))
     assert "100001" in gps and "479 Svendborg" not in gps
+    # a GP practice's page is headed with its name (the web app's organisation), else kind and code
+    h1 = re.search(r"<h1>(.*?)</h1>", text(client.get("/datavarsler/region/gp_practice/100001/"))).group(1)
+    assert h1 == "Data alerts · Lægerne i Odense"
+    from opspor.web.accounts.models import Organisation
+
+    Organisation.objects.filter(kind="gp_practice", code="100002").update(name="")
+    h1 = re.search(r"<h1>(.*?)</h1>", text(client.get("/datavarsler/region/gp_practice/100002/"))).group(1)
+    assert h1 == "Data alerts · GP practice 100002"
     assert client.get("/datavarsler/region/?month=1999-01").status_code == 404
     assert client.get("/datavarsler/region/municipality/999/").status_code == 404
     # another region's secretariat sees none of it

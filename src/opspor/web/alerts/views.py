@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from opspor.web.accounts.decorators import role_required
+from opspor.web.accounts.models import Organisation
 from opspor.web.accounts.roles import Role
 from opspor.web.alerts import access
 from opspor.web.alerts.display import chart, shown
@@ -22,6 +23,15 @@ def _history(results, *, outside_region: bool) -> list:
     months = list(results.order_by("-month").values_list("month", flat=True).distinct()[:HISTORY_MONTHS])
     rows = results.filter(month__in=months).order_by("month")
     return [shown(r, outside_region=outside_region) for r in rows]
+
+
+def _unit_name(kind: str, code: str, name: str) -> str:
+    """The unit's name for headings: the computed name (municipalities), else the organisation's
+    name in the web app (GP practices), else its kind and code."""
+    if name:
+        return name
+    org = Organisation.objects.filter(kind=kind, code=code).values_list("name", flat=True).first()
+    return org or f"{UnitKind(kind).label} {code}"
 
 
 @role_required(Role.MUNICIPALITY)
@@ -69,5 +79,5 @@ def unit(request, kind: str, code: str):
         raise Http404("no published alerts for that unit")
     return render(request, "alerts/unit.html", {
         "rows": rows, "latest": rows[-1], "unit_kind": UnitKind(kind).label, "unit_code": code,
-        "unit_name": rows[-1].r.unit_name, "chart": chart(rows), "own": False,
+        "unit_name": _unit_name(kind, code, rows[-1].r.unit_name), "chart": chart(rows), "own": False,
     })
