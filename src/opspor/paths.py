@@ -40,7 +40,7 @@ def wide_modes(root: Path | None = None) -> list[tuple[Path, int]]:
     cheap look (a few dozen ``stat`` calls), made at the start of every command."""
     root = root or home()
     candidates = [root]
-    for folder in (root, root / "store", root / "store" / "snapshots"):
+    for folder in (root, root / "store", root / "store" / "snapshots", root / "store" / "identity"):
         try:
             candidates.extend(sorted(folder.iterdir()))
         except (FileNotFoundError, NotADirectoryError, PermissionError):

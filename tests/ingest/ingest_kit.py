@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 from opspor import cpr, paths
@@ -82,3 +85,34 @@ def valid_drop(folder: Path, n_persons: int = 3, contacts_per_person: int = 2, f
     persons = [person(i) for i in range(n_persons)]
     contacts = [contact(p * contacts_per_person + k, p) for p in range(n_persons) for k in range(contacts_per_person)]
     return support.write_drop(folder, persons, contacts, fmt)
+
+
+PAUSED_LOAD = """
+import sys, time
+from opspor.store.snapshots import Staging
+step, drop, run_step = sys.argv[1], sys.argv[2], sys.argv[3] == "run"
+original = getattr(Staging, step)
+def paused(self):
+    if run_step:
+        original(self)
+    print("paused", flush=True)
+    time.sleep(60)
+setattr(Staging, step, paused)
+from opspor.cli import main
+sys.argv = ["opspor", "ingest", drop]
+main()
+"""
+
+
+def kill_load_at(drop: Path, step: str, run_step: bool, check=lambda: True) -> None:
+    """Run ``opspor ingest drop`` in a process of its own, pause it at ``Staging.<step>`` (after
+    running the step if ``run_step``), assert ``check()`` (what it left), then kill it with SIGKILL."""
+    child = subprocess.Popen([sys.executable, "-c", PAUSED_LOAD, step, str(drop), "run" if run_step else "skip"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    try:
+        assert child.stdout.readline().strip() == "paused", child.stderr.read()
+        assert check()
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        child.kill()

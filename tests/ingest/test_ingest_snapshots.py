@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -15,7 +11,7 @@ from opspor import cpr
 from opspor.ingest import load
 from opspor.store import schema
 from opspor.store.snapshots import Staging
-from tests.ingest.ingest_kit import contact, cpr_of, last_report, person, valid_drop
+from tests.ingest.ingest_kit import contact, cpr_of, kill_load_at, last_report, person, valid_drop
 from tests.support import write_drop
 
 KEY = b"test-pseudonym-key"  # tests/conftest.py
@@ -158,33 +154,11 @@ def test_a_load_failing_at_publication_leaves_the_previous_snapshot_current(cli,
     assert _rows(store, "SELECT count(*) FROM persons") == [(3,)]
 
 
-KILLED_LOAD = """
-import sys, time
-from opspor.store.snapshots import Staging
-def publish(self):
-    print("staged", flush=True)
-    time.sleep(60)
-Staging.publish = publish
-from opspor.cli import main
-sys.argv = ["opspor", "ingest", sys.argv[1]]
-main()
-"""
-
-
 def test_a_load_killed_before_publication_leaves_the_previous_snapshot_current(cli, tmp_path, store):
     cli.ingest(valid_drop(tmp_path / "one"))
     before = store.current()
-    child = subprocess.Popen(
-        [sys.executable, "-c", KILLED_LOAD, str(valid_drop(tmp_path / "two", n_persons=5))],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
-    )
-    try:
-        assert child.stdout.readline().strip() == "staged", child.stderr.read()
-        assert list(store.staging_dir.glob("*.duckdb"))
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-    finally:
-        child.kill()
+    kill_load_at(valid_drop(tmp_path / "two", n_persons=5), "publish", run_step=False,
+                 check=lambda: list(store.staging_dir.glob("*.duckdb")))
     assert store.current() == before
     assert _rows(store, "SELECT count(*) FROM persons") == [(3,)]
     cli.ingest(valid_drop(tmp_path / "three", n_persons=6))  # cleans the leftovers

@@ -88,23 +88,26 @@ def ingest(
 
 
 snapshots_app = typer.Typer(
-    help="The snapshots of the analytical store ($OPSPOR_HOME/store): list, show, use, prune.",
+    help="The snapshots of the analytical store ($OPSPOR_HOME/store): list, show, use, prune, and their "
+         "open Parquet copies (verify, parquet).",
     no_args_is_help=True,
 )
 
 
 @snapshots_app.command("list")
 def list_snapshots() -> None:
-    """List the snapshots, oldest first, with their row counts; * marks the current one."""
+    """List the snapshots, oldest first, with their row counts; * marks the current one; "parquet"
+    says whether the snapshot has its open Parquet copy (`opspor snapshots parquet ID` writes it)."""
     store = SnapshotStore()
     snapshots = _or_exit(store.list)
     if not snapshots:
         Console().print("No snapshots yet: load a drop with `opspor ingest DIR`.")
     else:
-        table = Table("", "snapshot", "created (UTC)", "persons", "contacts", "parent")
+        table = Table("", "snapshot", "created (UTC)", "persons", "contacts", "parquet", "parent")
         for s in snapshots:
             table.add_row("*" if s.current else "", s.snapshot_id, _utc(s.created_at),
-                          f"{s.persons_rows:,}", f"{s.contacts_rows:,}", s.parent_id or "")
+                          f"{s.persons_rows:,}", f"{s.contacts_rows:,}", "yes" if s.parquet else "no",
+                          s.parent_id or "")
         Console().print(table)
     try:
         store.current()
@@ -172,6 +175,42 @@ def prune_snapshots(
     store = SnapshotStore()
     deleted = _or_exit(lambda: store.prune(keep))
     Console().print(f"Deleted {len(deleted)} snapshot(s)" + (f": {', '.join(deleted)}" if deleted else "."))
+
+
+@snapshots_app.command("verify")
+def verify_snapshot(
+    snapshot: str = typer.Argument(None, help="Snapshot id (default: the current snapshot)."),
+) -> None:
+    """Check a snapshot's Parquet copy against its manifest: every file's rows and SHA-256, the
+    modes of the files and folders, and the row counts against the snapshot's own."""
+    store = SnapshotStore()
+    snapshot = _or_exit(lambda: snapshot or store.current())
+    found = _or_exit(lambda: store.verify(snapshot))
+    if found:
+        console = Console(stderr=True)
+        for problem in found:
+            console.print(f"[red]{problem}[/red]", soft_wrap=True)
+        console.print(
+            f"The Parquet copy of snapshot {snapshot} does not match its manifest. Fix: restore the files "
+            f"named from backup; or, if `opspor snapshots show {snapshot}` still reads the snapshot, remove "
+            f"{store.parquet_root / snapshot} and {store.identity_file(snapshot)} (chmod u+w the folder "
+            f"first) and write the copy again with `opspor snapshots parquet {snapshot}`", soft_wrap=True)
+        raise typer.Exit(1)
+    Console().print(f"The Parquet copy of snapshot {snapshot} matches its manifest: {store.parquet_dir(snapshot)}",
+                    soft_wrap=True)
+
+
+@snapshots_app.command("parquet")
+def write_parquet(
+    snapshot: str = typer.Argument(..., help="Id of a snapshot without its Parquet copy (see `opspor snapshots list`)."),
+) -> None:
+    """Write the open Parquet copy of a snapshot made before opspor wrote one, from its .duckdb file.
+
+    Loads write the copy themselves; this is for older snapshots. It goes through the store's
+    staging folder and appears whole or not at all; the snapshot itself is not changed.
+    """
+    folder = _or_exit(lambda: SnapshotStore().write_parquet(snapshot))
+    Console().print(f"Wrote the Parquet copy of snapshot {snapshot}: {folder}", soft_wrap=True)
 
 
 def _or_exit(read):

@@ -1,5 +1,13 @@
-"""The analytical store: immutable DuckDB snapshots, published atomically (see ``snapshots``)."""
+"""The analytical store: immutable DuckDB snapshots and their open Parquet copies, published atomically (see ``snapshots``)."""
 
-from opspor.store.snapshots import LostSnapshot, NoSnapshot, SnapshotInfo, SnapshotStore, StoreBusy, StoreError
+from opspor.store.snapshots import (
+    LostSnapshot,
+    NoParquet,
+    NoSnapshot,
+    SnapshotInfo,
+    SnapshotStore,
+    StoreBusy,
+    StoreError,
+)
 
-__all__ = ["LostSnapshot", "NoSnapshot", "SnapshotInfo", "SnapshotStore", "StoreBusy", "StoreError"]
+__all__ = ["LostSnapshot", "NoParquet", "NoSnapshot", "SnapshotInfo", "SnapshotStore", "StoreBusy", "StoreError"]

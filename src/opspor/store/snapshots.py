@@ -1,17 +1,23 @@
-"""The snapshot store: one immutable DuckDB file per snapshot and a ``CURRENT`` pointer.
+"""The snapshot store: one immutable DuckDB file per snapshot, its open Parquet copy, and a
+``CURRENT`` pointer.
 
 Layout under the store root (``paths.store_dir()``)::
 
-    snapshots/<id>.duckdb   published snapshots, read-only, never modified
+    snapshots/<id>.duckdb   published snapshots, read-only, never modified; a snapshot exists
+                            when its file does
+    parquet/<id>/           its open copy: a Parquet file per table but identity, manifest.json
+                            (files 0400, folder 0500; see ``opspor.store.parquet``)
+    identity/<id>.parquet   its identity table (CPR numbers, names), apart (folder 0700, file 0400)
     staging/                files of the load in progress; a killed load's leftovers are
                             removed by the next load
     CURRENT                 the id of the snapshot in force
     CURRENT.log             who pointed CURRENT at another snapshot by hand, and when (JSON lines)
     .lock                   held (flock) by the one load that may write
 
-A snapshot is written under ``staging/``, renamed into ``snapshots/`` (atomic within one file
-system) and only then named in ``CURRENT``, itself replaced atomically. Whatever happens before
-that last replace, readers keep seeing the previous snapshot.
+A snapshot and its Parquet copy are written under ``staging/``, renamed into place (atomic within
+one file system; the ``.duckdb`` file last) and only then named in ``CURRENT``, itself replaced
+atomically. Whatever happens before that last replace, readers keep seeing the previous snapshot;
+a copy whose ``.duckdb`` file never arrived is removed by the next load.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from pathlib import Path
 import duckdb
 
 from opspor import paths
+from opspor.store import parquet
 
 ID_PATTERN = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
 
@@ -45,6 +52,17 @@ class StoreBusy(StoreError):
 
 class NoSnapshot(StoreError):
     pass
+
+
+class NoParquet(StoreError):
+    """A snapshot made before snapshots had their Parquet copy."""
+
+    def __init__(self, store: SnapshotStore, snapshot_id: str):
+        super().__init__(
+            f"snapshot {snapshot_id} has no Parquet copy ({store.parquet_root / snapshot_id / parquet.MANIFEST} "
+            f"is missing; it was made before opspor wrote one). Fix: write it with "
+            f"`opspor snapshots parquet {snapshot_id}`"
+        )
 
 
 class LostSnapshot(StoreError):
@@ -83,6 +101,7 @@ class SnapshotInfo:
     contacts_rows: int
     current: bool
     path: Path
+    parquet: bool  # has its open Parquet copy
 
 
 def fsync(path: Path) -> None:
@@ -102,10 +121,13 @@ class Staging:
         self.snapshot_id = snapshot_id
         self.path = store.staging_dir / f"{snapshot_id}.duckdb"
         self.tmp_dir = store.staging_dir / f"{snapshot_id}.tmp"  # DuckDB spills here
+        self.parquet_dir = store.staging_dir / f"{snapshot_id}.parquet"
+        self.identity_path = store.staging_dir / f"{snapshot_id}.identity.parquet"
         self.published = False
 
     def publish(self) -> Path:
-        """Make the staged file the current snapshot. The writer's connection must be closed."""
+        """Make the staged file the current snapshot, with its Parquet copy. The writer's
+        connection must be closed."""
         if not self.path.exists():
             raise StoreError(f"nothing staged at {self.path}")
         if Path(f"{self.path}.wal").exists():
@@ -114,17 +136,53 @@ class Staging:
         if final.exists():
             raise StoreError(f"snapshot {self.snapshot_id} already exists")
         os.chmod(self.path, 0o400)  # read-only, and the owner's only: it holds CPR numbers
+        self.stage_parquet(self.path)
         fsync(self.path)
-        os.rename(self.path, final)
+        placed = self.place_parquet()
+        try:
+            os.rename(self.path, final)
+        except BaseException:
+            self.store._remove_copy(self.snapshot_id, placed)
+            raise
         fsync(final.parent)
         self.store._point_current_at(self.snapshot_id)
         self.published = True
         return final
 
+    def stage_parquet(self, source: Path) -> None:
+        """Write the Parquet copy of the snapshot file ``source`` under ``staging/``."""
+        parquet.write(source, self.parquet_dir, self.identity_path)
+        for written in (*self.parquet_dir.iterdir(), self.identity_path, self.parquet_dir):
+            fsync(written)
+
+    def place_parquet(self) -> list[Path]:
+        """Rename the staged copy into place: the identity file, then the open folder (made
+        read-only). Returns what was placed; on failure nothing is left placed."""
+        identity, folder = self.store.identity_file(self.snapshot_id), self.store.parquet_root / self.snapshot_id
+        placed = []
+        try:
+            self.store.identity_root.mkdir(mode=parquet.IDENTITY_FOLDER_MODE, exist_ok=True)
+            os.chmod(self.store.identity_root, parquet.IDENTITY_FOLDER_MODE)
+            os.rename(self.identity_path, identity)
+            placed.append(identity)
+            self.store.parquet_root.mkdir(exist_ok=True)
+            if folder.exists():
+                raise StoreError(f"{folder} already exists")
+            os.rename(self.parquet_dir, folder)  # before the chmod: renaming a folder writes its ".."
+            placed.append(folder)
+            os.chmod(folder, parquet.FOLDER_MODE)
+            for parent in (identity.parent, folder.parent):
+                fsync(parent)
+        except BaseException:
+            self.store._remove_copy(self.snapshot_id, placed)
+            raise
+        return placed
+
     def discard(self) -> None:
-        for leftover in (self.path, Path(f"{self.path}.wal")):
+        for leftover in (self.path, Path(f"{self.path}.wal"), self.identity_path):
             leftover.unlink(missing_ok=True)
-        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+        for folder in (self.tmp_dir, self.parquet_dir):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class SnapshotStore:
@@ -142,6 +200,19 @@ class SnapshotStore:
     @property
     def current_file(self) -> Path:
         return self.root / "CURRENT"
+
+    @property
+    def parquet_root(self) -> Path:
+        return self.root / "parquet"
+
+    @property
+    def identity_root(self) -> Path:
+        return self.root / "identity"
+
+    def identity_file(self, snapshot_id: str) -> Path:
+        """Where a snapshot's identity table is (or would be) written."""
+        self.path(snapshot_id)  # validates the id
+        return self.identity_root / f"{snapshot_id}.parquet"
 
     def path(self, snapshot_id: str) -> Path:
         if not ID_PATTERN.match(snapshot_id):
@@ -172,15 +243,47 @@ class SnapshotStore:
 
     def connect(self, snapshot: str | None = None) -> duckdb.DuckDBPyConnection:
         """A read-only connection to a snapshot (default: the current one). Close it when done."""
-        snapshot = snapshot or self.current()
-        if snapshot is None:
-            raise NoSnapshot(
-                f"the store {self.root} has no snapshot yet: load a drop with `opspor ingest DIR`")
-        path = self.path(snapshot)
-        if not path.exists():
-            raise NoSnapshot(
-                f"no snapshot {snapshot} in {self.snapshots_dir} (see `opspor snapshots list`)")
-        return duckdb.connect(str(path), read_only=True)
+        return duckdb.connect(str(self.path(self._existing(snapshot))), read_only=True)
+
+    def parquet_dir(self, snapshot_id: str | None = None) -> Path:
+        """The folder of a snapshot's open Parquet copy (default: the current snapshot's);
+        ``parquet_tables`` names the file of each table. Raises ``NoParquet`` for a snapshot made
+        before snapshots had one."""
+        snapshot_id = self._existing(snapshot_id)
+        folder = self.parquet_root / snapshot_id
+        if not (folder / parquet.MANIFEST).exists():
+            raise NoParquet(self, snapshot_id)
+        return folder
+
+    def identity_parquet(self, snapshot_id: str | None = None) -> Path:
+        """The Parquet file of a snapshot's identity table (CPR numbers, names; owner only)."""
+        self.parquet_dir(snapshot_id)
+        return self.identity_file(self._existing(snapshot_id))
+
+    def parquet_tables(self, snapshot_id: str | None = None) -> dict[str, Path]:
+        """Table name -> Parquet file of a snapshot's open copy (``_meta`` -> ``meta.parquet``)."""
+        folder = self.parquet_dir(snapshot_id)
+        return {entry["table"]: folder / entry["file"] for entry in parquet.read_manifest(folder)["tables"]}
+
+    def has_parquet(self, snapshot_id: str) -> bool:
+        return (self.parquet_root / snapshot_id / parquet.MANIFEST).exists()
+
+    def verify(self, snapshot_id: str | None = None) -> list[str]:
+        """What does not match a snapshot's Parquet manifest (rows, SHA-256, modes); empty if
+        the copy is intact."""
+        snapshot_id = self._existing(snapshot_id)
+        meta = self.meta(snapshot_id)
+        rows = {table: meta[f"{table}_rows"] for table in ("identity", "persons", "contacts")}
+        return parquet.problems(self.parquet_dir(snapshot_id), self.identity_file(snapshot_id), rows)
+
+    def _existing(self, snapshot_id: str | None) -> str:
+        """The id given (default: the current one), checked to name a published snapshot."""
+        snapshot_id = snapshot_id or self.current()
+        if snapshot_id is None:
+            raise NoSnapshot(f"the store {self.root} has no snapshot yet: load a drop with `opspor ingest DIR`")
+        if not self.path(snapshot_id).exists():
+            raise NoSnapshot(f"no snapshot {snapshot_id} in {self.snapshots_dir} (see `opspor snapshots list`)")
+        return snapshot_id
 
     def meta(self, snapshot: str | None = None) -> dict:
         """The ``_meta`` row of a snapshot (default: the current one)."""
@@ -212,6 +315,7 @@ class SnapshotStore:
                     meta["contacts_rows"],
                     snapshot_id == current,
                     self.path(snapshot_id),
+                    self.has_parquet(snapshot_id),
                 )
             )
         return sorted(out, key=lambda s: (s.created_at, s.snapshot_id))
@@ -262,9 +366,21 @@ class SnapshotStore:
             current = self.current()
             old = [s.snapshot_id for s in self.list()[:-keep] if s.snapshot_id != current]
             for snapshot_id in old:
+                self._remove_copy(snapshot_id)
                 self.path(snapshot_id).unlink()
             fsync(self.snapshots_dir)
         return old
+
+    def write_parquet(self, snapshot_id: str) -> Path:
+        """Write the Parquet copy of a snapshot made before snapshots had one, from its
+        ``.duckdb`` file, through staging like a load. Returns its folder."""
+        self._existing(snapshot_id)
+        if self.has_parquet(snapshot_id):
+            raise StoreError(f"snapshot {snapshot_id} already has its Parquet copy in {self.parquet_root / snapshot_id}")
+        with self.begin(snapshot_id) as staging:
+            staging.stage_parquet(self.path(snapshot_id))
+            staging.place_parquet()
+        return self.parquet_dir(snapshot_id)
 
     @contextmanager
     def begin(self, snapshot_id: str) -> Iterator[Staging]:
@@ -300,12 +416,26 @@ class SnapshotStore:
             os.close(fd)  # releases the lock
 
     def _clean_staging(self) -> None:
-        """Remove what a killed or failed load left behind (only called under the lock)."""
+        """Remove what a killed or failed load left behind (only called under the lock): staged
+        files, and a Parquet copy placed by a load killed before its ``.duckdb`` file was."""
         for leftover in self.staging_dir.iterdir():
             if leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)
             else:
                 leftover.unlink(missing_ok=True)
+        copies = [*self.parquet_root.glob("*"), *self.identity_root.glob("*.parquet")]
+        for orphan in {p.name.removesuffix(".parquet") for p in copies} - set(self.ids()):
+            if ID_PATTERN.match(orphan):
+                self._remove_copy(orphan)
+
+    def _remove_copy(self, snapshot_id: str, placed: list[Path] | None = None) -> None:
+        """Remove a snapshot's Parquet copy (``placed``: only these of its paths)."""
+        for path in placed if placed is not None else (self.parquet_root / snapshot_id, self.identity_file(snapshot_id)):
+            if path.is_dir():
+                os.chmod(path, 0o700)  # a published folder is read-only
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
 
     def _point_current_at(self, snapshot_id: str) -> None:
         tmp = self.root / f"CURRENT.{snapshot_id}.tmp"
