@@ -171,3 +171,35 @@ def test_nothing_from_the_as_of_date_on_changes_a_feature(fs, data):
     assert np.array_equal(before.X, after.X, equal_nan=True), [
         name for j, name in enumerate(fs.names)
         if not np.array_equal(before.X[:, j], after.X[:, j], equal_nan=True)]
+
+
+def test_home_visits_and_remote_contacts_are_the_shared_concepts(fs):
+    """The counts a region may add ask the concepts of rules/config/concepts.yaml: a home visit is
+    the contact type or procedure AAF6/AAF7 (AAF71 is under AAF7), a remote contact one of the
+    remote contact types; each feature counts exactly the contacts the concept's predicate holds for."""
+    import dataclasses
+
+    from opspor.rules import reference_engine
+    from opspor.rules.concepts import shipped
+
+    every = FeatureSet(dataclasses.replace(
+        fs.cfg, counts=(*fs.cfg.counts, "home_visits", "remote_contacts"),
+        explain_groups=(*fs.cfg.explain_groups,
+                        config.ExplainGroup("other", ("home_visits_*", "remote_contacts_*"), ()))))
+    p = "0101500001"
+    contacts = [
+        _contact("h1", p, T - 2 * DAY, T - 2 * DAY + HOUR, contact_type="home_visit"),
+        _contact("h2", p, T - 3 * DAY, T - 3 * DAY + HOUR, procedures=["AAF71"]),
+        _contact("n1", p, T - 4 * DAY, T - 4 * DAY + HOUR, procedures=["AAF8"]),
+        _contact("r1", p, T - 5 * DAY, T - 5 * DAY + HOUR, contact_type="telephone"),
+        _contact("r2", p, T - 6 * DAY, T - 6 * DAY + HOUR, contact_type="email"),
+        _contact("r3", p, T - 40 * DAY, T - 40 * DAY + HOUR, contact_type="video"),
+    ]
+    con = memory_snapshot([{"cpr": p}], contacts)
+    v = _values(every.compute(con, A), p)
+    assert (v["home_visits_30d"], v["remote_contacts_30d"], v["remote_contacts_91d"]) == (2, 2, 3)
+    concepts = shipped()
+    history = reference_engine.read_snapshot(con).contacts[f"pk-{p}"]
+    for feature, concept in (("home_visits_91d", "home_visit"), ("remote_contacts_91d", "remote_contact")):
+        meets = concepts.predicate(concept)
+        assert v[feature] == sum(meets(c, T) for c in history)

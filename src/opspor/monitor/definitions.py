@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import csv
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from opspor import config_reader
+from opspor.rules import concepts as clinical
 from opspor.rules.codes import CodeList
 from opspor.rules.load import CodeLists, RuleReader, load_code_lists, load_repeated_acute
 from opspor.rules.model import ContactCriteria, CountCondition
@@ -243,32 +244,78 @@ def _code_lists(ctx: config_reader.Ctx, path: Path, value: Any) -> tuple[CodeLis
 
 
 class _Reader:
-    def __init__(self, file: str, code_lists: CodeLists) -> None:
-        self.rules = RuleReader(file, code_lists, None)
+    """Contact criteria in the rule language, with the shared concepts of rules/config/concepts.yaml.
+    A concept that is an admission gives the events its length (``min_hours``); a readmission
+    concept gives ``within_days``; elsewhere neither is meaningful."""
 
-    def contact(self, ctx: config_reader.Ctx, value: Any) -> ContactCriteria:
+    def __init__(self, file: str, code_lists: CodeLists) -> None:
+        self.concepts = clinical.shipped()
+        c = self.concepts
+        self.rules = RuleReader(file, code_lists, c.admission_hours, c.contacts, c.file, c.ages)
+
+    def contact(self, ctx: config_reader.Ctx, value: Any, *, length: bool = False,
+                preceded: bool = False) -> ContactCriteria:
         if isinstance(value, dict):
             for key in ("admission", "preceded_by"):
                 if key in value:
                     raise ctx.at(key).error(
                         f"`{key}` is not used in indicators",
-                        "give the length of a stay as `min_hours:` beside `contact:`"
+                        "name a concept (`concept: acute_admission`) or give the length of a stay "
+                        "as `min_hours:` beside `contact:`"
                         if key == "admission" else
                         "a readmission is an indicator of kind `proportion` with `readmission:`")
-        return self.rules.criteria(ctx, value)
+        crit = self.rules.criteria(ctx, value)
+        if (crit.admission and not length) or (crit.preceded_by and not preceded):
+            raise ctx.at("concept").error(
+                "this concept is an admission or a readmission, which is not meaningful here",
+                "name a concept without a length (e.g. `acute_contact`), or write the conditions out")
+        return crit
 
     def events(self, ctx: config_reader.Ctx, value: Any, extra: tuple[str, ...] = ()) -> tuple[Events, dict]:
         body = config_reader.mapping(ctx, value, ("contact", "min_hours") + extra, ("contact",))
         hours = body.get("min_hours")
-        return Events(
-            contact=self.contact(ctx.at("contact"), body["contact"]),
-            min_hours=None if hours is None else config_reader.integer(ctx.at("min_hours"), hours, 0, "min_hours: 12"),
-        ), body
+        crit = self.contact(ctx.at("contact"), body["contact"], length=True)
+        if crit.admission:
+            if hours is not None:
+                raise ctx.at("min_hours").error(
+                    "the concept already gives the length of an admission",
+                    "remove `min_hours`, or name a concept without a length")
+            hours, crit = self.concepts.admission_hours, replace(crit, admission=False)
+        elif hours is not None:
+            hours = config_reader.integer(ctx.at("min_hours"), hours, 0, "min_hours: 4")
+        return Events(contact=crit, min_hours=hours), body
+
+    def readmission(self, ctx: config_reader.Ctx, value: Any) -> Readmission:
+        """``{concept: readmission, contact: {...}}`` (the concept's length and ``within_days``) or
+        ``{within_days: N, min_hours: H, contact: {...}}``."""
+        if isinstance(value, dict) and "concept" in value:
+            body = config_reader.mapping(ctx, value, ("concept", "contact"), ("concept", "contact"))
+            contact = body["contact"] if isinstance(body["contact"], dict) else {}
+            if "concept" in contact:
+                raise ctx.at("contact").at("concept").error(
+                    "the readmission's concept is given beside `contact:`", "remove it here")
+            crit = self.contact(ctx.at("contact"), {**contact, "concept": body["concept"]},
+                                length=True, preceded=True)
+            if crit.preceded_by is None:
+                raise ctx.at("concept").error(f"the concept {body['concept']!r} is not a readmission",
+                                              "write `concept: readmission`")
+            within = crit.preceded_by.within_days
+            crit = replace(crit, preceded_by=None)
+            events = Events(replace(crit, admission=False),
+                            self.concepts.admission_hours if crit.admission else None)
+            return Readmission(within, events)
+        events, body = self.events(ctx, value, ("within_days",))
+        if "within_days" not in body:
+            raise ctx.at("within_days").error("missing", "add e.g. `within_days: 30`")
+        return Readmission(config_reader.integer(ctx.at("within_days"), body["within_days"], 0,
+                                                 "within_days: 30"), events)
 
 
-def _population(ctx: config_reader.Ctx, value: Any, conditions: dict[str, Condition]) -> Population:
-    body = config_reader.mapping(ctx, {} if value is None else value, ("min_age", "max_age", "condition_any"))
-    min_age = config_reader.integer(ctx.at("min_age"), body.get("min_age", 0), 0, "min_age: 65")
+def _population(ctx: config_reader.Ctx, value: Any, conditions: dict[str, Condition],
+                reader: _Reader) -> Population:
+    body = config_reader.mapping(ctx, {} if value is None else value,
+                                 ("min_age", "age", "max_age", "condition_any"))
+    min_age = reader.rules.min_age(ctx, body) or 0
     max_age = body.get("max_age")
     if max_age is not None:
         max_age = config_reader.integer(ctx.at("max_age"), max_age, min_age, f"max_age: {max(min_age, 74)}")
@@ -277,6 +324,36 @@ def _population(ctx: config_reader.Ctx, value: Any, conditions: dict[str, Condit
         cond = config_reader.choices(ctx.at("condition_any"), body["condition_any"], tuple(conditions),
                         f"condition_any: [{next(iter(conditions), 'copd')}]")
     return Population(min_age, max_age, cond)
+
+
+def _values(v: IndicatorVersion) -> dict[str, int]:
+    """The numbers a version's texts may state, as ``{name}`` placeholders: they are filled from
+    the definition (and the concepts), never typed."""
+    out = {"admission_hours": clinical.shipped().admission_hours, "min_age": v.population.min_age}
+    if v.events is not None and v.events.min_hours is not None:
+        out["min_hours"] = v.events.min_hours
+    if v.readmission is not None:
+        out["within_days"] = v.readmission.within_days
+    if v.episode is not None:
+        out["window_days"], out["at_least"] = v.episode.window_days, v.episode.at_least
+    return out
+
+
+def _fill(ctx: config_reader.Ctx, text: str, values: dict[str, int]) -> str:
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ctx.error(f"the text has a placeholder this definition cannot fill ({exc})",
+                        f"use {', '.join('{' + k + '}' for k in values)}, or write `{{{{` for a brace") from None
+
+
+def _filled(ctx: config_reader.Ctx, v: IndicatorVersion) -> IndicatorVersion:
+    values = _values(v)
+    return replace(
+        v, label_da=_fill(ctx.at("label_da"), v.label_da, values),
+        label_en=_fill(ctx.at("label_en"), v.label_en, values),
+        unit=Unit(v.unit.per, _fill(ctx.at("unit").at("da"), v.unit.da, values),
+                  _fill(ctx.at("unit").at("en"), v.unit.en, values)))
 
 
 def _unit(ctx: config_reader.Ctx, value: Any) -> Unit:
@@ -330,12 +407,7 @@ def _indicator_version(ctx: config_reader.Ctx, raw: Any, ind: dict, reader: _Rea
         kw["value_column"], kw["value_scale"] = value["column"], float(scale)
     if kind == "proportion":
         kw["events"], _ = reader.events(ctx.at("index"), body["index"])
-        rctx = ctx.at("readmission")
-        events, rbody = reader.events(rctx, body["readmission"], ("within_days",))
-        if "within_days" not in rbody:
-            raise rctx.at("within_days").error("missing", "add e.g. `within_days: 30`")
-        kw["readmission"] = Readmission(config_reader.integer(rctx.at("within_days"), rbody["within_days"], 0,
-                                             "within_days: 30"), events)
+        kw["readmission"] = reader.readmission(ctx.at("readmission"), body["readmission"])
     if kind == "persons":
         ectx = ctx.at("episode")
         episode = config_reader.mapping(ectx, body["episode"], ("from_rule", "window_days", "at_least",
@@ -362,7 +434,7 @@ def _indicator_version(ctx: config_reader.Ctx, raw: Any, ind: dict, reader: _Rea
                                          episode.get("same_hospital_unit", False)),
             )
             kw["episode_source"] = "indicators.yaml"
-    return IndicatorVersion(
+    return _filled(ctx, IndicatorVersion(
         indicator_id=ind["id"],
         version=config_reader.version(ctx.at("version"), body["version"]),
         title_da=ind["title_da"],
@@ -370,13 +442,13 @@ def _indicator_version(ctx: config_reader.Ctx, raw: Any, ind: dict, reader: _Rea
         label_da=config_reader.text(ctx.at("label_da"), body["label_da"], "Danish label"),
         label_en=config_reader.text(ctx.at("label_en"), body["label_en"], "English label"),
         kind=kind,
-        population=_population(ctx.at("population"), body["population"], conditions),
+        population=_population(ctx.at("population"), body["population"], conditions, reader),
         unit=_unit(ctx.at("unit"), body["unit"]),
         periods=config_reader.choices(ctx.at("periods"), body["periods"], PERIODS, "periods: [year, month]"),
         source=ind["source"],
         note=config_reader.text(ctx.at("note"), body["note"], "note") if "note" in body else "",
         **kw,
-    )
+    ))
 
 
 def load_indicators(path: str | Path | None = None) -> IndicatorSet:
@@ -446,7 +518,11 @@ def load_indicators(path: str | Path | None = None) -> IndicatorSet:
                 raise vctx.at(j).at("version").error(f"version {v.version!r} is listed twice",
                                                      "give each version its own number")
             versions.append(v)
-        indicators.append(Indicator(ind_id, ind["title_da"], ind["title_en"], ind["source"], tuple(versions)))
+        in_force = _values(versions[0])  # the titles state the version in force
+        versions = [replace(v, title_da=_fill(nctx.at("title_da"), v.title_da, in_force),
+                            title_en=_fill(nctx.at("title_en"), v.title_en, in_force)) for v in versions]
+        indicators.append(Indicator(ind_id, versions[0].title_da, versions[0].title_en, ind["source"],
+                                    tuple(versions)))
 
     return IndicatorSet(
         file=str(path), version=version, digest=digest, code_lists=cl_info,

@@ -8,7 +8,8 @@ comparison for a programme without randomisation (with its limits written out).
 Outcomes, from the snapshot, per participant and horizon h (3, 6, 12 months = 91, 182, 365 days)
 from the randomisation day T0 (00:00):
 
-* ``admissions``: acute admissions (priority acute, 12 hours or more) starting in [T0, T0 + h);
+* ``admissions``: acute admissions (the concept ``acute_admission`` of rules/config/concepts.yaml,
+  its length counted up to the data's end) starting in [T0, T0 + h);
 * ``bed_days``: their days in hospital within the window (an admission still open at the data's
   end counts up to it);
 * ``exposure``: days alive and observed in the window: up to death (the death day counts half)
@@ -40,10 +41,11 @@ from pathlib import Path
 from opspor.i18n import gettext_lazy as _
 from opspor.i18n import translator
 from opspor.monitor.errors import MonitorError
+from opspor.rules import concepts as clinical
+from opspor.rules.duckdb_engine import DIALECT
 
 HORIZONS = ((3, 91), (6, 182), (12, 365))  # (months, days)
 ARMS = ("intervention", "control")
-ADMISSION_HOURS = 12
 Z95 = 1.959963984540054
 
 
@@ -115,8 +117,7 @@ def read_who5(path: Path) -> list[tuple[str, int, float | None]]:
     return out
 
 
-def outcomes(con, participants: list[Participant], key: str = "cpr", horizons=HORIZONS,
-             admission_hours: int = ADMISSION_HOURS):
+def outcomes(con, participants: list[Participant], key: str = "cpr", horizons=HORIZONS):
     """A pandas DataFrame: one row per participant and horizon (months, days) with admissions,
     bed_days and exposure (days). ``key``: ``cpr`` (joined through the snapshot's identity
     table, inside the query) or ``person_key``. Nothing identifying leaves this function but the
@@ -136,6 +137,9 @@ def outcomes(con, participants: list[Participant], key: str = "cpr", horizons=HO
             if key == "cpr" else "JOIN persons p ON p.person_key = tp.k")
     try:
         data_end = con.execute('SELECT max(greatest("start", COALESCE("end", "start"))) FROM contacts').fetchone()[0]
+        if data_end is None:
+            raise MonitorError("the snapshot has no contacts, so no outcome can be measured")
+        acute_admission = clinical.shipped().sql("acute_admission", DIALECT, "c", data_end)
         query = f"""
         WITH tp AS (SELECT * FROM trial_participants),
         pp AS (SELECT tp.pid, tp.arm, tp.stratum, tp.t0, p.person_key, p.death_date FROM tp {join}),
@@ -144,8 +148,7 @@ def outcomes(con, participants: list[Participant], key: str = "cpr", horizons=HO
                            COALESCE(CAST(pp.death_date AS TIMESTAMP) + INTERVAL 12 HOUR, TIMESTAMP '9999-01-01')) AS obs_end
               FROM pp CROSS JOIN trial_horizons h),
         adm AS (SELECT c.person_key, c."start", COALESCE(c."end", TIMESTAMP '{data_end}') AS fin
-                FROM contacts c WHERE c.priority = 'acute'
-                AND c."start" + INTERVAL {int(admission_hours)} HOUR <= COALESCE(c."end", TIMESTAMP '{data_end}'))
+                FROM contacts c WHERE {acute_admission})
         SELECT w.pid, w.arm, w.stratum, w.months, w.days,
                greatest(epoch(w.obs_end) - epoch(w.t0), 0) / 86400.0 AS exposure,
                count(adm.person_key) AS admissions,
@@ -289,7 +292,7 @@ def before_after_limits(lang: str) -> list[str]:
 
 
 def before_after(con, participants: list[Participant], key: str = "cpr", days: int = 365,
-                 admission_hours: int = ADMISSION_HOURS, label: str = "before_after") -> Estimate:
+                 label: str = "before_after") -> Estimate:
     """Acute admissions in the ``days`` before the start against the ``days`` after (each with its
     exposure): rate ratio after/before from a Poisson model with robust errors clustered by person.
     Not an effect estimate: see :data:`BEFORE_AFTER_LIMITS`."""
@@ -297,9 +300,9 @@ def before_after(con, participants: list[Participant], key: str = "cpr", days: i
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
 
-    after = outcomes(con, participants, key, ((12, days),), admission_hours)
+    after = outcomes(con, participants, key, ((12, days),))
     shifted = [Participant(p.key, p.arm, p.stratum, p.randomised_on - dt.timedelta(days=days)) for p in participants]
-    before = outcomes(con, shifted, key, ((12, days),), admission_hours)
+    before = outcomes(con, shifted, key, ((12, days),))
     data_start = con.execute('SELECT min("start") FROM contacts').fetchone()[0]
     first = min(p.randomised_on for p in shifted)
     note = "" if data_start is None or data_start.date() <= first else \

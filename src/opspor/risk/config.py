@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from opspor import config_reader
+from opspor.rules import concepts as clinical
 from opspor.rules.codes import CodeEntryError, CodeList
 from opspor.rules.load import RuleConfigError, load_code_lists
 
@@ -55,6 +56,18 @@ class Ctx(config_reader.Ctx):
 
 def _mapping(ctx: Ctx, value: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
     return config_reader.mapping(ctx, value, allowed, required, docs=f"see the shipped {Path(ctx.file).name}")
+
+
+def _no_admission_hours(ctx: Ctx, top: dict) -> None:
+    if "admission_hours" in top:
+        raise ctx.at("admission_hours").error(
+            "the length of an admission is defined once, in rules/config/concepts.yaml",
+            "remove `admission_hours` here")
+
+
+def _concept(ctx: Ctx, value: Any) -> str:
+    """The name of a contact concept of the shipped concepts.yaml."""
+    return config_reader.choice(ctx, value, tuple(clinical.shipped().contacts), "concept")
 
 
 def _int_list(ctx: Ctx, value: Any, minimum: int, example: str) -> tuple[int, ...]:
@@ -109,6 +122,7 @@ class FeatureConfig:
     explain_top: int
     explain_groups: tuple[ExplainGroup, ...]
     code_lists_digest: str = ""
+    concepts_digest: str = ""
 
     @property
     def history_days(self) -> int:
@@ -120,11 +134,12 @@ class FeatureConfig:
 def load_features(path: Path) -> FeatureConfig:
     data, digest = _read(path)
     ctx = Ctx(str(path))
-    keys = ("version", "admission_hours", "windows_days", "counts", "recency", "readmissions",
-            "departments", "conditions", "explain")
-    top = _mapping(ctx, data, keys, keys)
+    keys = ("version", "windows_days", "counts", "recency", "readmissions", "departments",
+            "conditions", "explain")
+    top = _mapping(ctx, data, keys + ("admission_hours",), keys)
+    _no_admission_hours(ctx, top)
     version = config_reader.version(ctx.at("version"), top["version"])
-    hours = config_reader.integer(ctx.at("admission_hours"), top["admission_hours"], 1, "admission_hours: 12")
+    concepts = clinical.shipped()
     windows = _int_list(ctx.at("windows_days"), top["windows_days"], 1, "windows_days: [30, 91, 182, 365]")
     cctx = ctx.at("counts")
     if not isinstance(top["counts"], list) or not top["counts"]:
@@ -139,7 +154,11 @@ def load_features(path: Path) -> FeatureConfig:
     recency = _mapping(rctx, top["recency"], ("decay_days",), ("decay_days",))
     decays = _int_list(rctx.at("decay_days"), recency["decay_days"], 1, "decay_days: [25, 91]")
     actx = ctx.at("readmissions")
-    readm = _mapping(actx, top["readmissions"], ("within_days", "window_days"), ("within_days", "window_days"))
+    readm = _mapping(actx, top["readmissions"], ("concept", "window_days"), ("concept", "window_days"))
+    readmission = _concept(actx.at("concept"), readm["concept"])
+    if concepts[readmission].any_of[0].preceded_by is None:
+        raise actx.at("concept").error(f"the concept {readmission!r} is not preceded by an earlier contact",
+                                       "write `concept: readmission`")
     dctx = ctx.at("departments")
     depts = _mapping(dctx, top["departments"], ("window_days",), ("window_days",))
     conditions, cl_digest, cwindow = _conditions(ctx.at("conditions"), top["conditions"], path)
@@ -150,11 +169,11 @@ def load_features(path: Path) -> FeatureConfig:
         file=str(path),
         version=version,
         digest=digest,
-        admission_hours=hours,
+        admission_hours=concepts.admission_hours,
         windows_days=windows,
         counts=tuple(counts),
         recency_decay_days=decays,
-        readmission_within_days=config_reader.integer(actx.at("within_days"), readm["within_days"], 0, "within_days: 30"),
+        readmission_within_days=concepts.within_days(readmission),
         readmission_window_days=config_reader.integer(actx.at("window_days"), readm["window_days"], 1, "window_days: 365"),
         departments_window_days=config_reader.integer(dctx.at("window_days"), depts["window_days"], 1, "window_days: 365"),
         condition_window_days=cwindow,
@@ -162,6 +181,7 @@ def load_features(path: Path) -> FeatureConfig:
         explain_top=config_reader.integer(ectx.at("top"), explain["top"], 1, "top: 3"),
         explain_groups=groups,
         code_lists_digest=cl_digest,
+        concepts_digest=concepts.digest,
     )
 
 
@@ -270,8 +290,12 @@ class OutcomeConfig:
     digest: str
     horizon: str  # the name, e.g. "6m"
     horizons_days: dict[str, int] = field(hash=False)
-    admission_hours: int
+    concept: str  # the event, a contact concept of concepts.yaml (acute_admission)
     deaths: str
+
+    @property
+    def admission_hours(self) -> int:
+        return clinical.shipped().admission_hours
 
     @property
     def horizon_days(self) -> int:
@@ -284,7 +308,7 @@ class OutcomeConfig:
         return replace(self, horizon=name)
 
     def describe(self) -> dict:
-        return {"horizon": self.horizon, "horizon_days": self.horizon_days,
+        return {"horizon": self.horizon, "horizon_days": self.horizon_days, "concept": self.concept,
                 "admission_hours": self.admission_hours, "deaths": self.deaths,
                 "version": self.version, "sha256": self.digest}
 
@@ -292,8 +316,9 @@ class OutcomeConfig:
 def load_outcome(path: Path) -> OutcomeConfig:
     data, digest = _read(path)
     ctx = Ctx(str(path))
-    keys = ("version", "horizon", "horizons_days", "admission_hours", "deaths")
-    top = _mapping(ctx, data, keys, keys)
+    keys = ("version", "horizon", "horizons_days", "concept", "deaths")
+    top = _mapping(ctx, data, keys + ("admission_hours",), keys)
+    _no_admission_hours(ctx, top)
     hctx = ctx.at("horizons_days")
     if not isinstance(top["horizons_days"], dict) or not top["horizons_days"]:
         raise hctx.error("expected a mapping of horizon names to days", "write `horizons_days: {6m: 182}`")
@@ -307,7 +332,7 @@ def load_outcome(path: Path) -> OutcomeConfig:
         digest=digest,
         horizon=horizon,
         horizons_days=horizons,
-        admission_hours=config_reader.integer(ctx.at("admission_hours"), top["admission_hours"], 1, "admission_hours: 12"),
+        concept=_concept(ctx.at("concept"), top["concept"]),
         deaths=config_reader.choice(ctx.at("deaths"), top["deaths"], DEATH_HANDLING),
     )
 

@@ -8,8 +8,10 @@ The as-of date A has the reference time T = A 00:00. What may enter (no look-ahe
   the part before T: its end is read as ``min(end, T)``. "Still in hospital at T" is known at T,
   so ``admitted_at_as_of`` (an acute contact open at T) is a feature; how long the stay will last
   is not;
-* an admission is a contact of ``admission_hours`` or more counted up to T — a stay begun 5
-  hours before T is not (yet) an admission, exactly as in the eligibility rule;
+* admission, acute contact, home visit, remote contact and readmission are the shared concepts
+  of ``rules/config/concepts.yaml``, compiled by :mod:`opspor.rules.concepts`: an admission is a
+  contact of ``admission_hours`` or more counted up to T — a stay begun 5 hours before T is not
+  (yet) an admission, exactly as in the eligibility rule;
 * ``residence_type``, sex, region and municipality are the snapshot's values: the data contract
   keeps no history of them (docs/risk.md says what that means for a real extract).
 
@@ -33,6 +35,7 @@ import pyarrow as pa
 
 from opspor import contract, reference
 from opspor.risk.config import Ctx, FeatureConfig
+from opspor.rules import concepts as clinical
 from opspor.rules.duckdb_engine import DIALECT
 
 NUMERIC, BINARY, CATEGORICAL = "numeric", "binary", "categorical"
@@ -43,9 +46,17 @@ _COUNT_TEXT = {
     "planned_contacts": "planned contacts of any type and length, started in [T-{w}d, T)",
     "planned_admissions": "planned contacts that were admissions (>= {h} h up to T), started in [T-{w}d, T)",
     "bed_days": "days of admissions (any priority) inside [T-{w}d, T), stays clipped at T",
-    "home_visits": "contacts of type home_visit or with procedure AAF6/AAF7, started in [T-{w}d, T)",
-    "remote_contacts": "telephone, video, e-mail and telemedicine contacts, started in [T-{w}d, T)",
+    "home_visits": "contacts meeting {home_visit}, started in [T-{w}d, T)",
+    "remote_contacts": "contacts meeting {remote_contact}, started in [T-{w}d, T)",
 }
+# The concept each count asks for (beside admission and acute contact).
+_COUNT_CONCEPT = {"home_visits": "home_visit", "remote_contacts": "remote_contact"}
+
+
+def _concept_text(name: str) -> str:
+    """A concept in a feature definition: its name and the version of the concepts file (part of
+    the schema, so a model trained on another definition is refused)."""
+    return f"the concept {name} (concepts.yaml version {clinical.shipped().version})"
 
 
 @dataclass(frozen=True)
@@ -123,7 +134,8 @@ class FeatureSet:
         ]
         for kind in c.counts:
             for w in c.windows_days:
-                out.append(Feature(f"{kind}_{w}d", NUMERIC, _COUNT_TEXT[kind].format(h=h, w=w)))
+                out.append(Feature(f"{kind}_{w}d", NUMERIC, _COUNT_TEXT[kind].format(
+                    h=h, w=w, **{k: _concept_text(k) for k in _COUNT_CONCEPT.values()})))
         longest = max(c.windows_days)
         out.append(Feature(
             "days_since_acute_discharge", NUMERIC,
@@ -237,18 +249,22 @@ class FeatureSet:
         """
         c = self.cfg
         d = DIALECT
-        T = d.timestamp(datetime.combine(as_of, datetime.min.time()))
+        at = datetime.combine(as_of, datetime.min.time())
+        T = d.timestamp(at)
         A = d.date(as_of)
+        concepts = clinical.shipped()
         reach = c.history_days + c.readmission_within_days  # an admission ending before a window
         keys = f" AND person_key IN (SELECT person_key FROM {keys_table})" if keys_table else ""
         alive = f"(death_date IS NULL OR death_date >= {A}) AND (birth_date IS NULL OR birth_date < {A})"
         stop = f'least(coalesce("end", {T}), {T})'
         # contacts that exist at T (start < T), with the part of a stay before T
         existing = (
-            f"SELECT person_key, priority = 'acute' AS acute, contact_type, procedures, "
-            f"course_department, action_diagnosis, secondary_diagnoses, start, \"end\", {stop} AS stop, "
+            f"SELECT person_key, {concepts.sql('acute_contact', d, 'contacts', at)} AS acute, "
+            + "".join(f"{concepts.sql(name, d, 'contacts', at)} AS {kind}, "
+                      for kind, name in _COUNT_CONCEPT.items() if kind in c.counts)
+            + f"course_department, action_diagnosis, secondary_diagnoses, start, \"end\", {stop} AS stop, "
             f"(\"end\" IS NULL OR \"end\" > {T}) AS open_at_t, "
-            f"{d.add_hours('start', c.admission_hours)} <= {stop} AS adm "
+            f"{concepts.sql('admission', d, 'contacts', at)} AS adm "
             f"FROM contacts WHERE start < {T} AND coalesce(\"end\", {T}) >= {d.add_days(T, -reach)}{keys}"
         )
 
@@ -276,9 +292,7 @@ class FeatureSet:
                     "acute_outpatient": "acute AND NOT adm AND NOT open_at_t",
                     "planned_contacts": "NOT acute",
                     "planned_admissions": "NOT acute AND adm",
-                    "home_visits": "(contact_type = 'home_visit' OR " + d.list_any(
-                        "procedures", "x", d.starts_with_any("x", ("AAF6", "AAF7"))) + ")",
-                    "remote_contacts": "contact_type IN ('telephone', 'video', 'email', 'telemedicine')",
+                    **{k: k for k in _COUNT_CONCEPT},  # the flag computed in `existing`
                 }[kind]
                 aggs.append(f"count(*) FILTER (WHERE {cond} AND {since(w)}) AS {name}")
         longest = max(c.windows_days)

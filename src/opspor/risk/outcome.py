@@ -5,9 +5,10 @@ For as-of date A (T = A 00:00) and horizon N days (``outcome.yaml``; 6m = 182, 1
 
 * the population is everybody alive at T (``death_date`` empty or ``>= A``) — the features'
   population, row for row;
-* ``y = 1`` when a contact with priority ``acute`` that lasted ``admission_hours`` or more
-  *started* in ``[T, T + N days)``; an acute stay still open in the data counts once it had
-  lasted that long at the end of the data. A stay that began before T and goes on after it is
+* ``y = 1`` when a contact meeting the outcome's concept (``acute_admission`` of
+  ``rules/config/concepts.yaml``: priority acute, lasted ``admission_hours`` or more) *started*
+  in ``[T, T + N days)``; its length is counted up to the end of the data, so an acute stay
+  still open in the data counts once it had lasted that long there. A stay that began before T and goes on after it is
   not an outcome (it is the feature ``admitted_at_as_of``);
 * a person who dies in the window before any acute admission has ``y = 0`` (death is a
   competing risk, as in the generator's truth) with ``deaths: competing_risk``, or is left out
@@ -25,6 +26,7 @@ import duckdb
 import numpy as np
 
 from opspor.risk.config import OutcomeConfig
+from opspor.rules import concepts as clinical
 from opspor.rules.duckdb_engine import DIALECT
 
 
@@ -73,12 +75,11 @@ def outcome_sql(as_of: date, cfg: OutcomeConfig, data_end: datetime) -> str:
     A = d.date(as_of)
     window_end = d.add_days(T, cfg.horizon_days)
     last_day = as_of + timedelta(days=cfg.horizon_days - 1)
-    lasted = (f'coalesce("end", {d.timestamp(data_end)}) >= '
-              f"{d.add_hours('start', cfg.admission_hours)}")
+    event = clinical.shipped().sql(cfg.concept, d, "contacts", data_end)
     return f"""
 WITH adm AS (
   SELECT DISTINCT person_key FROM contacts
-  WHERE priority = 'acute' AND start >= {T} AND start < {window_end} AND {lasted}
+  WHERE start >= {T} AND start < {window_end} AND {event}
 )
 SELECT p.rowid AS pid, (a.person_key IS NOT NULL) AS y,
        coalesce(p.death_date <= {d.date(last_day)}, FALSE) AS died

@@ -35,7 +35,8 @@ class RiskConfig:
         """Versions and digests of the three files, for the registry and the report."""
         return {
             "features": {"file": Path(self.features.file).name, "version": self.features.version,
-                         "sha256": self.features.digest, "code_lists_sha256": self.features.code_lists_digest},
+                         "sha256": self.features.digest, "code_lists_sha256": self.features.code_lists_digest,
+                         "concepts_sha256": self.features.concepts_digest},
             "outcome": {"file": Path(self.outcome.file).name, **self.outcome.describe()},
             "model": {"file": Path(self.model.file).name, "version": self.model.version,
                       "sha256": self.model.digest},

@@ -40,6 +40,7 @@ _EXAMPLES = {
     "label_en": "the English label, e.g. `label_en: acute admission`",
     "source": "name where the definition comes from",
     "min_age": "e.g. `min_age: 65`",
+    "days": "e.g. `days: 365`",
 }
 
 
@@ -73,6 +74,17 @@ class AgeConcept:
 
 
 @dataclass(frozen=True)
+class Period:
+    """A period of ``days`` days before the reference date."""
+
+    name: str
+    label_da: str
+    label_en: str
+    source: str
+    days: int
+
+
+@dataclass(frozen=True)
 class Concepts:
     file: str
     version: str
@@ -80,6 +92,7 @@ class Concepts:
     admission_hours: int
     contacts: dict[str, Concept]
     ages: dict[str, AgeConcept]
+    periods: dict[str, Period]
     code_lists: CodeLists
 
     def __getitem__(self, name: str) -> Concept:
@@ -87,6 +100,9 @@ class Concepts:
 
     def age(self, name: str) -> int:
         return self.ages[name].min_age
+
+    def days(self, name: str) -> int:
+        return self.periods[name].days
 
     def within_days(self, name: str) -> int:
         """The ``preceded_by.within_days`` of a concept such as ``readmission``."""
@@ -97,13 +113,15 @@ class Concepts:
 
     def label(self, name: str, lang: str = "da") -> str:
         """The concept's label in ``lang`` (da, en), its placeholders filled from the values."""
-        concept = self.contacts.get(name) or self.ages[name]
+        concept = self.contacts.get(name) or self.ages.get(name) or self.periods[name]
         return getattr(concept, f"label_{lang}").format(**self._values(concept))
 
-    def _values(self, concept: Concept | AgeConcept) -> dict[str, int]:
+    def _values(self, concept: Concept | AgeConcept | Period) -> dict[str, int]:
         values = {"admission_hours": self.admission_hours}
         if isinstance(concept, AgeConcept):
             values["min_age"] = concept.min_age
+        elif isinstance(concept, Period):
+            values["days"] = concept.days
         elif len(concept.any_of) == 1 and concept.any_of[0].preceded_by is not None:
             values["within_days"] = concept.any_of[0].preceded_by.within_days
         return values
@@ -156,7 +174,7 @@ def load_concepts(path: str | Path | None = None) -> Concepts:
     path = Path(path) if path is not None else CONFIG_DIR / CONCEPTS_FILE
     data, digest = config_reader.read_yaml(path)
     ctx = config_reader.Ctx(str(path))
-    keys = ("version", "code_lists", "admission_hours", "concepts", "ages")
+    keys = ("version", "code_lists", "admission_hours", "concepts", "ages", "periods")
     top = _mapping(ctx, data, keys, keys[:4])
     version = config_reader.version(ctx.at("version"), top["version"])
     cl_name = config_reader.text(ctx.at("code_lists"), top["code_lists"], "file name")
@@ -201,27 +219,36 @@ def load_concepts(path: str | Path | None = None) -> Concepts:
             config_reader.text(nctx.at("source"), body["source"], "source"),
             any_of,
         )
-    ages: dict[str, AgeConcept] = {}
-    actx = ctx.at("ages")
-    raw_ages = top.get("ages") or {}
-    if not isinstance(raw_ages, dict):
-        raise actx.error("expected a mapping of age concept names to ages",
-                         "write `ages:` followed by `elderly: {min_age: 65, ...}`")
-    for name, body in raw_ages.items():
-        nctx = actx.at(str(name))
+    ages = _named_values(ctx.at("ages"), top.get("ages"), "min_age", AgeConcept, contacts)
+    periods = _named_values(ctx.at("periods"), top.get("periods"), "days", Period,
+                            {**contacts, **ages})
+    return Concepts(str(path), version, digest, hours, contacts, ages, periods, code_lists)
+
+
+def _named_values(ctx: config_reader.Ctx, raw: Any, key: str, kind: type, taken: dict) -> dict:
+    """``ages:`` (``min_age``) or ``periods:`` (``days``): named whole numbers with labels."""
+    raw = raw or {}
+    if not isinstance(raw, dict):
+        raise ctx.error(f"expected a mapping of names to {{label_da, label_en, source, {key}}}",
+                        f"write e.g. `name: {{label_da: ..., label_en: ..., source: ..., {key}: 65}}`")
+    out = {}
+    for name, body in raw.items():
+        nctx = ctx.at(str(name))
         config_reader.ident(nctx, name, "concept name")
-        if name in contacts:
-            raise nctx.error(f"{name!r} is already a contact concept", "give it another name")
-        keys = ("label_da", "label_en", "source", "min_age")
+        if name in taken:
+            raise nctx.error(f"{name!r} is already a concept", "give it another name")
+        keys = ("label_da", "label_en", "source", key)
         body = _mapping(nctx, body, keys, keys)
-        ages[name] = AgeConcept(
+        allowed = ("admission_hours", key)
+        out[name] = kind(
             name,
-            _label(nctx.at("label_da"), body["label_da"], ("admission_hours", "min_age")),
-            _label(nctx.at("label_en"), body["label_en"], ("admission_hours", "min_age")),
+            _label(nctx.at("label_da"), body["label_da"], allowed),
+            _label(nctx.at("label_en"), body["label_en"], allowed),
             config_reader.text(nctx.at("source"), body["source"], "source"),
-            config_reader.integer(nctx.at("min_age"), body["min_age"], 0, "min_age: 65"),
+            config_reader.integer(nctx.at(key), body[key], 0 if key == "min_age" else 1,
+                                  "min_age: 65" if key == "min_age" else "days: 365"),
         )
-    return Concepts(str(path), version, digest, hours, contacts, ages, code_lists)
+    return out
 
 
 @cache
@@ -235,4 +262,4 @@ def _mapping(ctx: config_reader.Ctx, value: Any, allowed: tuple[str, ...],
     return config_reader.mapping(ctx, value, allowed, required, _EXAMPLES, "see docs/rules.md")
 
 
-__all__ = ["AgeConcept", "Concept", "Concepts", "load_concepts", "shipped"]
+__all__ = ["AgeConcept", "Concept", "Concepts", "Period", "load_concepts", "shipped"]

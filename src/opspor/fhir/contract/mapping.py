@@ -45,6 +45,7 @@ from opspor.fhir.contract.systems import (  # noqa: F401 (re-exported for reader
     SPECIALTY_SYSTEM,
     YDERNUMMER_SYSTEM,
 )
+from opspor.rules import concepts as clinical
 
 MODELS = {"Patient": Patient, "Encounter": Encounter, "Condition": Condition, "Procedure": Procedure}
 TIME_ZONE = ZoneInfo("Europe/Copenhagen")
@@ -53,8 +54,11 @@ GENDER = {"M": "male", "F": "female"}
 SEX = {v: k for k, v in GENDER.items()}
 PRIORITY = {"acute": "EM", "planned": "EL"}
 PRIORITY_BACK = {"EM": "acute", "EL": "planned"}
-VIRTUAL = {"telephone", "video", "email", "telemedicine"}
 CLASS_TO_CONTACT_TYPE = {"HH": "home_visit", "VR": "telemedicine"}  # others: physical
+# v3 ActCode class of a contact type: HH for the home visit, VR for every remote contact type (the
+# concept remote_contact of rules/config/concepts.yaml); physical contacts are classed below.
+CONTACT_TYPE_CLASS = {"home_visit": "HH", **dict.fromkeys(
+    clinical.shipped()["remote_contact"].criteria.contact_type, "VR")}
 ACTION, SECONDARY = "action", "secondary"
 SKIPPED_STATUSES = {"entered-in-error", "cancelled", "not-done"}
 
@@ -195,18 +199,17 @@ def patient(row: dict, pid: str) -> dict:
 
 
 def _encounter_class(row: dict) -> str:
-    """v3 ActCode class: HH home visit, VR remote, IMP a physical contact of 12 h or more, else
-    EMER (acute) or AMB (planned). The contract keeps the contact type itself in Encounter.type."""
-    if row["contact_type"] == "home_visit":
-        return "HH"
-    if row["contact_type"] in VIRTUAL:
-        return "VR"
+    """v3 ActCode class: HH home visit, VR remote, IMP a physical contact that lasted an admission's
+    length (``admission_hours`` of concepts.yaml) or more, else EMER (priority EM, acute) or AMB
+    (planned). The contract keeps the contact type itself in Encounter.type."""
+    if row["contact_type"] in CONTACT_TYPE_CLASS:
+        return CONTACT_TYPE_CLASS[row["contact_type"]]
     if row.get("end"):
         start = _converted(row, "start", dt.datetime.fromisoformat)
-        hours = (_converted(row, "end", dt.datetime.fromisoformat) - start).total_seconds() / 3600
-        if hours >= 12:
+        lasted = _converted(row, "end", dt.datetime.fromisoformat) - start
+        if lasted >= dt.timedelta(hours=clinical.shipped().admission_hours):
             return "IMP"
-    return "EMER" if row.get("priority") == "acute" else "AMB"
+    return "EMER" if PRIORITY.get(row.get("priority")) == "EM" else "AMB"
 
 
 def contact_resources(

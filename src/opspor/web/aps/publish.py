@@ -12,22 +12,25 @@ import datetime as dt
 import pyarrow as pa
 from django.utils.translation import gettext as _
 
+from opspor.rules import concepts as clinical
+from opspor.rules.duckdb_engine import DIALECT
 from opspor.web.aps.models import EligibilityEntry
 from opspor.web.audit import actions as audit
 
 
 def acute_admissions(con, eligible_keys: list[str], as_of: dt.date) -> dict[str, int]:
-    """Acute admissions (>= 12 h) in the year before ``as_of`` per eligible person, from an open
-    snapshot connection."""
+    """Acute admissions (the concept ``acute_admission``, its length counted up to ``as_of``
+    00:00 as in the eligibility rule) started in the period ``last_year`` of concepts.yaml before
+    ``as_of``, per eligible person, from an open snapshot connection."""
+    concepts = clinical.shipped()
     con.register("eligible", pa.table({"person_key": eligible_keys}))
-    start = dt.datetime.combine(as_of - dt.timedelta(days=365), dt.time())
     cutoff = dt.datetime.combine(as_of, dt.time())
-    return dict(con.execute("""
+    start = cutoff - dt.timedelta(days=concepts.days("last_year"))
+    return dict(con.execute(f"""
         SELECT c.person_key, count(*) FROM contacts c JOIN eligible USING (person_key)
-        WHERE c.priority = 'acute' AND c.start >= ? AND c.start < ?
-          AND coalesce(c."end", ?) - c.start >= INTERVAL 12 HOUR
+        WHERE c.start >= ? AND c.start < ? AND {concepts.sql("acute_admission", DIALECT, "c", cutoff)}
         GROUP BY c.person_key
-    """, [start, cutoff, cutoff]).fetchall())
+    """, [start, cutoff]).fetchall())
 
 
 def replace_pool(actor, run, rows: list[dict], persons: dict, admissions: dict[str, int]) -> int:
