@@ -30,3 +30,20 @@ def test_acute_admissions_are_the_concept_without_look_ahead():
     ]
     con = memory_snapshot([{"cpr": p}], contacts)
     assert publish.acute_admissions(con, [f"pk-{p}"], AS_OF) == {f"pk-{p}": 2}
+
+
+def test_route_labels_state_the_rules_numbers(monkeypatch):
+    """The labels of the eligibility routes are formatted from the rule (and its concepts), not
+    typed: a changed age or count shows in the label."""
+    from django.utils import translation
+
+    from opspor.web.aps.templatetags import aps_tags
+
+    with translation.override("da"):
+        assert aps_tags.route_labels(["repeated_admissions", "elderly_preventable_or_readmission"]) == (
+            "3+ akutte indlæggelser på 6 måneder; 65+ med forebyggelig indlæggelse eller genindlæggelse")
+    monkeypatch.setattr(aps_tags, "_route_values", lambda: {
+        "elderly_preventable_or_readmission": {"min_age": 67}})
+    with translation.override("en"):
+        assert aps_tags.route_label("elderly_preventable_or_readmission") == \
+            "67+ with a preventable admission or readmission"

@@ -31,6 +31,7 @@ from opspor.monitor.errors import MonitorError
 from opspor.monitor.indicators import compute, from_synthetic_drop
 from opspor.monitor.references import planned_intake, references
 from opspor.monitor.report_model import Chart, Report, Section, TableBlock, Text
+from opspor.rules import concepts as clinical
 
 TEXTS = {
     "title": _("Health agreement follow-up"),
@@ -151,9 +152,9 @@ TEXTS = {
         _("A period's population is fixed on its first day: municipality as in the data, alive, "
           "age in completed years; chronic disease by a diagnosis in the look-back window before "
           "the period."),
-        _("Events are counted for the persons of the population. Stays >= 4 hours (LPR3) and the "
-          "older, admission-based version (>= 12 hours) are shown side by side for preventable "
-          "admissions."),
+        _("Events are counted for the persons of the population. Stays >= {stay_hours} hours (LPR3) "
+          "and the older, admission-based version (>= {admission_hours} hours) are shown side by "
+          "side for preventable admissions."),
         # xgettext:no-python-format
         _("95 % confidence intervals: exact Poisson (crude rates), Wilson (proportions), Fay-Feuer"
           " (age-standardised rates)."),
@@ -162,6 +163,19 @@ TEXTS = {
           "docs/monitoring.md)."),
     ],
 }
+
+
+def _method_values(cfg) -> dict[str, int | str]:
+    """The numbers the methods state: the lengths of the preventable-admissions versions (the
+    stay in force, and the admission of concepts.yaml), from the configuration."""
+    hours = {"stay_hours": "?", "admission_hours": clinical.shipped().admission_hours}
+    try:
+        events = cfg.get("preventable_admissions_elderly").versions[0].events
+    except KeyError:
+        return hours
+    if events is not None and events.min_hours is not None:
+        hours["stay_hours"] = events.min_hours
+    return hours
 
 
 STATUS_MARK = {tg.ON_TRACK: "good", tg.OFF_TRACK: "bad", tg.NO_DATA: "muted", tg.NO_TARGET: "muted"}
@@ -238,7 +252,8 @@ def build(con, region: str, year: int, out_dir: Path, lang: str = "da", inputs: 
     ]
     if inputs.register is not None:
         sections.append(_tasks_section(tx, lang, inputs.register, as_of))
-    sections.append(Section(tx["s_methods"], [Text(t, "small") for t in tx["methods"]]
+    sections.append(Section(tx["s_methods"], [Text(t.format(**_method_values(cfg)), "small")
+                                              for t in tx["methods"]]
                             + [Text(tx["std_note"].format(std=cfg.standard.key), "small")]))
     meta = [
         (tx["meta_snapshot"], table.snapshot_id or ""),

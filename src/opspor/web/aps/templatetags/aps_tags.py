@@ -3,27 +3,48 @@ the programme's part of a person's page."""
 
 from __future__ import annotations
 
+import functools
+
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from opspor.rules import load_aps_eligibility
 from opspor.web.accounts.roles import Role
 from opspor.web.aps import queries
 from opspor.web.aps.models import Case
 
 register = template.Library()
 
-# The ids of rules/config/aps_eligibility.yaml, as users read them.
+# The ids of rules/config/aps_eligibility.yaml, as users read them; the numbers are the rule's.
 ROUTE_LABELS = {
     "diagnosis": _("chronic disease diagnosis"),
-    "repeated_admissions": _("3+ acute admissions in 6 months"),
-    "elderly_preventable_or_readmission": _("65+ with a preventable admission or readmission"),
+    "repeated_admissions": _("%(at_least)s+ acute admissions in %(months)s months"),
+    "elderly_preventable_or_readmission": _("%(min_age)s+ with a preventable admission or readmission"),
 }
+DAYS_PER_MONTH = 365.25 / 12  # calendar: a window in days read as months
+
+
+@functools.cache
+def _route_values() -> dict[str, dict[str, int]]:
+    """Per route of the shipped eligibility rule: its age and its first condition's count and
+    window (in months), the numbers its label states."""
+    out = {}
+    for route in load_aps_eligibility().routes:
+        first = route.any_of[0]
+        out[route.id] = {"min_age": route.min_age or 0, "at_least": first.at_least,
+                         "months": round((first.window_days or 0) / DAYS_PER_MONTH)}
+    return out
+
+
+def route_label(route: str) -> str:
+    label = ROUTE_LABELS.get(route)
+    return route if label is None else str(label) % _route_values().get(route, {})
 STATE_BADGES = {"invited": "new", "consented": "ok", "active": "ok", "refused": "muted", "ended": "muted"}
 
 
 @register.filter
 def route_labels(routes) -> str:
-    return "; ".join(str(ROUTE_LABELS.get(r, r)) for r in routes or ())
+    return "; ".join(route_label(r) for r in routes or ())
 
 
 @register.filter
