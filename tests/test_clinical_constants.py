@@ -35,7 +35,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "opspor"
 # Modules that may hold such values: the readers of the configuration and the contract itself.
 READERS = {
     "contract.py": "the data contract: it defines the enumeration values the configuration refers to",
-    "rules/load.py": "the rule language's reader",
+    "rules/load.py": "the rule files' reader",
+    "rules/criteria.py": "the rule language's reader (contact criteria, code lists)",
     "rules/concepts.py": "the concepts' reader and compiler",
     "rules/codes.py": "the code lists' reader: its messages show the entry syntax (DE11, DF1*, DM30-DM36)",
 }

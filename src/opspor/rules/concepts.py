@@ -25,7 +25,7 @@ from typing import Any
 
 from opspor import config_reader
 from opspor.rules import reference_engine
-from opspor.rules.load import CONFIG_DIR, CodeLists, RuleReader, load_code_lists
+from opspor.rules.criteria import CONFIG_DIR, CodeLists, RuleReader, load_code_lists
 from opspor.rules.model import ContactCriteria
 from opspor.rules.sql import Builder, Dialect
 
