@@ -139,11 +139,13 @@ def test_an_older_snapshot_gets_its_copy_from_its_duckdb_file(cli, tmp_path, sto
         expected = {t: con.sql(f"SELECT * FROM {t}").to_arrow_table() for t in ("persons", "contacts", "identity")}
     store._remove_copy(snapshot)  # as a store made before this version
     assert "│ no " in cli("snapshots", "list").output
+    assert f"none: write it with `opspor snapshots parquet {snapshot}`" in cli("snapshots", "show").output
     with pytest.raises(NoParquet, match=f"opspor snapshots parquet {snapshot}"):
         store.parquet_dir(snapshot)
     assert "has no Parquet copy" in cli("snapshots", "verify", snapshot, expect=1).output
     assert str(store.root / "parquet" / snapshot) in cli("snapshots", "parquet", snapshot).output
     assert "│ yes " in cli("snapshots", "list").output
+    assert str(store.root / "parquet" / snapshot) in cli("snapshots", "show", snapshot).output
     assert "matches its manifest" in cli("snapshots", "verify", snapshot).output
     tables = store.parquet_tables(snapshot)
     for table in ("persons", "contacts"):

@@ -145,6 +145,8 @@ def show_snapshot(
             value = _utc(value)
         described.add_row(name, f"{value:,}" if isinstance(value, int) else str(value))
     described.add_row("current", "yes" if meta["snapshot_id"] == store.current() else "no")
+    described.add_row("parquet", str(store.parquet_root / meta["snapshot_id"]) if store.has_parquet(meta["snapshot_id"])
+                      else f"none: write it with `opspor snapshots parquet {meta['snapshot_id']}`")
     console.print(described)
     history = Table("load", "loaded at (UTC)", "mode", "persons read/loaded/rejected",
                     "contacts read/loaded/rejected", "warnings", "drop", title="Loads", title_justify="left")
