@@ -36,3 +36,14 @@ def run_opspor(opspor_home):
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def spark_engine():
+    """One Spark engine (local[2], no snapshot; tests fill it with ``populate``) for the whole
+    session: Spark's JVM takes seconds to start, so every Spark test shares it."""
+    from opspor.engines import connect
+
+    engine = connect("local[2]", snapshot=":memory:")
+    yield engine
+    engine.close()

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-import duckdb
 import pytest
 
-from opspor.rules.inputs import memory_snapshot
 
 A = date(2024, 6, 1)  # as-of date
 T = datetime(2024, 6, 1, 0, 0)  # reference time: A at 00:00
@@ -19,8 +17,6 @@ DAY, HOUR, SEC, MIN = (
     timedelta(minutes=1),
 )
 CPR = "0101501234"
-# Reused (memory_snapshot replaces the tables); one thread, as pytest -n runs workers side by side.
-CON = duckdb.connect(":memory:", config={"threads": 1})
 OLD = date(1950, 1, 1)  # 74 at A
 ADULT = date(1990, 1, 1)  # 34 at A
 
@@ -46,7 +42,7 @@ def admission(cid, start, hours=24.0, **kw):
 
 
 def run(engine, rule, contacts, p=None, as_of=A):
-    return engine.aps_eligibility(memory_snapshot([p or person()], contacts, con=CON), as_of, rule)
+    return engine.aps_eligibility({"persons": [p or person()], "contacts": contacts}, as_of, rule)
 
 
 def routes(engine, rule, contacts, p=None, as_of=A):
@@ -108,7 +104,7 @@ def test_route1_codes_action_or_secondary(engine, aps_rule, code, hit):
         contact("a", T - 10 * DAY, action_diagnosis=code),
         contact("s", T - 10 * DAY, cpr="0202602345", secondary_diagnoses=["DR509", code]),
     ]
-    rows = engine.aps_eligibility(memory_snapshot(persons, contacts, con=CON), A, aps_rule)
+    rows = engine.aps_eligibility({"persons": persons, "contacts": contacts}, A, aps_rule)
     assert [(r.cpr, r.routes) for r in rows] == (
         [(CPR, ["diagnosis"]), ("0202602345", ["diagnosis"])] if hit else []
     )
@@ -376,7 +372,7 @@ def test_diagnosis_exclusions(engine, aps_rule, code, reason):
         contact("y", T - 2 * DAY, cpr=other, secondary_diagnoses=[code]),
     ]
     rows = engine.aps_eligibility(
-        memory_snapshot([person(), person(cpr=other)], contacts, con=CON), A, aps_rule
+        {"persons": [person(), person(cpr=other)], "contacts": contacts}, A, aps_rule
     )
     assert [r.exclusion_reasons for r in rows] == [expected, expected]
 
@@ -441,7 +437,7 @@ def test_several_persons(engine, aps_rule):
         {**person(), "cpr": "0303703456"},
     ]
     contacts = [chronic(), contact("y", T - 3 * DAY, cpr="0202602345", action_diagnosis="DJ44")]
-    rows = engine.aps_eligibility(memory_snapshot(persons, contacts, con=CON), A, aps_rule)
+    rows = engine.aps_eligibility({"persons": persons, "contacts": contacts}, A, aps_rule)
     assert [(r.cpr, r.routes) for r in rows] == [
         (CPR, ["diagnosis"]),
         ("0202602345", ["diagnosis"]),

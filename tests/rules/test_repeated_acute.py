@@ -5,19 +5,15 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime, timedelta
 
-import duckdb
 import pytest
 
 from opspor import contract
-from opspor.rules.inputs import memory_snapshot
 from opspor.rules.model import PREVIOUS_DAY, PREVIOUS_WEEKDAY
 
 D = date(2024, 5, 2)  # a Thursday
 C = datetime(2024, 5, 1, 18, 0)  # its cut-off: the day before at 18:00
 DAY, HOUR, SEC = timedelta(days=1), timedelta(hours=1), timedelta(seconds=1)
 CPR = "0101501234"
-# Reused (memory_snapshot replaces the tables); one thread, as pytest -n runs workers side by side.
-CON = duckdb.connect(":memory:", config={"threads": 1})
 PERSON = {"cpr": CPR, "name": "Karen Jensen"}
 
 
@@ -29,7 +25,7 @@ def visit(cid, start, end="+3h", **kw):
 
 
 def run(engine, rule, contacts, day=D, persons=(PERSON,)):
-    return engine.repeated_acute_list(memory_snapshot(persons, contacts, con=CON), day, rule)
+    return engine.repeated_acute_list({"persons": persons, "contacts": contacts}, day, rule)
 
 
 def lists(lines):

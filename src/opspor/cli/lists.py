@@ -14,8 +14,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from opspor.cli.engine_option import engine_option
 from opspor.cpr import mask as mask_cpr
 from opspor.dates import cli_date
+from opspor.engines import EngineError
 from opspor.lists import runs, schedule
 from opspor.lists.schedule import ScheduleError
 from opspor.rules import RuleConfigError
@@ -30,7 +32,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-EXPECTED = (StoreError, runs.RunError, RuleConfigError, ScheduleError)
+EXPECTED = (StoreError, runs.RunError, RuleConfigError, ScheduleError, EngineError)
 
 
 def _err() -> Console:
@@ -118,6 +120,7 @@ def build(
         0.01, "--max-reject-share", min=0.0, max=1.0, envvar="OPSPOR_MAX_REJECT_SHARE",
         help="Refuse the drop if more than this share of a file's rows is rejected.",
     ),
+    engine: str = engine_option(),
 ) -> None:
     """Load a drop into a temporary store and build the lists for one day into OUT.
 
@@ -134,7 +137,7 @@ def build(
     day = _as_of(as_of)
     try:
         with RichProgress(_err()) as progress:
-            result, _report = jobs.build_from_drop(drop, day, out, progress=progress,
+            result, _report = jobs.build_from_drop(drop, day, out, engine=engine, progress=progress,
                                                    max_reject_share=max_reject_share)
     except jobs.DropNotLoaded as refused:
         print_report(_err(), refused.report)
@@ -156,6 +159,7 @@ def run(
                              "$OPSPOR_HOME/lists/runs/<run_id>/."),
     publish: bool = typer.Option(False, "--publish", help="Also put the run into the web app "
                                  "(`opspor web publish`)."),
+    engine: str = engine_option(),
 ) -> None:
     """Build the lists for one day on the current snapshot and store the run.
 
@@ -167,7 +171,7 @@ def run(
 
     day = _as_of(as_of)
     try:
-        result = jobs.run_lists(day, out)
+        result = jobs.run_lists(day, out, engine=engine)
     except Exception as error:  # noqa: BLE001
         raise _fail(error) from None
     _print_result(result)

@@ -1,33 +1,27 @@
 """Building one day's lists on a snapshot, and writing every output file of a build.
 
-:func:`compute` runs the two rules (:mod:`opspor.rules`) for the as-of date on a snapshot
-connection; :func:`write_outputs` writes the CSV, XLSX and PDF files into a folder;
+:func:`compute` runs the two rules (:mod:`opspor.rules`) for the as-of date on an engine
+(:mod:`opspor.engines`); :func:`write_outputs` writes the CSV, XLSX and PDF files into a folder;
 :func:`summary` is what ``run.json`` says about a build (counts only, never a CPR number).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections import Counter
 from pathlib import Path
 
-import duckdb
-
+from opspor.engines import Engine
 from opspor.lists import export_csv, export_parquet, export_pdf, export_xlsx
 from opspor.lists.model import Build, department_lists
 from opspor.rules import (
-    DEFAULT_ENGINE,
     aps_eligibility,
     load_aps_eligibility,
     load_repeated_acute,
     repeated_acute_list,
 )
 from opspor.rules.model import EligibilityRule, RepeatedAcuteRule, RuleInfo
-
-MEMORY_LIMIT_ENV = "OPSPOR_MEMORY_LIMIT"  # the same setting as the loader's
-
 
 def rule_info(info: RuleInfo) -> dict:
     """A rule's identity for ``run.json``: versions and digests of the rule, its code lists and
@@ -43,43 +37,32 @@ def rule_info(info: RuleInfo) -> dict:
     }
 
 
-def configure(con: duckdb.DuckDBPyConnection) -> None:
-    """No progress bar (it would go to the logs); ``OPSPOR_MEMORY_LIMIT`` (e.g. ``6GB``) when set."""
-    con.execute("SET enable_progress_bar = false")
-    limit = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
-    if limit:
-        con.execute("SET memory_limit = ?", [limit])
-
-
 def compute(
-    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
     as_of: dt.date,
-    snapshot_id: str | None,
     repeated_rule: RepeatedAcuteRule | None = None,
     eligibility_rule: EligibilityRule | None = None,
-    engine: str = DEFAULT_ENGINE,
 ) -> Build:
-    """The department lists for run day ``as_of`` and the eligibility on as-of date ``as_of``."""
+    """The department lists for run day ``as_of`` and the eligibility on as-of date ``as_of``,
+    on ``engine``'s snapshot."""
     repeated_rule = repeated_rule or load_repeated_acute()
     eligibility_rule = eligibility_rule or load_aps_eligibility()
     cutoff = repeated_rule.cutoff(as_of)
     timings = {}
     started = time.perf_counter()
-    lines = repeated_acute_list(con, as_of, repeated_rule, engine=engine)
+    lines = repeated_acute_list(engine, as_of, repeated_rule)
     timings["repeated_acute_seconds"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
-    eligibility = aps_eligibility(con, as_of, eligibility_rule, engine=engine)
+    eligibility = aps_eligibility(engine, as_of, eligibility_rule)
     timings["aps_eligibility_seconds"] = round(time.perf_counter() - started, 3)
     eligibility.sort(key=lambda r: (r.municipality_code or "", r.cpr or "", r.person_key))
-    latest = con.execute(
-        'SELECT max("start") FROM contacts WHERE "start" < ?', [cutoff]
-    ).fetchone()[0]
+    [latest] = engine.row('SELECT max("start") FROM contacts WHERE "start" < ?', [cutoff])
     return Build(
         as_of=as_of,
         cutoff=cutoff,
         previous_run_day=repeated_rule.previous_run_day(as_of),
         eligibility_reference_time=eligibility_rule.reference_time(as_of),
-        snapshot_id=snapshot_id,
+        snapshot_id=engine.snapshot_id,
         departments=department_lists(lines),
         eligibility=tuple(eligibility),
         rules={

@@ -22,9 +22,9 @@ from opspor.ingest.load import LoadOptions, run_load
 from opspor.ingest.progress import Progress
 from opspor.ingest.report import PUBLISHED, LoadReport
 from opspor.lists import runs
-from opspor.lists.build import compute, configure, stale_data_warning, summary, write_outputs
+from opspor import engines
+from opspor.lists.build import compute, stale_data_warning, summary, write_outputs
 from opspor.lists.model import Build
-from opspor.rules import DEFAULT_ENGINE
 from opspor.store import SnapshotStore
 from opspor.store.snapshots import new_id
 
@@ -93,21 +93,19 @@ def record(
     }
 
 
-def _compute_on(store: SnapshotStore, snapshot_id: str | None, as_of: dt.date, engine: str) -> Build:
-    """Build ``as_of``'s lists on one snapshot of ``store`` (read-only connection)."""
-    con = store.connect(snapshot_id)
-    try:
-        configure(con)
-        return compute(con, as_of, snapshot_id, engine=engine)
-    finally:
-        con.close()
+def _compute_on(store: SnapshotStore, snapshot_id: str | None, as_of: dt.date,
+                engine: str | None) -> tuple[Build, str]:
+    """Build ``as_of``'s lists on one snapshot of ``store`` with the engine ``engine`` names
+    (a connection string; default ``$OPSPOR_ENGINE`` or DuckDB). Returns the engine's name too."""
+    with engines.connect(engine, store=store, snapshot=snapshot_id) as on:
+        return compute(on, as_of), on.name
 
 
 def run_lists(
     as_of: dt.date,
     out_dir: Path | None = None,
     store: SnapshotStore | None = None,
-    engine: str = DEFAULT_ENGINE,
+    engine: str | None = None,
 ) -> dict:
     """Build ``as_of``'s lists on the store's current snapshot and store the run; returns its
     ``run.json`` record. Outputs go to the run's folder, or to ``out_dir`` when given.
@@ -120,7 +118,7 @@ def run_lists(
     if out_dir is not None:
         out_dir = runs.check_out_dir(out_dir)
     snapshot_id = store.current()
-    build = _compute_on(store, snapshot_id, as_of, engine)  # NoSnapshot when the store is empty
+    build, engine = _compute_on(store, snapshot_id, as_of, engine)  # NoSnapshot when the store is empty
     meta = store.meta(snapshot_id)
     run_id = new_id()
     with runs.run_folder(run_id) as stage:
@@ -141,7 +139,7 @@ def build_from_drop(
     drop: Path,
     as_of: dt.date,
     out_dir: Path,
-    engine: str = DEFAULT_ENGINE,
+    engine: str | None = None,
     progress: Progress | None = None,
     max_reject_share: float = LoadOptions.max_reject_share,
 ) -> tuple[dict, LoadReport]:
@@ -164,7 +162,7 @@ def build_from_drop(
         if report.decision != PUBLISHED:
             raise DropNotLoaded(report)
         snapshot_id = store.current()
-        build = _compute_on(store, snapshot_id, as_of, engine)
+        build, engine = _compute_on(store, snapshot_id, as_of, engine)
         meta = store.meta(snapshot_id)
         drop_info = {
             "drop": {

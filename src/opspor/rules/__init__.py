@@ -4,20 +4,20 @@
 * :mod:`~opspor.rules.model`     the rule objects (and the few shared definitions: cut-off, age)
 * :mod:`~opspor.rules.load`      YAML files in ``rules/config`` -> rule objects, with clear errors
 * :mod:`~opspor.rules.reference_engine`  plain Python; defines what a rule means
-* :mod:`~opspor.rules.sql`       SQL shared by SQL engines; :mod:`~opspor.rules.duckdb_engine`
+* :mod:`~opspor.rules.sql`       SQL shared by SQL engines, run by :mod:`~opspor.rules.sql_engine`
 * :mod:`~opspor.rules.results`   the rows every engine returns
 
-Every engine module exposes ``repeated_acute_list(con, run_day, rule)`` and
-``aps_eligibility(con, as_of, rule)``; see ``docs/rules.md``.
+The functions below take an engine (:mod:`opspor.engines`, made from a connection string): the
+reference engine evaluates the rule in Python, every other engine runs its SQL; see
+``docs/rules.md``.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
-import duckdb
-
-from opspor.rules import duckdb_engine, reference_engine
+from opspor.rules import reference_engine, sql_engine
 from opspor.rules.load import (
     RuleConfigError,
     load_aps_eligibility,
@@ -27,35 +27,33 @@ from opspor.rules.load import (
 from opspor.rules.model import EligibilityRule, RepeatedAcuteRule
 from opspor.rules.results import EligibilityRow, ListLine
 
-ENGINES = {reference_engine.NAME: reference_engine, duckdb_engine.NAME: duckdb_engine}
-DEFAULT_ENGINE = duckdb_engine.NAME
+if TYPE_CHECKING:
+    from opspor.engines import Engine
+
+
+def evaluator(engine: Engine):
+    """The module that evaluates rules on ``engine``: the reference engine's Python, or SQL."""
+    return reference_engine if engine.reference else sql_engine
 
 
 def repeated_acute_list(
-    con: duckdb.DuckDBPyConnection,
-    run_day: date,
-    rule: RepeatedAcuteRule | None = None,
-    engine: str = DEFAULT_ENGINE,
+    engine: Engine, run_day: date, rule: RepeatedAcuteRule | None = None
 ) -> list[ListLine]:
     """The department list lines for ``run_day`` (shipped rule unless ``rule`` is given)."""
-    return ENGINES[engine].repeated_acute_list(con, run_day, rule or load_repeated_acute())
+    return evaluator(engine).repeated_acute_list(engine, run_day, rule or load_repeated_acute())
 
 
 def aps_eligibility(
-    con: duckdb.DuckDBPyConnection,
-    as_of: date,
-    rule: EligibilityRule | None = None,
-    engine: str = DEFAULT_ENGINE,
+    engine: Engine, as_of: date, rule: EligibilityRule | None = None
 ) -> list[EligibilityRow]:
     """Aktiv Patientstøtte eligibility on ``as_of`` (shipped rule unless ``rule`` is given)."""
-    return ENGINES[engine].aps_eligibility(con, as_of, rule or load_aps_eligibility())
+    return evaluator(engine).aps_eligibility(engine, as_of, rule or load_aps_eligibility())
 
 
 __all__ = [
-    "DEFAULT_ENGINE",
     "aps_eligibility",
+    "evaluator",
     "repeated_acute_list",
-    "ENGINES",
     "RuleConfigError",
     "load_aps_eligibility",
     "load_code_lists",

@@ -63,25 +63,15 @@ def create_tables(con: duckdb.DuckDBPyConnection, *, replace: bool = False) -> N
         con.execute(f"CREATE {'OR REPLACE ' if replace else ''}TABLE {table} ({cols})")
 
 
-def memory_snapshot(
-    persons: Iterable[Mapping[str, Any]] = (),
-    contacts: Iterable[Mapping[str, Any]] = (),
-    con: duckdb.DuckDBPyConnection | None = None,
-) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with ``identity``, ``persons`` and ``contacts``.
-
-    With ``con`` (an in-memory connection to reuse, e.g. across generated examples) the three
-    tables are replaced in it instead of opening a new database.
+def arrow_tables(
+    persons: Iterable[Mapping[str, Any]] = (), contacts: Iterable[Mapping[str, Any]] = ()
+) -> dict[str, pa.Table]:
+    """``identity``, ``persons`` and ``contacts`` as Arrow tables with the store's columns.
 
     A person dict needs ``cpr``; ``person_key`` defaults to ``"pk-" + cpr`` and ``name`` to
     ``"Name " + cpr``. A contact dict needs ``contact_id``, ``start`` and either ``person_key``
     or ``cpr``. Other columns default to :data:`PERSON_DEFAULTS` / :data:`CONTACT_DEFAULTS`.
     """
-    if con is None:
-        con = duckdb.connect(":memory:")
-        create_tables(con)
-    else:
-        create_tables(con, replace=True)
     keys: dict[str, str] = {}
     identity_rows, person_rows = [], []
     for p in persons:
@@ -101,17 +91,38 @@ def memory_snapshot(
         key = c.get("person_key") or keys.get(c.get("cpr", ""), f"pk-{c.get('cpr')}")
         row = {**CONTACT_DEFAULTS, **c, "person_key": key}
         contact_rows.append(tuple(row[name] for name, _ in TABLES["contacts"]))
+    out = {}
     for table, rows in (
         ("identity", identity_rows),
         ("persons", person_rows),
         ("contacts", contact_rows),
     ):
-        if rows:
-            columns = TABLES[table]
-            arrow = pa.table(
-                {name: [row[i] for row in rows] for i, (name, _) in enumerate(columns)},
-                schema=pa.schema([(name, _ARROW[kind]) for name, kind in columns]),
-            )
+        columns = TABLES[table]
+        out[table] = pa.table(
+            {name: [row[i] for row in rows] for i, (name, _) in enumerate(columns)},
+            schema=pa.schema([(name, _ARROW[kind]) for name, kind in columns]),
+        )
+    return out
+
+
+def memory_snapshot(
+    persons: Iterable[Mapping[str, Any]] = (),
+    contacts: Iterable[Mapping[str, Any]] = (),
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with ``identity``, ``persons`` and ``contacts`` (see
+    :func:`arrow_tables`).
+
+    With ``con`` (an in-memory connection to reuse, e.g. across generated examples) the three
+    tables are replaced in it instead of opening a new database.
+    """
+    if con is None:
+        con = duckdb.connect(":memory:")
+        create_tables(con)
+    else:
+        create_tables(con, replace=True)
+    for table, arrow in arrow_tables(persons, contacts).items():
+        if arrow.num_rows:
             con.register("_opspor_rows", arrow)
             try:
                 con.execute(f"INSERT INTO {table} SELECT * FROM _opspor_rows")

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from opspor.rules.model import (
     ContactCriteria,
@@ -26,6 +25,9 @@ from opspor.rules.model import (
 from opspor.rules.results import EligibilityRow, ListLine, sort_eligibility, sort_lines
 
 NAME = "reference"
+
+if TYPE_CHECKING:
+    from opspor.engines import Engine
 
 
 @dataclass(frozen=True)
@@ -64,24 +66,25 @@ class Snapshot:
     contacts: dict[str, list[Contact]]  # person_key -> contacts
 
 
-def read_snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
+def read_snapshot(engine: Engine) -> Snapshot:
+    """The three tables as Python objects (read through any engine)."""
     identity = {
         k: (cpr, name)
-        for k, cpr, name in con.execute("SELECT person_key, cpr, name FROM identity").fetchall()
+        for k, cpr, name in engine.rows("SELECT person_key, cpr, name FROM identity")
     }
     persons = {
         row[0]: Person(*row)
-        for row in con.execute(
+        for row in engine.rows(
             "SELECT person_key, birth_date, municipality_code, region_code, residence_type, "
             "death_date FROM persons"
-        ).fetchall()
+        )
     }
     contacts: dict[str, list[Contact]] = defaultdict(list)
-    for row in con.execute(
+    for row in engine.rows(
         "SELECT contact_id, person_key, hospital_unit, course_department, contact_department, "
         'specialty, priority, contact_type, start, "end", action_diagnosis, secondary_diagnoses, '
         "procedures, drg_value, pathway FROM contacts"
-    ).fetchall():
+    ):
         values = list(row)
         values[11] = tuple(values[11] or ())
         values[12] = tuple(values[12] or ())
@@ -192,9 +195,9 @@ def _members(
 
 
 def repeated_acute_list(
-    con: duckdb.DuckDBPyConnection, run_day: date, rule: RepeatedAcuteRule
+    engine: Engine, run_day: date, rule: RepeatedAcuteRule
 ) -> list[ListLine]:
-    snap = read_snapshot(con)
+    snap = read_snapshot(engine)
     cutoff = rule.cutoff(run_day)
     members = _members(snap, rule, cutoff)
     before = _members(snap, rule, rule.cutoff(rule.previous_run_day(run_day)))
@@ -255,9 +258,9 @@ def _excluded_by(
 
 
 def aps_eligibility(
-    con: duckdb.DuckDBPyConnection, as_of: date, rule: EligibilityRule
+    engine: Engine, as_of: date, rule: EligibilityRule
 ) -> list[EligibilityRow]:
-    snap = read_snapshot(con)
+    snap = read_snapshot(engine)
     at = rule.reference_time(as_of)
     out: list[EligibilityRow] = []
     for person_key, person in snap.persons.items():
