@@ -143,7 +143,9 @@ def child_engine(db: str, day: dt.date, out: str) -> dict:
 
     rrule, erule = load_repeated_acute(), load_aps_eligibility()
     base = peak_rss_bytes()
-    con = duckdb.connect(db, read_only=True)
+    from opspor.engines import connect
+
+    con = connect(f"duckdb:///{Path(db).resolve().relative_to('/')}")
     t0 = time.perf_counter()
     lines = repeated_acute_list(con, day, rrule)
     t1 = time.perf_counter()

@@ -106,8 +106,9 @@ def child_engine(db: str) -> dict:
 
     fs = FeatureSet(config.load().features)
     t0 = time.perf_counter()
-    con = duckdb.connect(db, read_only=True)
-    con.execute("SET enable_progress_bar = false")
+    from opspor.engines import connect
+
+    con = connect(f"duckdb:///{Path(db).resolve().relative_to('/')}")
     frame = fs.compute(con, AS_OF)
     con.close()
     total = time.perf_counter() - t0

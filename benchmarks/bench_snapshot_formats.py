@@ -46,6 +46,9 @@ def child(form: str, snapshot: str, folder: str, identity: str, day: str) -> dic
         files["identity"] = Path(identity)
         for table, path in files.items():
             con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
+    from opspor.engines.duckdb import DuckDBEngine
+
+    con = DuckDBEngine(con, form)
     t1 = time.perf_counter()
     lines = repeated_acute_list(con, dt.date.fromisoformat(day), rrule)
     t2 = time.perf_counter()

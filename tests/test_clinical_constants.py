@@ -61,7 +61,7 @@ ALLOWED = {
     ("risk/config.py", "code", "DJ44"):
         "the example in the messages that say how to write a condition's codes",
     ("rules/inputs.py", "code", "DR069"):
-        "the default action diagnosis of memory_snapshot()'s rows (tests, examples): matches no list",
+        "the default action diagnosis of arrow_tables()' rows (Engine.populate) (tests, examples): matches no list",
     ("ingest/rules.py", "threshold", "DEFAULT_MAX_CONTACT_DAYS"):
         "a plausibility check of the data (a contact longer than this is probably an error)",
     ("lists/build.py", "*", "hours=24"):

@@ -279,3 +279,45 @@ def test_the_web_apps_import_each_other_in_one_direction():
                 back.add((a.removeprefix("opspor.web."), b.removeprefix("opspor.web.")))
     assert sorted(back - WEB_BACK_EDGES) == [], "an app imports one above it: see docs/architecture.md"
     assert sorted(WEB_BACK_EDGES - back) == [], "gone: strike it off WEB_BACK_EDGES"
+
+
+# --------------------------------------------------------------------------- engines
+
+# Where DuckDB is used directly: the engines, and the parts that build or describe a snapshot
+# (ingest, the store, the FHIR import's staging database, the truth file of synthetic data).
+DUCKDB_ALLOWED = ("opspor.engines", "opspor.ingest", "opspor.store", "opspor.fhir.contract.imports",
+                  "opspor.risk.truth")
+
+
+def _duckdb_uses(tree: ast.AST) -> list[str]:
+    """``duckdb.connect(...)`` calls and imports of the DuckDB dialect in a module."""
+    found = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id == "duckdb" and node.attr == "connect"):
+            found.append(f"line {node.lineno}: duckdb.connect")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("opspor.engines.duckdb"):
+            found.append(f"line {node.lineno}: from {node.module} import ...")
+        elif isinstance(node, ast.Name) and node.id == "DIALECT":
+            found.append(f"line {node.lineno}: DIALECT")
+    return found
+
+
+def test_the_scan_sees_a_duckdb_connection():
+    tree = ast.parse("import duckdb\ncon = duckdb.connect('x')\nfrom opspor.engines.duckdb import DIALECT\n"
+                     "q = DIALECT.quote('a')\n")
+    assert len(_duckdb_uses(tree)) == 3
+
+
+def test_only_the_engines_open_a_snapshot_or_name_a_dialect():
+    """Every reader of a snapshot goes through an engine (opspor.engines.connect) and its
+    dialect, so that each runs on DuckDB and Spark alike."""
+    wrong = {name: uses for name, tree in TREES.items()
+             if not name.startswith(DUCKDB_ALLOWED) and (uses := _duckdb_uses(tree))}
+    assert wrong == {}
+    store_connects = sorted(
+        name for name, tree in TREES.items() if not name.startswith(DUCKDB_ALLOWED)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr == "connect"
+        and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "SnapshotStore")
+    assert store_connects == []

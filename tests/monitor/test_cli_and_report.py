@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from opspor.engines import connect
 from opspor.monitor.definitions import ConfigError, load_indicators
 from tests.monitor.monitor_kit import assert_no_person
 from tests.support import pdf_pages, pdf_text
@@ -51,7 +52,7 @@ def test_report_in_english_without_suppression(loaded, monkeypatch):
         if stub:
             monkeypatch.setattr(rb.charts, name, stub)
     out = loaded.base / "report-en"
-    with SnapshotStore(loaded.home / "store").connect() as con:
+    with connect(store=SnapshotStore(loaded.home / "store")) as con:
         report = rb.build(con, "1083", 2024, out, lang="en", suppress=False)
     html = write_html(report, out / "report.html").read_text(encoding="utf-8")
     assert "<h2>Status of the targets</h2>" in html and "NOT suppressed" in html

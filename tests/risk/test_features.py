@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-import duckdb
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,7 +14,7 @@ from hypothesis import strategies as st
 from opspor.risk import config
 from opspor.risk import settings as risk_settings
 from opspor.risk.features import FeatureSet
-from opspor.rules.inputs import memory_snapshot
+from opspor.engines import connect
 
 A = dt.date(2025, 6, 1)
 T = dt.datetime(2025, 6, 1)
@@ -57,7 +56,7 @@ def test_hand_made_person_at_every_edge(fs):
         _contact("c6", p1, T + HOUR, T + 30 * HOUR, action_diagnosis="DI500"),  # after T: nothing
         _contact("c7", p1, T - 20 * DAY, T - 20 * DAY + 12 * HOUR),  # exactly 12 h: an admission
     ]
-    con = memory_snapshot(persons, contacts)
+    con = populated(persons, contacts)
     frame = fs.compute(con, A)
     keys = frame.person_key.to_pylist()
     assert "pk-0101500001" not in keys and "pk-0101500002" in keys and len(keys) == 3
@@ -91,7 +90,7 @@ def test_only_some_persons(fs):
     persons = [{"cpr": f"01015000{i:02d}"} for i in range(5)]
     contacts = [_contact(f"c{i}", f"01015000{i:02d}", T - (i + 1) * DAY, T - (i + 1) * DAY + 20 * HOUR)
                 for i in range(5)]
-    con = memory_snapshot(persons, contacts)
+    con = populated(persons, contacts)
     full = fs.compute(con, A)
     part = fs.compute(con, A, person_keys=["pk-0101500003", "pk-0101500001"])
     assert part.person_key.to_pylist() == ["pk-0101500001", "pk-0101500003"]
@@ -162,10 +161,10 @@ def futures(draw, persons, contacts):
 @given(data=st.data())
 def test_nothing_from_the_as_of_date_on_changes_a_feature(fs, data):
     persons, contacts = data.draw(snapshots())
-    con = duckdb.connect(":memory:")
-    before = fs.compute(memory_snapshot(persons, contacts, con=con), A)
+    con = connect("duckdb:///:memory:")
+    before = fs.compute(populated(persons, contacts, con), A)
     persons2, contacts2 = data.draw(futures(persons, contacts))
-    after = fs.compute(memory_snapshot(persons2, contacts2, con=con), A)
+    after = fs.compute(populated(persons2, contacts2, con), A)
     con.close()
     assert before.person_key.to_pylist() == after.person_key.to_pylist()
     assert np.array_equal(before.X, after.X, equal_nan=True), [
@@ -195,7 +194,7 @@ def test_home_visits_and_remote_contacts_are_the_shared_concepts(fs):
         _contact("r2", p, T - 6 * DAY, T - 6 * DAY + HOUR, contact_type="email"),
         _contact("r3", p, T - 40 * DAY, T - 40 * DAY + HOUR, contact_type="video"),
     ]
-    con = memory_snapshot([{"cpr": p}], contacts)
+    con = populated([{"cpr": p}], contacts)
     v = _values(every.compute(con, A), p)
     assert (v["home_visits_30d"], v["remote_contacts_30d"], v["remote_contacts_91d"]) == (2, 2, 3)
     concepts = shipped()
@@ -203,3 +202,10 @@ def test_home_visits_and_remote_contacts_are_the_shared_concepts(fs):
     for feature, concept in (("home_visits_91d", "home_visit"), ("remote_contacts_91d", "remote_contact")):
         meets = concepts.predicate(concept)
         assert v[feature] == sum(meets(c, T) for c in history)
+
+
+def populated(persons, contacts, engine=None):
+    """A DuckDB engine holding ``persons`` and ``contacts`` (``engine``: refill that one)."""
+    engine = engine or connect("duckdb:///:memory:")
+    engine.populate({"persons": persons, "contacts": contacts})
+    return engine

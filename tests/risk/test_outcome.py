@@ -12,7 +12,7 @@ import pytest
 from opspor.risk import config, outcome, settings
 from opspor.risk.models.training import TrainingError, quarter_days, schedule
 from opspor.risk.outcome import DataPeriod, OutcomeError
-from opspor.rules.inputs import memory_snapshot
+from opspor.engines import connect
 
 A = dt.date(2025, 1, 1)
 T = dt.datetime(2025, 1, 1)
@@ -51,13 +51,13 @@ CASES = {  # cpr: (death_date, contacts, y)
 def _snapshot(cases=CASES):
     persons = [{"cpr": cpr, "death_date": death} for cpr, (death, _, _) in cases.items()]
     contacts = [c for _, cs, _ in cases.values() for c in cs]
-    return memory_snapshot(persons, contacts)
+    return populated(persons, contacts)
 
 
 def test_outcome_window_admissions_and_deaths(cfg):
     con = _snapshot()
     out = outcome.compute(con, A, cfg, PERIOD)
-    keys = [k for (k,) in con.execute("SELECT person_key FROM persons ORDER BY rowid").fetchall()]
+    keys = [k for (k,) in con.rows("SELECT person_key FROM persons ORDER BY rowid")]
     alive = [k for k, (death, _, _) in zip(keys, CASES.values(), strict=True) if death is None or death >= A]
     assert len(out.y) == len(alive)
     by_key = dict(zip(alive, out.y.tolist(), strict=True))
@@ -105,7 +105,7 @@ def test_data_period_is_the_day_after_the_latest_contact_start():
     con = _snapshot()
     period = outcome.data_period(con)
     assert period.end == dt.datetime(2026, 1, 1) and period.first_day == dt.date(2024, 12, 31)
-    assert outcome.data_period(memory_snapshot([{"cpr": "0101500001"}], [])) is None
+    assert outcome.data_period(populated([{"cpr": "0101500001"}], [])) is None
 
 
 def test_quarter_days_and_the_temporal_split():
@@ -125,3 +125,10 @@ def test_quarter_days_and_the_temporal_split():
     with pytest.raises(TrainingError, match="no training as-of date before the test date"):
         schedule(short, cfg)
     assert np.all(np.diff([d.toordinal() for d in s.train]) > 0)
+
+
+def populated(persons, contacts, engine=None):
+    """A DuckDB engine holding ``persons`` and ``contacts`` (``engine``: refill that one)."""
+    engine = engine or connect("duckdb:///:memory:")
+    engine.populate({"persons": persons, "contacts": contacts})
+    return engine

@@ -10,6 +10,7 @@ import stat
 import pyarrow.parquet as pq
 import pytest
 
+from opspor.engines import connect
 from opspor.rules import aps_eligibility
 from opspor.store import SnapshotStore
 from tests.risk.risk_kit import env_for
@@ -27,7 +28,7 @@ def in_home(home, monkeypatch):
 
 
 def _eligibility(home, day: dt.date):
-    with SnapshotStore(home / "store").connect() as con:
+    with connect(store=SnapshotStore(home / "store")) as con:
         return {r.person_key: r for r in aps_eligibility(con, day)}
 
 

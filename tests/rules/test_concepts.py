@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -18,12 +17,11 @@ from opspor import contract
 from opspor.config_reader import ConfigError
 from opspor.rules import load_aps_eligibility, load_repeated_acute, reference_engine
 from opspor.rules.concepts import load_concepts, shipped
-from opspor.rules.duckdb_engine import DIALECT
-from opspor.rules.inputs import memory_snapshot
+from opspor.engines import connect
 from opspor.rules.sql import Builder
 
 CONCEPTS = shipped()
-CON = duckdb.connect(":memory:", config={"threads": 1})
+ENGINE = connect("duckdb:///:memory:")  # populate replaces its tables
 AT = datetime(2024, 4, 26, 0, 0)
 HOUR, DAY, SEC = timedelta(hours=1), timedelta(days=1), timedelta(seconds=1)
 
@@ -65,15 +63,14 @@ def contacts(draw):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=contacts())
 def test_sql_and_python_predicate_agree_on_every_concept(rows):
-    con = memory_snapshot([{"cpr": "0101501234"}], rows, con=CON)
+    ENGINE.populate({"persons": [{"cpr": "0101501234"}], "contacts": rows})
     history = reference_engine.existing(
-        reference_engine.read_snapshot(con).contacts.get("pk-0101501234", []), AT)
+        reference_engine.read_snapshot(ENGINE).contacts.get("pk-0101501234", []), AT)
     for name in CONCEPTS.contacts:
-        b = Builder(DIALECT, CONCEPTS.admission_hours)
+        b = Builder(ENGINE.dialect, CONCEPTS.admission_hours)
         expr = CONCEPTS.sql_with(b, name, "k", AT, existing="ex")
-        ctes = ", ".join([DIALECT.cte("ex", b.existing(AT)), *b.ctes])
-        got = dict(con.execute(
-            f"WITH {ctes} SELECT k.contact_id, {expr} FROM ex AS k").fetchall())
+        ctes = ", ".join([ENGINE.dialect.cte("ex", b.existing(AT)), *b.ctes])
+        got = dict(ENGINE.rows(f"WITH {ctes} SELECT k.contact_id, {expr} FROM ex AS k"))
         meets = CONCEPTS.predicate(name)
         want = {c.contact_id: meets(c, AT, history) for c in history}
         assert got == want, name
@@ -97,12 +94,12 @@ def test_the_rules_take_their_definitions_from_the_concepts():
 
 def test_a_home_visit_is_its_type_or_its_procedure():
     meets = CONCEPTS.predicate("home_visit")
-    con = memory_snapshot([{"cpr": "0101501234"}], [
+    ENGINE.populate({"persons": [{"cpr": "0101501234"}], "contacts": [
         {"contact_id": "type", "cpr": "0101501234", "start": AT - DAY, "contact_type": "home_visit"},
         {"contact_id": "code", "cpr": "0101501234", "start": AT - DAY, "procedures": ["AAF71"]},
         {"contact_id": "none", "cpr": "0101501234", "start": AT - DAY, "procedures": ["AAF8"]},
-    ], con=CON)
-    got = {c.contact_id: meets(c, AT) for c in reference_engine.read_snapshot(con).contacts["pk-0101501234"]}
+    ]})
+    got = {c.contact_id: meets(c, AT) for c in reference_engine.read_snapshot(ENGINE).contacts["pk-0101501234"]}
     assert got == {"type": True, "code": True, "none": False}
 
 

@@ -13,20 +13,14 @@ import dataclasses
 import os
 from datetime import date, datetime, time, timedelta
 
-import duckdb
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opspor import contract
-from opspor.rules import (
-    ENGINES,
-    duckdb_engine,
-    load_aps_eligibility,
-    load_code_lists,
-    load_repeated_acute,
-    reference_engine,
-)
-from opspor.rules.inputs import memory_snapshot
+from opspor import rules
+from opspor.engines import connect
+from opspor.rules import load_aps_eligibility, load_code_lists, load_repeated_acute
 from opspor.rules.model import (
     COMPARE_WITH,
     ContactCriteria,
@@ -40,9 +34,11 @@ from opspor.rules.model import (
 REPEATED = load_repeated_acute()
 APS = load_aps_eligibility()
 LISTS = load_code_lists().lists
-OTHER_ENGINES = [e for name, e in sorted(ENGINES.items()) if name != reference_engine.NAME]
-# Reused (memory_snapshot replaces the tables); one thread, as pytest -n runs workers side by side.
-CON = duckdb.connect(":memory:", config={"threads": 1})
+# Reused (populate replaces the tables); one thread, as pytest -n runs workers side by side.
+REFERENCE = connect("reference:///:memory:")
+DUCKDB = connect("duckdb:///:memory:")
+REFERENCE.con.execute("SET threads = 1")
+DUCKDB.con.execute("SET threads = 1")
 
 BASE = date(2024, 4, 26)
 DAY, HOUR, SEC = timedelta(days=1), timedelta(hours=1), timedelta(seconds=1)
@@ -311,23 +307,26 @@ def eligibility_rules(draw):
 
 def test_the_fast_engine_is_among_those_compared():
     """Else every property below would pass by comparing the reference with nothing."""
-    assert duckdb_engine in OTHER_ENGINES and reference_engine not in OTHER_ENGINES
+    assert REFERENCE.reference and not DUCKDB.reference
+    assert rules.evaluator(REFERENCE) is not rules.evaluator(DUCKDB)
 
 
-def _compare_repeated(persons, contacts, run_day, rule):
-    con = memory_snapshot(persons, contacts, con=CON)
-    expected = reference_engine.repeated_acute_list(con, run_day, rule)
-    for engine in OTHER_ENGINES:
-        assert engine.repeated_acute_list(con, run_day, rule) == expected, engine.NAME
+def _compare(function, persons, contacts, day, rule, others=(DUCKDB,)):
+    tables = {"persons": persons, "contacts": contacts}
+    REFERENCE.populate(tables)
+    expected = function(REFERENCE, day, rule)
+    for engine in others:
+        engine.populate(tables)
+        assert function(engine, day, rule) == expected, engine.name
     return expected
 
 
-def _compare_eligibility(persons, contacts, as_of, rule):
-    con = memory_snapshot(persons, contacts, con=CON)
-    expected = reference_engine.aps_eligibility(con, as_of, rule)
-    for engine in OTHER_ENGINES:
-        assert engine.aps_eligibility(con, as_of, rule) == expected, engine.NAME
-    return expected
+def _compare_repeated(persons, contacts, run_day, rule, others=(DUCKDB,)):
+    return _compare(rules.repeated_acute_list, persons, contacts, run_day, rule, others)
+
+
+def _compare_eligibility(persons, contacts, as_of, rule, others=(DUCKDB,)):
+    return _compare(rules.aps_eligibility, persons, contacts, as_of, rule, others)
 
 
 @SETTINGS
@@ -399,3 +398,34 @@ def test_list_membership_has_no_look_ahead(scenario):
     assert strip(_compare_repeated(persons, contacts, run_day, REPEATED)) == strip(
         _compare_repeated(persons, _as_known_at(contacts, cutoff), run_day, REPEATED)
     )
+
+
+# --------------------------------------------------------------------------- Spark
+
+# Spark answers a query in about a second: a few examples per property, the random rules most.
+SPARK = settings(SETTINGS, max_examples=examples(6))
+
+
+@pytest.mark.spark
+@SPARK
+@given(scenarios(), st.sampled_from(COMPARE_WITH))
+def test_repeated_acute_shipped_rule_spark_agrees(spark_engine, scenario, compare_with):
+    persons, contacts, run_day, _ = scenario
+    _compare_repeated(persons, contacts, run_day,
+                      dataclasses.replace(REPEATED, compare_with=compare_with), (spark_engine,))
+
+
+@pytest.mark.spark
+@SPARK
+@given(scenarios(), repeated_rules())
+def test_repeated_acute_random_rules_spark_agrees(spark_engine, scenario, rule):
+    persons, contacts, run_day, _ = scenario
+    _compare_repeated(persons, contacts, run_day, rule, (spark_engine,))
+
+
+@pytest.mark.spark
+@SPARK
+@given(scenarios(), eligibility_rules())
+def test_aps_eligibility_random_rules_spark_agrees(spark_engine, scenario, rule):
+    persons, contacts, _, as_of = scenario
+    _compare_eligibility(persons, contacts, as_of, rule, (spark_engine,))

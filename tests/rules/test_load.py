@@ -290,12 +290,12 @@ def test_package_entry_points_and_arrow():
     from datetime import date, datetime
 
     from opspor.rules import aps_eligibility, repeated_acute_list
-    from opspor.rules.inputs import memory_snapshot
+    from opspor.engines import connect
     from opspor.rules.results import ELIGIBILITY_SCHEMA, LIST_SCHEMA, to_arrow
 
-    con = memory_snapshot(
-        [{"cpr": "0101501234"}],
-        [
+    tables = {
+        "persons": [{"cpr": "0101501234"}],
+        "contacts": [
             {
                 "contact_id": f"c{i}",
                 "cpr": "0101501234",
@@ -304,8 +304,12 @@ def test_package_entry_points_and_arrow():
             }
             for i in range(3)
         ],
-    )
-    rows = aps_eligibility(con, date(2024, 6, 1), engine="reference")
-    assert rows == aps_eligibility(con, date(2024, 6, 1)) and rows[0].routes[0] == "diagnosis"
-    assert to_arrow(rows, ELIGIBILITY_SCHEMA).num_rows == 1
-    assert to_arrow(repeated_acute_list(con, date(2024, 6, 1)), LIST_SCHEMA).schema == LIST_SCHEMA
+    }
+    with connect("reference:///:memory:") as reference, connect("duckdb:///:memory:") as con:
+        reference.populate(tables)
+        con.populate(tables)
+        rows = aps_eligibility(reference, date(2024, 6, 1))
+        assert rows == aps_eligibility(con, date(2024, 6, 1)) and rows[0].routes[0] == "diagnosis"
+        assert to_arrow(rows, ELIGIBILITY_SCHEMA).num_rows == 1
+        lines = repeated_acute_list(con, date(2024, 6, 1))
+        assert to_arrow(lines, LIST_SCHEMA).schema == LIST_SCHEMA

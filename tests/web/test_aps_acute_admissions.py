@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from opspor.rules.concepts import shipped
-from opspor.rules.inputs import memory_snapshot
+from opspor.engines import connect
 from opspor.web.aps import publish
 
 AS_OF = dt.date(2025, 3, 1)
@@ -28,8 +28,9 @@ def test_acute_admissions_are_the_concept_without_look_ahead():
         {"contact_id": "f", "cpr": p, "start": T - 5 * H, "end": T + 2 * D},  # 5 h before T: not yet
         {"contact_id": "g", "cpr": p, "start": T, "end": T + 2 * D},  # on the as-of date: later
     ]
-    con = memory_snapshot([{"cpr": p}], contacts)
-    assert publish.acute_admissions(con, [f"pk-{p}"], AS_OF) == {f"pk-{p}": 2}
+    with connect("duckdb:///:memory:") as con:
+        con.populate({"persons": [{"cpr": p}], "contacts": contacts})
+        assert publish.acute_admissions(con, [f"pk-{p}"], AS_OF) == {f"pk-{p}": 2}
 
 
 def test_route_labels_state_the_rules_numbers(monkeypatch):

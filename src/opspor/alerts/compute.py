@@ -20,15 +20,17 @@ import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
-import duckdb
 
 from opspor import dates
 from opspor import reference as ref
 from opspor.alerts import stats
 from opspor.alerts.errors import AlertError
 from opspor.alerts.settings import AlertConfig, load_config
+from opspor.engines import Engine
 from opspor.monitor import indicator_sql
 from opspor.monitor.definitions import IndicatorVersion, load_indicators
+from opspor.monitor.indicators import snapshot_id
+from opspor.rules.sql import Dialect
 
 UNIT_COLUMNS = {"municipality": "municipality_code", "gp_practice": "gp_provider_number"}
 
@@ -97,25 +99,26 @@ def parse_month(value: str) -> indicator_sql.Period:
     return indicator_sql.Period(f"{d:%Y-%m}", d, dates.next_month(d))
 
 
-def _bounds(con: duckdb.DuckDBPyConnection) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
-    data_start, data_end, latest = con.execute(indicator_sql.bounds_sql()).fetchone()
+def _bounds(con: Engine) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    data_start, data_end, latest = con.row(indicator_sql.bounds_sql())
     if data_start is None:
         raise AlertError("the snapshot has no contacts: nothing to compute")
     return data_start, data_end, latest
 
 
-def last_complete_month(con: duckdb.DuckDBPyConnection) -> str:
+def last_complete_month(con: Engine) -> str:
     """The last month the data cover to its end (the last contact starts on its last day or later)."""
     _, data_end, _ = _bounds(con)
     last = dates.month_start((data_end + dt.timedelta(days=1)).date()) - dt.timedelta(days=1)
     return f"{last:%Y-%m}"
 
 
-def _query(v: IndicatorVersion, periods: list[indicator_sql.Period], bands: tuple[int, ...]) -> str:
+def _query(v: IndicatorVersion, periods: list[indicator_sql.Period], bands: tuple[int, ...],
+           d: Dialect) -> str:
     values = ", ".join(f"('{p.label}', DATE '{p.start}', DATE '{p.end}')" for p in periods)
     whens = " ".join(f"WHEN age >= {a} THEN {a}" for a in reversed(bands) if a > 0)
     age = indicator_sql.age_sql("p.birth_date", "pr.d0")
-    ctes = [f"periods(period, d0, d1) AS (VALUES {values})", *indicator_sql.episode_ctes(v)]
+    ctes = [f"periods(period, d0, d1) AS (VALUES {values})", *indicator_sql.episode_ctes(v, d)]
     ctes.append(
         f"base AS (SELECT * FROM (SELECT pr.period, pr.d0, p.person_key, p.birth_date, p.death_date, "
         f"p.region_code, p.municipality_code, p.gp_provider_number, p.sex, {age} AS age "
@@ -133,13 +136,13 @@ def _query(v: IndicatorVersion, periods: list[indicator_sql.Period], bands: tupl
 
 
 def compute(
-    con: duckdb.DuckDBPyConnection,
+    con: Engine,
     *,
     months: list[str] | None = None,
     config: AlertConfig | None = None,
     region: str | None = None,
 ) -> AlertTable:
-    """The alerts of ``months`` (default: the last complete month) on the snapshot behind ``con``;
+    """The alerts of ``months`` (default: the last complete month) on the snapshot of the engine ``con``;
     ``region`` keeps one region (default: every region of the snapshot, each on its own)."""
     t0 = time.perf_counter()
     cfg = config or load_config()
@@ -155,8 +158,8 @@ def compute(
         if p.end <= data_start.date() or p.start > data_end.date():
             raise AlertError(f"month {p.label} is outside the data ({data_start:%Y-%m-%d} - "
                              f"{data_end:%Y-%m-%d}); choose a month the snapshot covers")
-    rows = con.execute(_query(v, periods, cfg.age_bands)).fetchall()
-    snapshot = _snapshot_id(con)
+    rows = con.rows(_query(v, periods, cfg.age_bands, con.dialect))
+    snapshot = snapshot_id(con)
     lookback = v.episode.window_days
     results: list[AlertResult] = []
     for p in periods:
@@ -171,13 +174,6 @@ def compute(
                      "undercount repeated contacts everywhere (the ratios stay comparable)")
     return AlertTable(results, cfg, snapshot, [p.label for p in periods], data_start, data_end,
                       threshold, time.perf_counter() - t0, notes)
-
-
-def _snapshot_id(con: duckdb.DuckDBPyConnection) -> str | None:
-    try:
-        return con.execute("SELECT snapshot_id FROM _meta").fetchone()[0]
-    except duckdb.Error:
-        return None
 
 
 def _region_results(cfg: AlertConfig, v: IndicatorVersion, month: str, region: str, rows: list[tuple],

@@ -35,10 +35,11 @@ def alerts_dir() -> Path:
 
 def run(*, months: list[str] | None = None, out: Path | None = None, publish: Publish | None = None,
         region: str | None = None, config: AlertConfig | None = None,
-        snapshot: str | None = None, outside_region: bool = False) -> RunResult:
-    from opspor.store import SnapshotStore
+        snapshot: str | None = None, outside_region: bool = False,
+        engine: str | None = None) -> RunResult:
+    from opspor import engines
 
-    with SnapshotStore().connect(snapshot) as con:
+    with engines.connect(engine, snapshot=snapshot) as con:
         table = compute(con, months=months, config=config, region=region)
     files = output.write(table, out if out is not None else alerts_dir() / table.label, outside_region=outside_region)
     result = RunResult(table, files)

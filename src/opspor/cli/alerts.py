@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from opspor.cli.engine_option import engine_option
 from opspor.cpr import mask as mask_cpr
 
 app = typer.Typer(
@@ -76,6 +77,7 @@ def run(
     outside_region: bool = typer.Option(False, "--outside-region", help="Suppress small numbers in the "
                                         "files (for a copy leaving the region)."),
     show: str = typer.Option("alerts", "--show", help="Rows printed: alerts, municipality, gp_practice or all."),
+    engine: str = engine_option(),
 ) -> None:
     """Compute the month's data alerts on the current snapshot and write them as CSV and JSON."""
     from opspor.alerts import jobs
@@ -86,7 +88,8 @@ def run(
     try:
         cfg = load_config(config) if config is not None else None
         result = jobs.run(months=month or None, out=out, publish=_publisher(messages) if publish else None,
-                          region=region, config=cfg, snapshot=snapshot, outside_region=outside_region)
+                          region=region, config=cfg, snapshot=snapshot, outside_region=outside_region,
+                          engine=engine)
     except Exception as error:  # noqa: BLE001 - _fail says what is expected and what is not
         raise _fail(error) from None
     t = result.table

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from opspor.cli.engine_option import engine_option
 from opspor import csv_safe
 from opspor.cpr import mask as mask_cpr
 from opspor.dates import cli_date
@@ -53,10 +54,10 @@ def _choice(value: str, allowed: tuple[str, ...], option: str) -> str:
     return value
 
 
-def _connect(snapshot: str | None):
-    from opspor.store import SnapshotStore
+def _connect(snapshot: str | None, engine: str | None = None):
+    from opspor import engines
 
-    return SnapshotStore().connect(snapshot)
+    return engines.connect(engine, snapshot=snapshot)
 
 
 def _num(value: float | None, digits: int = 1) -> str:
@@ -83,6 +84,7 @@ def indicators(
     region: str = typer.Option(None, "--region", help="Only this region's residents, e.g. 1083."),
     snapshot: str = typer.Option(None, "--snapshot", help="Snapshot id (default: the current one)."),
     config: Path = typer.Option(None, "--config", help="Indicators file (default: the shipped one)."),
+    engine: str = engine_option(),
 ) -> None:
     """Compute the indicators on a snapshot, by municipality or region, per year or month.
 
@@ -102,7 +104,7 @@ def indicators(
         raise typer.BadParameter(f"the folder {out.parent} does not exist", param_hint="--out")
     try:
         cfg = load_indicators(config)
-        with _connect(snapshot) as con:
+        with _connect(snapshot, engine) as con:
             table = compute(con, by=by, period=period, indicators=indicator or None,
                             first_year=first_year, last_year=last_year, region=region,
                             outside_region=outside_region, threshold=threshold, config=cfg)
@@ -392,6 +394,7 @@ def publish_command(
     snapshot: str = typer.Option(None, "--snapshot", help="Snapshot id (default: the current one)."),
     effect_file: Path = typer.Option(None, "--effect", help="Instead: put the estimates of `opspor monitor "
                                      "effect --out FILE.json` into the web app's effect page."),
+    engine: str = engine_option(),
 ) -> None:
     """Compute every indicator (years and months, municipality and region) and the targets' status
     on the snapshot and store them in the web app's database for the dashboard. Publishing the
@@ -414,7 +417,7 @@ def publish_command(
             f"Published {done.estimates} effect estimates from {effect_file.name}.", soft_wrap=True)
         return
     try:
-        result = publish(snapshot)
+        result = publish(snapshot, engine=engine)
     except Exception as error:  # noqa: BLE001
         raise _fail(error) from None
     console = Console(highlight=False)

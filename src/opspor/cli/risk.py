@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from opspor import csv_safe
+from opspor.cli.engine_option import engine_option
 from opspor.cpr import mask as mask_cpr
 from opspor.dates import cli_date
 
@@ -96,6 +97,7 @@ def train(
                                "generator's true probabilities beside the models in the report."),
     select: bool = typer.Option(False, "--select", help="Put the boosted model (model.yaml `select`) in use."),
     lang: str = typer.Option("da", "--lang", help=LANG_HELP),
+    engine: str = engine_option(),
 ) -> None:
     """Train both models on the current snapshot with temporal validation, evaluate them on the
     test as-of date, store them and write the report ($OPSPOR_HOME/risk/).
@@ -105,7 +107,8 @@ def train(
 
     lang = _lang(lang)
     try:
-        result = jobs.train(cli_date(test_as_of, "--test-as-of"), horizon, truth, select, lang, log=_log)
+        result = jobs.train(cli_date(test_as_of, "--test-as-of"), horizon, truth, select, lang, log=_log,
+                            engine=engine)
     except typer.BadParameter:
         raise
     except Exception as error:  # noqa: BLE001 - shown masked, never with a traceback of data
@@ -199,6 +202,7 @@ def score(
     as_of: str = typer.Option(None, "--as-of", help="As-of date (YYYY-MM-DD). Default: today in Copenhagen."),
     model: str = typer.Option(None, "--model", help="A model id (default: the selected model)."),
     lang: str = typer.Option("da", "--lang", help=LANG_HELP),
+    engine: str = engine_option(),
 ) -> None:
     """Score everybody alive on the as-of date with the selected model and store the scores.
 
@@ -209,7 +213,7 @@ def score(
     lang = _lang(lang)
     day = _as_of(as_of)
     try:
-        record = scoring.score(day, model, lang=lang, log=_log)
+        record = scoring.score(day, model, lang=lang, log=_log, engine=engine)
     except Exception as error:  # noqa: BLE001
         raise _fail(error) from None
     console = Console(highlight=False)
@@ -337,20 +341,17 @@ def select(
 def _rows_with_identity(result) -> list[dict]:
     import pyarrow as pa
 
-    from opspor.store import SnapshotStore
+    from opspor import engines
 
     keys = [s.person_key for s in result.selected]
     identity: dict[str, tuple[str, str]] = {}
     if keys:
-        con = SnapshotStore().connect(result.snapshot_id)
-        try:
-            con.register("_opspor_selected", pa.table({"person_key": pa.array(keys, pa.string())}))
-            for key, cpr, name in con.execute(
+        with engines.connect(snapshot=result.snapshot_id) as engine:
+            engine.register("_opspor_selected", pa.table({"person_key": pa.array(keys, pa.string())}))
+            for key, cpr, name in engine.rows(
                     "SELECT i.person_key, i.cpr, i.name FROM identity i JOIN _opspor_selected s "
-                    "USING (person_key)").fetchall():
+                    "USING (person_key)"):
                 identity[key] = (cpr, name)
-        finally:
-            con.close()
     return [{"region_code": s.region_code, "rank": s.rank, "cpr": identity.get(s.person_key, ("", ""))[0],
              "name": identity.get(s.person_key, ("", ""))[1], "person_key": s.person_key,
              "score": f"{s.score:.4f}", "rank_in_region": s.rank_in_region, "routes": ";".join(s.routes),

@@ -57,7 +57,7 @@ class DuckDBEngine(Engine):
         configure(con)
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
-        return self.con.execute(sql, params or []).to_arrow_table()
+        return self.con.sql(sql, params=list(params) if params else None).to_arrow_table()
 
     def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
         return self.con.execute(sql, params or []).fetchall()

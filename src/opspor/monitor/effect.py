@@ -42,7 +42,6 @@ from opspor.i18n import gettext_lazy as _
 from opspor.i18n import translator
 from opspor.monitor.errors import MonitorError
 from opspor.rules import concepts as clinical
-from opspor.rules.duckdb_engine import DIALECT
 
 HORIZONS = ((3, 91), (6, 182), (12, 365))  # (months, days)
 ARMS = ("intervention", "control")
@@ -136,10 +135,10 @@ def outcomes(con, participants: list[Participant], key: str = "cpr", horizons=HO
     join = ("JOIN identity i ON i.cpr = tp.k JOIN persons p ON p.person_key = i.person_key"
             if key == "cpr" else "JOIN persons p ON p.person_key = tp.k")
     try:
-        data_end = con.execute('SELECT max(greatest("start", COALESCE("end", "start"))) FROM contacts').fetchone()[0]
+        [data_end] = con.row('SELECT max(greatest("start", COALESCE("end", "start"))) FROM contacts')
         if data_end is None:
             raise MonitorError("the snapshot has no contacts, so no outcome can be measured")
-        acute_admission = clinical.shipped().sql("acute_admission", DIALECT, "c", data_end)
+        acute_admission = clinical.shipped().sql("acute_admission", con.dialect, "c", data_end)
         query = f"""
         WITH tp AS (SELECT * FROM trial_participants),
         pp AS (SELECT tp.pid, tp.arm, tp.stratum, tp.t0, p.person_key, p.death_date FROM tp {join}),
@@ -157,7 +156,7 @@ def outcomes(con, participants: list[Participant], key: str = "cpr", horizons=HO
         FROM w LEFT JOIN adm ON adm.person_key = w.person_key AND adm."start" >= w.t0 AND adm."start" < w.obs_end
         GROUP BY ALL ORDER BY w.pid, w.months
         """
-        result = con.execute(query).df()
+        result = con.query(query).to_pandas()
     finally:
         con.unregister("trial_participants")
         con.unregister("trial_horizons")
@@ -303,7 +302,7 @@ def before_after(con, participants: list[Participant], key: str = "cpr", days: i
     after = outcomes(con, participants, key, ((12, days),))
     shifted = [Participant(p.key, p.arm, p.stratum, p.randomised_on - dt.timedelta(days=days)) for p in participants]
     before = outcomes(con, shifted, key, ((12, days),))
-    data_start = con.execute('SELECT min("start") FROM contacts').fetchone()[0]
+    [data_start] = con.row('SELECT min("start") FROM contacts')
     first = min(p.randomised_on for p in shifted)
     note = "" if data_start is None or data_start.date() <= first else \
         f"the data begin {data_start.date()}, inside the 'before' window (from {first}): shorter exposure"

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from opspor import dates
 from opspor.monitor.definitions import Condition, Events, IndicatorVersion, StandardPopulation
 from opspor.rules import sql as rules_sql
-from opspor.rules.duckdb_engine import DIALECT
+from opspor.rules.sql import Dialect
 from opspor.rules.model import ContactCriteria
 
 PERIOD_KINDS = ("year", "month")
@@ -60,22 +60,22 @@ def months(first: int, last: int) -> list[Period]:
 
 
 def _q(name: str) -> str:
-    return DIALECT.quote(name)
+    return Dialect().quote(name)  # one spelling: DuckDB's, which engines translate
 
 
-def _criteria(crit: ContactCriteria, alias: str) -> str:
+def _criteria(crit: ContactCriteria, alias: str, d: Dialect) -> str:
     # The rules' own SQL for a contact criteria (admission and preceded_by are refused by the
     # indicator loader, so no reference time is needed).
-    return rules_sql.Builder(DIALECT, None).criteria(crit, alias, "contacts", None)
+    return rules_sql.Builder(d, None).criteria(crit, alias, "contacts", None)
 
 
-def _lasts(events: Events, alias: str, data_end: dt.datetime) -> str:
+def _lasts(events: Events, alias: str, data_end: dt.datetime, d: Dialect) -> str:
     """The contact lasted ``min_hours`` or more; an open contact counts up to the data's end."""
     if events.min_hours is None:
         return "TRUE"
     start = f"{alias}.{_q('start')}"
-    end = f"COALESCE({alias}.{_q('end')}, {DIALECT.timestamp(data_end)})"
-    return f"COALESCE({DIALECT.add_hours(start, events.min_hours)} <= {end}, FALSE)"
+    end = f"COALESCE({alias}.{_q('end')}, {d.timestamp(data_end)})"
+    return f"COALESCE({d.add_hours(start, events.min_hours)} <= {end}, FALSE)"
 
 
 def _age(birth: str, day: str) -> str:
@@ -103,7 +103,7 @@ def _cohort_filter(v: IndicatorVersion) -> str:
     return " AND ".join(parts)
 
 
-def _condition_ctes(v: IndicatorVersion, conditions: dict[str, Condition]) -> list[str]:
+def _condition_ctes(v: IndicatorVersion, conditions: dict[str, Condition], d: Dialect) -> list[str]:
     """``cond``: (period, person_key), once each, of the persons with one of the population's
     conditions."""
     if not v.population.condition_any:
@@ -115,7 +115,7 @@ def _condition_ctes(v: IndicatorVersion, conditions: dict[str, Condition]) -> li
             f"SELECT pr.period, c.person_key FROM contacts c JOIN periods pr "
             f"ON c.{_q('start')} < CAST(pr.d0 AS TIMESTAMP) "
             f"AND c.{_q('start')} >= CAST(pr.d0 AS TIMESTAMP) - INTERVAL '{c.lookback_days}' DAY "
-            f"WHERE {_criteria(c.contact, 'c')}"
+            f"WHERE {_criteria(c.contact, 'c', d)}"
         )
     return [f"cond AS (SELECT DISTINCT period, person_key FROM ({' UNION ALL '.join(parts)}) u)"]
 
@@ -152,7 +152,7 @@ def _event_persons(v: IndicatorVersion, relation: str, when: str, standard: Stan
     return f"SELECT x.*, {_band('age', standard)} AS band FROM ({inner}) x WHERE {_cohort_filter(v)}"
 
 
-def episode_ctes(v: IndicatorVersion) -> list[str]:
+def episode_ctes(v: IndicatorVersion, d: Dialect) -> list[str]:
     """The CTEs ``cc`` and ``entries`` of a ``persons`` indicator: ``entries`` holds
     (person_key, start) of every contact that makes its person count (the ``at_least``-th within
     ``window_days``). Shared with the data alerts (:mod:`opspor.alerts`), so both count the same
@@ -162,7 +162,7 @@ def episode_ctes(v: IndicatorVersion) -> list[str]:
     part = "person_key, hospital_unit" if ep.same_hospital_unit else "person_key"
     return [
         f"cc AS (SELECT c.person_key, c.hospital_unit, c.{s} FROM contacts c "
-        f"WHERE {_criteria(ep.contact, 'c')})",
+        f"WHERE {_criteria(ep.contact, 'c', d)})",
         f"entries AS (SELECT person_key, {s} FROM (SELECT person_key, {s}, "
         f"lag({s}, {ep.at_least - 1}) OVER (PARTITION BY {part} ORDER BY {s}) AS prev FROM cc) "
         f"WHERE prev > {s} - INTERVAL '{ep.window_days}' DAY)",
@@ -181,14 +181,14 @@ def cohort_filter_sql(v: IndicatorVersion) -> str:
 
 
 def indicator_sql(v: IndicatorVersion, periods: list[Period], conditions: dict[str, Condition],
-                  standard: StandardPopulation, data_end: dt.datetime) -> str:
-    ctes = [_periods_cte(periods), *_condition_ctes(v, conditions)]
+                  standard: StandardPopulation, data_end: dt.datetime, d: Dialect) -> str:
+    ctes = [_periods_cte(periods), *_condition_ctes(v, conditions, d)]
     s, e = _q("start"), _q("end")
     if v.kind in ("rate", "value"):
         value = f"c.{_q(v.value_column)}" if v.kind == "value" else "NULL"
         ctes.append(
             f"ev AS (SELECT c.person_key, c.{s}, {value} AS value FROM contacts c "
-            f"WHERE {_criteria(v.events.contact, 'c')} AND {_lasts(v.events, 'c', data_end)})")
+            f"WHERE {_criteria(v.events.contact, 'c', d)} AND {_lasts(v.events, 'c', data_end, d)})")
         ctes.append(f"evp AS ({_event_persons(v, 'ev', 'start', standard)})")
         if v.kind == "rate":
             num = "count(*) AS numerator, count(*) AS count, 0 AS extra"
@@ -199,7 +199,7 @@ def indicator_sql(v: IndicatorVersion, periods: list[Period], conditions: dict[s
                     "FROM evp GROUP BY ALL)")
         ctes.append(_population_rows(v, standard))
     elif v.kind == "persons":
-        ctes.extend(episode_ctes(v))
+        ctes.extend(episode_ctes(v, d))
         ctes.append(f"evp AS ({_event_persons(v, 'entries', 'start', standard)})")
         ctes.append("num AS (SELECT period, municipality_code, region_code, band, "
                     "count(DISTINCT person_key) AS numerator, count(DISTINCT person_key) AS count, "
@@ -209,17 +209,17 @@ def indicator_sql(v: IndicatorVersion, periods: list[Period], conditions: dict[s
         r = v.readmission
         ctes.append(
             f"idx AS (SELECT c.contact_id, c.person_key, c.{e} FROM contacts c WHERE c.{e} IS NOT NULL "
-            f"AND {_criteria(v.events.contact, 'c')} AND {_lasts(v.events, 'c', data_end)})")
+            f"AND {_criteria(v.events.contact, 'c', d)} AND {_lasts(v.events, 'c', data_end, d)})")
         ctes.append(
             f"re AS (SELECT c.contact_id, c.person_key, c.{s} FROM contacts c "
-            f"WHERE {_criteria(r.events.contact, 'c')} AND {_lasts(r.events, 'c', data_end)})")
+            f"WHERE {_criteria(r.events.contact, 'c', d)} AND {_lasts(r.events, 'c', data_end, d)})")
         ctes.append(
             f"readm AS (SELECT DISTINCT i.contact_id FROM idx i JOIN re r ON r.person_key = i.person_key "
             f"AND r.contact_id <> i.contact_id AND r.{s} >= i.{e} "
             f"AND r.{s} <= i.{e} + INTERVAL '{r.within_days}' DAY)")
         ctes.append(f"evp AS ({_event_persons(v, 'idx', 'end', standard)} "
                     f"AND (x.death_date IS NULL OR x.death_date > CAST(x.{e} AS DATE)))")
-        late = DIALECT.timestamp(data_end)
+        late = d.timestamp(data_end)
         ctes.append(
             "num AS (SELECT period, municipality_code, region_code, band, "
             "count(readm.contact_id) AS numerator, count(readm.contact_id) AS count, "

@@ -19,8 +19,8 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import duckdb
 
+from opspor.engines import Engine
 from opspor import reference as ref
 from opspor.monitor import indicator_sql, rates, suppression
 from opspor.monitor.definitions import IndicatorSet, IndicatorVersion, load_indicators
@@ -105,17 +105,19 @@ def _periods(kind: str, first: int, last: int) -> list[indicator_sql.Period]:
     return indicator_sql.years(first, last) if kind == "year" else indicator_sql.months(first, last)
 
 
-def snapshot_id(con: duckdb.DuckDBPyConnection) -> str | None:
+def snapshot_id(engine: Engine) -> str | None:
+    if engine.snapshot_id is not None:
+        return engine.snapshot_id
     try:
-        return con.execute("SELECT snapshot_id FROM _meta").fetchone()[0]
-    except duckdb.Error:
+        return engine.row("SELECT snapshot_id FROM _meta")[0]
+    except Exception:  # noqa: BLE001 - a database without _meta (tests' populate) names none
         return None
 
 
-def from_synthetic_drop(con: duckdb.DuckDBPyConnection) -> bool:
+def from_synthetic_drop(con: Engine) -> bool:
     """Was the snapshot loaded from an ``opspor synth`` drop (its truth/manifest.json says so)?"""
     try:
-        paths = [r[0] for r in con.execute("SELECT drop_path FROM _loads").fetchall()]
+        paths = [r[0] for r in con.rows("SELECT drop_path FROM _loads")]
     except Exception:  # noqa: BLE001
         return False
     for p in paths:
@@ -129,7 +131,7 @@ def from_synthetic_drop(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def compute(
-    con: duckdb.DuckDBPyConnection,
+    con: Engine,
     *,
     by: str | tuple[str, ...] = LEVELS,
     period: str = "year",
@@ -142,7 +144,7 @@ def compute(
     config: IndicatorSet | None = None,
     all_versions: bool = True,
 ) -> IndicatorTable:
-    """The indicators on the snapshot behind ``con``.
+    """The indicators on the snapshot of the engine ``con``.
 
     ``by``: ``municipality``, ``region`` or both; ``period``: ``year`` or ``month`` (versions
     that are not defined per month are left out of a monthly table); years default to those
@@ -167,7 +169,7 @@ def compute(
     threshold = cfg.suppression_threshold if threshold is None else threshold
     if threshold < 1:
         raise IndicatorError("the suppression threshold must be at least 1")
-    data_start, data_end, latest = con.execute(indicator_sql.bounds_sql()).fetchone()
+    data_start, data_end, latest = con.row(indicator_sql.bounds_sql())
     if data_start is None:
         raise IndicatorError("the snapshot has no contacts: nothing to compute")
     first = first_year if first_year is not None else data_start.year
@@ -179,8 +181,9 @@ def compute(
 
     rows: list[IndicatorRow] = []
     for v in versions:
-        query = indicator_sql.indicator_sql(v, periods, cfg.conditions, cfg.standard, latest)
-        result = con.execute(query).fetchall()
+        query = indicator_sql.indicator_sql(v, periods, cfg.conditions, cfg.standard, latest,
+                                            con.dialect)
+        result = con.rows(query)
         rows.extend(_aggregate(v, result, periods, levels, cfg, munis, region_names, region,
                                data_start, data_end))
     if outside_region:

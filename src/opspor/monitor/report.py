@@ -33,13 +33,13 @@ class ReportResult:
 def make_report(region: str, year: int, out_dir: Path, lang: str = "da", inputs: Inputs | None = None,
                 snapshot: str | None = None, suppress: bool = True, as_of: dt.date | None = None,
                 store=None) -> ReportResult:
-    from opspor.store import SnapshotStore
+    from opspor import engines
 
     t0 = time.perf_counter()
     if out_dir.exists() and not out_dir.is_dir():
         raise MonitorError(f"{out_dir} exists and is not a folder. Fix: name a new or existing folder")
     out_dir.mkdir(parents=True, exist_ok=True)
-    with (store or SnapshotStore()).connect(snapshot) as con:
+    with engines.connect(store=store, snapshot=snapshot) as con:
         report = build(con, region, year, out_dir, lang, inputs, suppress, as_of=as_of)
         snapshot_id = next((v for k, v in report.meta if k.startswith(("Datagrundlag", "Data (snapshot)"))), None)
     html = write_html(report, out_dir / "report.html")

@@ -233,7 +233,7 @@ def build(con, region: str, year: int, out_dir: Path, lang: str = "da", inputs: 
 
     from opspor.monitor.indicator_sql import bounds_sql
 
-    data_start, data_end, _latest = con.execute(bounds_sql()).fetchone()
+    data_start, data_end, _latest = con.row(bounds_sql())
     if data_start is None or not data_start.year <= year <= data_end.year:
         covers = f"it covers {data_start:%Y-%m-%d} - {data_end:%Y-%m-%d}" if data_start else "it has no contacts"
         raise MonitorError(f"the snapshot has no data for {year} ({covers}). Fix: choose a year the data cover")

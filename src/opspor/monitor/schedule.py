@@ -94,14 +94,14 @@ def report_year(today: dt.date, data_end: dt.datetime | None) -> int:
 def run_report(s: ReportSettings, today: dt.date | None = None, register: Path | None = None):
     """Make the month's report; returns its result, or None after logging a failure (the
     scheduler keeps going)."""
+    from opspor import engines
     from opspor.monitor.report import make_report
     from opspor.monitor.report_build import Inputs
-    from opspor.store import SnapshotStore
 
     today = today or now().date()
     try:
-        with SnapshotStore().connect() as con:
-            end = con.execute('SELECT max("start") FROM contacts').fetchone()[0]
+        with engines.connect() as con:
+            [end] = con.row('SELECT max("start") FROM contacts')
         year = report_year(today, end)
         out = reports_dir() / f"{today.isoformat()}-{s.region}"
         inputs = Inputs(register=load_register(register)) if register else None

@@ -29,14 +29,14 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
 from opspor import contract, reference
 from opspor.risk.config import Ctx, FeatureConfig
+from opspor.engines import Engine
 from opspor.rules import concepts as clinical
-from opspor.rules.duckdb_engine import DIALECT
+from opspor.rules.sql import Dialect
 
 NUMERIC, BINARY, CATEGORICAL = "numeric", "binary", "categorical"
 
@@ -238,7 +238,7 @@ class FeatureSet:
 
     # -- the SQL ---------------------------------------------------------------------------
 
-    def queries(self, as_of: date, keys_table: str | None = None) -> dict[str, str]:
+    def queries(self, as_of: date, dialect: Dialect, keys_table: str | None = None) -> dict[str, str]:
         """The feature queries for ``as_of``, each returning ``pid`` (the person's ``rowid`` in
         ``persons``) and some features by name; ``persons`` gives one row per person alive at T.
 
@@ -248,7 +248,7 @@ class FeatureSet:
         several times faster than joining 20 M contacts first (docs/benchmarks.md).
         """
         c = self.cfg
-        d = DIALECT
+        d = dialect
         at = datetime.combine(as_of, datetime.min.time())
         T = d.timestamp(at)
         A = d.date(as_of)
@@ -371,7 +371,7 @@ class FeatureSet:
 
     def compute(
         self,
-        con: duckdb.DuckDBPyConnection,
+        engine: Engine,
         as_of: date,
         person_keys: list[str] | None = None,
     ) -> FeatureFrame:
@@ -381,24 +381,24 @@ class FeatureSet:
         keys_table = None
         if person_keys is not None:
             keys_table = "_opspor_risk_keys"
-            con.register(keys_table, pa.table({"person_key": pa.array(person_keys, pa.string())}))
+            engine.register(keys_table, pa.table({"person_key": pa.array(person_keys, pa.string())}))
         try:
-            queries = self.queries(as_of, keys_table)
-            persons = con.sql(queries.pop("persons")).to_arrow_table()
+            queries = self.queries(as_of, engine.dialect, keys_table)
+            persons = engine.query(queries.pop("persons"))
             pid = persons.column("pid").to_numpy()
             X = np.empty((persons.num_rows, len(self.names)), dtype=np.float32)
             X[:] = self.defaults()
             for name in ("age", "sex_male", "region", "municipality", "residence"):
                 X[:, self.index[name]] = _floats(persons.column(name))
             for query in queries.values():
-                part = con.sql(query).to_arrow_table()
+                part = engine.query(query)
                 rows = np.searchsorted(pid, part.column("pid").to_numpy())
                 for name in part.column_names[1:]:
                     X[rows, self.index[name]] = _floats(part.column(name))
                 del part
         finally:
             if keys_table:
-                con.unregister(keys_table)
+                engine.unregister(keys_table)
         return FeatureFrame(as_of, self.names, X, pid, _flat(persons.column("person_key")),
                             _flat(persons.column("region_code")), time.perf_counter() - started)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from opspor import engines
 from opspor.i18n import DEFAULT, LANGUAGES, translator
 from opspor.risk import registry, settings
 from opspor.risk import report as report_mod
@@ -31,21 +32,10 @@ from opspor.store.snapshots import new_id
 
 EVALUATION_FORMAT = "opspor.risk.evaluation/1"
 EVALUATION_FILE = "evaluation.json"
-MEMORY_LIMIT_ENV = "OPSPOR_MEMORY_LIMIT"
 
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def configure(con) -> None:
-    """No progress bar; ``OPSPOR_MEMORY_LIMIT`` (e.g. ``6GB``) when set, as for the loader."""
-    import os
-
-    con.execute("SET enable_progress_bar = false")
-    limit = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
-    if limit:
-        con.execute("SET memory_limit = ?", [limit])
 
 
 def _groups(frame, rows: np.ndarray, age_bands: tuple[int, ...]) -> dict[str, np.ndarray]:
@@ -65,17 +55,18 @@ def train(
     store: SnapshotStore | None = None,
     snapshot_id: str | None = None,
     log: Callable[[str], None] = lambda _: None,
+    engine: str | None = None,
 ) -> dict:
-    """Train, evaluate, store and report; returns a summary (ids, headline figures, paths)."""
+    """Train, evaluate, store and report; returns a summary (ids, headline figures, paths).
+    ``engine``: the connection string of the engine computing features and outcomes."""
     started = time.perf_counter()
     cfg = settings.load(horizon=horizon)
     fs = FeatureSet(cfg.features)
     store = store or SnapshotStore()
     snapshot_id = snapshot_id or store.current()
-    con = store.connect(snapshot_id)
+    con = engines.connect(engine, store=store, snapshot=snapshot_id)
     timings: dict[str, float] = {}
     try:
-        configure(con)
         period = data_period(con)
         if period is None:
             raise TrainingError("the snapshot has no contacts to train on. Fix: load a drop with "

@@ -22,12 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import duckdb
 import numpy as np
 
 from opspor.risk.config import OutcomeConfig
+from opspor.engines import Engine
 from opspor.rules import concepts as clinical
-from opspor.rules.duckdb_engine import DIALECT
+from opspor.rules.sql import Dialect
 
 
 class OutcomeError(Exception):
@@ -49,9 +49,9 @@ class DataPeriod:
         return self.end.date()
 
 
-def data_period(con: duckdb.DuckDBPyConnection) -> DataPeriod | None:
+def data_period(engine: Engine) -> DataPeriod | None:
     """The period the snapshot's contacts cover; None without contacts."""
-    first, latest = con.execute("SELECT min(start), max(start) FROM contacts").fetchall()[0]
+    first, latest = engine.row("SELECT min(start), max(start) FROM contacts")
     if first is None:
         return None
     end = datetime.combine(latest.date() + timedelta(days=1), datetime.min.time())
@@ -69,8 +69,7 @@ class Outcome:
     died: np.ndarray  # bool: died in the window (with or without an admission)
 
 
-def outcome_sql(as_of: date, cfg: OutcomeConfig, data_end: datetime) -> str:
-    d = DIALECT
+def outcome_sql(as_of: date, cfg: OutcomeConfig, data_end: datetime, d: Dialect) -> str:
     T = d.timestamp(datetime.combine(as_of, datetime.min.time()))
     A = d.date(as_of)
     window_end = d.add_days(T, cfg.horizon_days)
@@ -90,14 +89,14 @@ ORDER BY p.rowid
 
 
 def compute(
-    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
     as_of: date,
     cfg: OutcomeConfig,
     period: DataPeriod | None = None,
 ) -> Outcome:
     """The outcome of everybody alive at ``as_of``. Raises :class:`OutcomeError` when the window
     is not inside the data."""
-    period = period or data_period(con)
+    period = period or data_period(engine)
     if period is None:
         raise OutcomeError("the snapshot has no contacts, so no outcome can be known")
     window_end = as_of + timedelta(days=cfg.horizon_days)
@@ -107,7 +106,7 @@ def compute(
             f"{cfg.horizon_days} days), but the data end on {period.end_day} (latest contact "
             f"{period.latest_start:%Y-%m-%d %H:%M}). Fix: choose an as-of date on or before "
             f"{period.end_day - timedelta(days=cfg.horizon_days)}, or load newer data")
-    table = con.sql(outcome_sql(as_of, cfg, period.end)).to_arrow_table()
+    table = engine.query(outcome_sql(as_of, cfg, period.end, engine.dialect))
     return Outcome(
         as_of,
         cfg.horizon_days,

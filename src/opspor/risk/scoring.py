@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from opspor import engines
 from opspor.risk import explain as explain_mod
 from opspor.risk import registry, settings
 from opspor.risk.features import FeatureFrame, FeatureSet
@@ -130,9 +131,11 @@ def score(
     snapshot_id: str | None = None,
     lang: str = "da",
     log: Callable[[str], None] = lambda _: None,
+    engine: str | None = None,
 ) -> dict:
     """Score everybody alive at ``as_of`` on the current snapshot with the selected model (or
-    ``model_id``) and store the scores; returns ``score.json``'s record."""
+    ``model_id``) and store the scores; returns ``score.json``'s record. ``engine``: the
+    connection string of the engine computing the features (default: DuckDB)."""
     started = time.perf_counter()
     model_id = model_id or registry.require_selected()
     model, record = registry.load_model(model_id)
@@ -141,9 +144,8 @@ def score(
     registry.check_schema(record, fs)
     store = store or SnapshotStore()
     snapshot_id = snapshot_id or store.current()
-    con = store.connect(snapshot_id)
+    con = engines.connect(engine, store=store, snapshot=snapshot_id)
     try:
-        con.execute("SET enable_progress_bar = false")
         check_as_of(con, as_of, fs)
         frame = fs.compute(con, as_of)
     finally:

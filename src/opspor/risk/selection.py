@@ -23,6 +23,7 @@ from datetime import date
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opspor import engines
 from opspor.risk import explain as explain_mod
 from opspor.risk import registry, scoring, settings
 from opspor.risk.features import FeatureSet
@@ -89,9 +90,8 @@ def select(
     store = store or SnapshotStore()
     scores = _scores_for(as_of, store, log)
     already = set(already_in_programme)
-    con = store.connect(scores.snapshot_id)
+    con = engines.connect(store=store, snapshot=scores.snapshot_id)
     try:
-        con.execute("SET enable_progress_bar = false")
         rows = aps_eligibility(con, as_of)
         eligible = {r.person_key: r for r in rows if not r.excluded}
         table = scores.table(columns=["person_key", "region_code", "score", "rank_in_region", "explanation"])

@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+
+from opspor.engines import Engine
 import numpy as np
 import pyarrow as pa
 
@@ -39,9 +41,14 @@ def truth_file(folder: Path) -> Path:
                      "`truth/` folder that `opspor synth` wrote next to the drop")
 
 
-def load(con: duckdb.DuckDBPyConnection, folder: Path, as_of: date, horizon_days: int,
+def load(engine: Engine, folder: Path, as_of: date, horizon_days: int,
          person_key: pa.Array) -> Truth:
-    """The true probability of each person in ``person_key`` at ``as_of``."""
+    """The true probability of each person in ``person_key`` at ``as_of`` (the truth file is
+    read by DuckDB, so ``engine`` must be a DuckDB engine)."""
+    con = getattr(engine, "con", None)
+    if con is None:
+        raise TruthError(f"the truth file is read with DuckDB, not {engine.name}. Fix: train "
+                         "with --engine duckdb:// to compare with the truth")
     column = TRUTH_COLUMNS.get(horizon_days)
     if column is None:
         raise TruthError(f"the truth has horizons of 182 and 365 days, not {horizon_days}. Fix: "

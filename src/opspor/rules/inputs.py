@@ -1,8 +1,9 @@
-"""The tables the engines read from a snapshot, and a small builder of in-memory snapshots.
+"""The tables the engines read from a snapshot, and a small builder of them from plain dicts.
 
-The engines rely on the store's schema (``opspor.store.schema``). ``memory_snapshot`` builds
-an in-memory DuckDB with these tables from plain dicts, filling unspecified columns with
-harmless defaults; tests and examples use it, and so can anyone exploring a rule.
+The engines rely on the store's schema (``opspor.store.schema``). :func:`arrow_tables` builds
+these tables from plain dicts, filling unspecified columns with harmless defaults; every
+engine's ``populate`` (:mod:`opspor.engines`) takes them, for tests, examples and anyone
+exploring a rule.
 
 Engines assume the data contract: required columns are not NULL and ``contact_id`` is unique.
 Optional columns (``end``, ``secondary_diagnoses``, ``procedures``, ``drg_value``, ``pathway``,
@@ -15,7 +16,6 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
 from opspor.store.schema import TABLES as STORE_TABLES
@@ -55,12 +55,6 @@ CONTACT_DEFAULTS: dict[str, Any] = {
     "drg_value": 1000.0,
     "pathway": None,
 }
-
-
-def create_tables(con: duckdb.DuckDBPyConnection, *, replace: bool = False) -> None:
-    for table, columns in TABLES.items():
-        cols = ", ".join(f'"{name}" {kind}' for name, kind in columns)
-        con.execute(f"CREATE {'OR REPLACE ' if replace else ''}TABLE {table} ({cols})")
 
 
 def arrow_tables(
@@ -104,28 +98,3 @@ def arrow_tables(
         )
     return out
 
-
-def memory_snapshot(
-    persons: Iterable[Mapping[str, Any]] = (),
-    contacts: Iterable[Mapping[str, Any]] = (),
-    con: duckdb.DuckDBPyConnection | None = None,
-) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with ``identity``, ``persons`` and ``contacts`` (see
-    :func:`arrow_tables`).
-
-    With ``con`` (an in-memory connection to reuse, e.g. across generated examples) the three
-    tables are replaced in it instead of opening a new database.
-    """
-    if con is None:
-        con = duckdb.connect(":memory:")
-        create_tables(con)
-    else:
-        create_tables(con, replace=True)
-    for table, arrow in arrow_tables(persons, contacts).items():
-        if arrow.num_rows:
-            con.register("_opspor_rows", arrow)
-            try:
-                con.execute(f"INSERT INTO {table} SELECT * FROM _opspor_rows")
-            finally:
-                con.unregister("_opspor_rows")
-    return con

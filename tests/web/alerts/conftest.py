@@ -25,12 +25,12 @@ def alerts_home(tmp_path_factory) -> Path:
 def alert_table(alerts_home, monkeypatch, tmp_path):
     from opspor.alerts import compute, load_config
     from opspor.alerts.settings import CONFIG_FILE
-    from opspor.store import SnapshotStore
+    from opspor.engines import connect
 
     config = tmp_path / "alerts.yaml"
     config.write_text(CONFIG_FILE.read_text(encoding="utf-8").replace("alpha: 0.01", "alpha: 0.1"), encoding="utf-8")
     monkeypatch.setenv("OPSPOR_HOME", str(alerts_home))
-    with SnapshotStore().connect() as con:
+    with connect() as con:
         table = compute(con, config=load_config(config))
     assert [(r.unit_kind, r.unit_code) for r in table.alerts()] == [("municipality", "461"), ("gp_practice", "100001")]
     return table

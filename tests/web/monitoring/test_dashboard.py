@@ -17,12 +17,12 @@ PREVENTABLE = "/overvaagning/indikator/preventable_admissions_elderly/v2/"
 
 def test_publish_stores_what_compute_gives_once_per_snapshot_and_config(indicators, lists_home):
     from opspor.monitor.indicators import compute
-    from opspor.store import SnapshotStore
+    from opspor.engines import connect
     from opspor.web.monitoring.models import IndicatorValue, Publication, TargetValue
     from opspor.web.monitoring.publish import publish
 
     pub = Publication.objects.get()
-    with SnapshotStore().connect() as con:
+    with connect() as con:
         table = compute(con, period="year")
     assert pub.snapshot_id == table.snapshot_id and pub.standard_population == "esp2013"
     stored = {(v.indicator_id, v.indicator_version, v.level, v.unit_code, v.period): v

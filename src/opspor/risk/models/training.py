@@ -17,12 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 from threadpoolctl import threadpool_limits
 
 from opspor import dates
+from opspor.engines import Engine
 from opspor.risk import outcome as outcome_mod
 from opspor.risk.calibration import calibrate, person_fraction
 from opspor.risk.features import FeatureFrame, FeatureSet
@@ -103,10 +103,10 @@ class DateData:
         return self.outcome.y[self.rows]
 
 
-def date_data(con: duckdb.DuckDBPyConnection, fs: FeatureSet, cfg: RiskConfig, as_of: date,
+def date_data(engine: Engine, fs: FeatureSet, cfg: RiskConfig, as_of: date,
               period: DataPeriod) -> DateData:
-    frame = fs.compute(con, as_of)
-    out = outcome_mod.compute(con, as_of, cfg.outcome, period)
+    frame = fs.compute(engine, as_of)
+    out = outcome_mod.compute(engine, as_of, cfg.outcome, period)
     if not np.array_equal(frame.pid, out.pid):  # the same population by construction
         raise AssertionError("features and outcome disagree on the population")
     return DateData(frame, out, np.flatnonzero(outcome_mod.usable(out, cfg.outcome)))

@@ -13,7 +13,6 @@ import pyarrow as pa
 from django.utils.translation import gettext as _
 
 from opspor.rules import concepts as clinical
-from opspor.rules.duckdb_engine import DIALECT
 from opspor.web.aps.models import EligibilityEntry
 from opspor.web.audit import actions as audit
 
@@ -21,16 +20,16 @@ from opspor.web.audit import actions as audit
 def acute_admissions(con, eligible_keys: list[str], as_of: dt.date) -> dict[str, int]:
     """Acute admissions (the concept ``acute_admission``, its length counted up to ``as_of``
     00:00 as in the eligibility rule) started in the period ``last_year`` of concepts.yaml before
-    ``as_of``, per eligible person, from an open snapshot connection."""
+    ``as_of``, per eligible person, from an open snapshot engine (:mod:`opspor.engines`)."""
     concepts = clinical.shipped()
     con.register("eligible", pa.table({"person_key": eligible_keys}))
     cutoff = dt.datetime.combine(as_of, dt.time())
     start = cutoff - dt.timedelta(days=concepts.days("last_year"))
-    return dict(con.execute(f"""
+    return dict(con.rows(f"""
         SELECT c.person_key, count(*) FROM contacts c JOIN eligible USING (person_key)
-        WHERE c.start >= ? AND c.start < ? AND {concepts.sql("acute_admission", DIALECT, "c", cutoff)}
+        WHERE c.start >= ? AND c.start < ? AND {concepts.sql("acute_admission", con.dialect, "c", cutoff)}
         GROUP BY c.person_key
-    """, [start, cutoff]).fetchall())
+    """, [start, cutoff]))
 
 
 def replace_pool(actor, run, rows: list[dict], persons: dict, admissions: dict[str, int]) -> int:

@@ -46,17 +46,17 @@ def config_key(cfg, target_set) -> str:
     return f"i{cfg.version}:{cfg.digest[:12]}+{lists}/t{target_set.version}:{target_set.digest[:12]}"
 
 
-def publish(snapshot: str | None = None, actor=PUBLISHER) -> PublishResult:
+def publish(snapshot: str | None = None, actor=PUBLISHER, engine: str | None = None) -> PublishResult:
     """Compute every indicator version per year and month (municipality and region) on the
-    snapshot (default: the current one), evaluate the targets, and store it all, audited as
-    ``actor`` in the same transaction."""
-    from opspor.store import SnapshotStore
+    snapshot (default: the current one) with the engine ``engine`` names (default: DuckDB),
+    evaluate the targets, and store it all, audited as ``actor`` in the same transaction."""
+    from opspor import engines
 
     t0 = time.perf_counter()
     cfg = load_indicators()
     target_set = tg.load_targets(None, cfg)
     key = config_key(cfg, target_set)
-    with SnapshotStore().connect(snapshot) as con:
+    with engines.connect(engine, snapshot=snapshot) as con:
         from opspor.monitor.indicators import from_synthetic_drop, snapshot_id
 
         sid = snapshot_id(con) or snapshot or ""

@@ -20,9 +20,9 @@ SNAPSHOT_QUERY = """
 
 
 def read(con, keys: list[str]) -> list[tuple]:
-    """The person rows of ``keys`` from an open snapshot connection."""
+    """The person rows of ``keys`` from an open snapshot engine (:mod:`opspor.engines`)."""
     con.register("wanted", pa.table({"person_key": keys}))
-    return con.execute(SNAPSHOT_QUERY).fetchall()
+    return con.rows(SNAPSHOT_QUERY)
 
 
 def by_key(keys: list[str], chunk: int = 5000) -> dict[str, Person]:

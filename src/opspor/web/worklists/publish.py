@@ -23,8 +23,8 @@ import pyarrow.parquet as pq
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from opspor import engines
 from opspor.lists import export_parquet, runs
-from opspor.store import SnapshotStore
 from opspor.web.accounts import organisations
 from opspor.web.aps import publish as aps_publish
 from opspor.web.audit import actions as audit
@@ -69,11 +69,8 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 def _read_snapshot(snapshot_id: str, keys: list[str], eligible_keys: list[str], as_of: dt.date):
     """The persons of ``keys`` and the eligible persons' acute admissions, from the snapshot."""
-    con = SnapshotStore().connect(snapshot_id)
-    try:
+    with engines.connect(snapshot=snapshot_id) as con:
         return people_publish.read(con, keys), aps_publish.acute_admissions(con, eligible_keys, as_of)
-    finally:
-        con.close()
 
 
 def publish(run_id: str | None = None, actor=PUBLISHER) -> Published:
