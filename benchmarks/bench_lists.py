@@ -136,10 +136,13 @@ def make_sample(snapshot: Path, target: Path, persons: int) -> dict:
 
 
 def child_engine(db: str, day: dt.date, out: str) -> dict:
-    import duckdb
 
-    from opspor.rules import aps_eligibility, load_aps_eligibility, load_repeated_acute
-    from opspor.rules import repeated_acute_list
+    from opspor.rules import (
+        aps_eligibility,
+        load_aps_eligibility,
+        load_repeated_acute,
+        repeated_acute_list,
+    )
 
     rrule, erule = load_repeated_acute(), load_aps_eligibility()
     base = peak_rss_bytes()

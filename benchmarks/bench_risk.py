@@ -98,7 +98,6 @@ def child_floor(db: str) -> dict:
 
 
 def child_engine(db: str) -> dict:
-    import duckdb
     import numpy as np
 
     from opspor.risk import config

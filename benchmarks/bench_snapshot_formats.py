@@ -33,7 +33,12 @@ def child(form: str, snapshot: str, folder: str, identity: str, day: str) -> dic
 
     import duckdb
 
-    from opspor.rules import aps_eligibility, load_aps_eligibility, load_repeated_acute, repeated_acute_list
+    from opspor.rules import (
+        aps_eligibility,
+        load_aps_eligibility,
+        load_repeated_acute,
+        repeated_acute_list,
+    )
     from opspor.store import parquet
 
     rrule, erule = load_repeated_acute(), load_aps_eligibility()

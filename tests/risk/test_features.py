@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from opspor.engines import connect
 from opspor.risk import config
 from opspor.risk import settings as risk_settings
 from opspor.risk.features import FeatureSet
-from opspor.engines import connect
 
 A = dt.date(2025, 6, 1)
 T = dt.datetime(2025, 6, 1)

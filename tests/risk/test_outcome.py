@@ -9,10 +9,10 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from opspor.engines import connect
 from opspor.risk import config, outcome, settings
 from opspor.risk.models.training import TrainingError, quarter_days, schedule
 from opspor.risk.outcome import DataPeriod, OutcomeError
-from opspor.engines import connect
 
 A = dt.date(2025, 1, 1)
 T = dt.datetime(2025, 1, 1)

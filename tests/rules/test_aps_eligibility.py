@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-
 A = date(2024, 6, 1)  # as-of date
 T = datetime(2024, 6, 1, 0, 0)  # reference time: A at 00:00
 DAY, HOUR, SEC, MIN = (

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from opspor import contract
 from opspor.config_reader import ConfigError
+from opspor.engines import connect
 from opspor.rules import load_aps_eligibility, load_repeated_acute, reference_engine
 from opspor.rules.concepts import load_concepts, shipped
-from opspor.engines import connect
 from opspor.rules.sql import Builder
 
 CONCEPTS = shipped()

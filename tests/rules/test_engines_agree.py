@@ -17,8 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opspor import contract
-from opspor import rules
+from opspor import contract, rules
 from opspor.engines import connect
 from opspor.rules import load_aps_eligibility, load_code_lists, load_repeated_acute
 from opspor.rules.model import (

@@ -289,8 +289,8 @@ def test_missing_file(tmp_path):
 def test_package_entry_points_and_arrow():
     from datetime import date, datetime
 
-    from opspor.rules import aps_eligibility, repeated_acute_list
     from opspor.engines import connect
+    from opspor.rules import aps_eligibility, repeated_acute_list
     from opspor.rules.results import ELIGIBILITY_SCHEMA, LIST_SCHEMA, to_arrow
 
     tables = {

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from opspor.rules.concepts import shipped
 from opspor.engines import connect
+from opspor.rules.concepts import shipped
 from opspor.web.aps import publish
 
 AS_OF = dt.date(2025, 3, 1)

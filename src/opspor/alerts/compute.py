@@ -20,7 +20,6 @@ import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
-
 from opspor import dates
 from opspor import reference as ref
 from opspor.alerts import stats

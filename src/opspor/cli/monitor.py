@@ -14,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from opspor.cli.engine_option import engine_option
 from opspor import csv_safe
+from opspor.cli.engine_option import engine_option
 from opspor.cpr import mask as mask_cpr
 from opspor.dates import cli_date
 from opspor.i18n import localized

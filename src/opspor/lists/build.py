@@ -23,6 +23,7 @@ from opspor.rules import (
 )
 from opspor.rules.model import EligibilityRule, RepeatedAcuteRule, RuleInfo
 
+
 def rule_info(info: RuleInfo) -> dict:
     """A rule's identity for ``run.json``: versions and digests of the rule, its code lists and
     its concepts."""

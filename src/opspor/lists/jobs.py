@@ -18,11 +18,11 @@ import time
 from pathlib import Path
 
 import opspor
+from opspor import engines
 from opspor.ingest.load import LoadOptions, run_load
 from opspor.ingest.progress import Progress
 from opspor.ingest.report import PUBLISHED, LoadReport
 from opspor.lists import runs
-from opspor import engines
 from opspor.lists.build import compute, stale_data_warning, summary, write_outputs
 from opspor.lists.model import Build
 from opspor.store import SnapshotStore

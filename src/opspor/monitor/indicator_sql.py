@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from opspor import dates
 from opspor.monitor.definitions import Condition, Events, IndicatorVersion, StandardPopulation
 from opspor.rules import sql as rules_sql
-from opspor.rules.sql import Dialect
 from opspor.rules.model import ContactCriteria
+from opspor.rules.sql import Dialect
 
 PERIOD_KINDS = ("year", "month")
 

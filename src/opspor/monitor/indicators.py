@@ -19,9 +19,8 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-
-from opspor.engines import Engine
 from opspor import reference as ref
+from opspor.engines import Engine
 from opspor.monitor import indicator_sql, rates, suppression
 from opspor.monitor.definitions import IndicatorSet, IndicatorVersion, load_indicators
 from opspor.monitor.errors import MonitorError

@@ -33,8 +33,8 @@ import numpy as np
 import pyarrow as pa
 
 from opspor import contract, reference
-from opspor.risk.config import Ctx, FeatureConfig
 from opspor.engines import Engine
+from opspor.risk.config import Ctx, FeatureConfig
 from opspor.rules import concepts as clinical
 from opspor.rules.sql import Dialect
 

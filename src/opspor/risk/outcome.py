@@ -24,8 +24,8 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from opspor.risk.config import OutcomeConfig
 from opspor.engines import Engine
+from opspor.risk.config import OutcomeConfig
 from opspor.rules import concepts as clinical
 from opspor.rules.sql import Dialect
 

@@ -13,10 +13,10 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-
-from opspor.engines import Engine
 import numpy as np
 import pyarrow as pa
+
+from opspor.engines import Engine
 
 TRUTH_COLUMNS = {182: "p_admission_6m", 365: "p_admission_12m"}
 

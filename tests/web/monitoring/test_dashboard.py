@@ -16,8 +16,8 @@ PREVENTABLE = "/overvaagning/indikator/preventable_admissions_elderly/v2/"
 
 
 def test_publish_stores_what_compute_gives_once_per_snapshot_and_config(indicators, lists_home):
-    from opspor.monitor.indicators import compute
     from opspor.engines import connect
+    from opspor.monitor.indicators import compute
     from opspor.web.monitoring.models import IndicatorValue, Publication, TargetValue
     from opspor.web.monitoring.publish import publish
 
