@@ -121,15 +121,24 @@ def test_verify_accepts_an_intact_copy_and_names_a_changed_file(cli, tmp_path, s
     assert f"{persons} holds 1 rows, the manifest says 3" in output
     assert f"{persons} has changed" in output and f"{persons} has mode 0600, not 0400" in output
     assert f"opspor snapshots parquet {snapshot}" in output
+    contacts = store.parquet_dir() / "contacts.parquet"
+    contacts.chmod(0o600)
+    contacts.write_bytes(contacts.read_bytes()[:100])  # cut short
+    output = cli("snapshots", "verify", expect=1).output
+    assert f"{contacts} is not a readable Parquet file" in output and f"{contacts} has changed" in output
 
 
-def test_verify_names_a_copy_with_a_file_the_manifest_does_not_know(cli, tmp_path, store):
+def test_verify_names_a_file_the_manifest_does_not_know_and_a_garbled_manifest(cli, tmp_path, store):
     cli.ingest(valid_drop(tmp_path / "one"))
     folder = store.parquet_dir()
     folder.chmod(0o700)
     shutil.copy(store.identity_parquet(), folder / "identity.parquet")
     output = cli("snapshots", "verify", expect=1).output
     assert f"{folder / 'identity.parquet'} is not named in" in output and "has mode 0700, not 0500" in output
+    manifest = folder / MANIFEST
+    manifest.chmod(0o600)
+    manifest.write_text(json.dumps({"format": "opspor-snapshot-parquet", "tables": [{"table": "persons"}]}))
+    assert f"{manifest} is not an opspor snapshot manifest" in cli("snapshots", "verify", expect=1).output
 
 
 def test_an_older_snapshot_gets_its_copy_from_its_duckdb_file(cli, tmp_path, store):

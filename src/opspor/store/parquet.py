@@ -88,8 +88,14 @@ def problems(folder: Path, identity: Path, expected_rows: dict[str, int] | None 
         return [f"{folder / MANIFEST} is missing"]
     except ValueError as error:
         return [f"{folder / MANIFEST} is not valid JSON ({error})"]
-    entries = [(entry, folder / entry["file"]) for entry in manifest["tables"]]
-    entries.append((manifest["identity"], identity))
+    try:
+        entries = [(entry, folder / entry["file"]) for entry in manifest["tables"]
+                   if entry["table"] in schema.TABLES and Path(entry["file"]).name == entry["file"]]
+        if manifest["format"] != FORMAT or len(entries) != len(manifest["tables"]):
+            raise ValueError
+        entries.append((manifest["identity"], identity))
+    except (KeyError, TypeError, ValueError):
+        return [f"{folder / MANIFEST} is not an opspor snapshot manifest (format {FORMAT})"]
     for entry, path in entries:
         found.extend(_file_problems(entry, path, (expected_rows or {}).get(entry["table"])))
     named = {MANIFEST, *(entry["file"] for entry in manifest["tables"])}
@@ -104,8 +110,12 @@ def _file_problems(entry: dict, path: Path, expected_rows: int | None) -> list[s
     if not path.exists():
         return [f"{path} ({entry['table']}) is missing"]
     found = []
-    rows = pq.read_metadata(path).num_rows
-    if rows != entry["rows"]:
+    try:
+        rows = pq.read_metadata(path).num_rows
+    except (pa.ArrowException, OSError) as error:
+        rows = None
+        found.append(f"{path} is not a readable Parquet file ({error})")
+    if rows is not None and rows != entry["rows"]:
         found.append(f"{path} holds {rows:,} rows, the manifest says {entry['rows']:,}")
     if expected_rows is not None and entry["rows"] != expected_rows:
         found.append(f"{path}: the manifest says {entry['rows']:,} rows, the snapshot's _meta {expected_rows:,}")
