@@ -181,45 +181,62 @@ class Builder:
 class _Counts:
     """Every count condition of one query, computed in one scan of the existing contacts.
 
-    ``{tag}_unit``: per (person, hospital unit), n<i> = contacts meeting condition i (window and
-    criteria). ``{tag}_n``: per person, t<i> = the total and u<i> = the most at any one unit.
-    A person without contacts has no row: callers LEFT JOIN and make the test two-valued.
+    ``{tag}_n``: per person, t<i> = the contacts meeting condition i (window and criteria) and,
+    for a condition added with ``same_hospital_unit``, u<i> = the most at any one hospital unit
+    (then ``{tag}_unit`` counts per (person, unit) first). A person without contacts has no row:
+    callers LEFT JOIN and make the test two-valued.
     """
 
     def __init__(self, b: Builder, existing: str, at: datetime, tag: str) -> None:
         self.b, self.existing, self.at, self.tag = b, existing, at, tag
-        self.items: list[tuple[ContactCriteria, int | None]] = []
+        self.items: list[tuple[ContactCriteria, int | None, bool]] = []
 
-    def add(self, contact: ContactCriteria, window_days: int | None) -> int:
-        self.items.append((contact, window_days))
+    def add(self, contact: ContactCriteria, window_days: int | None,
+            same_hospital_unit: bool = False) -> int:
+        self.items.append((contact, window_days, same_hospital_unit))
         return len(self.items) - 1
 
-    def holds(self, rel: str, index: int, at_least: int, same_hospital_unit: bool) -> str:
-        column = f"{'u' if same_hospital_unit else 't'}{index}"
+    def holds(self, rel: str, index: int, at_least: int) -> str:
+        column = f"{'u' if self.items[index][2] else 't'}{index}"
         return f"COALESCE({rel}.{column} >= {at_least}, FALSE)"
 
     def ctes(self) -> list[str]:
         """The contacts meeting no condition are dropped before grouping: they add 0 to every
         count, and every condition asks for at least 1 contact, so a missing row (tested as
-        FALSE by :meth:`holds`) says the same as a row of zeros."""
+        FALSE by :meth:`holds`) says the same as a row of zeros. For speed (docs/benchmarks.md):
+        when every condition has a window, contacts before the earliest window are dropped in
+        the scan (a plain range filter the engine pushes down, instead of evaluating each
+        condition on all history), and the counts are grouped per (person, unit) only when some
+        condition asks for one unit (grouping 4 M rows by two text keys was 0.1-0.4 s)."""
         b, a = self.b, self.b.alias("c")
         n = range(len(self.items))
         flags = ", ".join(
             f"CASE WHEN {b.window(a, self.at, days)} "
             f"AND {b.criteria(crit, a, self.existing, self.at)} THEN 1 ELSE 0 END AS n{i}"
-            for i, (crit, days) in enumerate(self.items)
+            for i, (crit, days, _) in enumerate(self.items)
         )
-        sums = ", ".join(f"SUM(n{i}) AS n{i}" for i in n)
+        windows = [days for _, days, _ in self.items]
+        scan = "" if None in windows else f" WHERE {b.window(a, self.at, max(windows))}"
         hit = " + ".join(f"n{i}" for i in n)
-        totals = ", ".join(f"SUM(n{i}) AS t{i}, MAX(n{i}) AS u{i}" for i in n)
-        return [
+        per_unit = any(unit for _, _, unit in self.items)
+        keys = "person_key, hospital_unit" if per_unit else "person_key"
+        sums = ", ".join(f"SUM(n{i}) AS n{i}" for i in n)
+        grouped = [
             f"{self.tag}_flags AS (SELECT {b.col(a, 'person_key')} AS person_key, "
-            f"{b.col(a, 'hospital_unit')} AS hospital_unit, {flags} FROM {self.existing} AS {a})",
-            f"{self.tag}_unit AS (SELECT person_key, hospital_unit, {sums} FROM {self.tag}_flags "
-            f"WHERE {hit} > 0 GROUP BY person_key, hospital_unit)",
-            f"{self.tag}_n AS (SELECT person_key, {totals} "
-            f"FROM {self.tag}_unit GROUP BY person_key)",
+            f"{b.col(a, 'hospital_unit')} AS hospital_unit, {flags} FROM {self.existing} AS {a}"
+            f"{scan})",
+            f"{self.tag}_unit AS (SELECT {keys}, {sums} FROM {self.tag}_flags "
+            f"WHERE {hit} > 0 GROUP BY {keys})",
         ]
+        if not per_unit:
+            totals = ", ".join(f"n{i} AS t{i}" for i in n)
+            return [*grouped, f"{self.tag}_n AS (SELECT person_key, {totals} FROM {self.tag}_unit)"]
+        totals = ", ".join(
+            f"SUM(n{i}) AS t{i}" + (f", MAX(n{i}) AS u{i}" if unit else "")
+            for i, (_, _, unit) in enumerate(self.items)
+        )
+        return [*grouped, f"{self.tag}_n AS (SELECT person_key, {totals} "
+                          f"FROM {self.tag}_unit GROUP BY person_key)"]
 
 
 # --------------------------------------------------------------------------- programme 2
@@ -231,12 +248,12 @@ def _members_ctes(b: Builder, rule: RepeatedAcuteRule, cutoff: datetime, tag: st
     recent = cutoff - timedelta(hours=rule.presence.ended_within_hours)
     counts = _Counts(b, f"ex_{tag}", cutoff, f"count_{tag}")
     target = rule.target_group
-    i = counts.add(target.contact, target.window_days)
+    i = counts.add(target.contact, target.window_days, target.same_hospital_unit)
     a = b.alias("p")
     return [
         *counts.ctes(),
         f"target_{tag} AS (SELECT n.person_key FROM count_{tag}_n AS n "
-        f"WHERE {counts.holds('n', i, target.at_least, target.same_hospital_unit)})",
+        f"WHERE {counts.holds('n', i, target.at_least)})",
         f"members_{tag} AS (SELECT DISTINCT {c(a, 'hospital_unit')} AS hospital_unit, "
         f"{c(a, 'contact_department')} AS department, {c(a, 'person_key')} AS person_key "
         f"FROM ex_{tag} AS {a} "
@@ -297,9 +314,8 @@ def eligibility_sql(dialect: Dialect, rule: EligibilityRule, as_of: date) -> tup
         conds = " OR ".join(
             counts.holds(
                 "n",
-                counts.add(cond.contact, cond.window_days),
+                counts.add(cond.contact, cond.window_days, cond.same_hospital_unit),
                 cond.at_least,
-                cond.same_hospital_unit,
             )
             for cond in r.any_of
         )
@@ -308,7 +324,7 @@ def eligibility_sql(dialect: Dialect, rule: EligibilityRule, as_of: date) -> tup
     exclusions = []
     for ex in rule.exclusions:
         if ex.contact is not None:
-            exclusions.append(counts.holds("n", counts.add(ex.contact, ex.window_days), 1, False))
+            exclusions.append(counts.holds("n", counts.add(ex.contact, ex.window_days), 1))
         elif ex.residence_type is not None:
             exclusions.append(b.in_list("p.residence_type", ex.residence_type))
         elif ex.dead:
