@@ -222,11 +222,11 @@ class _Counts:
         keys = "person_key, hospital_unit" if per_unit else "person_key"
         sums = ", ".join(f"SUM(n{i}) AS n{i}" for i in n)
         grouped = [
-            f"{self.tag}_flags AS (SELECT {b.col(a, 'person_key')} AS person_key, "
-            f"{b.col(a, 'hospital_unit')} AS hospital_unit, {flags} FROM {self.existing} AS {a}"
-            f"{scan})",
-            f"{self.tag}_unit AS (SELECT {keys}, {sums} FROM {self.tag}_flags "
-            f"WHERE {hit} > 0 GROUP BY {keys})",
+            (f"{self.tag}_flags AS (SELECT {b.col(a, 'person_key')} AS person_key, "
+             f"{b.col(a, 'hospital_unit')} AS hospital_unit, {flags} FROM {self.existing} AS {a}"
+             f"{scan})"),
+            (f"{self.tag}_unit AS (SELECT {keys}, {sums} FROM {self.tag}_flags "
+             f"WHERE {hit} > 0 GROUP BY {keys})"),
         ]
         if not per_unit:
             totals = ", ".join(f"n{i} AS t{i}" for i in n)
@@ -235,8 +235,8 @@ class _Counts:
             f"SUM(n{i}) AS t{i}" + (f", MAX(n{i}) AS u{i}" if unit else "")
             for i, (_, _, unit) in enumerate(self.items)
         )
-        return [*grouped, f"{self.tag}_n AS (SELECT person_key, {totals} "
-                          f"FROM {self.tag}_unit GROUP BY person_key)"]
+        per_person = f"{self.tag}_n AS (SELECT person_key, {totals} FROM {self.tag}_unit GROUP BY person_key)"
+        return [*grouped, per_person]
 
 
 # --------------------------------------------------------------------------- programme 2
