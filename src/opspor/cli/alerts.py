@@ -25,12 +25,13 @@ app = typer.Typer(
 
 
 def _fail(error: BaseException) -> typer.Exit:
+    from opspor.engines import EngineError
     from opspor.monitor.errors import MonitorError
     from opspor.rules import RuleConfigError
     from opspor.store import StoreError
 
     err = Console(stderr=True)
-    if isinstance(error, (StoreError, RuleConfigError, MonitorError)):
+    if isinstance(error, (StoreError, RuleConfigError, MonitorError, EngineError)):
         err.print(f"[red]{mask_cpr(str(error))}[/red]", highlight=False, soft_wrap=True)
     else:
         err.print(f"[red]internal error: {mask_cpr(f'{type(error).__name__}: {error}')}[/red]",

@@ -30,9 +30,10 @@ app = typer.Typer(
 
 
 def _expected() -> tuple[type[BaseException], ...]:
+    from opspor.engines import EngineError
     from opspor.monitor.errors import MonitorError
 
-    return (StoreError, RuleConfigError, MonitorError)
+    return (StoreError, RuleConfigError, MonitorError, EngineError)
 
 
 def _err() -> Console:

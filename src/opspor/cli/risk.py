@@ -47,11 +47,12 @@ def _expected() -> tuple[type[BaseException], ...]:
     from opspor.risk.scoring import ScoringError
     from opspor.risk.selection import SelectionError
     from opspor.risk.truth import TruthError
+    from opspor.engines import EngineError
     from opspor.rules import RuleConfigError
     from opspor.store import StoreError
 
     return (StoreError, RiskConfigError, RuleConfigError, RegistryError, ScoringError, SelectionError,
-            TrainingError, OutcomeError, TruthError)
+            TrainingError, OutcomeError, TruthError, EngineError)
 
 
 def _fail(error: BaseException) -> typer.Exit:

@@ -33,10 +33,13 @@ import numpy as np
 import pyarrow as pa
 
 from opspor import contract, reference
-from opspor.engines import Engine
+from opspor.engines import Engine, EngineError
 from opspor.risk.config import Ctx, FeatureConfig
 from opspor.rules import concepts as clinical
 from opspor.rules.sql import Dialect
+
+# The engines the feature SQL runs on (Spark: issue 13 follow-up; see docs/architecture.md).
+SQL_ENGINES = ("duckdb", "reference")
 
 NUMERIC, BINARY, CATEGORICAL = "numeric", "binary", "categorical"
 
@@ -377,6 +380,10 @@ class FeatureSet:
     ) -> FeatureFrame:
         """The features at ``as_of`` for everybody alive at T (or only ``person_keys``), in the
         order of the ``persons`` table (stable for a snapshot)."""
+        if engine.name not in SQL_ENGINES:
+            raise EngineError(
+                f"the risk features are not yet written for the {engine.name} engine (they use "
+                "DuckDB's rowid, ASOF JOIN and list functions). Fix: use --engine duckdb://")
         started = time.perf_counter()
         keys_table = None
         if person_keys is not None:
