@@ -18,6 +18,9 @@
    speed ratio is always measured on the same data;
 5. check: pandas' lines and eligibility rows equal the engine's on the data pandas ran on
    (exit code 1 if not).
+6. with ``--spark``: the Spark engine (``BENCH_SPARK_MASTER``, default ``local[2]``) on the full
+   snapshot's Parquet copy (written first when missing), start-up timed apart from the queries,
+   its rows checked equal to the DuckDB engine's.
 
 Prints wall time and peak RSS side by side, and the ratio. Nothing printed holds a CPR number.
 """
@@ -135,8 +138,10 @@ def make_sample(snapshot: Path, target: Path, persons: int) -> dict:
 # ------------------------------------------------------------------------------ children
 
 
-def child_engine(db: str, day: dt.date, out: str) -> dict:
-
+def rules_on(url: str, day: dt.date, out: str) -> dict:
+    """Both shipped rules on the engine ``url``; connecting (for Spark: the JVM, the session and
+    the Parquet views) is timed apart from the queries."""
+    from opspor.engines import connect
     from opspor.rules import (
         aps_eligibility,
         load_aps_eligibility,
@@ -146,18 +151,28 @@ def child_engine(db: str, day: dt.date, out: str) -> dict:
 
     rrule, erule = load_repeated_acute(), load_aps_eligibility()
     base = peak_rss_bytes()
-    from opspor.engines import connect
-
-    con = connect(f"duckdb:///{Path(db).resolve().relative_to('/')}")
     t0 = time.perf_counter()
-    lines = repeated_acute_list(con, day, rrule)
+    engine = connect(url)
     t1 = time.perf_counter()
-    rows = aps_eligibility(con, day, erule)
+    lines = repeated_acute_list(engine, day, rrule)
     t2 = time.perf_counter()
-    con.close()
+    rows = aps_eligibility(engine, day, erule)
+    t3 = time.perf_counter()
+    engine.close()
     _save(out, canonical_lines(lines), canonical_eligibility(rows))
-    return {"lists_s": t1 - t0, "eligibility_s": t2 - t1, "total_s": t2 - t0,
-            "peak_rss": peak_rss_bytes(), "rss_before": base, "lines": len(lines), "eligibility": len(rows)}
+    return {"startup_s": t1 - t0, "lists_s": t2 - t1, "eligibility_s": t3 - t2, "total_s": t3 - t1,
+            "peak_rss": peak_rss_bytes(), "rss_before": base, "lines": len(lines),
+            "eligibility": len(rows)}
+
+
+def child_engine(db: str, day: dt.date, out: str) -> dict:
+    return rules_on(f"duckdb:///{Path(db).resolve().relative_to('/')}", day, out)
+
+
+def child_spark(home: str, day: dt.date, out: str) -> dict:
+    """The Spark engine (``BENCH_SPARK_MASTER``, default ``local[2]``) on the store's current
+    snapshot, reading its Parquet copy."""
+    return rules_on(os.environ.get("BENCH_SPARK_MASTER", "local[2]"), day, out)
 
 
 def child_run(home: str, day: dt.date, out: str) -> dict:
@@ -438,7 +453,10 @@ def main() -> None:
     ap.add_argument("--no-run", action="store_true", help="skip the full `lists run` measurement")
     ap.add_argument("--repeat", type=int, default=1,
                     help="run each measurement this many times (fresh processes); report the median")
-    ap.add_argument("--child", choices=["engine", "pandas", "run", "sample"], help=argparse.SUPPRESS)
+    ap.add_argument("--spark", action="store_true",
+                    help="also run the Spark engine (local mode, BENCH_SPARK_MASTER or local[2]) "
+                    "on the snapshot's Parquet copy (written first when missing)")
+    ap.add_argument("--child", choices=["engine", "pandas", "run", "sample", "spark"], help=argparse.SUPPRESS)
     ap.add_argument("--target", help=argparse.SUPPRESS)
     ap.add_argument("--day", help=argparse.SUPPRESS)
     ap.add_argument("--result", help=argparse.SUPPRESS)
@@ -449,7 +467,8 @@ def main() -> None:
         return
     if args.child:
         day = dt.date.fromisoformat(args.day)
-        fn = {"engine": child_engine, "pandas": child_pandas, "run": child_run}[args.child]
+        fn = {"engine": child_engine, "pandas": child_pandas, "run": child_run,
+              "spark": child_spark}[args.child]
         print(json.dumps(fn(args.target, day, args.result)))
         return
 
@@ -469,6 +488,16 @@ def main() -> None:
         run = spawn("run", str(home), day, work / "run-out", home, args.repeat)
         print(f"lists run (full, with exports): {run['total_s']:.2f} s, peak {gb(run['peak_rss'])}",
               flush=True)
+
+    spark = None
+    if args.spark:
+        snap_id = snap.stem
+        subprocess.run([sys.executable, "-c", "from opspor.cli import main; main()", "snapshots", "parquet", snap_id],
+                       check=False, capture_output=True, env=_env(home))  # no-op when present
+        spark = spawn("spark", str(home), day, work / "spark.pkl", home, args.repeat)
+        spark_equal, spark_how = compare(work / "engine.pkl", work / "spark.pkl")
+        print(f"Spark engine (full): start-up {spark['startup_s']:.1f} s, queries "
+              f"{spark['total_s']:.2f} s; equal to DuckDB: {spark_how}", flush=True)
 
     sampled = args.persons > args.pandas_max_persons
     if sampled:
@@ -510,6 +539,10 @@ def main() -> None:
     print(f"{'':{width}} {'wall':>9} {'lists':>8} {'eligib.':>8} {'peak RSS':>10}")
     print(f"{'DuckDB engine, full population':{width}} {engine['total_s']:8.2f}s "
           f"{engine['lists_s']:7.2f}s {engine['eligibility_s']:7.2f}s {gb(engine['peak_rss']):>10}")
+    if spark:
+        print(f"{'Spark engine ' + os.environ.get('BENCH_SPARK_MASTER', 'local[2]') + ', full':{width}} "
+              f"{spark['total_s']:8.2f}s {spark['lists_s']:7.2f}s {spark['eligibility_s']:7.2f}s "
+              f"{gb(spark['peak_rss']):>10}  (+ start-up {spark['startup_s']:.1f} s; driver RSS only)")
     if run:
         print(f"{'`lists run` (engine + CSV/XLSX/PDF), full':{width}} {run['total_s']:8.2f}s "
               f"{'':>8} {'':>8} {gb(run['peak_rss']):>10}")
@@ -534,7 +567,10 @@ def main() -> None:
         print(f"NOTE: pandas ran on a sample of {args.pandas_max_persons:,} of {args.persons:,} persons "
               "(it cannot hold the full set in this machine's memory); the engine was measured on both.")
     print(f"pandas results equal the engine's on {label}: {'yes' if equal else 'NO'} ({how})")
-    if not equal:
+    if spark:
+        print(f"Spark results equal the engine's on the full population: "
+              f"{'yes' if spark_equal else 'NO'} ({spark_how})")
+    if not equal or (spark and not spark_equal):
         raise SystemExit(1)
 
 
