@@ -1,4 +1,4 @@
-"""Benchmark one day's lists and the eligibility: the DuckDB engine beside plain pandas.
+"""Benchmark one day's lists and the eligibility: the DuckDB engine beside Polars, pandas and Spark.
 
     .venv/bin/python benchmarks/bench_lists.py --persons 1000000 [--pandas-max-persons 1000000]
 
@@ -18,6 +18,7 @@
    speed ratio is always measured on the same data;
 5. check: pandas' lines and eligibility rows equal the engine's on the data pandas ran on
    (exit code 1 if not).
+   The same for Polars (``polars_rules.py``, lazy API), on the same data as pandas.
 6. with ``--spark``: the Spark engine (``BENCH_SPARK_MASTER``, default ``local[2]``) on the full
    snapshot's Parquet copy (written first when missing), start-up timed apart from the queries,
    its rows checked equal to the DuckDB engine's.
@@ -203,6 +204,31 @@ def child_pandas(db: str, day: dt.date, out: str) -> dict:
     lines = pandas_repeated_acute(contacts, identity, day, rrule)
     t2 = time.perf_counter()
     rows = pandas_eligibility(contacts, persons, identity, day, erule)
+    t3 = time.perf_counter()
+    _save(out, lines, rows)
+    return {"load_s": t1 - t0, "lists_s": t2 - t1, "eligibility_s": t3 - t2, "total_s": t3 - t0,
+            "rules_s": t3 - t1, "peak_rss": peak_rss_bytes(), "rss_before": base,
+            "lines": len(lines), "eligibility": len(rows)}
+
+
+def child_polars(db: str, day: dt.date, out: str) -> dict:
+    import duckdb
+    import polars as pl
+    import polars_rules
+
+    from opspor.rules import load_aps_eligibility, load_repeated_acute
+
+    rrule, erule = load_repeated_acute(), load_aps_eligibility()
+    base = peak_rss_bytes()
+    t0 = time.perf_counter()
+    con = duckdb.connect(db, read_only=True)
+    contacts, persons, identity = (pl.from_arrow(con.execute(f"SELECT * FROM {t}").to_arrow_table()).lazy()
+                                   for t in ("contacts", "persons", "identity"))
+    con.close()
+    t1 = time.perf_counter()
+    lines = polars_rules.repeated_acute(contacts, identity, day, rrule)
+    t2 = time.perf_counter()
+    rows = polars_rules.eligibility(contacts, persons, identity, day, erule)
     t3 = time.perf_counter()
     _save(out, lines, rows)
     return {"load_s": t1 - t0, "lists_s": t2 - t1, "eligibility_s": t3 - t2, "total_s": t3 - t0,
@@ -456,7 +482,7 @@ def main() -> None:
     ap.add_argument("--spark", action="store_true",
                     help="also run the Spark engine (local mode, BENCH_SPARK_MASTER or local[2]) "
                     "on the snapshot's Parquet copy (written first when missing)")
-    ap.add_argument("--child", choices=["engine", "pandas", "run", "sample", "spark"], help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=["engine", "pandas", "run", "sample", "spark", "polars"], help=argparse.SUPPRESS)
     ap.add_argument("--target", help=argparse.SUPPRESS)
     ap.add_argument("--day", help=argparse.SUPPRESS)
     ap.add_argument("--result", help=argparse.SUPPRESS)
@@ -468,7 +494,7 @@ def main() -> None:
     if args.child:
         day = dt.date.fromisoformat(args.day)
         fn = {"engine": child_engine, "pandas": child_pandas, "run": child_run,
-              "spark": child_spark}[args.child]
+              "spark": child_spark, "polars": child_polars}[args.child]
         print(json.dumps(fn(args.target, day, args.result)))
         return
 
@@ -519,6 +545,8 @@ def main() -> None:
         target, engine_same, engine_file = str(snap), engine, work / "engine.pkl"
     pandas = spawn("pandas", target, day, work / "pandas.pkl", home, args.repeat)
     equal, how = compare(engine_file, work / "pandas.pkl")
+    polars = spawn("polars", target, day, work / "polars.pkl", home, args.repeat)
+    polars_equal, polars_how = compare(engine_file, work / "polars.pkl")
 
     import duckdb
 
@@ -554,6 +582,9 @@ def main() -> None:
     print(f"{'pandas, ' + label + ' (read + rules)':{width}} {pandas['total_s']:8.2f}s "
           f"{pandas['lists_s']:7.2f}s {pandas['eligibility_s']:7.2f}s {gb(pandas['peak_rss']):>10}")
     print(f"{'  of which reading the tables into pandas':{width}} {pandas['load_s']:8.2f}s")
+    print(f"{'Polars (lazy), ' + label + ' (read + rules)':{width}} {polars['total_s']:8.2f}s "
+          f"{polars['lists_s']:7.2f}s {polars['eligibility_s']:7.2f}s {gb(polars['peak_rss']):>10}")
+    print(f"{'  of which reading the tables into Polars':{width}} {polars['load_s']:8.2f}s")
     if args.repeat > 1:
         print(f"(median of {args.repeat} runs, each in a fresh process; all wall times: engine "
               f"{engine['repeats']}, pandas {pandas['repeats']}"
@@ -566,11 +597,15 @@ def main() -> None:
     if sampled:
         print(f"NOTE: pandas ran on a sample of {args.pandas_max_persons:,} of {args.persons:,} persons "
               "(it cannot hold the full set in this machine's memory); the engine was measured on both.")
+    print(f"rules only, reading excluded, on {label}: engine {engine_same['total_s']:.2f} s, Polars "
+          f"{polars['rules_s']:.2f} s ({polars['rules_s'] / engine_same['total_s']:.1f}x), pandas "
+          f"{pandas['rules_s']:.2f} s ({ratio_rules:.1f}x)")
     print(f"pandas results equal the engine's on {label}: {'yes' if equal else 'NO'} ({how})")
+    print(f"Polars results equal the engine's on {label}: {'yes' if polars_equal else 'NO'} ({polars_how})")
     if spark:
         print(f"Spark results equal the engine's on the full population: "
               f"{'yes' if spark_equal else 'NO'} ({spark_how})")
-    if not equal or (spark and not spark_equal):
+    if not equal or not polars_equal or (spark and not spark_equal):
         raise SystemExit(1)
 
 
