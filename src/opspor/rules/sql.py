@@ -108,9 +108,11 @@ class Builder:
         it two-valued."""
         return self.d.starts_with_any(expr, codes.prefixes)
 
-    def criteria(self, crit: ContactCriteria, a: str, existing: str, at: datetime) -> str:
+    def criteria(self, crit: ContactCriteria, a: str, existing: str, at: datetime,
+                 window_days: int | None = None) -> str:
         """SQL for :func:`reference_engine.meets` on row alias ``a``; ``existing``: the relation
-        of contacts existing at ``at``."""
+        of contacts existing at ``at``. ``window_days``: only when the caller also requires the
+        row to lie in that window; ``preceded_by`` then looks for pairs in it only (fewer)."""
         d, c = self.d, self.col
         parts: list[str] = []
         if crit.priority is not None:
@@ -146,10 +148,11 @@ class Builder:
                 f"COALESCE({d.add_hours(c(a, 'start'), self.admission_hours)} <= {until}, FALSE)"
             )
         if crit.preceded_by is not None:
-            parts.append(self.preceded_by(crit, a, existing, at))
+            parts.append(self.preceded_by(crit, a, existing, at, window_days))
         return "(" + " AND ".join(parts) + ")" if parts else "TRUE"
 
-    def preceded_by(self, crit: ContactCriteria, a: str, existing: str, at: datetime) -> str:
+    def preceded_by(self, crit: ContactCriteria, a: str, existing: str, at: datetime,
+                    window_days: int | None = None) -> str:
         """``crit.preceded_by`` for row ``a``: its contact_id is among the contacts that meet the
         rest of ``crit`` and have an earlier contact ``e`` as the rule says. The pairs are found
         once, in a helper CTE joining only the candidates with the person's other contacts (the
@@ -165,7 +168,7 @@ class Builder:
             f"AND {c(e, 'contact_id')} <> {c(k, 'contact_id')} AND {c(e, 'end')} IS NOT NULL "
             f"AND {c(e, 'end')} <= {c(k, 'start')} "
             f"AND {c(e, 'end')} >= {d.add_days(c(k, 'start'), -pb.within_days)} "
-            f"WHERE {rest} AND {inner})"
+            f"WHERE {self.window(k, at, window_days)} AND {rest} AND {inner})"
         )
         return f"COALESCE({c(a, 'contact_id')} IN (SELECT contact_id FROM {name}), FALSE)"
 
@@ -212,7 +215,7 @@ class _Counts:
         n = range(len(self.items))
         flags = ", ".join(
             f"CASE WHEN {b.window(a, self.at, days)} "
-            f"AND {b.criteria(crit, a, self.existing, self.at)} THEN 1 ELSE 0 END AS n{i}"
+            f"AND {b.criteria(crit, a, self.existing, self.at, days)} THEN 1 ELSE 0 END AS n{i}"
             for i, (crit, days, _) in enumerate(self.items)
         )
         windows = [days for _, days, _ in self.items]
