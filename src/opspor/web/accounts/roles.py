@@ -14,6 +14,10 @@ class Role(models.TextChoices):
     SECRETARIAT = "secretariat", _("Monitoring secretariat")
     AUDITOR = "auditor", _("Auditor")
     ADMIN = "admin", _("Administrator")
+    ACUTE_NURSE = "acute_nurse", _("Acute-team nurse")
+    DOCTOR = "doctor", _("Responsible doctor")
+    COORDINATOR = "coordinator", _("Cross-sector coordinator")
+    MONITORING_NURSE = "monitoring_nurse", _("Monitoring-centre nurse")
 
 
 class OrgKind(models.TextChoices):
@@ -32,6 +36,15 @@ ROLE_ORG_KINDS: dict[str, tuple[str, ...]] = {
     Role.SECRETARIAT: (OrgKind.REGION,),
     Role.AUDITOR: (OrgKind.REGION,),
     Role.ADMIN: (OrgKind.REGION,),
+    # The municipal acute team (001_5497481f8cd3c36e.txt 4395-4615).
+    Role.ACUTE_NURSE: (OrgKind.MUNICIPALITY,),
+    # The doctor responsible for a citizen in the acute function: the GP in the day, the
+    # regional on-call service or a hospital doctor otherwise (001 4738-4907).
+    Role.DOCTOR: (OrgKind.GP_PRACTICE, OrgKind.REGION, OrgKind.DEPARTMENT),
+    # Keeps the directory of municipal and regional offers (001 461-507).
+    Role.COORDINATOR: (OrgKind.REGION, OrgKind.MUNICIPALITY),
+    # A region's monitoring centre for telemonitoring (002_1ebfba288d399e41.txt 7719-7763).
+    Role.MONITORING_NURSE: (OrgKind.REGION,),
 }
 
 # Roles whose users must use a second factor (TOTP) before they reach anything.
