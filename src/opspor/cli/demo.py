@@ -17,7 +17,6 @@ from rich.console import Console
 from opspor import paths
 from opspor.lists import schedule
 
-
 # The demo's municipality user belongs to Odense (accounts/demo.py); the demo puts an excess of
 # acute contacts there (synth --excess) so that user sees a data alert (docs/alerts.md).
 DEMO_ALERT_REGION, DEMO_ALERT_MUNICIPALITY = "1083", "461"
@@ -73,6 +72,7 @@ def demo(
     _invoke(["monitor", "publish"])  # the indicator dashboard's results
     _invoke(["monitor", "import-register"])  # the example monitoring-task register
     _invoke(["alerts", "run", "--publish"])  # last month's data alerts, messages queued
+    _invoke(["web", "directory-load", "--example"])  # the example service directory (Odense)
     _invoke(["web", "demo-users", "--region", region])
     console.rule("Done")
     console.print(f"Everything is under {paths.home()}  ·  see `opspor lists status`, "

@@ -88,6 +88,36 @@ def demo_users(region: str = typer.Option("1083", help="Region of the demo users
                     "(TOTP) at first log-in.")
 
 
+@app.command("directory-load")
+def directory_load(
+    file: Path = typer.Argument(None, help="The directory file (YAML)."),
+    example: bool = typer.Option(False, "--example", help="Load the shipped example (Odense, synthetic)."),
+) -> None:
+    """Load a service directory file: offers added or changed by key, offers of the same owners the
+    file no longer lists taken out of the directory. The whole file or nothing; audited."""
+    django_setup()
+    from django.core.exceptions import ValidationError
+
+    from opspor.web.audit.actions import system
+    from opspor.web.directory import actions, loader
+
+    if (file is None) == (not example):
+        Console(stderr=True).print("[red]Name a directory file or give --example (not both).[/red]")
+        raise typer.Exit(2)
+    file = loader.EXAMPLE_FILE if example else file
+    try:
+        result = actions.load_file(system("opspor web directory-load"), loader.read(file))
+    except loader.DirectoryFileError as e:
+        Console(stderr=True).print(f"[red]Not loaded:[/red] {e}")
+        raise typer.Exit(2) from None
+    except ValidationError as e:
+        Console(stderr=True).print(f"[red]Not loaded:[/red] {e.messages[0]}")
+        raise typer.Exit(1) from None
+    Console().print(f"Directory version {result.version} loaded from {file}: {len(result.added)} added, "
+                    f"{len(result.changed)} changed, {result.unchanged} unchanged, {len(result.retired)} taken out"
+                    + (f" ({', '.join(result.retired)})" if result.retired else "") + ".")
+
+
 @app.command("trial-export")
 def trial_export(out: Path = typer.Argument(..., help="Folder for trial.csv, trial_who5.csv and manifest.json."),
                  trial: str = typer.Option(None, help="Trial id (default: trial.id of the programme file).")) -> None:

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "opspor.web.monitoring",
     "opspor.web.alerts",
     "opspor.web.messaging",
+    "opspor.web.directory",
     "opspor.web.core",
 ]
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("overvaagning/", include("opspor.web.monitoring.urls")),
     path("datavarsler/", include("opspor.web.alerts.urls")),
     path("meddelelser/", include("opspor.web.messaging.urls")),
+    path("tilbud/", include("opspor.web.directory.urls")),
     path("admin/", admin.site.urls),
     path("", include("opspor.web.core.urls")),
 ]

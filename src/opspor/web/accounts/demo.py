@@ -81,6 +81,10 @@ def ensure_demo_users(region_code: str = "1083", municipality_code: str = "461")
         ("sekretariat", Role.SECRETARIAT, region, "Sara", "Sekretariat"),
         ("revisor", Role.AUDITOR, region, "Rasmus", "Revisor"),
         ("admin", Role.ADMIN, region, "Anna", "Administrator"),
+        # the cross-sector work (issue 16): the directory's keeper, the acute team, the on-call doctor
+        ("koordinator", Role.COORDINATOR, region, "Klara", "Koordinator"),
+        ("akutsygeplejerske", Role.ACUTE_NURSE, municipality, "Asta", "Akutsygeplejerske"),
+        ("vagtlaege", Role.DOCTOR, region, "Viggo", "Vagtlæge"),
     ]
     users, changed = [], []
     for username, role, org, first, last in plan:

@@ -96,6 +96,13 @@ class Event(models.TextChoices):
     MESSAGE_ACKNOWLEDGED = "message.acknowledged", _("Message acknowledged by the recipient")
     MESSAGE_DEFERRED = "message.deferred", _("Message delivery postponed (new attempt later)")
     MESSAGE_FAILED = "message.failed", _("Message delivery failed")
+    # the service directory (web/directory)
+    DIRECTORY_CSV = "directory.csv", _("Service directory exported (CSV)")
+    DIRECTORY_XLSX = "directory.xlsx", _("Service directory exported (Excel)")
+    DIRECTORY_LOAD = "directory.load", _("Directory file loaded")
+    DIRECTORY_UPDATE = "directory.update", _("Offer updated in the directory")
+    DIRECTORY_BOOK = "directory.book", _("Place booked")
+    DIRECTORY_RELEASE = "directory.release", _("Place released")
     # what the system's own commands publish
     REFERENCE_ORGANISATIONS = "organisations.reference", _("Reference organisations added")
     DEMO_USERS = "demo_users", _("Demo users made or their passwords set")
