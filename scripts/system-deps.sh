@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the system packages the test suite needs, if they are missing: Debian's chromium (the
 # browser tests drive it with Playwright) and the PostgreSQL server (scripts/pg.sh runs a
-# throwaway cluster for the second pass of tests/web), plus a font so screenshots show text.
+# throwaway cluster for the second pass of tests/web), plus a font so screenshots show text, and
+# Node.js with npm (the log-in tests run a real OpenID provider from npm: tests/support/oidc.py
+# installs it with `npm ci` from tests/support/oidc_provider/package-lock.json).
 #
 # Idempotent and quiet: nothing is done when everything is there. As root with apt-get it installs
 # what is missing; otherwise it prints what to install and fails only for what is required:
@@ -14,12 +16,14 @@ need_pg="${OPSPOR_TEST_PG:-0}"
 
 have_chromium() { command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; }
 have_postgres() { compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; }
+have_node() { command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; }
 have_font() { compgen -G '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf' >/dev/null; }
 
 missing=()
 have_chromium || missing+=(chromium)
 have_postgres || missing+=(postgresql)
 have_font || missing+=(fonts-dejavu-core)
+have_node || missing+=(nodejs npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

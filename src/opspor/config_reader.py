@@ -14,7 +14,8 @@ import datetime as dt
 import difflib
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,24 @@ def parse_yaml(text: str, file: str, error: type[ValueError] = ConfigError) -> A
         raise error(
             file, where, f"not valid YAML: {problem}", "correct the YAML at that place"
         ) from exc
+
+
+def reread_when_changed(load: Callable[[str], Any]) -> Callable[[Path], Any]:
+    """``load(path)`` for a file that an environment variable may name: read again only when the
+    file's modification time changes (a file that cannot be read goes to ``load``, which names it)."""
+
+    @lru_cache(maxsize=4)
+    def cached(path: str, mtime: float) -> Any:
+        return load(path)
+
+    def get(path: Path) -> Any:
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            mtime = 0.0
+        return cached(str(path), mtime)
+
+    return get
 
 
 class Ctx:

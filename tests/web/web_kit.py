@@ -51,12 +51,13 @@ def hrefs(html: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def published_site(home: Path, *steps: tuple[str, ...]):
-    """A real server (fixtures_server.start_server) with the hand-made lists of AS_OF published,
-    then ``steps`` (opspor commands), then the demo users (``server.users``: name → entry)."""
+def published_site(home: Path, *steps: tuple[str, ...], env: dict[str, str] | None = None):
+    """A real server (fixtures_server.start_server, with ``env``) with the hand-made lists of
+    AS_OF published, then ``steps`` (opspor commands), then the demo users (``server.users``:
+    name → entry)."""
     from tests.web.fixtures_server import start_server
 
-    with start_server(home) as server:
+    with start_server(home, env) as server:
         drop = lists_kit.write_drop(home.parent / "drop")
         server.run_opspor("ingest", str(drop), check=True)
         server.run_opspor("lists", "run", "--as-of", AS_OF, check=True)

@@ -16,6 +16,9 @@ Environment:
   ``OPSPOR_TRUSTED_PROXIES`` (comma-separated addresses or networks of the proxies) and
   ``OPSPOR_CLIENT_IP_HEADER`` (default ``X-Forwarded-For``): the client address is then read from
   that header on requests from those proxies only.
+- OpenID Connect log-in (``accounts/oidc.py``, docs/citizen.md): per door (``STAFF``, ``CITIZEN``)
+  ``OPSPOR_OIDC_<DOOR>_ISSUER`` (switches the door on), ``_CLIENT_ID``, ``_CLIENT_SECRET`` and
+  optionally ``_JWKS_URI`` (the provider's published key set otherwise).
 - ``OPSPOR_LOG_LEVEL`` (default ``INFO``). Log lines are written with CPR-shaped numbers masked.
 - ``OPSPOR_AUDIT_READS``: ``0`` switches off the audit entries of *reads* (changes are always
   audited). Only for the load benchmark, which measures their cost; refused unless
@@ -80,6 +83,8 @@ INSTALLED_APPS = [
     "opspor.web.alerts",
     "opspor.web.messaging",
     "opspor.web.directory",
+    "opspor.web.signin",
+    "opspor.web.citizen",
     "opspor.web.core",
 ]
 
@@ -95,6 +100,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "opspor.web.accounts.middleware.SecondFactorMiddleware",
+    "opspor.web.accounts.middleware.CitizenAreaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -105,10 +111,21 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "opspor.web.signin.backend.OpenIdBackend",  # OpenID Connect (web/signin, docs/citizen.md)
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# OpenID Connect log-in (web/signin on mozilla-django-oidc; docs/citizen.md). The doors, staff and
+# citizen, are switched on by the environment (accounts/oidc.py: OPSPOR_OIDC_<DOOR>_ISSUER, ...);
+# which claims make which role, organisation or person is signin/config/oidc.yaml.
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # the log-out at the provider names the session by it
+OIDC_TIMEOUT = 15
+OIDC_AUTHENTICATION_CALLBACK_URL = "signin:callback"
 
 # Log-in throttling (django-axes and accounts/throttle.py): lock an address after N failures;
 # a user name only waits between attempts, so nobody can lock a colleague out.

@@ -15,6 +15,7 @@ urlpatterns = [
     # browsers and tools ask for /favicon.ico whatever the page links
     path("favicon.ico", login_not_required(RedirectView.as_view(url=static("opspor/favicon.ico"), permanent=True))),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("konto/oidc/", include("opspor.web.signin.urls")),
     path("konto/", include("opspor.web.accounts.urls")),
     path("revision/", include("opspor.web.audit.urls")),
     path("lister/", include("opspor.web.worklists.urls")),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("datavarsler/", include("opspor.web.alerts.urls")),
     path("meddelelser/", include("opspor.web.messaging.urls")),
     path("tilbud/", include("opspor.web.directory.urls")),
+    path("borger/", include("opspor.web.citizen.urls")),
     path("admin/", admin.site.urls),
     path("", include("opspor.web.core.urls")),
 ]

@@ -57,6 +57,10 @@ class User(AbstractUser):
         kinds = ROLE_ORG_KINDS.get(self.role)
         if kinds is None:
             raise ValidationError({"role": _("Choose a role.")})
+        if not kinds:  # a citizen
+            if self.organisation is not None:
+                raise ValidationError({"organisation": _("A citizen belongs to no organisation.")})
+            return
         if self.organisation is None or self.organisation.kind not in kinds:
             raise ValidationError({"organisation": _("A user with this role belongs to an organisation of kind: %(kinds)s.")
                                    % {"kinds": ", ".join(str(OrgKind(k).label) for k in kinds)}})

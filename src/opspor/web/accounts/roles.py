@@ -18,6 +18,9 @@ class Role(models.TextChoices):
     DOCTOR = "doctor", _("Responsible doctor")
     COORDINATOR = "coordinator", _("Cross-sector coordinator")
     MONITORING_NURSE = "monitoring_nurse", _("Monitoring-centre nurse")
+    # A citizen on their own page (web/citizen): belongs to no organisation; linked to one
+    # person by web/signin's CitizenLink (docs/citizen.md).
+    CITIZEN = "citizen", _("Citizen")
 
 
 class OrgKind(models.TextChoices):
@@ -45,7 +48,12 @@ ROLE_ORG_KINDS: dict[str, tuple[str, ...]] = {
     Role.COORDINATOR: (OrgKind.REGION, OrgKind.MUNICIPALITY),
     # A region's monitoring centre for telemonitoring (002_1ebfba288d399e41.txt 7719-7763).
     Role.MONITORING_NURSE: (OrgKind.REGION,),
+    # no organisation: a citizen reaches only their own data (people/scope.py)
+    Role.CITIZEN: (),
 }
+
+# Roles that reach only the citizen's own area (accounts/middleware.py CitizenAreaMiddleware).
+CITIZEN_ROLES = frozenset({Role.CITIZEN})
 
 # Roles whose users must use a second factor (TOTP) before they reach anything.
 SECOND_FACTOR_REQUIRED = frozenset({Role.ADMIN})

@@ -11,14 +11,16 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from opspor.web.accounts import actions
+from opspor.web.accounts import actions, oidc
 from opspor.web.accounts.forms import LoginForm, TokenForm
 from opspor.web.audit import actions as audit
 
@@ -28,6 +30,9 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "oidc_doors": [d.name for d in oidc.open_doors()]}
+
     def form_valid(self, form):
         response = super().form_valid(form)
         audit.record(self.request, audit.Event.LOGIN, action=audit.LOGIN, why=_("Log-in"))
@@ -35,7 +40,18 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    """Log out here; after a log-in through an OpenID provider, also at the provider (its
+    end-session endpoint, which comes back to the log-in page)."""
+
+    def post(self, request, *args, **kwargs):
+        door = oidc.door(request.session.get(oidc.DOOR_SESSION_KEY, ""))
+        id_token = request.session.get("oidc_id_token")
+        response = super().post(request, *args, **kwargs)
+        if door and id_token:
+            url = door.logout_url(id_token, request.build_absolute_uri(reverse("accounts:login")))
+            if url:
+                return HttpResponseRedirect(url)
+        return response
 
 
 def _safe_next(request, default: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -114,18 +113,11 @@ def policy_path() -> Path:
     return Path(configured) if configured else POLICY_FILE
 
 
-@lru_cache(maxsize=4)
-def _cached(path: str, mtime: float) -> ScopePolicy:
-    return load_policy(path)
+_cached = config_reader.reread_when_changed(load_policy)
 
 
 def policy() -> ScopePolicy:
-    path = policy_path()
-    try:
-        mtime = path.stat().st_mtime
-    except OSError:
-        mtime = 0.0  # load_policy names the file that cannot be read
-    return _cached(str(path), mtime)
+    return _cached(policy_path())
 
 
 def scope_of(user) -> RoleScope:

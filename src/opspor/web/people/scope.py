@@ -11,6 +11,7 @@ a CPR number or a name. Which *parts* of a person a role sees is the role scope 
   does not exist. Identity only after a reveal (see :func:`record_reveal`);
 * municipality / GP practice: their own citizens / listed patients once included in a programme
   (a consented Aktiv Patientstøtte case or an inclusion at screening);
+* citizen: only their own person (the one their account is linked to, web/signin's CitizenLink);
 * monitoring secretariat, auditor, administrator: no persons (aggregates and the audit log).
 """
 
@@ -46,10 +47,14 @@ def _lead_eligible(region_code: str) -> Q:
 
 def visible_persons(user) -> QuerySet[Person]:
     persons = Person.objects.all()
-    org = getattr(user, "organisation", None)
-    if not user.is_authenticated or not user.is_active or org is None:
+    if not user.is_authenticated or not user.is_active:
         return persons.none()
     role = user.role
+    if role == Role.CITIZEN:  # the relation's name: signin sits above this app
+        return persons.filter(citizen_link__user=user)
+    org = getattr(user, "organisation", None)
+    if org is None:
+        return persons.none()
     if role == Role.SPECIALIST:
         return persons.filter(list_entries__department=org).distinct()
     if role == Role.NURSE:

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from opspor.web.citizen import views
+
+app_name = "citizen"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]
