@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from opspor import reference as ref
+from opspor.rules import concepts
 
 from .conftest import run_synth
 
@@ -113,4 +114,5 @@ def test_installed_command(run_opspor, tmp_path):
     assert proc.returncode == 0, proc.stderr
     for f in ("persons.parquet", "contacts.parquet", "truth/ground_truth.parquet", "truth/manifest.json"):
         assert (out / f).is_file(), f
-    assert "acute admissions" in proc.stdout
+    # the summary names the admission as concepts.yaml defines it
+    assert concepts.shipped().label("acute_admission", "en") in proc.stdout

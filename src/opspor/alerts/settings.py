@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from opspor import config_reader
+from opspor.i18n import localized
 
 AlertConfigError = config_reader.ConfigError
 
@@ -35,6 +36,13 @@ class AlertConfig:
     ci_level: float
     min_ratio: float
     min_expected: float
+
+    def counted(self, lang: str) -> str:
+        """Who is counted, in words: the indicator version's label, its numbers from its rule."""
+        from opspor.monitor.definitions import load_indicators
+
+        version = load_indicators().get(self.indicator_id).version(self.indicator_version)
+        return localized(version, "label", lang)
 
     def band_label(self, start: int) -> str:
         i = self.age_bands.index(start)

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from opspor.dates import cli_date
+from opspor.rules import concepts
 from opspor.synth import Options, generate
 from opspor.synth.pipeline import CHUNK_SIZE, default_workers
 
@@ -127,8 +128,9 @@ def _print_summary(s) -> None:
     table.add_row("contacts", f"{s.contacts:,}")
     for (priority, ctype), k in sorted(s.by_priority_type.items()):
         table.add_row(f"  {priority} {ctype}", f"{k:,}")
-    table.add_row("acute admissions (>= 12 h)", f"{s.acute_admissions:,}")
-    table.add_row("planned admissions (>= 12 h)", f"{s.planned_admissions:,}")
+    c = concepts.shipped()
+    table.add_row(c.label("acute_admission", "en"), f"{s.acute_admissions:,}")
+    table.add_row(f"planned {c.label('admission', 'en')}", f"{s.planned_admissions:,}")
     table.add_row("bed-days", f"{s.bed_days:,.0f}")
     table.add_row("truth as-of dates", ", ".join(s.as_of) or "(none)")
     table.add_row("truth rows", f"{s.truth_rows:,}")

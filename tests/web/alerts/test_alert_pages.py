@@ -33,6 +33,8 @@ def test_municipality_sees_its_own_alert(published_alerts, alert_users, as_user)
     assert ">30<" in page and ">16<" in page and ">9.8<" in page and ">1.63<" in page
     assert "<svg" in page and 'fill="#b3261e"' in page  # the month's bar, marked as an alert
     assert "Svendborg" not in page and "479" not in page
+    # who is counted, in words from the indicator's configured rule (3 contacts, 182 days)
+    assert "at least contact no. 3 within 182 days at one hospital unit" in page
 
 
 def test_another_municipality_does_not_see_it(published_alerts, alert_users, as_user):

@@ -9,12 +9,14 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from opspor.alerts.settings import load_config
 from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.models import Organisation
 from opspor.web.accounts.roles import Role
 from opspor.web.alerts import access
 from opspor.web.alerts.display import chart, shown
 from opspor.web.alerts.models import UnitKind
+from opspor.web.core import language
 
 HISTORY_MONTHS = 12
 
@@ -34,6 +36,10 @@ def _unit_name(kind: str, code: str, name: str) -> str:
     return org or f"{UnitKind(kind).label} {code}"
 
 
+def _counted() -> str:
+    return load_config().counted(language.current())
+
+
 @role_required(Role.MUNICIPALITY)
 @require_GET
 def mine(request):
@@ -43,7 +49,7 @@ def mine(request):
     return render(request, "alerts/unit.html", {
         "rows": rows, "latest": rows[-1] if rows else None, "unit_kind": unit and UnitKind(unit[0]).label,
         "unit_code": unit and unit[1], "unit_name": request.user.organisation.name,
-        "chart": chart(rows), "own": True,
+        "chart": chart(rows), "own": True, "counted": _counted(),
     })
 
 
@@ -80,4 +86,5 @@ def unit(request, kind: str, code: str):
     return render(request, "alerts/unit.html", {
         "rows": rows, "latest": rows[-1], "unit_kind": UnitKind(kind).label, "unit_code": code,
         "unit_name": _unit_name(kind, code, rows[-1].r.unit_name), "chart": chart(rows), "own": False,
+        "counted": _counted(),
     })

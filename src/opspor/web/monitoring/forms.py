@@ -1,23 +1,19 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opspor.monitor import tasks as T
+from opspor.web.core import language
 from opspor.web.monitoring.models import FollowUpGroup, MonitoringTask
 
 STATES = (T.OVERDUE, T.DUE, T.UPCOMING, T.ONGOING, T.UNRESOLVED, T.DONE)
 
 
-def lang() -> str:
-    return "da" if (get_language() or "da").startswith("da") else "en"
-
-
 def enum_choices(enum, blank: str | None = None) -> list[tuple[str, str]]:
     """The domain's own Danish or English labels of an enum, in the request's language."""
     head = [("", blank)] if blank is not None else []
-    return head + [(m.value, m.label(lang())) for m in enum]
+    return head + [(m.value, m.label(language.current())) for m in enum]
 
 
 class DateInput(forms.DateInput):
@@ -43,7 +39,7 @@ class TaskForm(forms.ModelForm):
         for name, enum in (("monitoring", T.Monitoring), ("frequency", T.Frequency), ("data_source", T.DataSource)):
             self.fields[name].choices = enum_choices(enum)
         self.fields["weight"].choices = enum_choices(T.Weight, "–")
-        self.fields["status"].choices = [(m.value, f"{m.value} – {m.label(lang())}") for m in T.StatusCode]
+        self.fields["status"].choices = [(m.value, f"{m.value} – {m.label(language.current())}") for m in T.StatusCode]
         if self.instance and self.instance.pk and not self.is_bound:
             self.initial["status"] = [s for s in self.instance.status.split("/") if s]
 
@@ -62,4 +58,4 @@ class RegisterFilter(forms.Form):
     weight = forms.ChoiceField(label=_("Weight"), required=False,
                                choices=lambda: [("", _("All"))] + enum_choices(T.Weight))
     state = forms.ChoiceField(label=_("Due"), required=False, choices=lambda: [("", _("All"))] + [
-        (s, T.state_labels(lang())[s]) for s in STATES])
+        (s, T.state_labels(language.current())[s]) for s in STATES])

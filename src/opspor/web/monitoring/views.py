@@ -11,8 +11,8 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from opspor import reference as ref
@@ -22,7 +22,7 @@ from opspor.monitor import targets as tg
 from opspor.monitor import tasks as T
 from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
-from opspor.web.core import params
+from opspor.web.core import language, params
 from opspor.web.core.tables import table_response
 from opspor.web.monitoring import actions, charts, queries
 from opspor.web.monitoring import register as reg
@@ -35,14 +35,10 @@ PERIOD_KINDS = ("year", "month")
 REPORT_FILES = {"report.html": "text/html; charset=utf-8", "report.pdf": "application/pdf"}
 
 
-def _lang() -> str:
-    return "da" if (get_language() or "da").startswith("da") else "en"
-
-
 def _region_name(code: str) -> str:
     for r in ref.regions():
         if r.code == code:
-            return localized(r, "name", _lang())
+            return localized(r, "name", language.current())
     return code
 
 
@@ -56,7 +52,7 @@ def dashboard(request):
     v = queries.viewer(request.user)
     context = {"pub": pub, "viewer": v, "region_name": _region_name(v.region)}
     if pub is not None:
-        context["indicators"] = queries.indicator_index(pub, v, _lang())
+        context["indicators"] = queries.indicator_index(pub, v, language.current())
         context["targets"] = queries.target_summary(pub, v)
     return render(request, "monitoring/dashboard.html", context)
 
@@ -66,7 +62,7 @@ def _series_or_404(request, indicator_id: str, version: str, period_kind: str):
     if pub is None or period_kind not in PERIOD_KINDS:
         raise Http404
     v = queries.viewer(request.user)
-    s = queries.series(pub, v, indicator_id, version, period_kind, _lang())
+    s = queries.series(pub, v, indicator_id, version, period_kind, language.current())
     if s is None:
         raise Http404
     return pub, v, s
@@ -111,7 +107,7 @@ def _cached_svg(key: str, draw) -> str:
 @require_GET
 def indicator(request, indicator_id: str, version: str):
     pub, v, years = _series_or_404(request, indicator_id, version, "year")
-    lang = _lang()
+    lang = language.current()
     base = f"{pub.pk}-{pub.published_at.timestamp()}:{indicator_id}:{version}:{v.region}:{v.municipality}:{int(v.outside_region)}:{lang}"
     months = queries.series(pub, v, indicator_id, version, "month", lang)
     region_label = _region_name(v.region)
@@ -236,7 +232,7 @@ def register(request):
     if form.is_valid() and form.cleaned_data["status"]:
         rows = [r for r in rows if form.cleaned_data["status"] in r.status.split("/")]
     as_of = _as_of(request)
-    lang = _lang()
+    lang = language.current()
     items = []
     for row in rows:
         due = T.due_state(reg.as_task(row), as_of)
@@ -257,7 +253,7 @@ def register(request):
 @require_GET
 def due(request):
     as_of = _as_of(request)
-    lang = _lang()
+    lang = language.current()
     labels = T.state_labels(lang)
     rows = {r.key: r for r in MonitoringTask.objects.select_related("group")}
     items = [{"item": i, "row": rows[i.task.id], "state": labels[i.state]}
@@ -316,7 +312,7 @@ def group_pdf(request, pk: int):
     meetings = reg.meetings()
     with tempfile.TemporaryDirectory(prefix="opspor-group-") as folder:
         path = Path(folder) / "group.pdf"
-        tasks_pdf.write_group_pdf(tasks, group.name, path, as_of, as_of.year, meetings, _lang())
+        tasks_pdf.write_group_pdf(tasks, group.name, path, as_of, as_of.year, meetings, language.current())
         body = path.read_bytes()
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="foelgegruppe-{group.pk}.pdf"'
@@ -371,7 +367,7 @@ def effect(request):
     from opspor.monitor.references import references
     from opspor.web.monitoring.models import EffectResult
 
-    lang = _lang()
+    lang = language.current()
     refs = references()
     pilot, trial = refs["pilot"], refs["national_trial"]
     result = EffectResult.objects.first()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opspor.rules import load_aps_eligibility
 from opspor.web.accounts.roles import Role
-from opspor.web.aps import queries
+from opspor.web.aps import labels, queries
 from opspor.web.aps.models import Case
 
 register = template.Library()
@@ -40,6 +40,10 @@ def route_label(route: str) -> str:
     label = ROUTE_LABELS.get(route)
     return route if label is None else str(label) % _route_values().get(route, {})
 STATE_BADGES = {"invited": "new", "consented": "ok", "active": "ok", "refused": "muted", "ended": "muted"}
+
+
+register.simple_tag(labels.admissions_column, name="admissions_column")
+register.simple_tag(labels.ranked_by_admissions, name="ranked_by_admissions")
 
 
 @register.filter
