@@ -28,6 +28,7 @@ COMMANDS: tuple[tuple[str, str, str, str], ...] = (
     ("alerts", "alerts", "app", "group"),
     ("fhir", "fhir", "app", "group"),
     ("messages", "messages", "app", "group"),
+    ("telemonitoring", "telemonitoring", "app", "group"),
     ("manage", "web", "manage", "command"),
     ("web", "web", "app", "group"),
 )

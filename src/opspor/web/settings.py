@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "opspor.web.trial",
     "opspor.web.monitoring",
     "opspor.web.alerts",
+    "opspor.web.telemonitoring",
     "opspor.web.messaging",
     "opspor.web.directory",
     "opspor.web.signin",

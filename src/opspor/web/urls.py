@@ -26,6 +26,7 @@ urlpatterns = [
     path("meddelelser/", include("opspor.web.messaging.urls")),
     path("tilbud/", include("opspor.web.directory.urls")),
     path("borger/", include("opspor.web.citizen.urls")),
+    path("telemonitorering/", include("opspor.web.telemonitoring.urls")),
     path("admin/", admin.site.urls),
     path("", include("opspor.web.core.urls")),
 ]

@@ -24,3 +24,6 @@ RESIDENCE_EXTENSION = f"{BASE}/StructureDefinition/residence-type"
 COURSE_DEPARTMENT_EXTENSION = f"{BASE}/StructureDefinition/course-department"
 DRG_EXTENSION = f"{BASE}/StructureDefinition/drg-value"
 PATHWAY_EXTENSION = f"{BASE}/StructureDefinition/pathway"
+# A person's random public id in the web app (the id in URLs): how devices and systems name the
+# patient of a home measurement without the CPR number (docs/telemonitoring.md).
+PERSON_PUBLIC_ID_SYSTEM = f"{BASE}/sid/person-public-id"

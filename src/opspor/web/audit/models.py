@@ -121,6 +121,10 @@ class Event(models.TextChoices):
     MONITORING_EFFECT = "monitoring.effect", _("Effect estimates published")
     MONITORING_REGISTER = "monitoring.register", _("Task register imported")
     MONITORING_TASK = "monitoring.task", _("Monitoring task updated")
+    # telemonitoring
+    TELEMONITORING_RECEIVE = "telemonitoring.receive", _("Home measurements received")
+    TELEMONITORING_TOKEN = "telemonitoring.token", _("Sender token for home measurements made")
+    TELEMONITORING_TOKEN_REVOKE = "telemonitoring.token.revoke", _("Sender token for home measurements revoked")
 
 
 SYSTEM_ROLE = "system"
