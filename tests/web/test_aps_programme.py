@@ -3,7 +3,6 @@ admissions), pseudonymised rows, the audited "show CPR and name", filters, pagin
 
 from __future__ import annotations
 
-import csv
 import io
 import sys
 import types
@@ -14,6 +13,7 @@ import pytest
 from opspor.web.aps import views
 from opspor.web.aps.models import Case
 from opspor.web.audit.models import AuditEntry
+from tests.web.exports_kit import csv_dicts, csv_rows, xlsx_rows
 from tests.web.factories import *  # the fixtures world and as_user
 from tests.web.factories import make_case
 
@@ -57,7 +57,7 @@ def test_without_risk_scores_the_pool_is_ranked_by_acute_admissions(world, as_us
     assert "Ranked by the number of acute admissions" in html
     assert order_of(html, world) == ["p1", "p2", "p3", "p4"]  # p5 excluded; p6 only on the older run
     assert world.persons["p1"].name not in html and world.persons["p1"].cpr_display not in html  # pseudonymised
-    assert "<td>70-79</td>" in html and "<td>Odense</td>" in html  # age band, municipality name
+    assert "<td>70–79</td>" in html and "<td>Odense</td>" in html  # age band, municipality name
     reads = AuditEntry.objects.filter(what="aps.programme")
     assert sorted(reads.values_list("person_key", flat=True)) == sorted(world.persons[n].person_key for n in ("p1", "p2", "p3", "p4"))
 
@@ -134,7 +134,7 @@ def test_exports_are_audited_and_the_pool_stays_pseudonymised(world, as_user):
     client = as_user(world.users["pia"])
     response = client.get("/aps/program/eksport.csv")
     assert response["Content-Disposition"].startswith('attachment; filename="aps-pulje_1083_')
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = csv_rows(response, "en")
     assert rows[0][:3] == ["Rank", "Person (pseudonym)", "Age band"]
     assert [r[1] for r in rows[1:]] == [world.persons[n].short_key for n in ("p1", "p2", "p3", "p4")]
     assert all(world.persons[n].cpr not in response.content.decode("utf-8-sig") for n in world.persons)
@@ -169,3 +169,30 @@ def test_no_run_and_no_nurses_give_clear_empty_states(db, as_user):
     world.users["lone"].organisation.users.filter(role="nurse").update(is_active=False)
     html = as_user(world.users["lone"]).get("/aps/sygeplejersker/").content.decode()
     assert "Your region has no support nurses yet" in html
+
+
+def test_pool_export_opens_in_a_danish_or_english_spreadsheet(world, login, as_user, risk_api, tmp_path):
+    """Danish: ";", decimal comma, Danish headers, sex and routes in words; English: ",", ".";
+    both UTF-8 with a BOM; the XLSX carries numbers as numbers."""
+    keys = {n: world.persons[n].person_key for n in world.persons}
+    scores = stored_scores(tmp_path, "gbm-2026-02", {keys["p4"]: 0.915, keys["p3"]: 0.40, keys["p1"]: 0.12})
+    risk_api.latest_scores = lambda: scores
+    danish = csv_dicts(login(world.users["pia"]).get("/aps/program/eksport.csv"), "da")
+    assert list(danish[0])[:6] == ["Placering", "Person (pseudonym)", "Aldersgruppe", "Køn", "Kommune", "Indgange"]
+    by_key = {r["Person (pseudonym)"]: r for r in danish}
+    p1, p3, p4 = (by_key[world.persons[n].short_key] for n in ("p1", "p3", "p4"))
+    assert (p1["Køn"], p4["Køn"]) == ("Kvinde", "Mand")
+    assert p4["Risikoscore (%)"] == "91,5" and p1["Risikoscore (%)"] == "12,0"
+    # the routes as the programme page labels them, with the numbers of aps_eligibility.yaml
+    assert p3["Indgange"] == "65+ med forebyggelig indlæggelse eller genindlæggelse"
+    assert p1["Indgange"] == "kronisk sygdom (diagnose); 3+ akutte indlæggelser på 6 måneder"
+    assert p1["Aldersgruppe"] == "70–79"
+    text = "\n".join(";".join(r.values()) for r in danish)
+    for code in ("elderly_preventable_or_readmission", "repeated_admissions", "diagnosis", "True", "False"):
+        assert code not in text
+    english = csv_dicts(as_user(world.users["pia"]).get("/aps/program/eksport.csv"), "en")
+    e4 = next(r for r in english if r["Person (pseudonym)"] == world.persons["p4"].short_key)
+    assert (e4["Sex"], e4["Risk score (%)"], e4["Routes"]) == ("Man", "91.5", "chronic disease diagnosis")
+    sheet = xlsx_rows(login(world.users["pia"]).get("/aps/program/eksport.xlsx"))
+    assert sheet[0][0] == "Placering" and sheet[1][0] == 1 and isinstance(sheet[1][7], float)
+    assert sheet[1][7] == 91.5 and isinstance(sheet[1][6], int)

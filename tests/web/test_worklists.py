@@ -123,7 +123,7 @@ def test_exports_are_audited_and_hold_the_list(users, login, published):
     response = client.get(f"/lister/{published.pk}/eksport.csv")
     text = response.content.decode("utf-8-sig")
     assert response["Content-Disposition"].startswith('attachment; filename="OUH__MED1_2026-03-04.csv"')
-    assert text.splitlines()[0].startswith("CPR-nr.,Navn,Aktionsdiagnose")
+    assert text.splitlines()[0].startswith("CPR-nr.;Navn;Aktionsdiagnose")  # Danish: a Danish Excel's ";"
     assert len(text.splitlines()) == 11 and dash("A") in text
     response = client.get(f"/lister/{published.pk}/eksport.xlsx")
     assert response.content[:2] == b"PK"

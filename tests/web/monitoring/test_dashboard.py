@@ -3,11 +3,9 @@ the pages; small numbers hidden for users outside the region; access by role."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 
+from tests.web.exports_kit import csv_dicts, xlsx_rows
 from tests.web.factories import *
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +50,7 @@ def test_secretariat_sees_crude_and_standardised_with_charts_and_target_path(ind
     assert "Age-standardised (ESP2013)" in page
     html = client.get(PREVENTABLE).content.decode()
     assert html.count("<svg") >= 3  # crude, standardised, months (+ target path)
-    assert "333.3 (8.4–1857.2)" in html and "666.7" in html  # crude beside standardised, with intervals
+    assert "333.3 (8.4–1,857.2)" in html and "666.7" in html  # crude beside standardised, with intervals, grouped
     assert "standard population ESP2013" in html
     assert "the rule (same percentage development) gives 43.5 in 2023; the adopted target is 55.0" in html
     assert "hidden (small numbers)" not in html
@@ -64,12 +62,11 @@ def test_municipality_user_sees_own_unit_with_small_numbers_hidden(indicators, u
     assert "hidden (small numbers)" in html and "333.3" not in html
     assert "Vejle" not in html  # another municipality
     assert "Target path" not in html  # the region's targets are for the region's staff
-    export = client.get(PREVENTABLE + "year.csv")
-    assert export.status_code == 200 and export["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
-    assert {r["unit_code"] for r in rows} == {"1083", "461"}
-    assert all(r["crude"] == "" and r["numerator"] == "" for r in rows if r["suppressed"] == "True")
-    assert any(r["suppressed"] == "True" for r in rows)
+    rows = csv_dicts(client.get(PREVENTABLE + "year.csv"), "en")
+    assert {r["Unit code"] for r in rows} == {"1083", "461"}
+    assert all(r["Crude rate"] == "" and r["Numerator"] == "" for r in rows if r["Hidden (small numbers)"] == "yes")
+    assert any(r["Hidden (small numbers)"] == "yes" for r in rows)
+    assert {r["Level"] for r in rows} == {"Region", "Municipality"}
 
 
 def test_exports_and_unknown_indicator(indicators, users, as_user):
@@ -100,3 +97,20 @@ def test_menus(users, as_user):
     assert ("monitoring:dashboard" in [n for n, _ in MENUS["secretariat"]])
     page = as_user(users["odense"]).get("/overvaagning/").content.decode()
     assert 'href="/overvaagning/"' in page and 'href="/overvaagning/opgaver/"' not in page
+
+
+def test_indicator_export_in_danish_and_as_numbers(indicators, users, as_user, login):
+    danish = csv_dicts(login(users["secretariat"]).get(PREVENTABLE + "year.csv"), "da")
+    region = [r for r in danish if r["Niveau"] == "Region"]
+    assert region and {r["Niveau"] for r in danish} == {"Region", "Kommune"}
+    crude = [r["Rå rate"] for r in region if r["Rå rate"]]
+    assert "333,3333333333333" in crude and "0,0" in crude  # the decimal comma, every digit kept
+    assert {r["Hel periode"] for r in danish} <= {"ja", "nej"} and {r["Skjult (små tal)"] for r in danish} == {"nej"}
+    assert {r["Standardpopulation"] for r in danish} == {"ESP2013"}
+    english = csv_dicts(as_user(users["secretariat"]).get(PREVENTABLE + "year.csv"), "en")
+    assert {r["Level"] for r in english} == {"Region", "Municipality"}
+    assert any("." in r["Crude rate"] for r in english) and not any("," in r["Crude rate"] for r in english)
+    sheet = xlsx_rows(login(users["secretariat"]).get(PREVENTABLE + "year.xlsx"))
+    column = sheet[0].index("Rå rate")
+    assert all(isinstance(r[column], (int, float)) for r in sheet[1:] if r[column] is not None)
+    assert 333.3333333333333 in [r[column] for r in sheet[1:]]

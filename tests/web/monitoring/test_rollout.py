@@ -3,21 +3,19 @@ Patientstøtte (cases and sessions), counted by opspor.monitor.rollout. Aggregat
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 import pytest
 
 from tests.web.factories import *
+from tests.web.exports_kit import csv_dicts
 from tests.web.factories import aware, make_case
 
 pytestmark = pytest.mark.django_db
 
 
 def _csv(response) -> list[dict]:
-    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return csv_dicts(response, "en")
 
 
 def test_package_per_department_and_week(users, as_user, published):
@@ -32,11 +30,11 @@ def test_package_per_department_and_week(users, as_user, published):
                              decided_by=users["med1"])  # the newer decision is in force
     rows = _csv(as_user(users["secretariat"]).get("/overvaagning/udrulning/weeks.csv"))
     week = f"{published.as_of.isocalendar()[0]}-W{published.as_of.isocalendar()[1]:02d}"
-    by_dept = {r["department"]: r for r in rows}
-    assert all(r["week"] == week for r in rows)
-    assert sum(int(r["listed"]) for r in rows) == len(persons)
+    by_dept = {r["Department"]: r for r in rows}
+    assert all(r["Week"] == week for r in rows)
+    assert sum(int(r["Listed"]) for r in rows) == len(persons)
     mine = by_dept[first.department.name]
-    assert (mine["screened"], mine["included"], mine["no_action"]) == ("1", "1", "0")
+    assert (mine["Screened"], mine["Included"], mine["No action"]) == ("1", "1", "0")
     html = as_user(users["lead"]).get("/overvaagning/udrulning/").content.decode()
     assert "<svg" in html and first.department.name in html
     assert first.person.name not in html and first.person.cpr not in html  # no persons
@@ -60,23 +58,23 @@ def test_aps_funnel_nurses_intake_and_sessions(world, as_user):
     Session.objects.create(case=a, kind="phone", planned_for=aware(today - dt.timedelta(days=10)), status="missed")
     Session.objects.create(case=a, kind="phone", planned_for=aware(today + dt.timedelta(days=10)))  # not yet due
     client = as_user(u["pia"])
-    nurses = {r["nurse"]: r for r in _csv(client.get("/overvaagning/udrulning/nurses.csv"))}
+    nurses = {r["Nurse"]: r for r in _csv(client.get("/overvaagning/udrulning/nurses.csv"))}
     assert set(nurses) == {"Nina Sygeplejerske", "Ole Sygeplejerske"}  # not region 1085's nurse
     nina, ole = nurses["Nina Sygeplejerske"], nurses["Ole Sygeplejerske"]
-    assert (nina["invited"], nina["consented"], nina["declined"], nina["started"], nina["active"],
-            nina["capacity"]) == ("2", "1", "1", "1", "1", "2")
-    assert (ole["consented"], ole["started"], ole["active"], ole["ended"]) == ("2", "1", "0", "1")
+    assert (nina["Invited"], nina["Consented"], nina["Declined"], nina["Started"], nina["Active"],
+            nina["Capacity"]) == ("2", "1", "1", "1", "1", "2")
+    assert (ole["Consented"], ole["Started"], ole["Active"], ole["Ended"]) == ("2", "1", "0", "1")
     sessions = _csv(client.get("/overvaagning/udrulning/sessions.csv"))
-    assert [(s["nurse"], s["planned"], s["held"], s["missed"]) for s in sessions] == [
+    assert [(s["Nurse"], s["Planned"], s["Held"], s["Missed"]) for s in sessions] == [
         ("Nina Sygeplejerske", "2", "1", "1")]
     intake = _csv(client.get("/overvaagning/udrulning/intake.csv"))
-    assert intake[-1]["started_cumulative"] == "2"
+    assert intake[-1]["Started (cumulative)"] == "2"
     # the plan (rollout.yaml): 14,194 over 2016-2019, the region's share by population
     from opspor import reference as ref
 
     munis = ref.municipalities()
     share = sum(m.population for m in munis if m.region_code == "1083") / sum(m.population for m in munis)
-    assert float(intake[-1]["planned_cumulative"]) == pytest.approx(round(14194 * share), abs=0.05)
+    assert float(intake[-1]["Planned (cumulative)"]) == pytest.approx(round(14194 * share), abs=0.05)
     html = client.get("/overvaagning/udrulning/").content.decode()
     assert html.count("<svg") == 2  # the APS funnel and the intake; no list published in this world
     assert "Test P1 Hansen" not in html
@@ -103,3 +101,25 @@ def test_rollout_config_errors_name_the_file_key_and_fix(tmp_path):
                    encoding="utf-8")
     with pytest.raises(RuleConfigError, match=r"at intake.end: 2025-12-31 is before the start"):
         load_config(bad)
+
+
+def test_rollout_exports_in_danish(world, login):
+    from opspor.web.aps.models import Session
+
+    u, p = world.users, world.persons
+    today = dt.date.today()
+    a = make_case(p["p1"], u["nina"], u["pia"], "active", started_at=aware(today - dt.timedelta(days=40)))
+    Session.objects.create(case=a, kind="phone", planned_for=aware(today - dt.timedelta(days=12)), status="held",
+                           held_at=aware(today - dt.timedelta(days=12)))
+    for n in range(2):
+        Session.objects.create(case=a, kind="phone", planned_for=aware(today - dt.timedelta(days=10 - n)),
+                               status="missed")
+    client = login(u["pia"])
+    sessions = csv_dicts(client.get("/overvaagning/udrulning/sessions.csv"), "da")
+    assert sessions == [{"Region": "Region Syddanmark", "Sygeplejerske": "Nina Sygeplejerske", "Planlagt": "3",
+                         "Holdt": "1", "Ikke holdt": "2", "Holdt (%)": "33,3"}]
+    intake = csv_dicts(client.get("/overvaagning/udrulning/intake.csv"), "da")
+    assert list(intake[0]) == ["Måned", "Månedens sidste dag", "Planlagt (samlet)", "Startet (samlet)",
+                               "Samtykket (samlet)", "Andel af plan (%)"]
+    assert all(r["Månedens sidste dag"][2] == "-" and r["Månedens sidste dag"][5] == "-" for r in intake)
+    assert "," in intake[-1]["Planlagt (samlet)"] and "." not in intake[-1]["Planlagt (samlet)"]

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from opspor.web.aps import labels, queries, rules
 from opspor.web.aps.models import Case
+from opspor.web.aps.templatetags.aps_tags import route_labels
 from opspor.web.core.tables import table_response
 
 
 def pool(rows: list[queries.PoolRow], ranking: queries.Ranking, region_code: str, fmt: str) -> HttpResponse:
     header = [_("Rank"), _("Person (pseudonym)"), _("Age band"), _("Sex"), _("Municipality"), _("Routes"),
               labels.admissions_column(), _("Risk score (%)"), _("Risk model"), _("Status"), _("Nurse")]
-    body = ([r.rank, r.person.short_key, queries.age_band(r.person), r.person.sex,
-             queries.municipality_name(r.entry.municipality_code), ";".join(r.entry.routes),
+    body = ([r.rank, r.person.short_key, queries.age_band(r.person), capfirst(r.person.sex_label),
+             queries.municipality_name(r.entry.municipality_code), route_labels(r.entry.routes),
              r.entry.acute_admissions_12m, round(r.score, 1) if r.score is not None else "",
              ranking.model_id if ranking.by_risk else "",
              r.case.get_state_display() if r.case else "", (r.case.nurse.get_full_name() if r.case else "")]

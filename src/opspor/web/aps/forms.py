@@ -12,21 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from opspor.web.aps import instruments, rules
 from opspor.web.aps.instruments import Instrument
 from opspor.web.aps.models import Case, Goal, QuestionnaireResponse, Session
-from opspor.web.core import params
+from opspor.web.core import date_fields, params
 
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format=DATETIME_FORMAT)
-
-
-def _datetime_field(label, **kwargs) -> forms.DateTimeField:
-    return forms.DateTimeField(label=label, input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
-                               widget=DateTimeLocalInput(), validators=[params.date_in_range], **kwargs)
+def _datetime_field(label, **kwargs) -> date_fields.DateTimeField:
+    return date_fields.DateTimeField(label=label, **kwargs)
 
 
 def _now_local() -> dt.datetime:
@@ -188,7 +177,7 @@ class QuestionnaireForm(forms.Form):
 
     instrument = forms.CharField(widget=forms.HiddenInput)
     timepoint = forms.ChoiceField(label=_("Time point"), choices=[("", "—"), *QuestionnaireResponse.Timepoint.choices])
-    taken_on = forms.DateField(label=_("Date answered"), validators=[params.date_in_range], widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    taken_on = date_fields.DateField(label=_("Date answered"))
 
     def __init__(self, instrument: Instrument, *args, **kwargs):
         kwargs.setdefault("initial", {"instrument": instrument.id, "taken_on": timezone.localdate()})

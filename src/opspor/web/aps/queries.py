@@ -152,14 +152,14 @@ def municipality_name(code: str) -> str:
 
 
 def age_band(person: Person, today: dt.date | None = None) -> str:
-    """Ten-year age band (``70-79``; ``90+``): enough to rank, too coarse to identify."""
+    """Ten-year age band (``70–79`` with an en dash, which no spreadsheet takes for a date; ``90+``): enough to rank, too coarse to identify."""
     age = person.age_on(today or timezone.localdate())
     if age is None:
         return "–"
     if age >= 90:
         return "90+"
     low = age // 10 * 10
-    return f"{low}-{low + 9}"
+    return f"{low}–{low + 9}"
 
 
 # --- nurses and capacity ----------------------------------------------------------------------

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opspor import cpr as cprlib
-from opspor.web.core import params
+from opspor.web.core import date_fields
 
 
 class CprField(forms.CharField):
@@ -24,8 +24,8 @@ class AuditSearchForm(forms.Form):
     cpr = CprField(label=_("Person's CPR number"), required=False,
                    widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
     username = forms.CharField(label=_("User name"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, validators=[params.date_in_range], widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, validators=[params.date_in_range], widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = date_fields.DateField(label=_("From"), required=False)
+    date_to = date_fields.DateField(label=_("To"), required=False)
     reason = forms.CharField(label=_("Reason for the search (case number or request)"), max_length=200)
 
     def clean(self):

@@ -38,16 +38,30 @@ def check_date(name: str, value: dt.date) -> dt.date:
     return value
 
 
+# How a date is written: dd-mm-yyyy as Danes write it, and ISO (yyyy-mm-dd) as links and
+# browsers' own date fields send it. Dates are shown dd-mm-yyyy (core/date_fields.py).
+DATE_INPUT_FORMATS = ("%d-%m-%Y", "%Y-%m-%d")
+
+
+def parse_date(raw: str) -> dt.date | None:
+    """The date written ``dd-mm-yyyy`` or ``yyyy-mm-dd`` in ``raw``; None if it is neither."""
+    for fmt in DATE_INPUT_FORMATS:
+        try:
+            return dt.datetime.strptime(raw.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
 def date_param(params, name: str, default: dt.date) -> dt.date:
-    """The date ``YYYY-MM-DD`` in ``params[name]``, ``default`` when absent or empty."""
+    """The date ``dd-mm-yyyy`` (or ``yyyy-mm-dd``) in ``params[name]``, ``default`` when absent or empty."""
     raw = params.get(name, "")
     if not raw:
         return default
-    try:
-        value = dt.date.fromisoformat(raw)
-    except ValueError:
-        raise BadParameter(_("The parameter “%(name)s” must be a date written YYYY-MM-DD, not “%(value)s”.")
-                           % {"name": name, "value": _shown(raw)}) from None
+    value = parse_date(raw)
+    if value is None:
+        raise BadParameter(_("The parameter “%(name)s” must be a date written dd-mm-yyyy, not “%(value)s”.")
+                           % {"name": name, "value": _shown(raw)})
     return check_date(name, value)
 
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opspor.monitor import tasks as T
-from opspor.web.core import language
+from opspor.web.core import date_fields, language
 from opspor.web.monitoring.models import FollowUpGroup, MonitoringTask
 
 STATES = (T.OVERDUE, T.DUE, T.UPCOMING, T.ONGOING, T.UNRESOLVED, T.DONE)
@@ -14,10 +14,6 @@ def enum_choices(enum, blank: str | None = None) -> list[tuple[str, str]]:
     """The domain's own Danish or English labels of an enum, in the request's language."""
     head = [("", blank)] if blank is not None else []
     return head + [(m.value, m.label(language.current())) for m in enum]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class TaskForm(forms.ModelForm):
@@ -31,8 +27,10 @@ class TaskForm(forms.ModelForm):
         model = MonitoringTask
         fields = ["status", "monitoring", "weight", "owner", "frequency", "data_source", "indicators",
                   "anchor_month", "first_year", "due_date", "last_done", "start", "note"]
-        widgets = {"due_date": DateInput(format="%Y-%m-%d"), "last_done": DateInput(format="%Y-%m-%d"),
-                   "start": DateInput(format="%Y-%m-%d"), "note": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"due_date": date_fields.DateField, "last_done": date_fields.DateField,
+                         "start": date_fields.DateField}
+        widgets = {"due_date": date_fields.DateInput(), "last_done": date_fields.DateInput(),
+                   "start": date_fields.DateInput(), "note": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -142,17 +142,28 @@ def indicator(request, indicator_id: str, version: str):
     })
 
 
-EXPORT_COLUMNS = ("indicator_id", "indicator_version", "level", "unit_code", "unit_name", "period", "numerator",
-                  "denominator", "crude", "crude_low", "crude_high", "standardised", "standardised_low",
-                  "standardised_high", "period_complete", "hidden")
+# The export's columns: the row's key and the column's name as the reader reads it
+EXPORT_COLUMNS = (
+    ("indicator_id", gettext_lazy("Indicator")), ("indicator_version", gettext_lazy("Indicator version")),
+    ("level", gettext_lazy("Level")), ("unit_code", gettext_lazy("Unit code")), ("unit_name", gettext_lazy("Unit")),
+    ("period", gettext_lazy("Period")), ("numerator", gettext_lazy("Numerator")),
+    ("denominator", gettext_lazy("Denominator")), ("crude", gettext_lazy("Crude rate")),
+    ("crude_low", gettext_lazy("Crude rate, lower limit")), ("crude_high", gettext_lazy("Crude rate, upper limit")),
+    ("standardised", gettext_lazy("Standardised rate")),
+    ("standardised_low", gettext_lazy("Standardised rate, lower limit")),
+    ("standardised_high", gettext_lazy("Standardised rate, upper limit")),
+    ("period_complete", gettext_lazy("Period complete")), ("hidden", gettext_lazy("Hidden (small numbers)")),
+)
+LEVELS = {"region": gettext_lazy("Region"), "municipality": gettext_lazy("Municipality")}
 
 
 @role_required(*queries.DASHBOARD_ROLES)
 @require_GET
 def indicator_export(request, indicator_id: str, version: str, period_kind: str, fmt: str):
     pub, _viewer, s = _series_or_404(request, indicator_id, version, period_kind)
-    header = [*EXPORT_COLUMNS[:-1], "suppressed"] + ["standard_population"]
-    rows = [[r[c] for c in EXPORT_COLUMNS] + [pub.standard_population] for r in s.rows]
+    header = [label for _key, label in EXPORT_COLUMNS] + [_("Standard population")]
+    rows = [[LEVELS.get(r[c], r[c]) if c == "level" else r[c] for c, _label in EXPORT_COLUMNS]
+            + [pub.standard_population.upper()] for r in s.rows]
     return table_response(header, rows, f"{indicator_id}-v{version}-{period_kind}", fmt, indicator_id)
 
 
@@ -191,19 +202,23 @@ def rollout(request):
 def rollout_export(request, table: str, fmt: str):
     r = ro.rollout(request.user.region_code)
     if table == "weeks":
-        header = ["department", "week", "week_start", "listed", "screened", "included", "no_action"]
+        header = [_("Department"), _("Week"), _("Week start"), _("Listed"), _("Screened"), _("Included"),
+                  _("No action")]
         rows = [[w.department, w.week, w.week_start, w.listed, w.screened, w.included, w.no_action] for w in r.weeks]
     elif table == "nurses":
-        header = ["region", "nurse", "invited", "consented", "declined", "started", "active", "ended", "capacity"]
-        rows = [[n.region, n.nurse, n.invited, n.consented, n.declined, n.started, n.active, n.ended,
+        header = [_("Region"), _("Nurse"), _("Invited"), _("Consented"), _("Declined"), _("Started"), _("Active"),
+                  _("Ended"), _("Capacity")]
+        rows = [[_region_name(n.region), n.nurse, n.invited, n.consented, n.declined, n.started, n.active, n.ended,
                  r.capacity.get(n.nurse)] for n in r.nurses]
     elif table == "intake":
-        header = ["month", "month_end", "planned_cumulative", "started_cumulative", "consented_cumulative", "share_of_plan"]
+        header = [_("Month"), _("Month end"), _("Planned (cumulative)"), _("Started (cumulative)"),
+                  _("Consented (cumulative)"), _("Share of plan (%)")]
         rows = [[i.month, i.month_end, round(i.planned_cumulative, 1), i.started_cumulative, i.consented_cumulative,
-                 None if i.share_of_plan is None else round(i.share_of_plan, 4)] for i in r.intake]
+                 None if i.share_of_plan is None else round(100 * i.share_of_plan, 1)] for i in r.intake]
     elif table == "sessions":
-        header = ["region", "nurse", "planned", "held", "missed", "held_share"]
-        rows = [[s.region, s.nurse, s.planned, s.held, s.missed, s.held_share] for s in r.sessions]
+        header = [_("Region"), _("Nurse"), _("Planned"), _("Held"), _("Missed"), _("Held (%)")]
+        rows = [[_region_name(s.region), s.nurse, s.planned, s.held, s.missed,
+                 None if s.held_share is None else round(100 * s.held_share, 1)] for s in r.sessions]
     else:
         raise Http404
     return table_response(header, rows, f"rollout-{table}", fmt, table)

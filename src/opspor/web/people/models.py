@@ -19,6 +19,10 @@ class Residence(models.TextChoices):
     ASSISTED_LIVING = "assisted_living", _("Assisted-living facility")
 
 
+# The contract's sex codes (contract.SEX) as a reader reads them
+SEX_LABELS = {"F": _("woman"), "M": _("man")}
+
+
 class Person(models.Model):
     # The id in every URL that names a person: random (UUID4), so ids cannot be enumerated; the
     # sequential primary key and the CPR number never appear in a URL.
@@ -48,6 +52,12 @@ class Person(models.Model):
     @property
     def short_key(self) -> str:
         return self.person_key[:8]
+
+    @property
+    def sex_label(self) -> str:
+        """*kvinde* / *mand* (English: woman / man); empty when the drop gave no sex."""
+        label = SEX_LABELS.get(self.sex)
+        return "" if label is None else str(label)
 
     @property
     def cpr_display(self) -> str:

@@ -14,7 +14,7 @@ def response(blocks, run, department, fmt: str):
     rows = (
         [b.person.cpr_display, b.person.name, line.action_diagnosis, line.course_department,
          line.contact_department, line.contact_start, line.contact_end,
-         _("yes") if line.counted else _("no"), _("yes") if line.new_today else _("no"),
+         bool(line.counted), bool(line.new_today),
          b.screening.get_decision_display() if b.screening else "",
          b.screening.get_category_display() if b.screening else "",
          b.screening.note if b.screening else ""]

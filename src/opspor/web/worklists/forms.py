@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from opspor.web.core import date_fields
 from opspor.web.worklists.models import Category, MdtConference, Screening
 
 
@@ -44,8 +45,9 @@ class MdtForm(forms.ModelForm):
         fields = ["conference_date", "participants", "age", "history", "comorbidity", "clinical_findings",
                   "paraclinical_findings", "functional_level", "social_conditions", "recommendation",
                   "action_by_gp", "action_by_municipality"]
+        field_classes = {"conference_date": date_fields.DateField}
         widgets = {
-            "conference_date": forms.DateInput(attrs={"type": "date"}),
+            "conference_date": date_fields.DateInput(),
             **{f: forms.Textarea(attrs={"rows": 3}) for f in (
                 "history", "comorbidity", "clinical_findings", "paraclinical_findings",
                 "functional_level", "social_conditions", "recommendation")},
