@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from opspor import csv_safe, i18n
 from opspor.web.core.date_fields import DATE_FORMAT, DATETIME_FORMAT
-from opspor.web.core.lang import language
+from opspor.web.core import language
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -127,7 +127,7 @@ def table_response(header: Sequence, rows: Iterable[Sequence], name: str, fmt: s
     if fmt not in CONTENT_TYPES:
         raise Http404
     if fmt == "csv":
-        body = csv_bytes(header, rows, language())
+        body = csv_bytes(header, rows, language.current())
     else:
         body = xlsx_bytes(header, rows, sheet)
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])

@@ -11,7 +11,7 @@ import math
 from django import template
 
 from opspor import i18n
-from opspor.web.core.lang import language
+from opspor.web.core import language
 
 register = template.Library()
 
@@ -31,11 +31,11 @@ def num(value, digits: int = 0) -> str:
     if value is None or value == "":
         return ""
     x = _finite(value)
-    return str(value) if x is None else i18n.decimal(x, int(digits), language())
+    return str(value) if x is None else i18n.decimal(x, int(digits), language.current())
 
 
 @register.filter
 def pvalue(value) -> str:
     """A p-value: three decimals, ``< 0,001`` below that; "" for none."""
     x = _finite(value)
-    return "" if x is None else i18n.p_value(x, language())
+    return "" if x is None else i18n.p_value(x, language.current())
