@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from functools import cache
+
+import holidays
 
 EXAMPLE = "2026-03-02"
 
@@ -64,3 +67,14 @@ def cli_date(value: str | None, option: str) -> dt.date | None:
         import typer  # only the command line needs it
 
         raise typer.BadParameter(str(error), param_hint=option) from None
+
+
+@cache
+def _danish_holidays() -> holidays.HolidayBase:
+    return holidays.country_holidays("DK", language="da")
+
+
+def public_holiday(day: dt.date) -> str | None:
+    """The Danish name of the public holiday on ``day``, or None (the ``holidays`` package's
+    Danish calendar: Easter-based days computed, Store Bededag until 2023 only)."""
+    return _danish_holidays().get(day)

@@ -118,6 +118,18 @@ def directory_load(
                     + (f" ({', '.join(result.retired)})" if result.retired else "") + ".")
 
 
+@app.command("acute-reminders")
+def acute_reminders() -> None:
+    """Mark the acute function's referrals whose decision is due within the configured hours (or
+    overdue): the team's list shows them first. Run it every few minutes (cron, systemd timer)."""
+    django_setup()
+    from opspor.web.acute.actions import send_reminders
+
+    due = send_reminders()
+    Console().print(f"{len(due)} referral(s) reminded" + (": " + ", ".join(
+        f"{r.team_name} due {r.clarification_deadline:%d-%m-%Y %H:%M}" for r in due) if due else "."))
+
+
 @app.command("trial-export")
 def trial_export(out: Path = typer.Argument(..., help="Folder for trial.csv, trial_who5.csv and manifest.json."),
                  trial: str = typer.Option(None, help="Trial id (default: trial.id of the programme file).")) -> None:

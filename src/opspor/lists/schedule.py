@@ -26,10 +26,9 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass
-from functools import cache
 from zoneinfo import ZoneInfo
 
-import holidays
+from opspor.dates import public_holiday
 
 TIMEZONE_NAME = "Europe/Copenhagen"
 TIMEZONE = ZoneInfo(TIMEZONE_NAME)
@@ -88,16 +87,6 @@ class Settings:
 
     def run_time_on(self, day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, self.run_at, tzinfo=TIMEZONE)
-
-
-@cache
-def _danish_holidays() -> holidays.HolidayBase:
-    return holidays.country_holidays("DK", language="da")
-
-
-def public_holiday(day: dt.date) -> str | None:
-    """The Danish name of the public holiday on ``day``, or None."""
-    return _danish_holidays().get(day)
 
 
 def settings(environ: dict[str, str] | None = None) -> Settings:

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "opspor.web.directory",
     "opspor.web.signin",
     "opspor.web.citizen",
+    "opspor.web.acute",
     "opspor.web.core",
 ]
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("tilbud/", include("opspor.web.directory.urls")),
     path("borger/", include("opspor.web.citizen.urls")),
     path("telemonitorering/", include("opspor.web.telemonitoring.urls")),
+    path("akut/", include("opspor.web.acute.urls")),
     path("admin/", admin.site.urls),
     path("", include("opspor.web.core.urls")),
 ]

@@ -34,6 +34,11 @@ MENUS[Role.ADMIN] += [("messaging:outbox", _("Messages"))]
 MENUS[Role.COORDINATOR] = [("directory:offers", _("Service directory"))]
 for _role in (Role.SPECIALIST, Role.NURSE, Role.MUNICIPALITY, Role.ACUTE_NURSE, Role.DOCTOR):
     MENUS.setdefault(_role, []).append(("directory:offers", _("Service directory")))
+# the municipal acute function (web/acute): the team's home page; the referrers' referrals
+MENUS[Role.ACUTE_NURSE].insert(0, ("acute:team", _("Acute function")))
+MENUS[Role.DOCTOR].insert(0, ("acute:mine", _("Acute function")))
+for _role in (Role.SPECIALIST, Role.MUNICIPALITY):
+    MENUS[_role].append(("acute:mine", _("Acute function")))
 
 
 def navigation(request) -> dict:

@@ -94,7 +94,8 @@ def _author(actor, sender: medcom.Party, pol: policies.Policy) -> medcom.Author:
 
 
 def _recipient_label(kind: str) -> str:
-    return {"gp_practice": "egen læge", "municipality": "kommunen"}[kind]
+    return {"gp_practice": "egen læge", "municipality": "kommunen", "on_call": "lægevagten",
+            "department": "hospitalsafdelingen"}[kind]
 
 
 def _block(message: OutboundMessage, code: str, reason: str) -> None:
@@ -106,7 +107,9 @@ def _block(message: OutboundMessage, code: str, reason: str) -> None:
 # --------------------------------------------------------------------------- person messages
 
 def _queue_for_person(actor, event: str, *, person, region_code: str, source: str, kinds: list[str],
-                      values: dict[str, str]) -> list[OutboundMessage]:
+                      values: dict[str, str], recipient_ids: dict[str, str] | None = None) -> list[OutboundMessage]:
+    """Queue ``event`` about ``person`` to each of ``kinds``: the person's GP practice and
+    municipality by default, or the recipient named in ``recipient_ids`` (kind -> code)."""
     pol = policies.policy()
     event_policy = pol.events[event]
     book = policies.addressbook()
@@ -120,7 +123,10 @@ def _queue_for_person(actor, event: str, *, person, region_code: str, source: st
         if existing is not None:
             out.append(existing)
             continue
-        recipient_id = person.gp_provider_number if kind == RecipientKind.GP_PRACTICE else person.municipality_code
+        if recipient_ids and kind in recipient_ids:
+            recipient_id = recipient_ids[kind]
+        else:
+            recipient_id = person.gp_provider_number if kind == RecipientKind.GP_PRACTICE else person.municipality_code
         message = OutboundMessage(
             kind=OutboundMessage.Kind.CARE_COMMUNICATION, event=event, dedupe_key=key, source=source,
             recipient_kind=kind, recipient_id=recipient_id or "", person=person, purpose=rule.purpose[:300],
@@ -133,9 +139,10 @@ def _queue_for_person(actor, event: str, *, person, region_code: str, source: st
         elif rule.objection_allowed and _objection(person, kind):
             code, reason = BlockReason.OBJECTION, f"the patient objects to informing the {kind.replace('_', ' ')}"
         elif not recipient_id:
-            code, reason = ((BlockReason.NO_GP, "no GP provider number is known for the person")
-                            if kind == RecipientKind.GP_PRACTICE
-                            else (BlockReason.NO_MUNICIPALITY, "no municipality is known for the person"))
+            code, reason = {
+                RecipientKind.GP_PRACTICE: (BlockReason.NO_GP, "no GP provider number is known for the person"),
+                RecipientKind.MUNICIPALITY: (BlockReason.NO_MUNICIPALITY, "no municipality is known for the person"),
+            }.get(kind, (BlockReason.NO_ADDRESS, f"no {kind.replace('_', ' ')} is known for the message"))
         if not reason:
             try:
                 receiver = book.recipient(kind, recipient_id)
@@ -207,6 +214,30 @@ def on_mdt_concluded(actor, conference) -> list[OutboundMessage]:
         values={"department": department.name, "recommendation": conference.recommendation.strip(),
                 "date": conference.conference_date.strftime("%d-%m-%Y") if conference.conference_date else ""},
     )
+
+
+def on_acute_change(actor, change, *, recipient_kind: str, recipient_id: str) -> list[OutboundMessage]:
+    """The acute team recorded a change in the citizen's condition: tell the doctor responsible
+    at that moment (``recipient_kind``/``recipient_id`` from the acute function's routing rules:
+    the referring GP practice, the region's on-call service or the referring department)."""
+    referral = change.referral
+    return _queue_for_person(
+        actor, "acute_change", person=referral.person, region_code=referral.region_code,
+        source=f"acute.change:{change.pk}", kinds=[recipient_kind], recipient_ids={recipient_kind: recipient_id},
+        values={"team": referral.team_name, "change": change.text.strip(),
+                "time": timezone.localtime(change.recorded_at).strftime("%d-%m-%Y %H:%M"),
+                "author": actor.get_full_name() or actor.get_username()})
+
+
+def on_acute_closed(actor, referral) -> list[OutboundMessage]:
+    """The citizen's stay in the acute function ended: a CareCommunication to the citizen's GP
+    (001_5497481f8cd3c36e.txt 4600-4615: patient responsibility returns to the GP)."""
+    return _queue_for_person(
+        actor, "acute_closed", person=referral.person, region_code=referral.region_code,
+        source=f"acute.referral:{referral.pk}", kinds=[RecipientKind.GP_PRACTICE],
+        values={"team": referral.team_name, "outcome": referral.outcome_da, "note": referral.closure_note.strip(),
+                "date": timezone.localtime(referral.closed_at).strftime("%d-%m-%Y"),
+                "author": actor.get_full_name() or actor.get_username()})
 
 
 # --------------------------------------------------------------------------- data alerts

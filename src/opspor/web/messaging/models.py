@@ -21,6 +21,10 @@ from opspor.web.people.models import Person
 class RecipientKind(models.TextChoices):
     GP_PRACTICE = "gp_practice", _("GP practice")
     MUNICIPALITY = "municipality", _("Municipality")
+    # the acute function's responsible doctor out of hours: the region's on-call service (by region code)
+    ON_CALL = "on_call", _("On-call service")
+    # a hospital department (by UNIT/DEPARTMENT), e.g. the hospital doctor responsible in the acute function
+    DEPARTMENT = "department", _("Hospital department")
 
 
 class BlockReason(models.TextChoices):
@@ -51,6 +55,8 @@ class OutboundMessage(models.Model):
         APS_ENDED = "aps_ended", _("Aktiv Patientstøtte ended")
         MDT_ACTION = "mdt_action", _("MDT recommends action")
         DATA_ALERT = "data_alert", _("Data alert")
+        ACUTE_CHANGE = "acute_change", _("Acute function: change in the citizen's condition")
+        ACUTE_CLOSED = "acute_closed", _("Acute function: stay ended")
 
     message_id = models.UUIDField(_("message id"), unique=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

@@ -21,8 +21,8 @@ CONFIG_DIR = Path(__file__).with_name("config")
 POLICY_FILE = CONFIG_DIR / "policy.yaml"
 SYNTHETIC_ADDRESSBOOK = CONFIG_DIR / "addressbook.synthetic.yaml"
 
-EVENTS = ("aps_included", "aps_ended", "mdt_action", "data_alert")
-RECIPIENT_KINDS = ("gp_practice", "municipality")
+EVENTS = ("aps_included", "aps_ended", "mdt_action", "data_alert", "acute_change", "acute_closed")
+RECIPIENT_KINDS = ("gp_practice", "municipality", "on_call", "department")
 CONSENT_KINDS = ("aps_case", "none")
 
 
@@ -148,7 +148,8 @@ class AddressBook:
         try:
             return self.recipients[kind][code]
         except KeyError:
-            label = {"gp_practice": "GP practice", "municipality": "municipality"}.get(kind, kind)
+            label = {"gp_practice": "GP practice", "municipality": "municipality", "on_call": "on-call service of region",
+                     "department": "hospital department"}.get(kind, kind)
             raise NoAddress(f"no address for {label} {code}: add it under `recipients.{kind}` to {self.file}") from None
 
 

@@ -13,6 +13,12 @@ a CPR number or a name. Which *parts* of a person a role sees is the role scope 
   (a consented Aktiv Patientstøtte case or an inclusion at screening);
 * citizen: only their own person (the one their account is linked to, web/signin's CitizenLink);
 * monitoring secretariat, auditor, administrator: no persons (aggregates and the audit log).
+
+The municipal acute function (:func:`acute_referrals`) adds, for each role, the citizens of the
+referrals it reaches: the acute team (acute-team nurse) its municipality's referrals; a GP
+practice (its users and doctors) the referrals it wrote and those of its listed patients; a
+hospital department (specialists and doctors) the referrals it wrote; the region's on-call doctor
+the open referrals of the region (the on-call service is responsible out of hours).
 """
 
 from __future__ import annotations
@@ -45,7 +51,39 @@ def _lead_eligible(region_code: str) -> Q:
              eligibility__excluded=False)
 
 
+ACUTE_OPEN_STATES = ("clarification", "accepted")
+
+
+def acute_referrals(user, prefix: str = "") -> Q | None:
+    """Which acute-function referrals ``user`` reaches, as a condition on a referral's fields
+    (``prefix`` "acute_referrals__" from a person); None: none. ``acute.access`` asks this too,
+    so the referral pages and the persons agree."""
+    org = getattr(user, "organisation", None)
+    if not user.is_authenticated or not user.is_active or org is None:
+        return None
+    role, p = user.role, prefix
+    if role == Role.ACUTE_NURSE and org.kind == OrgKind.MUNICIPALITY:
+        return Q(**{f"{p}municipality_code": org.code})
+    if role in (Role.MUNICIPALITY, Role.DOCTOR) and org.kind == OrgKind.GP_PRACTICE:
+        return Q(**{f"{p}referrer_org": org}) | Q(**{f"{p}person__gp_provider_number": org.code})
+    if role in (Role.SPECIALIST, Role.DOCTOR) and org.kind == OrgKind.DEPARTMENT:
+        return Q(**{f"{p}referrer_org": org})
+    if role == Role.DOCTOR and org.kind == OrgKind.REGION:
+        return Q(**{f"{p}region_code": org.region_code, f"{p}state__in": ACUTE_OPEN_STATES})
+    return None
+
+
 def visible_persons(user) -> QuerySet[Person]:
+    persons = _visible_persons(user)
+    acute = acute_referrals(user, "acute_referrals__")
+    if acute is None:
+        return persons
+    if not persons.query.is_empty():
+        acute |= Q(pk__in=persons.values("pk"))
+    return Person.objects.filter(acute).distinct()
+
+
+def _visible_persons(user) -> QuerySet[Person]:
     persons = Person.objects.all()
     if not user.is_authenticated or not user.is_active:
         return persons.none()
