@@ -119,15 +119,26 @@ def directory_load(
 
 
 @app.command("acute-reminders")
-def acute_reminders() -> None:
+def acute_reminders(
+    loop: bool = typer.Option(False, "--loop", help="Keep running: remind, sleep, repeat (for a service)."),
+    interval: float = typer.Option(300.0, "--interval", min=1.0, help="Seconds between rounds with --loop."),
+) -> None:
     """Mark the acute function's referrals whose decision is due within the configured hours (or
-    overdue): the team's list shows them first. Run it every few minutes (cron, systemd timer)."""
+    overdue): the team's list shows them first. Run it every few minutes (cron, a systemd timer)
+    or as a service with --loop."""
+    import time
+
     django_setup()
     from opspor.web.acute.actions import send_reminders
 
-    due = send_reminders()
-    Console().print(f"{len(due)} referral(s) reminded" + (": " + ", ".join(
-        f"{r.team_name} due {r.clarification_deadline:%d-%m-%Y %H:%M}" for r in due) if due else "."))
+    while True:
+        due = send_reminders()
+        if due or not loop:
+            Console().print(f"{len(due)} referral(s) reminded" + (": " + ", ".join(
+                f"{r.team_name} due {r.clarification_deadline:%d-%m-%Y %H:%M}" for r in due) if due else "."))
+        if not loop:
+            break
+        time.sleep(interval)
 
 
 @app.command("trial-export")

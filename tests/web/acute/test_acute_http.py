@@ -300,3 +300,32 @@ def test_reminders_through_the_cli_and_the_team_list(world, login):
     page = login(users["acute_odense"]).get("/akut/").content.decode()
     assert "Påmindelse" in page and str(soon.public_id) in page
     assert entries("acute.team")[0].person_key == "k-odense"
+
+
+def test_a_hospital_doctor_refers_and_stays_responsible_around_the_clock(world, login):
+    """A specialist refers a patient of the department's list: the hospital doctor is responsible
+    at the call and now, whatever the hour, and a change goes to the department."""
+    from django.utils import timezone
+
+    from opspor.web.worklists.models import ListEntry
+    from tests.web.factories import make_run
+
+    users, persons = world
+    specialist = users["specialist"]
+    ListEntry.objects.create(run=make_run("r1", timezone.localdate()), department=specialist.organisation,
+                             person=persons["odense"], position=1, contact_id="c1", contact_start=timezone.now(),
+                             counted=True, new_today=True)
+    assert login(users["gp_other"]).post("/akut/henvis/", form(timezone.now(), cpr=CPR_VEJLE)).status_code == 400
+    referral = refer(login(specialist), last_saturday_evening())
+    assert (referral.referrer_kind, referral.responsible, referral.responsible_rule) == ("hospital", "referring_doctor",
+                                                                                          "hospital")
+    page = login(specialist).get(f"/akut/henvisning/{referral.public_id}/").content.decode()
+    assert re.search(r'id="responsible-now">([^<]*)<', page).group(1).startswith("Henvisende hospitalslæge: Specialist")
+    team = login(users["acute_odense"])
+    url = f"/akut/henvisning/{referral.public_id}/"
+    team.post(url + "beslut/", {"decision": "accept"})
+    assert team.post(url + "aendring/", {"text": "Blodtryk 85/50"}).status_code == 302
+    [change] = referral.changes.all()
+    message = change.message
+    assert (change.responsible, message.recipient_kind, message.recipient_id) == ("referring_doctor", "department", "OUH/MED1")
+    assert message.state == "queued" and message.recipient_name == "OUH Medicinsk afdeling 1 (syntetisk)"

@@ -6,6 +6,7 @@ keeper and the owning municipality's acute team)."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -257,3 +258,21 @@ def test_a_change_is_not_made_without_its_audit_entry(people, login, audit_refus
     with pytest.raises(Exception, match="audit store refuses"):
         client.post("/tilbud/odense-akutpladser/book/", {"note": "x"})
     assert not Booking.objects.exists()
+
+
+def test_the_mdt_page_links_to_the_citizens_municipality_offers(users, login, published):
+    """Searchable from the MDT: the conference page links to the directory filtered to the
+    citizen's municipality (the specialist reads the directory too)."""
+    from opspor.web.audit.actions import system
+    from opspor.web.directory import actions, loader
+    from opspor.web.people.models import Person
+    from opspor.web.worklists.models import MdtConference
+
+    actions.load_file(system("opspor web directory-load"), loader.read(loader.EXAMPLE_FILE))
+    a = Person.objects.get(name=web_kit.NAMES["A"])
+    client = login(users["med1"])
+    client.post(f"/lister/mdt/ny/{a.public_id}/")
+    page = client.get(f"/lister/mdt/{MdtConference.objects.get().pk}/").content.decode()
+    link = re.search(r'href="(/tilbud/\?owner=461)"', page).group(1)
+    offers = client.get(link).content.decode()
+    assert 'data-offer="odense-akutpladser"' in offers and 'data-offer="ouh-subakut"' not in offers
