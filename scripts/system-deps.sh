@@ -3,7 +3,7 @@
 # browser tests drive it with Playwright) and the PostgreSQL server (scripts/pg.sh runs a
 # throwaway cluster for the second pass of tests/web), plus a font so screenshots show text, and
 # Node.js with npm (the log-in tests run a real OpenID provider from npm: tests/support/oidc.py
-# installs it with `npm ci` from tests/support/oidc_provider/package-lock.json).
+# installs it with `npm ci` from tests/support/node/package-lock.json).
 #
 # Idempotent and quiet: nothing is done when everything is there. As root with apt-get it installs
 # what is missing; otherwise it prints what to install and fails only for what is required:

@@ -1,6 +1,7 @@
 """A real OpenID provider on loopback for the log-in tests: panva's oidc-provider (npm), pinned by
-``oidc_provider/package-lock.json`` and installed from it with ``npm ci`` on first use (one
-process at a time, under a file lock). ``provider(config)`` starts ``oidc_provider/server.mjs``
+``node/package-lock.json`` and installed from it with ``npm ci`` on first use (one process at a
+time, under a file lock; ``install`` also brings axe-core, tests/web/a11y.py). ``provider(config)``
+starts ``node/oidc_provider.mjs``
 and yields its issuer URL; ``walk`` drives a log-in through it over HTTP like a browser would.
 
 Never a mock: tokens are signed by the provider's own key, the flow is the provider's own
@@ -24,7 +25,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-FOLDER = Path(__file__).with_name("oidc_provider")
+FOLDER = Path(__file__).with_name("node")
 CLIENT_ID, CLIENT_SECRET = "opspor", "opspor-test-client-secret"
 # loopback redirect URIs: the provider accepts them on any port (native client, RFC 8252 7.3)
 CLIENT = {
@@ -62,7 +63,7 @@ def provider(tmp: Path, accounts: dict[str, dict]) -> Iterator[str]:
     config = tmp / "provider.json"
     config.write_text(json.dumps({"clients": [CLIENT], "accounts": accounts}))
     log = open(tmp / "provider.log", "w")  # noqa: SIM115 (closed in the finally below)
-    process = subprocess.Popen(["node", str(FOLDER / "server.mjs"), str(config)], stdout=subprocess.PIPE,
+    process = subprocess.Popen(["node", str(FOLDER / "oidc_provider.mjs"), str(config)], stdout=subprocess.PIPE,
                                stderr=log, text=True, start_new_session=True)
     try:
         line = process.stdout.readline()

@@ -57,7 +57,8 @@ def publish(run_id: str = typer.Argument(None, help="Run id (default: the newest
     programme's eligible persons. Publishing the same run twice changes nothing."""
     django_setup()
     from opspor.store import StoreError
-    from opspor.web.worklists.publish import PublishError, publish as do_publish
+    from opspor.web.worklists.publish import PublishError
+    from opspor.web.worklists.publish import publish as do_publish
 
     try:
         result = do_publish(run_id)
@@ -76,8 +77,9 @@ def demo_users(region: str = typer.Option("1083", help="Region of the demo users
     """Create one demo user per role (passwords kept in $OPSPOR_HOME/demo-users.json) and print them."""
     django_setup()
     from opspor.web.accounts.demo import credentials_file, ensure_demo_users
+    from opspor.web.citizen.demo import ensure_demo_citizen
 
-    users = ensure_demo_users(region)
+    users = ensure_demo_users(region, more=ensure_demo_citizen)
     table = Table(title="Demo log-ins (synthetic data only)")
     for column in ("user name", "password", "role", "organisation"):
         table.add_column(column)
@@ -85,7 +87,7 @@ def demo_users(region: str = typer.Option("1083", help="Region of the demo users
         table.add_row(u.username, u.password, u.role, u.organisation)
     Console().print(table)
     Console().print(f"Kept in {credentials_file()} (mode 0600). The administrator sets up a second factor "
-                    "(TOTP) at first log-in.")
+                    "(TOTP) at first log-in. The citizen (borger) sees their own page at /borger/.")
 
 
 @app.command("directory-load")

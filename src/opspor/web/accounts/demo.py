@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -63,7 +64,10 @@ def _gp_practice(region_code: str) -> Organisation:
 
 
 @transaction.atomic
-def ensure_demo_users(region_code: str = "1083", municipality_code: str = "461") -> list[DemoUser]:
+def ensure_demo_users(region_code: str = "1083", municipality_code: str = "461",
+                      more: Callable[[str, dict[str, str]], list[DemoUser]] | None = None) -> list[DemoUser]:
+    """The demo users, made or given their kept passwords; ``more(region_code, saved passwords)``
+    adds users of the apps above this one (the citizen's log-in, web/citizen/demo.py)."""
     ensure_reference_organisations(DEMO_USERS)
     path = credentials_file()
     saved = {u["username"]: u["password"] for u in json.loads(path.read_text())} if path.exists() else {}
@@ -99,6 +103,8 @@ def ensure_demo_users(region_code: str = "1083", municipality_code: str = "461")
             user.save()
             changed.append(username)
         users.append(DemoUser(username, password, str(Role(role).label), str(org), f"{first} {last}"))
+    if more is not None:
+        users += more(region_code, saved)
     if changed:
         audit.record(DEMO_USERS, audit.Event.DEMO_USERS, action=audit.CHANGE,
                      why=_("Demo users made or their passwords set"), detail={"users": changed})

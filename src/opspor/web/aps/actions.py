@@ -23,6 +23,10 @@ The rules (issue 4):
   6 months since the start; before that another reason is needed (a note with "other").
   After 9 months ending is still allowed (the day view has shown it as overdue). The case's
   planned sessions are cancelled.
+* **Messages** between the citizen and the case's own nurse, on a consented or active case (and
+  read on any): the citizen writes on their own page (their account linked to the case's person),
+  the nurse on the case page; a comment of the citizen on the plan in force is a message naming
+  it. The recipient's reading marks the other side's unread messages read (the read receipt).
 * **Trial** (``trial:`` of the programme file switched on; ``opspor.web.trial``): the invitation
   randomises each person (stratum: the region) in its transaction; recording consent reveals
   the arm. A revealed control case gets usual care: no start-up, sessions, goals or plan (the
@@ -48,6 +52,7 @@ from opspor.web.accounts.roles import Role
 from opspor.web.aps import instruments, queries, rules
 from opspor.web.aps.models import (
     Case,
+    CaseMessage,
     CaseQuerySet,
     Goal,
     Note,
@@ -57,6 +62,7 @@ from opspor.web.aps.models import (
 )
 from opspor.web.audit import actions as audit
 from opspor.web.messaging import actions as messaging
+from opspor.web.people.scope import visible_persons
 from opspor.web.trial import actions as trial_actions
 
 # --- checks -----------------------------------------------------------------------------------
@@ -445,3 +451,46 @@ def end_support(nurse, case: Case, reason: str, note: str = "") -> Case:
     _log(nurse, audit.Event.APS_END, _("Support ended"), case, reason=reason, months=months, cancelled_sessions=cancelled)
     messaging.on_aps_end(nurse, case)  # GP and municipality told (transactional outbox)
     return case
+
+
+# --- messages between the citizen and the nurse ------------------------------------------------
+
+MESSAGE_STATES = ("consented", "active")
+
+
+def _side(user, case: Case) -> bool:
+    """True when ``user`` writes as the citizen of ``case``, False as its nurse; else refused."""
+    if user.has_role(Role.CITIZEN) and visible_persons(user).filter(pk=case.person_id).exists():
+        return True
+    _check_own_case(user, case)
+    return False
+
+
+@transaction.atomic
+def send_message(user, case: Case, text: str, plan: Plan | None = None) -> CaseMessage:
+    from_citizen = _side(user, case)
+    _require_state(case, MESSAGE_STATES, _("Messages can be written while the support is under way."))
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Write a message."))
+    if plan is not None and (not from_citizen or plan.case_id != case.pk):
+        raise PermissionDenied
+    message = CaseMessage.objects.create(case=case, from_citizen=from_citizen, sender=user, text=text, plan=plan)
+    audit.record(user, audit.Event.CITIZEN_COMMENT if plan else audit.Event.CITIZEN_MESSAGE, action=audit.CHANGE,
+                 why=_("Citizen's comment on the plan") if plan else _("Message between citizen and nurse"),
+                 persons=[case.person.person_key],
+                 detail={"case": case.pk, "message": message.pk, "from_citizen": from_citizen})
+    return message
+
+
+@transaction.atomic
+def mark_read(user, case: Case) -> int:
+    """The other side's unread messages of ``case`` marked read by ``user``; how many."""
+    from_citizen = _side(user, case)
+    unread = list(case.messages.filter(from_citizen=not from_citizen, read_at__isnull=True).values_list("pk", flat=True))
+    if not unread:
+        return 0
+    CaseMessage.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    audit.record(user, audit.Event.CITIZEN_MESSAGE_READ, action=audit.CHANGE, why=_("Message read"),
+                 persons=[case.person.person_key], detail={"case": case.pk, "messages": unread})
+    return len(unread)

@@ -8,6 +8,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opspor.web.aps import instruments, rules
 from opspor.web.aps.instruments import Instrument
@@ -141,6 +142,15 @@ class NoteForm(IdForm):
     id_prefix = "note"
 
     text = forms.CharField(label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MessageForm(IdForm):
+    """A message between the citizen and the nurse (both sides use it)."""
+
+    id_prefix = "message"
+
+    text = forms.CharField(label=pgettext_lazy("citizen", "Message"), max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class EndForm(IdForm):

@@ -206,3 +206,20 @@ class QuestionnaireResponse(models.Model):
 
     class Meta:
         ordering = ["-taken_on", "-id"]
+
+
+class CaseMessage(models.Model):
+    """A message between the citizen (on their own page, web/citizen) and the case's support
+    nurse (on the case page), with its read receipt; a comment of the citizen on the
+    self-management plan is a message that names the plan."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="messages")
+    from_citizen = models.BooleanField(_("from the citizen"))
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("message"), max_length=2000)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="comments")
+    sent_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["sent_at", "id"]

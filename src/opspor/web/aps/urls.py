@@ -19,6 +19,7 @@ urlpatterns = [
     path("forloeb/<int:pk>/maal/<int:goal_pk>/", views.update_goal, name="update_goal"),
     path("forloeb/<int:pk>/plan/", views.save_plan, name="save_plan"),
     path("forloeb/<int:pk>/notater/", views.add_note, name="add_note"),
+    path("forloeb/<int:pk>/beskeder/", views.send_message, name="send_message"),
     path("forloeb/<int:pk>/spoergeskema/", views.record_questionnaire, name="record_questionnaire"),
     path("forloeb/<int:pk>/afslut/", views.end, name="end"),
     # the programme lead

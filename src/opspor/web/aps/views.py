@@ -31,6 +31,7 @@ from opspor.web.aps.forms import (
     GoalStatusForm,
     InstrumentChoiceForm,
     InviteForm,
+    MessageForm,
     NoteForm,
     PlanForm,
     PlanSessionForm,
@@ -363,6 +364,8 @@ def _render_case(request, case: Case, *, bound: dict | None = None, saved: str =
         "eligibility": queries.eligibility_of(person, case.region_code), "can_change": can_change,
         "is_lead": user.has_role(Role.PROGRAMME_LEAD), "sessions": sessions, "goals": goals,
         "current_plan": plans[0] if plans else None, "older_plans": plans[1:], "notes": notes,
+        "case_messages": list(case.messages.select_related("sender", "plan")),
+        "can_message": can_change and case.state in actions.MESSAGE_STATES,
         "timeline": _timeline(case, sessions, plans, q["responses"]), "saved": saved, "today": today,
         "end_due": case.end_due_on is not None and case.end_due_on <= today,
         "end_overdue": case.end_overdue_on is not None and case.end_overdue_on <= today,
@@ -374,6 +377,7 @@ def _render_case(request, case: Case, *, bound: dict | None = None, saved: str =
             "goal": bound.get("goal") or GoalForm(id_prefix="new"),
             "plan": bound.get("plan") or PlanForm(initial={"text": plans[0].text if plans else ""}),
             "note": bound.get("note") or NoteForm(),
+            "message": bound.get("message") or MessageForm(),
             "end": bound.get("end") or EndForm(),
             "reassign": bound.get("reassign") or ReassignForm(
                 nurses=queries.region_nurses(case.region_code).exclude(pk=case.nurse_id)),
@@ -391,12 +395,16 @@ def _render_case(request, case: Case, *, bound: dict | None = None, saved: str =
 @nurse_or_lead
 @require_GET
 def case_detail(request, pk: int):
-    return _render_case(request, queries.get_case(request.user, pk))
+    case = queries.get_case(request.user, pk)
+    if request.user.has_role(Role.NURSE) and case.nurse_id == request.user.pk:
+        actions.mark_read(request.user, case)  # the read receipt of the citizen's messages
+    return _render_case(request, case)
 
 
 # The page section (``id="sec-…"``) each form belongs to; the form's key in ``bound`` may add ``-<pk>``.
 SECTIONS = {"answer": "answer", "refusal": "answer", "startup": "startup", "plan_startup": "startup",
             "plan_phone": "sessions", "record": "sessions", "goal": "goals", "plan": "plan", "note": "notes",
+            "message": "messages",
             "questionnaire": "questionnaires", "end": "end", "reassign": "nurse"}
 
 
@@ -502,6 +510,14 @@ def add_note(request, pk: int):
     case = queries.get_case(request.user, pk)  # a nurse: her own cases only
     return _change(request, case, "note", NoteForm(request.POST),
                    lambda d: actions.add_note(request.user, case, d["text"]), _("Note saved."))
+
+
+@nurse_only
+@require_POST
+def send_message(request, pk: int):
+    case = queries.get_case(request.user, pk)  # a nurse: her own cases only
+    return _change(request, case, "message", MessageForm(request.POST),
+                   lambda d: actions.send_message(request.user, case, d["text"]), _("Message sent."))
 
 
 @nurse_only

@@ -25,6 +25,11 @@ class AuditQuerySet(models.QuerySet):
     def delete(self):
         raise AppendOnlyError("audit entries cannot be deleted")
 
+    def access_report(self, person_key: str):
+        """"Who has looked at my data": every entry about one person but the audit's own
+        searches (the auditor's report and the citizen's own page show the same)."""
+        return self.filter(person_key=person_key).exclude(what__startswith="audit.")
+
 
 class Event(models.TextChoices):
     """What happened: the closed list of audited events. :func:`opspor.web.audit.actions.record`

@@ -77,7 +77,7 @@ def access_report(request):
     if request.method == "POST" and form.is_valid():
         as_pdf = params.choice_param(request.POST, "format", ("pdf",)) == "pdf"
         person_key = person_key_of(form.cleaned_data["cpr"])
-        entries = list(AuditEntry.objects.filter(person_key=person_key).exclude(what__startswith="audit."))
+        entries = list(AuditEntry.objects.access_report(person_key))
         audit.record(request, audit.Event.AUDIT_ACCESS_REPORT_PDF if as_pdf else audit.Event.AUDIT_ACCESS_REPORT,
                      action=audit.EXPORT if as_pdf else audit.READ,
                      why=form.cleaned_data["reason"], persons=[person_key], detail={"results": len(entries)})

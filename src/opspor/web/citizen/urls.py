@@ -6,4 +6,6 @@ app_name = "citizen"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("besked/", views.send, name="send"),
+    path("indsigt/", views.access, name="access"),
 ]

@@ -1,7 +1,7 @@
 // A real OpenID provider for opspor's log-in tests: panva's oidc-provider (certified OpenID
 // Connect implementation) on 127.0.0.1, port chosen by the system.
 //
-//   node server.mjs CONFIG.json
+//   node oidc_provider.mjs CONFIG.json
 //
 // CONFIG.json: {"clients": [{"client_id", "client_secret", "redirect_uris", "post_logout_redirect_uris"}],
 //               "accounts": {"<login>": {<claims>}}}
