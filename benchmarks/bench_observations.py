@@ -10,8 +10,10 @@ pressure with components, persons named by their public id), then in this one pr
                     pydantic model, what ``opspor fhir import`` uses today; nothing stored);
 * fast, read:       ``observations.read_lines``: msgspec structs + the catalogue's checks;
 * fast, into store: ``opspor telemonitoring import``'s path, read + ``actions.store`` into a new
-                    SQLite web database (persons resolved, identifiers checked, bulk insert,
-                    audit, one transaction) — the figure of the target (20,000/s on 2 cores);
+                    SQLite web database (persons and their enrolments resolved, identifiers
+                    checked, every planned measurement triaged by its protocol — weight gain
+                    against the stored weights — alarms raised, bulk insert, audit, one
+                    transaction) — the figure of the target (20,000/s on 2 cores);
 * again (resend):   the same file once more: every observation found already stored.
 
 Prints wall and CPU seconds and observations per second of each (by wall time, and by CPU time of
@@ -66,6 +68,31 @@ def observation(i: int, person: str, rng: random.Random, start: dt.datetime) -> 
     return ob
 
 
+def enrol_all(persons) -> None:
+    """Every bench patient enrolled (set-up, not timed): even ones COPD, odd ones heart failure,
+    the protocol's plan, so the store triages every measurement of a planned kind."""
+    from django.utils import timezone
+
+    from opspor.telemonitoring import protocols
+    from opspor.web.accounts.models import Organisation, User
+    from opspor.web.accounts.organisations import ensure_reference_organisations
+    from opspor.web.telemonitoring.models import Enrolment, PlanItem
+
+    ensure_reference_organisations()
+    region = Organisation.objects.get(kind="region", code="1083")
+    nurse = User.objects.create_user(username="bench-nurse", password="x" * 20, role="nurse", organisation=region)
+    proto = protocols.shipped()
+    names = list(proto.conditions)
+    now = timezone.now() - dt.timedelta(days=800)
+    enrolments = Enrolment.objects.bulk_create([Enrolment(
+        person=p, condition=names[i % 2], source="direct", organisation=region, region_code="1083", enrolled_by=nurse,
+        enrolled_at=now, equipment="bench", usability_checked_at=now, usability_note="bench",
+        protocol_version=proto.version) for i, p in enumerate(persons)])
+    PlanItem.objects.bulk_create([PlanItem(enrolment=e, kind=k, every_days=v.every_days,
+                                           missing_after_days=v.missing_after_days)
+                                  for e in enrolments for k, v in proto.conditions[e.condition].plan.items()])
+
+
 def timed(fn):
     wall, cpu = time.perf_counter(), time.process_time()
     value = fn()
@@ -98,6 +125,7 @@ def main() -> None:
                for i in range(args.persons)]
     Person.objects.bulk_create(persons)
     ids = [str(p.public_id) for p in persons]
+    enrol_all(persons)
     rng = random.Random(1)
     start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     path = OUT / "observations.ndjson"
@@ -133,6 +161,8 @@ def main() -> None:
     summary, *t = timed(into_store)
     assert summary.stored == n == Measurement.objects.count(), summary
     show("fast, into store", n, *t)
+    print(f"{'':<18} {summary.alarms:,} alarms; triaged: "
+          f"{Measurement.objects.exclude(colour='').count():,} of {n:,} (the rest outside the patients' plans)")
     summary, *t = timed(into_store)
     assert summary.duplicates == n and Measurement.objects.count() == n, summary
     show("again (resend)", n, *t)

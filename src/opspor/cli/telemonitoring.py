@@ -34,7 +34,8 @@ def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False, readab
         err.print(f"[red]Nothing stored:[/red] {len(exc.errors)} problem(s) (at most {observations.MAX_ERRORS} shown).")
         raise typer.Exit(1) from None
     Console().print(f"{summary.received:,} read, {summary.stored:,} stored ({summary.new_versions:,} new versions of "
-                    f"earlier observations), {summary.duplicates:,} already stored; {summary.persons:,} patients.")
+                    f"earlier observations), {summary.duplicates:,} already stored; {summary.persons:,} patients; "
+                    f"{summary.alarms:,} alarms.")
 
 
 @app.command()
@@ -71,3 +72,13 @@ def revoke(name: str = typer.Argument(..., help="The sender's name.")) -> None:
         err.print(f"[red]No active sender named {name!r}.[/red]")
         raise typer.Exit(2) from None
     Console().print(f"Revoked: {name}")
+
+
+@app.command("check-missing")
+def check_missing() -> None:
+    """Raise an alarm for every planned measurement not received for the plan's number of days
+    (run it hourly, e.g. from cron or a systemd timer)."""
+    django_setup()
+    from opspor.web.telemonitoring import actions
+
+    Console().print(f"{actions.raise_missing()} missing-measurement alarms raised.")

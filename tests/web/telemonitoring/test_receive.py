@@ -17,6 +17,7 @@ from tests.telemonitoring import tm_kit as k
 from tests.web.fixtures_server import start_server
 
 SEED = Path(__file__).with_name("seed_tm.py")
+PASSWORD = "correct-horse-battery-staple-42"  # the users of seed_tm.py
 
 
 def seed(server, what: str) -> str:
@@ -62,12 +63,20 @@ def test_a_bundle_is_stored_once_and_a_correction_is_a_new_version(site):
     status, headers, _ = post(site, k.body(doc), site.token)  # the hub resends: nothing new
     assert status == 200 and headers["X-Opspor-Stored"] == "0" and headers["X-Opspor-Duplicates"] == "3"
     corrected = k.obs("spo2", 94, "r1-spo2", ane, status="corrected")
-    late = k.obs("spo2", 89, "r1-old", ane, at=k.when("2025-02-01"))  # weeks late, earlier than the rest
+    late = k.obs("spo2", 86, "r1-old", ane, at=k.when("2025-02-01"))  # weeks late, earlier than the rest
     status, headers, _ = post(site, k.body(k.bundle(corrected, late)), site.token)
     assert status == 200 and headers["X-Opspor-Stored"] == "2"
     stored = [r for r in rows(site, "measurements") if r["identifier"] in ("r1-spo2", "r1-old")]
     assert sorted((r["identifier"], r["version"], r["value"], r["status"]) for r in stored) == [
-        ("r1-old", 1, 89.0, "final"), ("r1-spo2", 1, 91.0, "final"), ("r1-spo2", 2, 94.0, "corrected")]
+        ("r1-old", 1, 86.0, "final"), ("r1-spo2", 1, 91.0, "final"), ("r1-spo2", 2, 94.0, "corrected")]
+    triaged = {r["identifier"]: (r["version"], r["colour"], r["rule"]) for r in rows(site, "measurements")
+               if r["identifier"].startswith("r1-")}
+    assert triaged["r1-old"] == (1, "red", "spo2_red")  # late, still triaged
+    assert triaged["r1-cat"] == (1, "yellow", "cat_yellow")
+    assert triaged["r1-bp"] == (1, "", "")  # blood pressure is not in a COPD plan: stored, not triaged
+    red = [a for a in rows(site, "alarms") if a["identifier"] in ("r1-spo2", "r1-old")]
+    assert sorted((a["identifier"], a["colour"], a["rule"]) for a in red) == [
+        ("r1-old", "red", "spo2_red"), ("r1-spo2", "yellow", "spo2_yellow")]  # 91: yellow; corrected to 94: none
     bp = next(r for r in rows(site, "measurements") if r["identifier"] == "r1-bp")
     assert (bp["value"], bp["value2"], bp["source"], bp["sender"]) == (150.0, 95.0, "api", "Hub A")
     audit = [e for e in rows(site, "audit") if e["what"] == "telemonitoring.receive"]
@@ -110,6 +119,9 @@ def test_a_patient_named_by_cpr_works_and_an_unknown_cpr_is_never_shown(site):
     assert outcome["issue"][0]["expression"] == ["Observation.subject.identifier.value"]
     assert "2912999999" not in json.dumps(outcome) and "2912999999" not in site.log()
     assert site.persons["bo"]["cpr"] not in site.log()
+    dan = k.subject(site.persons["dan"]["public_id"])  # known, not enrolled: opspor did not ask for it
+    status, _, outcome = post(site, k.body(k.obs("pulse", 66, "r4-r", dan)), site.token)
+    assert status == 422 and "no patient enrolled in telemonitoring" in outcome["issue"][0]["diagnostics"]
 
 
 def test_the_import_command_is_all_or_nothing_and_names_the_line(site, tmp_path):

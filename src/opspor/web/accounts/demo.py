@@ -89,6 +89,7 @@ def ensure_demo_users(region_code: str = "1083", municipality_code: str = "461",
         ("koordinator", Role.COORDINATOR, region, "Klara", "Koordinator"),
         ("akutsygeplejerske", Role.ACUTE_NURSE, municipality, "Asta", "Akutsygeplejerske"),
         ("vagtlaege", Role.DOCTOR, region, "Viggo", "Vagtlæge"),
+        ("monitorering", Role.MONITORING_NURSE, region, "Mona", "Monitoreringssygeplejerske"),
     ]
     users, changed = [], []
     for username, role, org, first, last in plan:

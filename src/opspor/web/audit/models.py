@@ -140,6 +140,17 @@ class Event(models.TextChoices):
     TELEMONITORING_RECEIVE = "telemonitoring.receive", _("Home measurements received")
     TELEMONITORING_TOKEN = "telemonitoring.token", _("Sender token for home measurements made")
     TELEMONITORING_TOKEN_REVOKE = "telemonitoring.token.revoke", _("Sender token for home measurements revoked")
+    TELEMONITORING_ENROL = "telemonitoring.enrol", _("Enrolled in telemonitoring")
+    TELEMONITORING_THRESHOLD = "telemonitoring.threshold", _("Telemonitoring threshold adjusted for the patient")
+    TELEMONITORING_MISSING = "telemonitoring.missing", _("Missing home measurements found")
+    TELEMONITORING_PATIENT = "telemonitoring.patient", _("Telemonitoring patient's page")
+    TELEMONITORING_PATIENTS = "telemonitoring.patients", _("Telemonitoring patients")
+    TELEMONITORING_WORKLIST = "telemonitoring.worklist", _("Monitoring-centre worklist")
+    TELEMONITORING_ALARM = "telemonitoring.alarm", _("Telemonitoring alarm")
+    TELEMONITORING_ACKNOWLEDGE = "telemonitoring.acknowledge", _("Alarm acknowledged")
+    TELEMONITORING_NOTE = "telemonitoring.note", _("Note on an alarm")
+    TELEMONITORING_ESCALATE = "telemonitoring.escalate", _("Alarm escalated to the GP")
+    TELEMONITORING_CLOSE = "telemonitoring.close", _("Alarm closed")
 
 
 SYSTEM_ROLE = "system"

@@ -31,6 +31,10 @@ MENUS[Role.SECRETARIAT] += [("alerts:overview", _("Data alerts"))]
 MENUS[Role.SECRETARIAT] += [("messaging:outbox", _("Messages"))]
 MENUS[Role.ADMIN] += [("messaging:outbox", _("Messages"))]
 # the service directory (web/directory): the coordinator's home page, a menu entry for the others
+MENUS[Role.MONITORING_NURSE] = [("telemonitoring:worklist", _("Alarms")),
+                                ("telemonitoring:patients", _("Telemonitoring patients"))]
+for _role in (Role.SPECIALIST, Role.NURSE):
+    MENUS[_role].append(("telemonitoring:patients", _("Telemonitoring patients")))
 MENUS[Role.COORDINATOR] = [("directory:offers", _("Service directory"))]
 for _role in (Role.SPECIALIST, Role.NURSE, Role.MUNICIPALITY, Role.ACUTE_NURSE, Role.DOCTOR):
     MENUS.setdefault(_role, []).append(("directory:offers", _("Service directory")))

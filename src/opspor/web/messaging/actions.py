@@ -240,6 +240,14 @@ def on_acute_closed(actor, referral) -> list[OutboundMessage]:
                 "author": actor.get_full_name() or actor.get_username()})
 
 
+def on_telemonitoring_escalation(actor, *, person, region_code: str, source: str, alarm: str,
+                                 note: str) -> list[OutboundMessage]:
+    """A monitoring-centre nurse escalates a telemonitoring alarm to the patient's GP (called by
+    ``telemonitoring.actions.escalate``; ``source`` names the alarm, so it goes once)."""
+    return _queue_for_person(actor, "telemonitoring_alarm", person=person, region_code=region_code, source=source,
+                             kinds=[RecipientKind.GP_PRACTICE], values={"alarm": alarm, "note": note})
+
+
 # --------------------------------------------------------------------------- data alerts
 
 def _region_of(recipient_kind: str, recipient_id: str) -> str:

@@ -21,7 +21,8 @@ CONFIG_DIR = Path(__file__).with_name("config")
 POLICY_FILE = CONFIG_DIR / "policy.yaml"
 SYNTHETIC_ADDRESSBOOK = CONFIG_DIR / "addressbook.synthetic.yaml"
 
-EVENTS = ("aps_included", "aps_ended", "mdt_action", "data_alert", "acute_change", "acute_closed")
+EVENTS = ("aps_included", "aps_ended", "mdt_action", "data_alert", "acute_change", "acute_closed",
+          "telemonitoring_alarm")
 RECIPIENT_KINDS = ("gp_practice", "municipality", "on_call", "department")
 CONSENT_KINDS = ("aps_case", "none")
 

@@ -31,6 +31,7 @@ FIELDS = {
     "screenings": _("Screening decisions with the specialist's note"),
     "mdt_conferences": _("MDT conferences"),
     "messages": _("Messages to GP and municipality"),
+    "telemonitoring": _("Telemonitoring: plan, measurements, thresholds and alarms"),
 }
 
 

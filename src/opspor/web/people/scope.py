@@ -12,6 +12,8 @@ a CPR number or a name. Which *parts* of a person a role sees is the role scope 
 * municipality / GP practice: their own citizens / listed patients once included in a programme
   (a consented Aktiv Patientstøtte case or an inclusion at screening);
 * citizen: only their own person (the one their account is linked to, web/signin's CitizenLink);
+* monitoring-centre nurse: persons with an active telemonitoring enrolment in their region
+  (a nurse and a department also reach the patients they enrolled);
 * monitoring secretariat, auditor, administrator: no persons (aggregates and the audit log).
 
 The municipal acute function (:func:`acute_referrals`) adds, for each role, the citizens of the
@@ -93,10 +95,15 @@ def _visible_persons(user) -> QuerySet[Person]:
     org = getattr(user, "organisation", None)
     if org is None:
         return persons.none()
+    # telemonitoring (the relations' names: that app sits above this one): the patients a nurse
+    # or a department enrolled stay theirs; the region's monitoring centre sees the active ones
     if role == Role.SPECIALIST:
-        return persons.filter(list_entries__department=org).distinct()
+        return persons.filter(Q(list_entries__department=org) | Q(telemonitoring_enrolments__organisation=org)).distinct()
     if role == Role.NURSE:
-        return persons.filter(aps_cases__nurse=user).distinct()
+        return persons.filter(Q(aps_cases__nurse=user) | Q(telemonitoring_enrolments__enrolled_by=user)).distinct()
+    if role == Role.MONITORING_NURSE:
+        return persons.filter(telemonitoring_enrolments__state="active",
+                              telemonitoring_enrolments__region_code=org.region_code).distinct()
     if role == Role.PROGRAMME_LEAD:
         return persons.filter(region_code=org.region_code).filter(
             _lead_eligible(org.region_code) | Q(aps_cases__region_code=org.region_code)).distinct()

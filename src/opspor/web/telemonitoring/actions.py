@@ -12,7 +12,9 @@ transaction.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
+import operator
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -20,15 +22,26 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from opspor.fhir.contract.systems import CPR_SYSTEM, PERSON_PUBLIC_ID_SYSTEM
+from opspor.telemonitoring import kinds, protocols, triage
 from opspor.telemonitoring.observations import Invalid, ObservationError, Reading
 from opspor.web.audit import actions as audit
 from opspor.web.audit.models import Event
 from opspor.web.people.models import Person
-from opspor.web.telemonitoring.models import Measurement, SenderToken
+from opspor.web.telemonitoring.models import (
+    Alarm,
+    AlarmEvent,
+    Enrolment,
+    Measurement,
+    PlanItem,
+    SenderToken,
+    ThresholdAdjustment,
+)
 
 IMPORTER = audit.system("opspor telemonitoring import")
+ENTERED_IN_ERROR = "entered-in-error"  # FHIR's status of a withdrawn observation
 system_actor = audit.system
 
 
@@ -39,14 +52,17 @@ class Stored:
     new_versions: int = 0
     duplicates: int = 0
     persons: int = 0
+    alarms: int = 0
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
 
 
-def _persons(readings: list[Reading], found: dict) -> list[ObservationError]:
+def _persons(readings: list[Reading], found: dict, patients: dict) -> list[ObservationError]:
     """Adds {(subject system, value): (person pk, person key)} of the readings' patients to
-    ``found``; returns a problem for each patient nobody has."""
+    ``found`` and their enrolments to ``patients``; returns a problem for each patient nobody
+    has or who is not enrolled (opspor takes responsibility for measurements it asked for: seed
+    002, 7230-7238)."""
     public, cprs = set(), set()
     errors = []
     for r in readings:
@@ -67,21 +83,56 @@ def _persons(readings: list[Reading], found: dict) -> list[ObservationError]:
         found[(PERSON_PUBLIC_ID_SYSTEM, ids[pid])] = (pk, key)
     for pk, key, cpr in Person.objects.filter(cpr__in=list(cprs)).values_list("pk", "person_key", "cpr"):
         found[(CPR_SYSTEM, cpr)] = (pk, key)
+    _load_patients({pk for pk, _ in found.values()} - patients.keys(), patients)
     missing = {(r.subject_system, r.subject_value) for r in readings} - found.keys()
-    for system, value in sorted(missing):
+    not_enrolled = {s for s, (pk, _) in found.items() if pk not in patients}
+    for system, value in sorted(missing | not_enrolled):
         shown = value if system == PERSON_PUBLIC_ID_SYSTEM else "(CPR number not shown)"
+        problem = ("no patient enrolled in telemonitoring" if (system, value) in not_enrolled
+                   else "no patient known to opspor")
         errors.append(ObservationError(
-            "subject", "Observation.subject.identifier.value", f"no patient known to opspor with {system} {shown}",
-            "name a patient enrolled in telemonitoring (their public id, or CPR number)"))
+            "subject", "Observation.subject.identifier.value", f"{problem} with {system} {shown}",
+            "name a patient enrolled in telemonitoring (their public id, or CPR number); a clinician enrols "
+            "the patient first"))
     return errors
 
 
+@dataclass(frozen=True)
+class _Patient:
+    """What the triage needs of an enrolled patient."""
+
+    enrolment: int
+    plan: frozenset[str]
+    limits: dict  # {kind: [triage.Limit]}
+
+
+def patient_limits(condition: str, adjusted: dict[str, float]) -> dict:
+    return triage.limits(kinds.shipped(), protocols.shipped().conditions[condition], adjusted)
+
+
+def _load_patients(pks: set[int], patients: dict[int, _Patient]) -> None:
+    """Adds the active enrolments of ``pks`` to ``patients`` ({person pk: _Patient})."""
+    if not pks:
+        return
+    enrolments = {e.pk: e for e in Enrolment.objects.filter(person_id__in=pks, state=Enrolment.State.ACTIVE)}
+    plans: dict[int, set[str]] = {}
+    for enrolment_id, kind in PlanItem.objects.filter(enrolment_id__in=enrolments).values_list("enrolment_id", "kind"):
+        plans.setdefault(enrolment_id, set()).add(kind)
+    adjusted: dict[int, dict[str, float]] = {}
+    for enrolment_id, rule, threshold in (ThresholdAdjustment.objects.filter(enrolment_id__in=enrolments)
+                                          .order_by("at", "id").values_list("enrolment_id", "rule", "threshold")):
+        adjusted.setdefault(enrolment_id, {})[rule] = threshold  # the newest wins
+    for e in enrolments.values():
+        patients[e.person_id] = _Patient(e.pk, frozenset(plans.get(e.pk, ())),
+                                         patient_limits(e.condition, adjusted.get(e.pk, {})))
+
+
 _COLUMNS = ("person_id", "kind", "value", "value2", "effective", "status", "identifier_system", "identifier_value",
-            "version", "digest", "received_at", "source", "sender", "device", "catalogue_version")
+            "version", "digest", "received_at", "source", "sender", "device", "catalogue_version", "colour", "rule",
+            "threshold", "protocol_version")
 
 
-def _index_order(row: tuple):
-    return row[0], row[1], row[4]
+_index_order = operator.itemgetter(0, 1, 4)  # person, kind, effective
 
 
 def _insert(rows: list[tuple]) -> None:
@@ -101,19 +152,42 @@ def _insert(rows: list[tuple]) -> None:
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(_COLUMNS))})", rows)
 
 
-def _existing(values: list[str]) -> list[tuple]:
-    """(system, value, version, digest) of the stored measurements with these identifier values
-    (raw SQL: the ORM's ``__in`` costs 0.1 s per 5,000 values in parameter handling alone)."""
+def _existing(values: list[str], last: str = "digest") -> list[tuple]:
+    """(``last`` or id, system, value, version) of the stored measurements with these identifier
+    values (raw SQL: the ORM's ``__in`` costs 0.1 s per 5,000 values in parameter handling alone)."""
     table = connection.ops.quote_name(Measurement._meta.db_table)
+    first = "" if last == "digest" else "id, "
+    tail = ", digest" if last == "digest" else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT identifier_system, identifier_value, version, digest FROM {table} "
+        cursor.execute(f"SELECT {first}identifier_system, identifier_value, version{tail} FROM {table} "
                        f"WHERE identifier_value IN ({', '.join(['%s'] * len(values))})", values)
         return cursor.fetchall()
 
 
-def _store_chunk(readings: list[Reading], summary: Stored, seen: dict, persons: dict, persons_touched: set, *,
-                 source: str, sender: str, catalogue_version: str, now) -> None:
-    errors = _persons(readings, persons)
+def _earlier(rows: list[Reading], persons: dict, patients: dict) -> dict:
+    """{(person pk, kind): [(time, value)]} stored before, for the kinds with a rise rule in the
+    readings' patients' protocols (one query per kind)."""
+    wanted: dict[str, tuple[set[int], dt.datetime, dt.datetime, int]] = {}
+    for r in rows:
+        pk = persons[(r.subject_system, r.subject_value)][0]
+        limits = patients[pk].limits.get(r.kind, ())
+        days = max((lim.rule.within_days for lim in limits if lim.rule.test == "rise"), default=0)
+        if days:
+            pks, low, high, most = wanted.get(r.kind, (set(), r.effective, r.effective, 0))
+            pks.add(pk)
+            wanted[r.kind] = (pks, min(low, r.effective), max(high, r.effective), max(most, days))
+    out: dict = {}
+    for kind, (pks, low, high, days) in wanted.items():
+        for pk, effective, value in (Measurement.objects.filter(
+                person_id__in=pks, kind=kind, effective__gte=low - dt.timedelta(days=days), effective__lte=high)
+                .exclude(status=ENTERED_IN_ERROR).values_list("person_id", "effective", "value")):
+            out.setdefault((pk, kind), []).append((effective, value))
+    return out
+
+
+def _store_chunk(readings: list[Reading], summary: Stored, seen: dict, persons: dict, patients: dict,
+                 persons_touched: set, *, source: str, sender: str, catalogue_version: str, now) -> None:
+    errors = _persons(readings, persons, patients)
     if errors:
         raise Invalid(errors)
     values = {r.identifier_value for r in readings} - {v for (_, v) in seen}
@@ -132,12 +206,52 @@ def _store_chunk(readings: list[Reading], summary: Stored, seen: dict, persons: 
             summary.new_versions += 1
         entry[0] += 1
         entry[1].add(r.digest)
+        rows.append((r, entry[0]))
+    earlier = _earlier([r for r, _ in rows], persons, patients)
+    version = protocols.shipped().version
+    out, flagged = [], []
+    for r, v in rows:
         pk, key = persons[(r.subject_system, r.subject_value)]
         persons_touched.add(key)
-        rows.append((pk, r.kind, r.value, r.value2, r.effective, r.status, r.identifier_system, r.identifier_value,
-                     entry[0], r.digest, now, source, sender, r.device, catalogue_version))
-    _insert(rows)
-    summary.stored += len(rows)
+        patient = patients[pk]
+        if r.status == ENTERED_IN_ERROR or r.kind not in patient.plan:
+            verdict = None  # not triaged: withdrawn, or not asked for
+        else:
+            history = earlier.setdefault((pk, r.kind), [])
+            verdict = triage.classify(patient.limits.get(r.kind, ()), r.value, r.value2, r.effective, history)
+            history.append((r.effective, r.value))
+            if verdict.colour != triage.GREEN:
+                flagged.append((r, v, patient, verdict))
+        out.append((pk, r.kind, r.value, r.value2, r.effective, r.status, r.identifier_system, r.identifier_value,
+                    v, r.digest, now, source, sender, r.device, catalogue_version,
+                    verdict.colour if verdict else "", verdict.rule if verdict else "",
+                    verdict.threshold if verdict else None, version if verdict else ""))
+    _insert(out)
+    _raise_alarms(flagged, persons, now)
+    summary.stored += len(out)
+    summary.alarms += len(flagged)
+
+
+def _raise_alarms(flagged: list, persons: dict, now) -> None:
+    """An open alarm per red or yellow measurement (the measurement's row found by identifier
+    and version). Raw SQL both ways, as :func:`_insert`: a model instance per alarm cost as
+    much as the measurements' whole insert."""
+    if not flagged:
+        return
+    ids = {(s, v, n): pk for pk, s, v, n in _existing([r.identifier_value for r, *_ in flagged], "id")}
+    catalogue = kinds.shipped()
+    table = connection.ops.quote_name(Alarm._meta.db_table)
+    columns = ("enrolment_id", "person_id", "category", "colour", "kind", "rule", "measurement_id", "measured_at",
+               "raised_at", "state")
+    convert = connection.ops.adapt_datetimefield_value
+    raised = convert(now)
+    rows = [(patient.enrolment, persons[(r.subject_system, r.subject_value)][0],
+             Alarm.Category.QUESTIONNAIRE.value if catalogue.kinds[r.kind].questionnaire else Alarm.Category.MEASUREMENT.value,
+             verdict.colour, r.kind, verdict.rule, ids[(r.identifier_system, r.identifier_value, v)], convert(r.effective),
+             raised, Alarm.State.OPEN.value) for r, v, patient, verdict in flagged]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) "
+                           f"VALUES ({', '.join(['%s'] * len(columns))})", rows)
 
 
 @contextlib.contextmanager
@@ -165,12 +279,13 @@ def store(actor, chunks: Iterable[list[Reading]], *, source: str, sender: str, c
     summary = Stored()
     seen: dict = {}  # {(identifier system, value): [highest version, {digests}]}
     persons: dict = {}  # {(subject system, value): (pk, person key)}
+    patients: dict = {}  # {person pk: _Patient}
     touched: set[str] = set()
     now = timezone.now()
     with transaction.atomic(), _page_cache():
         for chunk in chunks:
             summary.received += len(chunk)
-            _store_chunk(chunk, summary, seen, persons, touched, source=source, sender=sender,
+            _store_chunk(chunk, summary, seen, persons, patients, touched, source=source, sender=sender,
                          catalogue_version=catalogue_version, now=now)
         summary.persons = len(touched)
         if touched:
@@ -210,3 +325,207 @@ def sender_of(token: str) -> SenderToken | None:
     """The active token ``token`` is, or None."""
     return SenderToken.objects.select_related("organisation").filter(
         token_sha256=token_digest(token), revoked_at=None).first()
+
+
+# --------------------------------------------------------------------------- enrolment and thresholds
+
+class EnrolmentError(ValueError):
+    """An enrolment or adjustment that the rules refuse; the message says why and what to do."""
+
+
+ENROLLING_ROLES = ("nurse", "specialist")
+
+
+@dataclass(frozen=True)
+class PlanChoice:
+    kind: str
+    every_days: int
+    missing_after_days: int
+
+
+def enrol(user, person, *, condition: str, source: str, equipment: str, usability_passed: bool,
+          usability_note: str, plan: list[PlanChoice]) -> Enrolment:
+    """Enrol ``person`` (whom the caller got through people.scope) in telemonitoring for
+    ``condition`` with the equipment, the usability check (it must be passed: the seed asks for a
+    uniform screening of the patient's ability to use the equipment, 002 7719-7763) and the plan.
+    Audited with the plan."""
+    if user.role not in ENROLLING_ROLES:
+        raise EnrolmentError(_("Only a support nurse or a department specialist enrols patients."))
+    proto = protocols.shipped()
+    if condition not in proto.conditions:
+        raise EnrolmentError(_("Unknown condition %(condition)s: choose one of %(choices)s.")
+                             % {"condition": condition, "choices": ", ".join(proto.conditions)})
+    if not equipment.strip():
+        raise EnrolmentError(_("Record the equipment handed out (e.g. pulse oximeter, scale, tablet)."))
+    if not usability_passed:
+        raise EnrolmentError(_("The patient must pass the check of using the equipment before measurements "
+                               "start: practise with the patient and check again."))
+    if not usability_note.strip():
+        raise EnrolmentError(_("Describe the usability check (what the patient measured and sent by themselves)."))
+    if not plan:
+        raise EnrolmentError(_("Choose at least one measurement for the plan."))
+    catalogue = kinds.shipped()
+    for item in plan:
+        if item.kind not in catalogue.kinds:
+            raise EnrolmentError(_("Unknown measurement %(kind)s.") % {"kind": item.kind})
+        if item.every_days < 1 or item.missing_after_days < item.every_days:
+            raise EnrolmentError(_("%(kind)s: the interval is at least one day, and a measurement is missing no "
+                                   "sooner than its interval.") % {"kind": item.kind})
+    now = timezone.now()
+    with transaction.atomic():
+        if Enrolment.objects.select_for_update().filter(person=person, state=Enrolment.State.ACTIVE).exists():
+            raise EnrolmentError(_("The patient is already enrolled in telemonitoring."))
+        org = user.organisation
+        enrolment = Enrolment.objects.create(
+            person=person, condition=condition, source=source, organisation=org,
+            region_code=org.region_code or person.region_code, enrolled_by=user, enrolled_at=now,
+            equipment=equipment.strip()[:300], usability_checked_at=now, usability_note=usability_note.strip()[:500],
+            protocol_version=proto.version)
+        PlanItem.objects.bulk_create([PlanItem(enrolment=enrolment, kind=i.kind, every_days=i.every_days,
+                                               missing_after_days=i.missing_after_days) for i in plan])
+        audit.record(user, Event.TELEMONITORING_ENROL, action=audit.CHANGE, why=_("Enrolled in telemonitoring"),
+                     persons=[person.person_key],
+                     detail={"condition": condition, "source": source, "protocol": proto.version,
+                             "plan": {i.kind: [i.every_days, i.missing_after_days] for i in plan}})
+    return enrolment
+
+
+def adjust_threshold(user, enrolment: Enrolment, *, rule_id: str, baseline: float, offset: float,
+                     reason: str) -> ThresholdAdjustment:
+    """Set the threshold of rule ``rule_id`` for this patient to ``baseline + offset`` (the
+    patient's own baseline, e.g. a habitual SpO2 of 90, and how far from it the rule fires).
+    Applies to measurements from now on; audited with the reason."""
+    if user.role not in ENROLLING_ROLES:
+        raise EnrolmentError(_("Only a support nurse or a department specialist adjusts thresholds."))
+    if enrolment.state != Enrolment.State.ACTIVE:
+        raise EnrolmentError(_("The enrolment has ended."))
+    rule = protocols.shipped().conditions[enrolment.condition].rule(rule_id)
+    if rule is None:
+        raise EnrolmentError(_("No rule %(rule)s in the protocol for this condition.") % {"rule": rule_id})
+    if not reason.strip():
+        raise EnrolmentError(_("Give the reason for the adjustment (it is kept with it)."))
+    threshold = round(baseline + offset, 2)
+    with transaction.atomic():
+        adjustment = ThresholdAdjustment.objects.create(
+            enrolment=enrolment, rule=rule_id, baseline=baseline, offset=offset, threshold=threshold,
+            reason=reason.strip()[:500], by=user, at=timezone.now())
+        audit.record(user, Event.TELEMONITORING_THRESHOLD, action=audit.CHANGE, why=reason.strip()[:200],
+                     persons=[enrolment.person.person_key],
+                     detail={"rule": rule_id, "protocol_threshold": rule.threshold, "baseline": baseline,
+                             "offset": offset, "threshold": threshold})
+    return adjustment
+
+
+MISSING_CHECKER = audit.system("opspor telemonitoring check-missing")
+
+
+def raise_missing(now=None, actor=MISSING_CHECKER) -> int:
+    """An alarm for every planned measurement of an active enrolment with none for the plan's
+    ``missing_after_days`` (one open alarm per enrolment and kind). Returns how many were raised."""
+    from django.db.models import Max
+
+    now = now or timezone.now()
+    last = {(p, k): t for p, k, t in Measurement.objects.exclude(status=ENTERED_IN_ERROR)
+            .values_list("person_id", "kind").annotate(last=Max("effective")).values_list("person_id", "kind", "last")}
+    open_missing = set(Alarm.objects.filter(category=Alarm.Category.MISSING).exclude(state=Alarm.State.CLOSED)
+                       .values_list("enrolment_id", "kind"))
+    proto = protocols.shipped()
+    new = []
+    for e in Enrolment.objects.filter(state=Enrolment.State.ACTIVE).select_related("person").prefetch_related("plan"):
+        plan = {i.kind: i.missing_after_days for i in e.plan.all()}
+        found = triage.missing(plan, {k: last.get((e.person_id, k)) for k in plan}, e.enrolled_at, now,
+                               proto.conditions[e.condition].missing_colour)
+        for m in found:
+            if (e.pk, m.kind) not in open_missing:
+                new.append((e, m))
+    with transaction.atomic():
+        Alarm.objects.bulk_create([Alarm(enrolment=e, person=e.person, category=Alarm.Category.MISSING,
+                                         colour=m.colour, kind=m.kind, rule=f"missing_{m.kind}", measured_at=m.since,
+                                         raised_at=now) for e, m in new])
+        if new:
+            audit.record(actor, Event.TELEMONITORING_MISSING, action=audit.CHANGE,
+                         why=_("Missing home measurements found"), persons={e.person.person_key for e, _ in new},
+                         detail={"alarms": len(new)})
+    return len(new)
+
+
+# --------------------------------------------------------------------------- the monitoring centre
+
+def _alarm_event(user, alarm: Alarm, kind: str, text: str, event: Event, why: str, message=None) -> AlarmEvent:
+    row = AlarmEvent.objects.create(alarm=alarm, kind=kind, text=text.strip()[:1000], by=user, at=timezone.now(),
+                                    message=message)
+    audit.record(user, event, action=audit.CHANGE, why=why[:200], persons=[alarm.person.person_key],
+                 detail={"alarm": alarm.pk, "rule": alarm.rule, "colour": alarm.colour, "state": alarm.state})
+    return row
+
+
+def _locked(alarm: Alarm) -> Alarm:
+    """The alarm's row, locked (the caller got ``alarm`` through the person's scope)."""
+    return Alarm.objects.select_for_update().select_related("person", "enrolment").get(pk=alarm.pk)
+
+
+def _monitoring(user) -> None:
+    if user.role != "monitoring_nurse":
+        raise EnrolmentError(_("Only a monitoring-centre nurse handles alarms."))
+
+
+def acknowledge(user, alarm: Alarm) -> Alarm:
+    """The nurse has seen the alarm and takes it: its response time ends here."""
+    _monitoring(user)
+    with transaction.atomic():
+        alarm = _locked(alarm)
+        if alarm.state != Alarm.State.OPEN:
+            raise EnrolmentError(_("The alarm has already been acknowledged."))
+        alarm.state, alarm.acknowledged_at, alarm.acknowledged_by = Alarm.State.ACKNOWLEDGED, timezone.now(), user
+        alarm.save(update_fields=["state", "acknowledged_at", "acknowledged_by"])
+        _alarm_event(user, alarm, AlarmEvent.Kind.ACKNOWLEDGED, "", Event.TELEMONITORING_ACKNOWLEDGE,
+                     _("Alarm acknowledged"))
+    return alarm
+
+
+def note(user, alarm: Alarm, text: str, *, contact: bool = False) -> AlarmEvent:
+    """A note on the alarm; ``contact``: the nurse contacted the patient (what was said)."""
+    _monitoring(user)
+    if not text.strip():
+        raise EnrolmentError(_("Write the note."))
+    with transaction.atomic():
+        alarm = _locked(alarm)
+        if alarm.state == Alarm.State.OPEN:
+            raise EnrolmentError(_("Acknowledge the alarm first."))
+        return _alarm_event(user, alarm, AlarmEvent.Kind.CONTACT if contact else AlarmEvent.Kind.NOTE, text,
+                            Event.TELEMONITORING_NOTE, _("Patient contacted") if contact else _("Note on an alarm"))
+
+
+def escalate(user, alarm: Alarm, text: str) -> AlarmEvent:
+    """Escalate to the patient's GP: a MedCom CareCommunication queued in the outbox (once per
+    alarm; blocked with the reason if the patient objected or no GP is known)."""
+    from opspor.web.messaging.actions import on_telemonitoring_escalation
+
+    _monitoring(user)
+    if not text.strip():
+        raise EnrolmentError(_("Write what the GP should know or do."))
+    with transaction.atomic():
+        alarm = _locked(alarm)
+        if alarm.state not in (Alarm.State.ACKNOWLEDGED, Alarm.State.ESCALATED):
+            raise EnrolmentError(_("Acknowledge the alarm first; a closed alarm is not escalated."))
+        title = kinds.shipped().kinds[alarm.kind].title_da if alarm.kind in kinds.shipped().kinds else alarm.kind
+        what = f"{title}, {alarm.get_colour_display()} ({alarm.rule}) {timezone.localtime(alarm.measured_at):%d-%m-%Y %H:%M}"
+        messages = on_telemonitoring_escalation(user, person=alarm.person, region_code=alarm.enrolment.region_code,
+                                                source=f"telemonitoring.alarm:{alarm.pk}", alarm=what, note=text.strip())
+        alarm.state = Alarm.State.ESCALATED
+        alarm.save(update_fields=["state"])
+        return _alarm_event(user, alarm, AlarmEvent.Kind.ESCALATED, text, Event.TELEMONITORING_ESCALATE,
+                            _("Alarm escalated to the GP"), message=messages[0] if messages else None)
+
+
+def close(user, alarm: Alarm, text: str) -> AlarmEvent:
+    _monitoring(user)
+    if not text.strip():
+        raise EnrolmentError(_("Write how the alarm was resolved."))
+    with transaction.atomic():
+        alarm = _locked(alarm)
+        if alarm.state in (Alarm.State.OPEN, Alarm.State.CLOSED):
+            raise EnrolmentError(_("Acknowledge the alarm first; a closed alarm stays closed."))
+        alarm.state, alarm.closed_at = Alarm.State.CLOSED, timezone.now()
+        alarm.save(update_fields=["state", "closed_at"])
+        return _alarm_event(user, alarm, AlarmEvent.Kind.CLOSED, text, Event.TELEMONITORING_CLOSE, _("Alarm closed"))

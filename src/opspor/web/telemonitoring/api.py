@@ -74,6 +74,6 @@ def receive(request):
                               for e in exc.errors)
         return _invalid(422 if unknown_patient else 400, exc)
     text = (f"{summary.received} received, {summary.stored} stored ({summary.new_versions} new versions), "
-            f"{summary.duplicates} already stored")
+            f"{summary.duplicates} already stored; {summary.alarms} alarms")
     return _outcome(200, [{"severity": "information", "code": "informational", "diagnostics": text}],
-                    X_Opspor_Stored=str(summary.stored), X_Opspor_Duplicates=str(summary.duplicates))
+                    X_Opspor_Stored=str(summary.stored), X_Opspor_Duplicates=str(summary.duplicates), X_Opspor_Alarms=str(summary.alarms))

@@ -1,9 +1,15 @@
 from django.urls import path
 
-from opspor.web.telemonitoring import api
+from opspor.web.telemonitoring import api, views
 
 app_name = "telemonitoring"
 
 urlpatterns = [
     path("fhir/", api.receive, name="receive"),
+    path("", views.patients, name="patients"),
+    path("tilmeld/<uuid:public_id>/", views.enrol, name="enrol"),
+    path("patient/<uuid:public_id>/", views.patient, name="patient"),
+    path("patient/<uuid:public_id>/taerskel/", views.adjust, name="adjust"),
+    path("vagt/", views.worklist, name="worklist"),
+    path("alarm/<int:pk>/", views.alarm, name="alarm"),
 ]

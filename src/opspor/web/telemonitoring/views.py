@@ -1,0 +1,242 @@
+"""Telemonitoring pages: the patients in telemonitoring, enrolment, a patient's page (plan,
+thresholds in force, measurements with their triage, adjustments). Persons come through
+people.scope; the part through the role scope policy (``telemonitoring``); every read audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from opspor.i18n import localized
+from opspor.telemonitoring import kinds, protocols
+from opspor.web.accounts.decorators import role_required
+from opspor.web.accounts.roles import Role
+from opspor.web.audit import actions as audit
+from opspor.web.core.language import current
+from opspor.web.people.policy import scope_of
+from opspor.web.people.scope import get_person, shows_identity, visible_persons
+from opspor.web.telemonitoring import actions
+from opspor.web.telemonitoring.forms import AdjustForm, EnrolForm
+from opspor.web.telemonitoring.models import Alarm, Enrolment, Measurement
+
+CLINICIANS = (Role.NURSE, Role.SPECIALIST)
+READERS = (Role.NURSE, Role.SPECIALIST, Role.MONITORING_NURSE)
+MEASUREMENTS_SHOWN = 200
+
+
+def _granted(request) -> None:
+    if not scope_of(request.user).may("telemonitoring"):
+        raise PermissionDenied
+
+
+def _active(person) -> Enrolment | None:
+    return (Enrolment.objects.filter(person=person, state=Enrolment.State.ACTIVE)
+            .select_related("enrolled_by", "organisation").first())
+
+
+@role_required(*READERS)
+def patients(request):
+    """The patients in telemonitoring whom the user reaches, with their open alarms."""
+    _granted(request)
+    enrolments = list(Enrolment.objects.filter(person__in=visible_persons(request.user), state=Enrolment.State.ACTIVE)
+                      .select_related("person").order_by("-enrolled_at"))
+    open_alarms: dict[int, dict[str, int]] = {}
+    for enrolment_id, colour in (Alarm.objects.filter(enrolment__in=enrolments)
+                                 .exclude(state=Alarm.State.CLOSED).values_list("enrolment_id", "colour")):
+        counts = open_alarms.setdefault(enrolment_id, {})
+        counts[colour] = counts.get(colour, 0) + 1
+    rows = [{"e": e, "red": open_alarms.get(e.pk, {}).get("red", 0),
+             "yellow": open_alarms.get(e.pk, {}).get("yellow", 0),
+             "identity": shows_identity(request, e.person)} for e in enrolments]
+    audit.record(request, audit.Event.TELEMONITORING_PATIENTS, action=audit.READ, why=_("Telemonitoring patients"),
+                 persons=[e.person.person_key for e in enrolments])
+    return render(request, "telemonitoring/patients.html", {"rows": rows})
+
+
+@role_required(*CLINICIANS)
+@require_http_methods(["GET", "POST"])
+def enrol(request, public_id):
+    person = get_person(request.user, public_id)
+    _granted(request)
+    if _active(person) is not None:
+        return redirect("telemonitoring:patient", person.public_id)
+    condition = request.POST.get("condition") or request.GET.get("condition") or next(iter(protocols.shipped().conditions))
+    if condition not in protocols.shipped().conditions:
+        raise Http404("unknown condition")
+    form = EnrolForm(request.POST or None, condition=condition, lang=current())
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.enrol(request.user, person, condition=d["condition"], source=d["source"], equipment=d["equipment"],
+                          usability_passed=d["usability_passed"], usability_note=d["usability_note"],
+                          plan=[actions.PlanChoice(*p) for p in form.plan()])
+        except actions.EnrolmentError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, _("Enrolled in telemonitoring."))
+            return redirect("telemonitoring:patient", person.public_id)
+    audit.record(request, audit.Event.TELEMONITORING_PATIENT, action=audit.READ, why=_("Enrolment in telemonitoring"),
+                 persons=[person.person_key])
+    return render(request, "telemonitoring/enrol.html", {
+        "person": person, "form": form, "condition": condition, "show_identity": shows_identity(request, person),
+        "conditions": [(c, localized(v, "title", current())) for c, v in protocols.shipped().conditions.items()]})
+
+
+def _limits_shown(enrolment: Enrolment, lang: str) -> list[dict]:
+    condition = protocols.shipped().conditions[enrolment.condition]
+    latest = {}
+    for a in enrolment.adjustments.order_by("at", "id"):
+        latest[a.rule] = a
+    catalogue = kinds.shipped()
+    out = []
+    for rule in condition.rules:
+        adjusted = latest.get(rule.id)
+        out.append({"rule": rule, "kind": localized(catalogue.kinds[rule.kind], "title", lang),
+                    "threshold": adjusted.threshold if adjusted else rule.threshold, "adjusted": adjusted,
+                    "unit": next(p.unit for p in catalogue.kinds[rule.kind].parts
+                                 if p.name == rule.part or rule.part == kinds.VALUE)})
+    return out
+
+
+@role_required(*READERS)
+def patient(request, public_id):
+    """A patient's telemonitoring: enrolment, plan, the thresholds in force, the measurements with
+    their colour and the rule that fired, the adjustments."""
+    person = get_person(request.user, public_id)
+    _granted(request)
+    enrolment = _active(person)
+    if enrolment is None:
+        raise Http404("not enrolled")
+    lang = current()
+    catalogue = kinds.shipped()
+    titles = {k: localized(v, "title", lang) for k, v in catalogue.kinds.items()}
+    measurements = list(Measurement.objects.filter(person=person).order_by("-effective", "-version")[:MEASUREMENTS_SHOWN])
+    for m in measurements:
+        m.title = titles.get(m.kind, m.kind)
+        m.unit = catalogue.kinds[m.kind].unit if m.kind in catalogue.kinds else ""
+    limits = _limits_shown(enrolment, lang)
+    form = AdjustForm(rules=[(x["rule"].id, f'{x["rule"].id} ({x["kind"]})') for x in limits])
+    audit.record(request, audit.Event.TELEMONITORING_PATIENT, action=audit.READ, why=_("Telemonitoring patient's page"),
+                 persons=[person.person_key])
+    return render(request, "telemonitoring/patient.html", {
+        "person": person, "enrolment": enrolment, "show_identity": shows_identity(request, person),
+        "plan": [(titles.get(i.kind, i.kind), i) for i in enrolment.plan.all()],
+        "condition": localized(protocols.shipped().conditions[enrolment.condition], "title", lang),
+        "limits": limits, "measurements": measurements, "form": form,
+        "may_adjust": request.user.role in CLINICIANS,
+        "adjustments": enrolment.adjustments.select_related("by")})
+
+
+@role_required(*CLINICIANS)
+@require_POST
+def adjust(request, public_id):
+    person = get_person(request.user, public_id)
+    _granted(request)
+    enrolment = _active(person)
+    if enrolment is None:
+        raise Http404("not enrolled")
+    rules = [(r.id, r.id) for r in protocols.shipped().conditions[enrolment.condition].rules]
+    form = AdjustForm(request.POST, rules=rules)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.adjust_threshold(request.user, enrolment, rule_id=d["rule"], baseline=d["baseline"],
+                                     offset=d["offset"], reason=d["reason"])
+        except actions.EnrolmentError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, _("Threshold adjusted for this patient."))
+    else:
+        messages.error(request, _("The adjustment was not saved: fill in rule, baseline, offset and reason."))
+    return redirect("telemonitoring:patient", person.public_id)
+
+
+# --------------------------------------------------------------------------- the monitoring centre
+
+def _worklist_order(alarm: Alarm) -> tuple:
+    """Red first, then yellow, then missing measurements; the oldest first within each."""
+    group = 2 if alarm.category == Alarm.Category.MISSING else (0 if alarm.colour == "red" else 1)
+    return group, alarm.raised_at, alarm.pk
+
+
+def _minutes(delta) -> int:
+    return round(delta.total_seconds() / 60)
+
+
+def response_times(alarms) -> dict:
+    """Red alarms: minutes from raised to acknowledged (median and the longest) over those given."""
+    minutes = sorted(_minutes(a.acknowledged_at - a.raised_at) for a in alarms
+                     if a.colour == "red" and a.category != Alarm.Category.MISSING and a.acknowledged_at)
+    if not minutes:
+        return {"n": 0}
+    mid = len(minutes) // 2
+    median = minutes[mid] if len(minutes) % 2 else (minutes[mid - 1] + minutes[mid]) / 2
+    return {"n": len(minutes), "median": median, "longest": minutes[-1]}
+
+
+def _visible_alarms(user):
+    return Alarm.objects.filter(person__in=visible_persons(user)).select_related("person", "enrolment")
+
+
+@role_required(Role.MONITORING_NURSE)
+def worklist(request):
+    """The region's open alarms: red, then yellow, then missing; acknowledged and escalated ones
+    stay until closed. The red alarms' response times of the last 30 days below."""
+    _granted(request)
+    alarms = sorted(_visible_alarms(request.user).exclude(state=Alarm.State.CLOSED), key=_worklist_order)
+    titles = {k: localized(v, "title", current()) for k, v in kinds.shipped().kinds.items()}
+    for a in alarms:
+        a.title = titles.get(a.kind, a.kind)
+        a.identity = shows_identity(request, a.person)
+        a.waited = _minutes((a.acknowledged_at or timezone.now()) - a.raised_at)
+    recent = _visible_alarms(request.user).filter(raised_at__gte=timezone.now() - dt.timedelta(days=30))
+    audit.record(request, audit.Event.TELEMONITORING_WORKLIST, action=audit.READ, why=_("Monitoring-centre worklist"),
+                 persons={a.person.person_key for a in alarms})
+    return render(request, "telemonitoring/worklist.html", {"alarms": alarms, "times": response_times(recent)})
+
+
+@role_required(*READERS)
+@require_http_methods(["GET", "POST"])
+def alarm(request, pk: int):
+    """One alarm: the measurement, what was done, and (monitoring-centre nurse) acknowledge, note,
+    contact, escalate to the GP, close."""
+    _granted(request)
+    try:
+        item = _visible_alarms(request.user).select_related("measurement", "acknowledged_by").get(pk=pk)
+    except Alarm.DoesNotExist:
+        raise Http404("not found") from None
+    if request.method == "POST":
+        if request.user.role != Role.MONITORING_NURSE:
+            raise PermissionDenied
+        step, text = request.POST.get("step", ""), request.POST.get("text", "")
+        try:
+            if step == "acknowledge":
+                actions.acknowledge(request.user, item)
+            elif step in ("note", "contact"):
+                actions.note(request.user, item, text, contact=step == "contact")
+            elif step == "escalate":
+                actions.escalate(request.user, item, text)
+            elif step == "close":
+                actions.close(request.user, item, text)
+            else:
+                raise Http404("unknown step")
+        except actions.EnrolmentError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("telemonitoring:alarm", item.pk)
+    item.title = localized(kinds.shipped().kinds[item.kind], "title", current()) if item.kind in kinds.shipped().kinds else item.kind
+    audit.record(request, audit.Event.TELEMONITORING_ALARM, action=audit.READ, why=_("Telemonitoring alarm"),
+                 persons=[item.person.person_key], detail={"alarm": item.pk})
+    return render(request, "telemonitoring/alarm.html", {
+        "alarm": item, "person": item.person, "show_identity": shows_identity(request, item.person),
+        "events": item.events.select_related("by", "message"),
+        "response": _minutes(item.acknowledged_at - item.raised_at) if item.acknowledged_at else None,
+        "may_act": request.user.role == Role.MONITORING_NURSE})
