@@ -56,6 +56,7 @@ class Protocols:
     version: str
     digest: str
     conditions: dict[str, Condition]
+    response_time_days: int
 
 
 def _rule(ctx: Ctx, raw, catalogue: kinds_mod.Catalogue, seen: set[str]) -> Rule:
@@ -97,7 +98,8 @@ def load(path: str | Path | None = None, catalogue: kinds_mod.Catalogue | None =
     catalogue = catalogue or kinds_mod.shipped()
     data, digest = config_reader.read_yaml(path)
     ctx = Ctx(str(path))
-    top = config_reader.mapping(ctx, data, ("version", "conditions"), ("version", "conditions"))
+    keys = ("version", "response_time_days", "conditions")
+    top = config_reader.mapping(ctx, data, keys, keys)
     cctx = ctx.at("conditions")
     if not isinstance(top["conditions"], dict) or not top["conditions"]:
         raise cctx.error("expected a mapping of conditions", "write e.g. `conditions: {copd: {...}}`")
@@ -129,7 +131,8 @@ def load(path: str | Path | None = None, catalogue: kinds_mod.Catalogue | None =
             title_en=config_reader.text(c.at("title_en"), raw["title_en"], "title"), plan=plan, rules=rules,
             missing_colour=config_reader.choice(c.at("missing_colour"), raw["missing_colour"], COLOURS, "colour"))
     return Protocols(file=str(path), version=config_reader.version(ctx.at("version"), top["version"]), digest=digest,
-                     conditions=conditions)
+                     conditions=conditions, response_time_days=config_reader.integer(
+                         ctx.at("response_time_days"), top["response_time_days"], 1, "response_time_days: 30"))
 
 
 @cache

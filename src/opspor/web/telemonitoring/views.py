@@ -188,7 +188,7 @@ def _visible_alarms(user):
 @role_required(Role.MONITORING_NURSE)
 def worklist(request):
     """The region's open alarms: red, then yellow, then missing; acknowledged and escalated ones
-    stay until closed. The red alarms' response times of the last 30 days below."""
+    stay until closed. The red alarms' response times of the last days (protocols.yaml) above."""
     _granted(request)
     alarms = sorted(_visible_alarms(request.user).exclude(state=Alarm.State.CLOSED), key=_worklist_order)
     titles = {k: localized(v, "title", current()) for k, v in kinds.shipped().kinds.items()}
@@ -196,10 +196,12 @@ def worklist(request):
         a.title = titles.get(a.kind, a.kind)
         a.identity = shows_identity(request, a.person)
         a.waited = _minutes((a.acknowledged_at or timezone.now()) - a.raised_at)
-    recent = _visible_alarms(request.user).filter(raised_at__gte=timezone.now() - dt.timedelta(days=30))
+    days = protocols.shipped().response_time_days
+    recent = _visible_alarms(request.user).filter(raised_at__gte=timezone.now() - dt.timedelta(days=days))
     audit.record(request, audit.Event.TELEMONITORING_WORKLIST, action=audit.READ, why=_("Monitoring-centre worklist"),
                  persons={a.person.person_key for a in alarms})
-    return render(request, "telemonitoring/worklist.html", {"alarms": alarms, "times": response_times(recent)})
+    return render(request, "telemonitoring/worklist.html", {"alarms": alarms, "times": response_times(recent),
+                                                             "days": days})
 
 
 @role_required(*READERS)
