@@ -66,6 +66,8 @@ ALLOWED = {
         "a plausibility check of the data (a contact longer than this is probably an error)",
     ("lists/build.py", "*", "hours=24"):
         "operations: warn when no contact started in the day before the cut-off (stale snapshot)",
+    ("web/citizen/demo.py", "threshold", "GRANT_DAYS"):
+        "the demo: how long the demo citizen's synthetic relative may see the page",
     ("monitor/tasks.py", "threshold", "DEFAULT_DUE_WITHIN_DAYS"):
         "administration: which monitoring tasks the task list shows as due soon",
     ("monitor/demo_rollout.py", "duration", "days=14"):

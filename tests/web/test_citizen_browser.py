@@ -7,6 +7,7 @@ citizen page passes axe-core's WCAG 2.1 AA rules and needs no sideways scrolling
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -18,12 +19,14 @@ from tests.web.web_kit import CPR, NAMES
 
 pytestmark = pytest.mark.browser
 
+RELATIVE_CPR = "1212851234"  # a valid date; nobody of the hand-made drop
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    accounts = {"borger-a": {"dk.cpr": CPR["A"], "name": NAMES["A"]}}
+    accounts = {"borger-a": {"dk.cpr": CPR["A"], "name": NAMES["A"]},
+                "bo": {"dk.cpr": RELATIVE_CPR, "name": "Bo Hansen"}}
     with oidc.provider(tmp_path_factory.mktemp("idp"), accounts) as issuer, \
             web_kit.published_site(tmp_path_factory.mktemp("site") / "home", env=oidc.door_env("citizen", issuer)) as server:
         code = f"""
@@ -47,12 +50,26 @@ print(json.dumps({{"case": case.pk, "others": [str(p.public_id) for p in Person.
         yield server
 
 
-@pytest.fixture
-def phone(browser):
+def _phone_page(browser):
     context = browser.new_context(locale="da-DK", bypass_csp=True, **PHONE)
     context.set_default_timeout(15_000)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    yield from _phone_page(browser)
+
+
+def mitid_log_in(page, site, login: str) -> None:
+    """Log in through the OpenID provider (the MitID broker's place) on the log-in page."""
+    page.goto(f"{site.url}/konto/log-ind/")
+    page.get_by_role("link", name="MitID (for borgere)").click()
+    page.locator("input[name=login]").fill(login)
+    page.locator("input[name=password]").fill("mitid")
+    page.get_by_role("button", name="Sign-in").click()
+    page.get_by_role("button", name="Continue").click()
 
 
 def check_accessible(page) -> None:
@@ -62,12 +79,7 @@ def check_accessible(page) -> None:
 
 def test_citizen_logs_in_writes_to_the_nurse_and_reads_the_answer(phone, page, site):
     # the citizen logs in through the OpenID provider (the MitID broker's place)
-    phone.goto(f"{site.url}/konto/log-ind/")
-    phone.get_by_role("link", name="MitID (for borgere)").click()
-    phone.locator("input[name=login]").fill("borger-a")
-    phone.locator("input[name=password]").fill("mitid")
-    phone.get_by_role("button", name="Sign-in").click()
-    phone.get_by_role("button", name="Continue").click()
+    mitid_log_in(phone, site, "borger-a")
     expect(phone).to_have_url(f"{site.url}/borger/")
     expect(phone.get_by_role("heading", level=1)).to_have_text(f"Hej {NAMES['A']}")
     expect(phone.get_by_test_id("status")).to_contain_text("Du er med i Aktiv Patientstøtte")
@@ -136,3 +148,49 @@ def test_the_demo_prints_a_citizen_log_in_beside_the_staff(phone, site):
     expect(phone.get_by_role("heading", level=1)).to_have_text(f"Hej {borger['full_name']}")
     printed = site.run_opspor("web", "demo-users", check=True).stdout
     assert "borger" in printed and borger["password"] in printed
+
+
+@pytest.fixture
+def phone2(browser):
+    """A second phone (the relative's)."""
+    yield from _phone_page(browser)
+
+
+def test_a_relative_sees_what_was_granted_and_loses_it_when_taken_back(phone, phone2, site):
+    """The citizen gives their relative the course and the plan; the relative logs in with their
+    own MitID and sees those, not the messages; taken back, the page is gone; the citizen sees
+    the relative's reads in "who has looked at my data"."""
+    mitid_log_in(phone, site, "borger-a")
+    phone.get_by_role("link", name="Giv eller tag adgang tilbage").click()
+    check_accessible(phone)
+    phone.get_by_label("Din pårørendes navn").fill("Bo Hansen")
+    phone.get_by_label("Din pårørendes CPR-nummer").fill("121285-1234")
+    phone.get_by_label("Forløb og kontaktperson").check()
+    phone.get_by_label("Mål og plan").check()
+    phone.get_by_label("Til og med").fill((dt.date.today() + dt.timedelta(days=30)).isoformat())
+    phone.get_by_role("button", name="Giv adgang").click()
+    expect(phone.get_by_test_id("grant")).to_contain_text("Bo Hansen")
+    web_kit.shot(phone, "citizen-relatives")
+
+    # the relative logs in with their own MitID
+    mitid_log_in(phone2, site, "bo")
+    expect(phone2).to_have_url(f"{site.url}/borger/")
+    phone2.get_by_role("link", name=NAMES["A"]).click()
+    expect(phone2.get_by_role("heading", level=1)).to_have_text(f"{NAMES['A']}s side")
+    expect(phone2.get_by_test_id("plan")).to_contain_text("Ring til lægen")
+    expect(phone2.get_by_test_id("status")).to_be_visible()
+    expect(phone2.get_by_test_id("message")).to_have_count(0)
+    expect(phone2.get_by_test_id("next-call")).to_have_count(0)
+    check_accessible(phone2)
+    relative_url = phone2.url
+
+    # the citizen takes it back: the relative's page is gone
+    phone.get_by_role("button", name="Tag Bo Hansens adgang tilbage").click()
+    expect(phone.get_by_test_id("grant")).to_have_count(0)
+    assert phone2.goto(relative_url).status == 404
+    phone2.goto(f"{site.url}/borger/")
+    expect(phone2.get_by_test_id("no-access")).to_be_visible()
+
+    # the citizen sees the relative's reads
+    phone.goto(f"{site.url}/borger/indsigt/")
+    expect(phone.get_by_test_id("access-entry").filter(has_text="Pårørendes visning af borgersiden").first).to_be_visible()

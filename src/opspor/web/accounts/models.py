@@ -57,7 +57,7 @@ class User(AbstractUser):
         kinds = ROLE_ORG_KINDS.get(self.role)
         if kinds is None:
             raise ValidationError({"role": _("Choose a role.")})
-        if not kinds:  # a citizen
+        if not kinds:  # a citizen or a relative
             if self.organisation is not None:
                 raise ValidationError({"organisation": _("A citizen belongs to no organisation.")})
             return

@@ -21,6 +21,9 @@ class Role(models.TextChoices):
     # A citizen on their own page (web/citizen): belongs to no organisation; linked to one
     # person by web/signin's CitizenLink (docs/citizen.md).
     CITIZEN = "citizen", _("Citizen")
+    # A relative a citizen has given access to parts of their page, until a date (signin's
+    # RelativeGrant); no organisation (docs/citizen.md, "Relatives").
+    RELATIVE = "relative", _("Relative")
 
 
 class OrgKind(models.TextChoices):
@@ -50,10 +53,11 @@ ROLE_ORG_KINDS: dict[str, tuple[str, ...]] = {
     Role.MONITORING_NURSE: (OrgKind.REGION,),
     # no organisation: a citizen reaches only their own data (people/scope.py)
     Role.CITIZEN: (),
+    Role.RELATIVE: (),
 }
 
 # Roles that reach only the citizen's own area (accounts/middleware.py CitizenAreaMiddleware).
-CITIZEN_ROLES = frozenset({Role.CITIZEN})
+CITIZEN_ROLES = frozenset({Role.CITIZEN, Role.RELATIVE})
 
 # Roles whose users must use a second factor (TOTP) before they reach anything.
 SECOND_FACTOR_REQUIRED = frozenset({Role.ADMIN})

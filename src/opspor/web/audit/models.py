@@ -67,6 +67,7 @@ class Event(models.TextChoices):
     LOGIN_REFUSED = "login.refused", _("Log-in refused")
     SIGNIN_STAFF = "signin.staff", _("Account set from the identity provider's claims")
     SIGNIN_CITIZEN = "signin.citizen", _("Citizen's account linked to the person")
+    SIGNIN_RELATIVE = "signin.relative", _("Relative's account made")
     ADMIN_ADD = "admin.add", _("Added by an administrator")
     ADMIN_CHANGE = "admin.change", _("Changed by an administrator")
     ADMIN_DELETE = "admin.delete", _("Deleted by an administrator")
@@ -95,6 +96,9 @@ class Event(models.TextChoices):
     CITIZEN_MESSAGE = "citizen.message", _("Message between citizen and nurse")
     CITIZEN_MESSAGE_READ = "citizen.message.read", _("Message read")
     CITIZEN_COMMENT = "citizen.comment", _("Citizen's comment on the plan")
+    RELATIVE_GRANT = "citizen.relative.grant", _("Relative given access by the citizen")
+    RELATIVE_REVOKE = "citizen.relative.revoke", _("Relative's access revoked by the citizen")
+    RELATIVE_READ = "citizen.relative.read", _("Relative's view of the citizen's page")
     # the randomised trial
     TRIAL_ALLOCATE = "trial.allocate", _("Randomised at invitation (arm concealed until consent)")
     TRIAL_REREAD = "trial.reread", _("Earlier allocation used for a new invitation (arm concealed until consent)")

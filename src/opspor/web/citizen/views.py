@@ -1,32 +1,39 @@
 """The citizen's own page (``/borger/``): their status in Aktiv Patientstøtte or the package for
 repeated admissions, the contact person, the next planned call, their goals and plan (with a
-comment), messages with the nurse with read receipts, and "who has looked at my data".
+comment), messages with the nurse with read receipts, "who has looked at my data", and the
+relatives they give access to. A relative sees the parts of a citizen's page the citizen granted
+them, while the grant is in force (``relative``).
 
-Only the citizen's own person (``people.scope.visible_persons``: the person their account is
-linked to); no id of a person or a case is taken from the URL or a form. Every read is audited;
-every change goes through ``aps.actions``."""
+Only the user's own person, or a person whose grant names the relative
+(``people.scope.visible_persons``); no id of a person or a case is taken from the URL or a
+form (a relative's URL names the grant, which must be theirs and in force). Every read is
+audited; every change goes through ``aps.actions`` or ``signin.actions``."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
 from opspor.web.aps import actions as aps_actions
-from opspor.web.aps.forms import MessageForm
 from opspor.web.aps.models import Case, Session
 from opspor.web.audit import actions as audit
 from opspor.web.audit.models import AuditEntry
+from opspor.web.citizen.forms import GrantForm
 from opspor.web.people.scope import visible_persons
+from opspor.web.signin import actions as signin
+from opspor.web.signin.models import RelativeGrant
 from opspor.web.worklists.models import Screening
 
 citizen_only = role_required(Role.CITIZEN)
+relative_only = role_required(Role.RELATIVE)
 
 # What each state of the case means, in plain words.
 STATE_TEXTS = {
@@ -50,26 +57,40 @@ def _case(person) -> Case | None:
     return person.aps_cases.select_related("nurse").order_by("-invited_at").first()
 
 
-@citizen_only
+def _page(person, parts) -> dict:
+    """What the page shows of ``person``: only ``parts`` (a relative's grant), each queried only
+    when shown."""
+    case = _case(person)
+    context = {"person": person, "case": case, "parts": set(parts)}
+    if "course" in parts:
+        context["state_text"] = STATE_TEXTS.get(case.state, "") if case else ""
+        context["package"] = (Screening.objects.filter(person=person, decision=Screening.Decision.INCLUDE)
+                              .select_related("department").order_by("-decided_at").first())
+    if case is None:
+        return context
+    if "calls" in parts:
+        context["next_call"] = (case.sessions.filter(status=Session.Status.PLANNED, planned_for__gte=timezone.now())
+                                .order_by("planned_for").first())
+    if "plan" in parts:
+        context["goals"] = list(case.goals.all())
+        context["plan"] = case.plans.first()
+    if "messages" in parts:
+        context["thread"] = list(case.messages.select_related("sender"))
+    return context
+
+
+@role_required(Role.CITIZEN, Role.RELATIVE)
 @require_GET
 def home(request):
+    if request.user.role == Role.RELATIVE:
+        return _relative_home(request)
     person = own_person(request.user)
     case = _case(person)
-    context = {"person": person, "case": case, "form": MessageForm(), "comment_form": MessageForm(id_prefix="comment")}
     if case is not None:
         aps_actions.mark_read(request.user, case)  # the nurse's messages: read receipts
-        plans = list(case.plans.all()[:1])
-        context.update({
-            "state_text": STATE_TEXTS.get(case.state, ""),
-            "next_call": case.sessions.filter(status=Session.Status.PLANNED, planned_for__gte=timezone.now())
-            .order_by("planned_for").first(),
-            "goals": list(case.goals.all()),
-            "plan": plans[0] if plans else None,
-            "thread": list(case.messages.select_related("sender")),
-            "can_write": case.state in aps_actions.MESSAGE_STATES,
-        })
-    context["package"] = (Screening.objects.filter(person=person, decision=Screening.Decision.INCLUDE)
-                          .select_related("department").order_by("-decided_at").first())
+    context = _page(person, RelativeGrant.PARTS)
+    context["can_write"] = case is not None and case.state in aps_actions.MESSAGE_STATES
+    context["relatives"] = [g for g in person.relative_grants.all() if g.in_force(timezone.localdate())]
     audit.record(request, audit.Event.CITIZEN_PAGE, action=audit.READ, why=_("Citizen's own page"),
                  persons=[person.person_key], detail={"case": case.pk if case else None})
     return render(request, "citizen/home.html", context)
@@ -81,24 +102,21 @@ def send(request):
     """A message to the nurse, or (``plan`` given) a comment on the plan in force."""
     person = own_person(request.user)
     case = _case(person)
-    comment = "plan" in request.POST
-    form = MessageForm(request.POST, id_prefix="comment" if comment else "message")
     if case is None:
         raise PermissionDenied
+    comment = "plan" in request.POST
     plan = case.plans.first() if comment else None
     if comment and (plan is None or str(plan.pk) != request.POST.get("plan")):
         messages.error(request, _("The plan has changed since you opened the page. Read it again and write your comment."))
         return redirect("citizen:home")
-    if form.is_valid():
-        try:
-            aps_actions.send_message(request.user, case, form.cleaned_data["text"], plan=plan)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Your comment has been sent to your nurse.") if comment
-                             else _("Your message has been sent to your nurse."))
-        return redirect("citizen:home")
-    messages.error(request, _("Write a message."))
+    text = request.POST.get("text", "")[:2000]
+    try:
+        aps_actions.send_message(request.user, case, text, plan=plan)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Your comment has been sent to your nurse.") if comment
+                         else _("Your message has been sent to your nurse."))
     return redirect("citizen:home")
 
 
@@ -112,3 +130,72 @@ def access(request):
     audit.record(request, audit.Event.CITIZEN_ACCESS_REPORT, action=audit.READ, why=_("Citizen's own access report"),
                  persons=[person.person_key], detail={"results": len(entries)})
     return render(request, "citizen/access.html", {"person": person, "entries": entries})
+
+
+# --- relatives ---------------------------------------------------------------------------------
+
+@citizen_only
+@require_http_methods(["GET", "POST"])
+def relatives(request):
+    """The relatives the citizen gives access to: who, what, until when; give and take back."""
+    person = own_person(request.user)
+    form = GrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            signin.grant_relative(request.user, person, key=signin.relative_key(d["cpr"]), name=d["name"],
+                                  parts=d["parts"], until=d["until"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)s can now see what you chose.") % {"name": d["name"]})
+            return redirect("citizen:relatives")
+    today = timezone.localdate()
+    grants = list(person.relative_grants.all())
+    return render(request, "citizen/relatives.html", {
+        "person": person, "form": form,
+        "in_force": [g for g in grants if g.in_force(today)],
+        "ended": [g for g in grants if not g.in_force(today)],
+    }, status=400 if form.errors else 200)
+
+
+@citizen_only
+@require_POST
+def revoke(request, grant_id):
+    person = own_person(request.user)
+    try:
+        grant = person.relative_grants.get(public_id=grant_id)
+    except (RelativeGrant.DoesNotExist, ValueError, ValidationError):
+        raise Http404("not found") from None
+    signin.revoke_relative(request.user, grant)
+    messages.success(request, _("%(name)s can no longer see your page.") % {"name": grant.relative_name})
+    return redirect("citizen:relatives")
+
+
+def _grants_of(user):
+    account = getattr(user, "relative_account", None)
+    if account is None:
+        return RelativeGrant.objects.none()
+    return (RelativeGrant.objects.filter(relative_key=account.relative_key, revoked_at__isnull=True,
+                                         until__gte=timezone.localdate(), person__in=visible_persons(user))
+            .select_related("person"))
+
+
+def _relative_home(request):
+    grants = list(_grants_of(request.user))
+    return render(request, "citizen/relative_home.html", {"grants": grants})
+
+
+@relative_only
+@require_GET
+def relative_view(request, grant_id):
+    """A citizen's page as a relative sees it: only the parts of the grant, while in force."""
+    try:
+        grant = _grants_of(request.user).get(public_id=grant_id)
+    except (RelativeGrant.DoesNotExist, ValueError, ValidationError):
+        raise Http404("not found") from None
+    context = _page(grant.person, grant.parts)
+    context.update({"grant": grant, "as_relative": True})
+    audit.record(request, audit.Event.RELATIVE_READ, action=audit.READ, why=_("Relative's view of the citizen's page"),
+                 persons=[grant.person.person_key], detail={"grant": str(grant.public_id), "parts": grant.parts})
+    return render(request, "citizen/home.html", context)

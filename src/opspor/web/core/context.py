@@ -16,6 +16,7 @@ MENUS: dict[str, list[tuple[str, str]]] = {
     Role.AUDITOR: [("audit:search", _("Audit log")), ("audit:access_report", _("Access report"))],
     Role.ADMIN: [("admin:index", _("Administration"))],
     Role.CITIZEN: [("citizen:home", _("My page"))],
+    Role.RELATIVE: [("citizen:home", _("My page"))],
 }
 
 # Monitoring (opspor.web.monitoring): appended, so each role's home page stays its first entry.

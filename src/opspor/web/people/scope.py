@@ -12,6 +12,8 @@ a CPR number or a name. Which *parts* of a person a role sees is the role scope 
 * municipality / GP practice: their own citizens / listed patients once included in a programme
   (a consented Aktiv Patientstøtte case or an inclusion at screening);
 * citizen: only their own person (the one their account is linked to, web/signin's CitizenLink);
+* relative: the persons whose citizens granted them access, while the grant is in force (not
+  revoked, its last day not passed; web/signin's RelativeGrant); which parts is the grant's;
 * monitoring-centre nurse: persons with an active telemonitoring enrolment in their region
   (a nurse and a department also reach the patients they enrolled);
 * monitoring secretariat, auditor, administrator: no persons (aggregates and the audit log).
@@ -90,8 +92,15 @@ def _visible_persons(user) -> QuerySet[Person]:
     if not user.is_authenticated or not user.is_active:
         return persons.none()
     role = user.role
-    if role == Role.CITIZEN:  # the relation's name: signin sits above this app
+    if role == Role.CITIZEN:  # the relations' names: signin sits above this app
         return persons.filter(citizen_link__user=user)
+    if role == Role.RELATIVE:
+        account = getattr(user, "relative_account", None)
+        if account is None:
+            return persons.none()
+        return persons.filter(relative_grants__relative_key=account.relative_key,
+                              relative_grants__revoked_at__isnull=True,
+                              relative_grants__until__gte=timezone.localdate()).distinct()
     org = getattr(user, "organisation", None)
     if org is None:
         return persons.none()

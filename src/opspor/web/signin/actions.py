@@ -1,12 +1,17 @@
 """The changes a log-in through an OpenID provider makes, each audited in its transaction:
-a staff member's account set from the claims, a citizen's account linked to their person, and
-the record of a refused log-in."""
+a staff member's account set from the claims, a citizen's account linked to their person, a
+relative's account, and the record of a refused log-in; and the citizen's grants of access to a
+relative and their revocation."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
+from collections.abc import Sequence
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opspor import cpr as cprlib
@@ -16,7 +21,7 @@ from opspor.web.accounts.roles import Role
 from opspor.web.audit import actions as audit
 from opspor.web.people.models import Person
 from opspor.web.signin.mapping import ClaimsMapping, Refused, staff_organisation, staff_role
-from opspor.web.signin.models import CitizenLink, ExternalIdentity
+from opspor.web.signin.models import CitizenLink, ExternalIdentity, RelativeAccount, RelativeGrant
 
 
 def actor(door: str) -> audit.SystemActor:
@@ -82,6 +87,9 @@ def citizen_sign_in(m: ClaimsMapping, issuer: str, claims: dict) -> User:
         raise Refused("no_cpr", {"claim": cm.cpr_claim})
     key = cprlib.pseudonym(cpr, pseudonym_key())
     persons = list(Person.objects.filter(cpr=cpr)[:2])
+    if not persons and RelativeGrant.objects.filter(relative_key=key, revoked_at__isnull=True,
+                                                    until__gte=timezone.localdate()).exists():
+        return _relative(m, issuer, claims, key)
     if len(persons) != 1:
         raise Refused("no_person" if not persons else "several_persons", person_key=key)
     person = persons[0]
@@ -95,7 +103,7 @@ def citizen_sign_in(m: ClaimsMapping, issuer: str, claims: dict) -> User:
     if link is not None:  # known through another provider (or subject): the same citizen
         user = link.user
     else:
-        user = _new_citizen(person, str(claims.get(cm.name_claim) or person.name))
+        user = _new_account(str(claims.get(cm.name_claim) or person.name))
         CitizenLink.objects.create(user=user, person=person, how=CitizenLink.How.OIDC)
     ExternalIdentity.objects.create(door="citizen", issuer=issuer, subject=claims["sub"], user=user)
     audit.record(user, audit.Event.SIGNIN_CITIZEN, action=audit.CHANGE,
@@ -104,9 +112,24 @@ def citizen_sign_in(m: ClaimsMapping, issuer: str, claims: dict) -> User:
     return user
 
 
-def _new_citizen(person: Person, name: str) -> User:
+def _relative(m: ClaimsMapping, issuer: str, claims: dict, key: str) -> User:
+    """A relative with a grant in force: their account, made at the first log-in (audited)."""
+    found = _identity(issuer, claims)
+    if found is not None:
+        return found.user
+    account = RelativeAccount.objects.filter(relative_key=key).select_related("user").first()
+    if account is None:
+        user = _new_account(str(claims.get(m.citizen.name_claim) or ""), Role.RELATIVE, "paaroerende")
+        account = RelativeAccount.objects.create(user=user, relative_key=key)
+    ExternalIdentity.objects.create(door="citizen", issuer=issuer, subject=claims["sub"], user=account.user)
+    audit.record(account.user, audit.Event.SIGNIN_RELATIVE, action=audit.CHANGE,
+                 why=_("Relative's account made"), detail={"mapping": m.version})
+    return account.user
+
+
+def _new_account(name: str, role: str = Role.CITIZEN, prefix: str = "borger") -> User:
     first, _sep, last = name.partition(" ")
-    user = User(username=f"borger-{secrets.token_hex(5)}", role=Role.CITIZEN, organisation=None,
+    user = User(username=f"{prefix}-{secrets.token_hex(5)}", role=role, organisation=None,
                 first_name=first[:150], last_name=last[:150])
     user.set_unusable_password()
     user.full_clean()
@@ -140,3 +163,73 @@ def link_local_citizen(person: Person, username: str, password: str) -> User:
 def record_refusal(door: str, reason: str, detail: dict | None = None, person_key: str = "") -> None:
     audit.record(actor(door), audit.Event.LOGIN_REFUSED, action=audit.LOGIN, why=_("Log-in refused"),
                  persons=[person_key] if person_key else [], detail={"door": door, "reason": reason, **(detail or {})})
+
+
+# --- relatives by the citizen's consent -------------------------------------------------------
+
+def relative_key(cpr: str) -> str:
+    """The key a grant names a relative by: the pseudonym of their CPR number."""
+    return cprlib.pseudonym(cpr, pseudonym_key())
+
+
+def _check_citizen(user, person: Person) -> None:
+    if not (user.has_role(Role.CITIZEN) and CitizenLink.objects.filter(user=user, person=person).exists()):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def grant_relative(user, person: Person, *, key: str, name: str, parts: Sequence[str],
+                   until: dt.date) -> RelativeGrant:
+    """The citizen ``user`` lets the relative named by ``key`` (:func:`relative_key` of their CPR
+    number: the number itself is never kept) see ``parts`` of their page up to and including
+    ``until``."""
+    _check_citizen(user, person)
+    parts = [p for p in RelativeGrant.PARTS if p in set(parts)]
+    if not parts:
+        raise ValidationError(_("Choose what your relative may see."))
+    if until < timezone.localdate():
+        raise ValidationError(_("Choose a day from today on."))
+    if key == relative_key(person.cpr):
+        raise ValidationError(_("That is your own CPR number. Type your relative's."))
+    if RelativeGrant.objects.filter(person=person, relative_key=key, revoked_at__isnull=True,
+                                    until__gte=timezone.localdate()).exists():
+        raise ValidationError(_("This relative already has access. Take it back first if you want to change it."))
+    grant = RelativeGrant.objects.create(person=person, relative_key=key, relative_name=name.strip()[:200],
+                                         parts=parts, until=until, granted_by=user)
+    audit.record(user, audit.Event.RELATIVE_GRANT, action=audit.CHANGE, why=_("Relative given access by the citizen"),
+                 persons=[person.person_key], detail={"grant": str(grant.public_id), "parts": parts,
+                                                      "until": until.isoformat()})
+    return grant
+
+
+@transaction.atomic
+def revoke_relative(user, grant: RelativeGrant) -> RelativeGrant:
+    _check_citizen(user, grant.person)
+    grant = RelativeGrant.objects.select_for_update().get(pk=grant.pk)
+    if grant.revoked_at is not None:
+        return grant
+    grant.revoked_at = timezone.now()
+    grant.save(update_fields=["revoked_at"])
+    audit.record(user, audit.Event.RELATIVE_REVOKE, action=audit.CHANGE, why=_("Relative's access revoked by the citizen"),
+                 persons=[grant.person.person_key], detail={"grant": str(grant.public_id)})
+    return grant
+
+
+@transaction.atomic
+def local_relative(username: str, password: str, name: str) -> tuple[User, str]:
+    """The demo's local relative account and the key grants name it by (``local:<user name>``)."""
+    key = f"local:{username}"
+    account = RelativeAccount.objects.filter(relative_key=key).select_related("user").first()
+    user = account.user if account else None
+    if user is None:
+        first, _sep, last = name.partition(" ")
+        user = User(username=username, role=Role.RELATIVE, organisation=None, first_name=first, last_name=last)
+    if account is None or not user.check_password(password):
+        user.set_password(password)
+        user.full_clean()
+        user.save()
+    if account is None:
+        RelativeAccount.objects.create(user=user, relative_key=key)
+        audit.record(user, audit.Event.SIGNIN_RELATIVE, action=audit.CHANGE, why=_("Relative's account made"),
+                     detail={"how": "local"})
+    return user, key

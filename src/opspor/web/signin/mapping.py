@@ -14,8 +14,8 @@ from opspor.web.accounts.roles import ROLE_ORG_KINDS, OrgKind, Role
 
 MAPPING_FILE = Path(__file__).with_name("config") / "oidc.yaml"
 # Roles a provider's claims may give: not the administrator (local account with TOTP) and not
-# the citizen (the citizen's door maps a CPR number to a person, not a claim to a role).
-MAPPABLE_ROLES = tuple(r for r in Role.values if r not in (Role.ADMIN, Role.CITIZEN))
+# the citizen or relative (the citizen's door maps a CPR number to a person or a relative's grant).
+MAPPABLE_ROLES = tuple(r for r in Role.values if r not in (Role.ADMIN, Role.CITIZEN, Role.RELATIVE))
 
 
 @dataclass(frozen=True)
