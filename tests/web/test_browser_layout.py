@@ -52,6 +52,9 @@ PAGES = {
     "kommune": [("home", "/"), ("alerts", "/datavarsler/"), ("dashboard", "/overvaagning/")],
     "revisor": [("audit", "/revision/")],
     "koordinator": [("directory", "/tilbud/")],
+    "akutsygeplejerske": [("acute-team", "/akut/")],
+    "vagtlaege": [("referrals", "/akut/henvisninger/")],
+    "monitorering": [("telemonitoring", "/telemonitorering/"), ("alarms", "/telemonitorering/vagt/")],
 }
 ON_THE_MOVE = ("/aps/min-dag/", "/aps/forloeb/", "case")
 

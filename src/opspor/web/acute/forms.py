@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opspor import cpr as cprlib
 from opspor.web.acute.models import Outcome
-from opspor.web.core.params import date_in_range
+from opspor.web.core import date_fields
 
 
 class ReferralForm(forms.Form):
@@ -15,8 +15,7 @@ class ReferralForm(forms.Form):
     called = forms.BooleanField(label=_("I have phoned the acute team and agreed the referral"),
                                 error_messages={"required": _("Phone the acute team before you refer (the "
                                                               "written referral follows the call).")})
-    called_at = forms.DateTimeField(label=_("Time of the telephone call"), validators=[date_in_range],
-                                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    called_at = date_fields.DateTimeField(label=_("Time of the telephone call"))
     reason = forms.CharField(label=_("What the acute team is asked to do (orders, observations, plan)"),
                              widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
     horizon_days = forms.IntegerField(label=_("Agreed time horizon (days)"), min_value=1)
