@@ -104,6 +104,15 @@ def test_an_adjustment_relative_to_the_baseline_applies_from_then_on_and_is_audi
     assert colours == {"a1": "red", "a2": "yellow"}  # the first keeps the verdict of its time
     page = client.get(f"/telemonitorering/patient/{p1.public_id}/").content.decode()
     assert "Habitual SpO2 89 % (GOLD 4)" in page
+    # the curve: SpO2 with the thresholds in force (the adjusted red one, the protocol's yellow)
+    curve = page[page.index('id="curve-spo2"'):]
+    curve = curve[:curve.index("</figure>")]
+    assert "<svg" in curve and "spo2_red 85" in curve and "spo2_yellow 92" in curve
+    assert curve.count("<tr>") == 1 + 2  # its table: the header and the two measurements
+    store(k.obs("spo2", 86, "a2", who, status="entered-in-error"))  # withdrawn: off the curve
+    page = client.get(f"/telemonitorering/patient/{p1.public_id}/").content.decode()
+    curve = page[page.index('id="curve-spo2"'):]
+    assert curve[:curve.index("</figure>")].count("<tr>") == 1 + 1
 
 
 def test_heart_failure_weight_gain_and_missing_measurements(tm, as_user):

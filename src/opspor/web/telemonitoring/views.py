@@ -105,6 +105,38 @@ def _limits_shown(enrolment: Enrolment, lang: str) -> list[dict]:
     return out
 
 
+CURVE_POINTS = 120
+
+
+def _curves(person, enrolment: Enrolment, limits: list[dict], titles: dict[str, str]) -> list[dict]:
+    """Per planned kind: the newest measurements (the current version of each identifier, not
+    withdrawn) as a curve with the thresholds in force, and the same rows for its table."""
+    from opspor.telemonitoring import charts
+
+    curves = []
+    catalogue = kinds.shipped()
+    for item in enrolment.plan.all():
+        rows = list(Measurement.objects.filter(person=person, kind=item.kind)
+                    .order_by("-effective", "-version")[:CURVE_POINTS * 2])
+        current, seen = [], set()
+        for m in sorted(rows, key=lambda m: -m.version):  # the newest version of an identifier decides
+            if (m.identifier_system, m.identifier_value) not in seen:
+                seen.add((m.identifier_system, m.identifier_value))
+                if m.status != actions.ENTERED_IN_ERROR:
+                    current.append(m)
+        current.sort(key=lambda m: m.effective, reverse=True)
+        current = current[:CURVE_POINTS]
+        if not current:
+            continue
+        lines = [(f'{x["rule"].id} {x["threshold"]:g}', x["threshold"], x["rule"].colour) for x in limits
+                 if x["rule"].kind == item.kind and x["rule"].test != "rise"]
+        svg = charts.curve([(m.effective, m.value, m.value2, m.colour) for m in current], lines, titles[item.kind],
+                           catalogue.kinds[item.kind].unit)
+        curves.append({"kind": item.kind, "title": titles[item.kind], "svg": svg, "rows": current,
+                       "unit": catalogue.kinds[item.kind].unit})
+    return curves
+
+
 @role_required(*READERS)
 def patient(request, public_id):
     """A patient's telemonitoring: enrolment, plan, the thresholds in force, the measurements with
@@ -122,6 +154,7 @@ def patient(request, public_id):
         m.title = titles.get(m.kind, m.kind)
         m.unit = catalogue.kinds[m.kind].unit if m.kind in catalogue.kinds else ""
     limits = _limits_shown(enrolment, lang)
+    curves = _curves(person, enrolment, limits, titles)
     form = AdjustForm(rules=[(x["rule"].id, f'{x["rule"].id} ({x["kind"]})') for x in limits])
     audit.record(request, audit.Event.TELEMONITORING_PATIENT, action=audit.READ, why=_("Telemonitoring patient's page"),
                  persons=[person.person_key])
@@ -129,7 +162,7 @@ def patient(request, public_id):
         "person": person, "enrolment": enrolment, "show_identity": shows_identity(request, person),
         "plan": [(titles.get(i.kind, i.kind), i) for i in enrolment.plan.all()],
         "condition": localized(protocols.shipped().conditions[enrolment.condition], "title", lang),
-        "limits": limits, "measurements": measurements, "form": form,
+        "limits": limits, "measurements": measurements, "form": form, "curves": curves,
         "may_adjust": request.user.role in CLINICIANS,
         "adjustments": enrolment.adjustments.select_related("by")})
 
