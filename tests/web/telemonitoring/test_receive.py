@@ -144,3 +144,15 @@ def test_the_import_command_is_all_or_nothing_and_names_the_line(site, tmp_path)
     assert "0 stored" in done.stdout and "20 already stored" in done.stdout
     stored = [r for r in rows(site, "measurements") if r["identifier"].startswith("r5-")]
     assert len(stored) == 20 and {r["source"] for r in stored} == {"file"}
+
+
+def test_ndjson_over_http_and_the_missing_check_command(site):
+    bo = k.subject(site.persons["bo"]["public_id"])
+    text = k.ndjson(k.obs("weight", 81, "r6-1", bo, at=k.when("2025-03-01")),
+                    k.obs("weight", 83.5, "r6-2", bo, at=k.when("2025-03-03")))  # +2.5 kg in 2 days: red
+    status, headers, _ = post(site, text.encode(), site.token, content_type="application/fhir+ndjson")
+    assert status == 200 and headers["X-Opspor-Stored"] == "2" and headers["X-Opspor-Alarms"] == "1"
+    assert {r["identifier"]: r["rule"] for r in rows(site, "measurements") if r["identifier"].startswith("r6-")} == {
+        "r6-1": "", "r6-2": "weight_gain_red"}
+    done = site.run_opspor("telemonitoring", "check-missing", check=True)
+    assert "missing-measurement alarms raised" in done.stdout  # just enrolled: none due yet
