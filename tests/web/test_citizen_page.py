@@ -77,8 +77,11 @@ def test_messages_and_read_receipts_both_ways(story, as_user):
     sent = list(CaseMessage.objects.order_by("id"))
     assert [(m.from_citizen, m.plan_id, m.read_at) for m in sent] == [(True, None, None), (True, plan.pk, None)]
     assert text(client.get("/borger/")).count("Not read yet") == 2
-    # the nurse opens the case: the citizen's messages are read; she answers
+    # the nurse's day shows that the citizen wrote (so that no message is overlooked)
     nurse = as_user(w.users["nina"])
+    day = text(nurse.get("/aps/min-dag/"))
+    assert "Messages from citizens" in day and f'/aps/forloeb/{case.pk}/#sec-messages' in day
+    # the nurse opens the case: the citizen's messages are read; she answers
     page = text(nurse.get(f"/aps/forloeb/{case.pk}/"))
     assert "Jeg har fået mere åndenød" in page and "comment on the plan" in page
     assert all(m.read_at for m in CaseMessage.objects.filter(from_citizen=True))
@@ -90,6 +93,7 @@ def test_messages_and_read_receipts_both_ways(story, as_user):
     answer = CaseMessage.objects.get(from_citizen=False)
     assert answer.read_at is not None
     assert "Read by the citizen" in text(nurse.get(f"/aps/forloeb/{case.pk}/"))
+    assert "Messages from citizens" not in text(nurse.get("/aps/min-dag/"))
     events = list(AuditEntry.objects.filter(action="change", what__startswith="citizen.").order_by("id")
                   .values_list("what", "username"))
     assert events == [("citizen.message", "borger-p1"), ("citizen.comment", "borger-p1"),

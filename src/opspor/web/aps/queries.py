@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from opspor import reference
 from opspor.web.accounts.models import User
 from opspor.web.accounts.roles import Role
 from opspor.web.aps import rules
-from opspor.web.aps.models import Case, EligibilityEntry, QuestionnaireResponse, Session
+from opspor.web.aps.models import Case, CaseMessage, EligibilityEntry, QuestionnaireResponse, Session
 from opspor.web.people.models import Person
 from opspor.web.people.scope import visible_persons
 from opspor.web.worklists.models import ListRun
@@ -276,6 +276,7 @@ class Day:
     end_due: list[DayRow]        # active, 6-9 months since the start
     end_overdue: list[DayRow]    # active, 9 months or more since the start
     questionnaires_due: list[DayRow] = field(default_factory=list)  # a trial's control cases
+    unread_messages: list[DayRow] = field(default_factory=list)  # the citizen wrote; not read yet
 
     @property
     def buckets(self) -> list[tuple[str, list[DayRow]]]:
@@ -283,7 +284,8 @@ class Day:
                 ("unanswered", self.unanswered),
                 ("startup_to_plan", self.startup_to_plan), ("no_session", self.no_session),
                 ("end_overdue", self.end_overdue), ("end_due", self.end_due)] + (
-                    [("questionnaires_due", self.questionnaires_due)] if self.questionnaires_due else [])
+                    [("questionnaires_due", self.questionnaires_due)] if self.questionnaires_due else []) + (
+                    [("unread_messages", self.unread_messages)] if self.unread_messages else [])
 
     @property
     def cases(self) -> list[Case]:
@@ -330,8 +332,14 @@ def day_view(nurse: User, today: dt.date) -> Day:
             no_session.append(DayRow(case, since=case.start_date))
     by_pk = {c.pk: c for c in open_cases.filter(REVEALED_CONTROL)}
     questionnaires_due = [DayRow(by_pk[pk], since=due.on) for pk, due in questionnaire_tasks(list(by_pk.values()), today)]
+    # messages from the citizen not read yet (so that none is overlooked), the oldest first
+    unread = (CaseMessage.objects.filter(case__nurse=nurse, from_citizen=True, read_at__isnull=True)
+              .values("case").annotate(first=Min("sent_at")).order_by("first"))
+    unread_cases = {c.pk: c for c in open_cases.filter(pk__in=[u["case"] for u in unread])}
+    unread_messages = [DayRow(unread_cases[u["case"]], since=timezone.localdate(u["first"])) for u in unread
+                       if u["case"] in unread_cases]
     return Day(today, calls, overdue, new_invitations, unanswered, startup_to_plan, no_session, end_due, end_overdue,
-               questionnaires_due)
+               questionnaires_due, unread_messages)
 
 
 @dataclass(frozen=True)
