@@ -1,4 +1,4 @@
-"""``opspor messages``: deliver the outbox, list it, validate a message file."""
+"""``opspor messages``: deliver the outbox, list it, validate a message file; receive messages (folder), sender tokens for the receiving endpoint."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rich.table import Table
 
 from opspor.cli.web import django_setup
 
-app = typer.Typer(help="Messages to GPs and municipalities (MedCom FHIR): delivery, outbox, validation.",
+app = typer.Typer(help="Messages to and from GPs and municipalities (MedCom FHIR): delivery, outbox, validation, receiving.",
                   no_args_is_help=True)
 err = Console(stderr=True)
 
@@ -114,3 +114,47 @@ def validate(
         err.print(f"[red]{len(found)} problem(s):[/red] {file} does not conform to {p.title} (rules {p.version}).")
         raise typer.Exit(1)
     typer.echo(f"{file} conforms to {p.title} (rules {p.version}, {len(p.rules)} rules, and the base FHIR R4 model).")
+
+
+@app.command()
+def receive(folder: Path = typer.Argument(..., exists=True, file_okay=False,
+                                          help="Folder of received MedCom messages (*.json, one FHIR message Bundle each).")) -> None:
+    """Receive the messages in FOLDER: acknowledgements close opspor's messages in the outbox,
+    replies land on the patient's case. Each file read goes to FOLDER/done/ (accepted, or a
+    repeat of one accepted: nothing changed) or FOLDER/refused/ with NAME.reason.txt naming each
+    element and its fix. Exit code 1 if any was refused."""
+    django_setup()
+    import os
+
+    from opspor.web.messaging import actions
+    from opspor.web.messaging.models import InboundMessage
+
+    counts = {"accepted": 0, "duplicate": 0, "refused": 0}
+    for path in sorted(folder.glob("*.json")):
+        receipt = actions.receive(path.read_bytes(), channel=InboundMessage.Channel.FOLDER, via=path.name)
+        counts[receipt.status] += 1
+        target = folder / ("refused" if receipt.status == "refused" else "done")
+        target.mkdir(mode=0o700, exist_ok=True)
+        if receipt.status == "refused":
+            reason = target / f"{path.name}.reason.txt"
+            fd = os.open(reason, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write("\n".join(map(str, receipt.problems)) + "\n")
+            for problem in receipt.problems:
+                err.print(f"{path.name}: {problem}", markup=False, highlight=False)
+        os.replace(path, target / path.name)
+    Console().print(f"{counts['accepted']} received, {counts['duplicate']} already received (nothing changed), "
+                    f"{counts['refused']} refused.")
+    if counts["refused"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def token(name: str = typer.Argument(..., help="The sender, e.g. 'Lægehuset Vestergade' or 'Odense Kommune'."),
+          organisation: str = typer.Option(..., help="Code of the sending organisation (provider number, municipality code)."),
+          kind: str = typer.Option("gp_practice", help="Kind of that organisation: gp_practice, municipality, department.")) -> None:
+    """Make a sender token for the receiving endpoint (POST /meddelelser/modtag/fhir/); printed
+    once, only its SHA-256 is kept. Revoke with `opspor telemonitoring revoke NAME`."""
+    from opspor.cli.telemonitoring import issue_token
+
+    issue_token(name, organisation, kind, "medcom", "opspor messages token")

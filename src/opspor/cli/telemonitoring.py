@@ -43,6 +43,12 @@ def token(name: str = typer.Argument(..., help="The sender: a device hub or syst
           organisation: str = typer.Option(..., help="Code of the sending organisation (e.g. the region, 1083)."),
           kind: str = typer.Option("region", help="Kind of that organisation.")) -> None:
     """Make a sender token for the REST endpoint; printed once, only its SHA-256 is kept."""
+    issue_token(name, organisation, kind, "telemonitoring", "opspor telemonitoring token")
+
+
+def issue_token(name: str, organisation: str, kind: str, channel: str, command: str) -> None:
+    """Print a new sender token of ``channel`` for ``name`` of the organisation; exit 2 with the
+    fix when the organisation is unknown or the name taken (``opspor messages token`` too)."""
     django_setup()
     from opspor.web.accounts.models import Organisation
     from opspor.web.telemonitoring import actions
@@ -51,12 +57,13 @@ def token(name: str = typer.Argument(..., help="The sender: a device hub or syst
     org = Organisation.objects.filter(kind=kind, code=organisation).first()
     if org is None:
         err.print(f"[red]No organisation of kind {kind!r} with code {organisation!r}.[/red] "
-                  "Fix: give the code of an existing organisation (`opspor web migrate` makes the regions and municipalities).")
+                  "Fix: give the code of an existing organisation (`opspor web migrate` makes the regions and "
+                  "municipalities; the administrator adds GP practices and departments).")
         raise typer.Exit(2)
     if SenderToken.objects.filter(name=name).exists():
         err.print(f"[red]A sender named {name!r} exists.[/red] Fix: choose another name, or revoke that one first.")
         raise typer.Exit(2)
-    typer.echo(actions.make_token(actions.system_actor("opspor telemonitoring token"), name, org))
+    typer.echo(actions.make_token(actions.system_actor(command), name, org, channel=channel))
 
 
 @app.command()

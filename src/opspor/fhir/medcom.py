@@ -150,8 +150,10 @@ def validate_base(bundle: dict) -> dict:
 
 def care_communication(*, message_id: str, sent_at: dt.datetime, sender: Party, receiver: Party,
                        patient: Patient, author: Author, category: str, topic: str, text: str,
-                       fhir_base: str) -> dict:
-    """A new MedCom CareCommunication message (activity ``new-message``) with one text payload.
+                       fhir_base: str, reply_to: str = "") -> dict:
+    """A new MedCom CareCommunication message (activity ``new-message``) with one text payload;
+    with ``reply_to`` (the MessageHeader id of the message answered) a reply (activity
+    ``reply-message``, and a Provenance entity with role ``revision`` referring to that header).
 
     ``message_id`` (a UUID) is both ``Bundle.id`` and ``MessageHeader.id``: it stays the same
     through every retry, which is how the receiver recognises a repeated delivery.
@@ -159,6 +161,7 @@ def care_communication(*, message_id: str, sent_at: dt.datetime, sender: Party, 
     ids = {name: str(uuid.uuid4()) for name in ("patient", "communication", "role", "practitioner", "sender",
                                                   "receiver", "provenance")}
     payload_identifier = _urn()
+    activity = "reply-message" if reply_to else "new-message"
     ref = {
         "header": f"MessageHeader/{message_id}", "patient": f"Patient/{ids['patient']}",
         "communication": f"Communication/{ids['communication']}", "role": f"PractitionerRole/{ids['role']}",
@@ -222,13 +225,16 @@ def care_communication(*, message_id: str, sent_at: dt.datetime, sender: Party, 
     }
     provenance = {
         "resourceType": "Provenance", "id": ids["provenance"], "meta": {"profile": [PROFILE_PROVENANCE]},
-        "text": _narrative([("Aktivitet", "new-message"), ("Tidspunkt", when)]),
+        "text": _narrative([("Aktivitet", activity), ("Tidspunkt", when)]),
         "target": [{"reference": ref["header"]}],
         "occurredDateTime": when, "recorded": when,
-        "activity": {"coding": [{"system": ACTIVITY_CODES, "code": "new-message"}]},
+        "activity": {"coding": [{"system": ACTIVITY_CODES, "code": activity}]},
         "agent": [{"who": {"reference": ref["sender"]}}],
         "entity": [{"role": "source", "what": {"identifier": {"value": payload_identifier}}}],
     }
+    if reply_to:
+        provenance["entity"].append({"role": "revision",
+                                     "what": {"reference": f"{fhir_base.rstrip('/')}/MessageHeader/{reply_to}"}})
     return _bundle(message_id, PROFILE_MESSAGE, sent_at, fhir_base, [
         header, patient_resource, communication, role, practitioner,
         _organization(ids["sender"], sender), _organization(ids["receiver"], receiver), provenance,

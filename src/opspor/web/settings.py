@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "opspor.web.signin",
     "opspor.web.citizen",
     "opspor.web.acute",
+    "opspor.web.inbound",
     "opspor.web.core",
 ]
 

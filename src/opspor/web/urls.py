@@ -23,6 +23,7 @@ urlpatterns = [
     path("personer/", include("opspor.web.people.urls")),
     path("overvaagning/", include("opspor.web.monitoring.urls")),
     path("datavarsler/", include("opspor.web.alerts.urls")),
+    path("meddelelser/modtag/", include("opspor.web.inbound.urls")),
     path("meddelelser/", include("opspor.web.messaging.urls")),
     path("tilbud/", include("opspor.web.directory.urls")),
     path("borger/", include("opspor.web.citizen.urls")),

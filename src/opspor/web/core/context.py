@@ -31,6 +31,9 @@ MENUS[Role.SECRETARIAT] += [("alerts:overview", _("Data alerts"))]
 # messages to GPs and municipalities (web/messaging): the outbox
 MENUS[Role.SECRETARIAT] += [("messaging:outbox", _("Messages"))]
 MENUS[Role.ADMIN] += [("messaging:outbox", _("Messages"))]
+# messages received (the inbox): the region's received messages; a municipality's or practice's messages from opspor
+for _role in (Role.SECRETARIAT, Role.ADMIN, Role.NURSE, Role.MUNICIPALITY):
+    MENUS[_role].append(("messaging:inbox", _("Inbox")))
 # the service directory (web/directory): the coordinator's home page, a menu entry for the others
 MENUS[Role.MONITORING_NURSE] = [("telemonitoring:worklist", _("Alarms")),
                                 ("telemonitoring:patients", _("Telemonitoring patients"))]

@@ -26,17 +26,26 @@ action happened.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from opspor.fhir import medcom, profiles
+from opspor.fhir import medcom, medcom_inbound, profiles
 from opspor.web.accounts.roles import Role
 from opspor.web.audit import actions as audit
 from opspor.web.messaging import policy as policies
-from opspor.web.messaging.models import BlockReason, Objection, OutboundMessage, RecipientKind
+from opspor.web.messaging.models import (
+    BlockReason,
+    InboundMessage,
+    Objection,
+    OutboundMessage,
+    RecipientKind,
+)
 
 PROFILE_CARE = "medcom-carecommunication"
 PROFILE_ALERT = "opspor-data-alert"
@@ -403,3 +412,156 @@ def retry(user, message: OutboundMessage) -> OutboundMessage:
                  detail={"message": str(message.message_id), "last_error": message.last_error[:200]})
     return message
 
+
+
+# --------------------------------------------------------------------------- messages received
+
+RECEIVER = audit.system("opspor messages receive")
+_ACK_NAMESPACE = uuid.UUID("6f1d3c2e-7a51-4c1e-9a57-0b7e2a61c0de")  # opspor's acknowledgements of received messages
+
+
+@dataclass
+class Receipt:
+    """The result of receiving one message: ``accepted`` (new), ``duplicate`` (the same
+    Bundle.id/MessageHeader.id accepted before: nothing changed) or ``refused`` (``problems``
+    say why; ``http_status`` 400 for a malformed message, 403 for a sender that may not send
+    it, 422 for a message about something opspor does not know)."""
+
+    status: str
+    message: InboundMessage
+    problems: list = field(default_factory=list)
+    http_status: int = 200
+
+    def acknowledgement(self) -> dict | None:
+        """The MedCom Acknowledgement (code ok) opspor answers an accepted or repeated
+        CareCommunication with; always the same for the same message (a repeat gets the
+        original answer). None for an acknowledgement (those are not acknowledged)."""
+        message = self.message
+        if self.status == "refused" or message.kind != InboundMessage.Kind.REPLY:
+            return None
+        try:
+            return medcom.acknowledgement(of=message.payload, ack_id=str(uuid.uuid5(_ACK_NAMESPACE, message.message_key)),
+                                          at=message.received_at, fhir_base=policies.addressbook().fhir_base)
+        except (KeyError, IndexError, TypeError, medcom.BuildError):
+            return None  # the message lacks what an acknowledgement repeats (destination, source)
+
+
+def _sender_of(received: medcom_inbound.Received, sender_org) -> tuple[tuple[str, str, str] | None, list]:
+    """(kind, code, name) of the sending organisation, or the problems: with a token, the
+    message's SOR code must be its organisation's; from a folder, any recipient in the address book."""
+    book = policies.addressbook()
+    element = "MessageHeader.sender.resolve().identifier"
+    if sender_org is not None:
+        try:
+            party = book.recipient(sender_org.kind, sender_org.code)
+        except policies.NoAddress as e:
+            return None, [medcom_inbound.Problem("Authorization", f"the token's organisation is not in the address "
+                                                 f"book ({e})", "the administrator adds it to the address book")]
+        if party.sor != received.sender_sor:
+            return None, [medcom_inbound.Problem(element, f"SOR code {received.sender_sor} is not the SOR code of the "
+                                                 f"token's sender, {party.name} ({party.sor})",
+                                                 "send with your own SOR code, or with the token of the sender named "
+                                                 "in the message")]
+        return (sender_org.kind, sender_org.code, party.name), []
+    found = book.by_sor(received.sender_sor)
+    if found is None:
+        return None, [medcom_inbound.Problem(element, f"SOR code {received.sender_sor} is not in the address book",
+                                             f"add the sender under recipients to {book.file}, or correct the code")]
+    return (found[0], found[1], found[2].name), []
+
+
+def _original(received: medcom_inbound.Received, sender: tuple[str, str, str]) -> tuple[OutboundMessage | None, list]:
+    """The message of opspor's acknowledged or replied to, which must have gone to the sender."""
+    if received.event == medcom_inbound.ACK_EVENT:
+        wanted, element = received.acknowledges, "MessageHeader.response.identifier"
+    else:
+        wanted, element = received.replies_to, "Provenance.entity.what"
+    original = OutboundMessage.objects.select_related("person").filter(message_id=wanted).first()
+    if original is None:
+        return None, [medcom_inbound.Problem(element, f"opspor sent no message with id {wanted}",
+                                             "give the id (MessageHeader.id) of a message opspor sent you")]
+    if (original.recipient_kind, original.recipient_id) != sender[:2]:
+        return None, [medcom_inbound.Problem(element, f"message {wanted} was not sent to {sender[2]}",
+                                             "answer only messages sent to you")]
+    if received.event == medcom_inbound.CARE_EVENT and (original.person is None
+                                                         or original.person.cpr != received.patient_cpr):
+        return None, [medcom_inbound.Problem("Communication.subject", "the patient is not the patient of the "
+                                             "message replied to", "reply about the same patient, or send a new "
+                                             "message")]
+    return original, []
+
+
+def _refuse(body: bytes, problems: list, status: int, *, channel: str, via: str,
+            received: medcom_inbound.Received | None) -> Receipt:
+    bundle_id, header_id = (received.bundle_id, received.header_id) if received else medcom_inbound.ids_of(body)
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        payload = {}
+    with transaction.atomic():
+        row = InboundMessage.objects.create(
+            message_key=f"{bundle_id}/{header_id}" if bundle_id or header_id else "", status=InboundMessage.Status.REFUSED,
+            kind=_kind(received), channel=channel, via=via[:200],
+            sender_name=received.sender_name if received else "", refusal="\n".join(map(str, problems)),
+            payload=payload if isinstance(payload, dict) else {})
+        audit.record(RECEIVER, audit.Event.MESSAGE_REFUSED, action=audit.CHANGE, why="Received message refused",
+                     detail={"received": row.pk, "key": row.message_key, "via": via[:100], "channel": channel,
+                             "problems": [str(p)[:300] for p in problems[:10]]})
+    return Receipt("refused", row, problems, status)
+
+
+def _kind(received: medcom_inbound.Received | None) -> str:
+    if received is None:
+        return InboundMessage.Kind.UNREAD
+    return (InboundMessage.Kind.ACKNOWLEDGEMENT if received.event == medcom_inbound.ACK_EVENT
+            else InboundMessage.Kind.REPLY)
+
+
+def receive(body: bytes, *, channel: str, via: str, sender_org=None) -> Receipt:
+    """Receive one MedCom message (the endpoint with ``sender_org`` = the token's organisation,
+    or a file of the folder). Checked (form, sender, the message it refers to), then exactly
+    once by Bundle.id/MessageHeader.id: an **acknowledgement** closes opspor's message in the
+    outbox (acknowledged; transient-error: sent again later; fatal-error: failed); a **reply**
+    to a CareCommunication lands on the person of the message answered, with its sender. A
+    refused message is recorded as refused with its reasons and changes nothing else."""
+    try:
+        received = medcom_inbound.read(body)
+    except medcom_inbound.Invalid as e:
+        return _refuse(body, e.problems, 400, channel=channel, via=via, received=None)
+    sender, problems = _sender_of(received, sender_org)
+    if problems:
+        return _refuse(body, problems, 403, channel=channel, via=via, received=received)
+    with transaction.atomic():
+        earlier = InboundMessage.objects.filter(message_key=received.key, status=InboundMessage.Status.ACCEPTED).first()
+        if earlier is not None:
+            return Receipt("duplicate", earlier)
+        original, problems = _original(received, sender)
+        if not problems:
+            try:
+                with transaction.atomic():
+                    row = InboundMessage.objects.create(
+                        message_key=received.key, kind=_kind(received), status=InboundMessage.Status.ACCEPTED,
+                        channel=channel, via=via[:200], sender_kind=sender[0], sender_id=sender[1],
+                        sender_name=sender[2][:200], author=received.author, in_reply_to=original,
+                        person=original.person if received.event == medcom_inbound.CARE_EVENT else None,
+                        text=received.text, payload=received.payload)
+            except IntegrityError:  # the same message accepted by a parallel request just now
+                return Receipt("duplicate", InboundMessage.objects.get(message_key=received.key,
+                                                                       status=InboundMessage.Status.ACCEPTED))
+            if received.event == medcom_inbound.ACK_EVENT:
+                from opspor.web.messaging import delivery
+
+                delivery.record_acknowledgement(original, received.ack_code)
+            audit.record(RECEIVER, audit.Event.MESSAGE_RECEIVED, action=audit.CHANGE,
+                         why=original.purpose if received.event == medcom_inbound.CARE_EVENT else "Acknowledgement",
+                         persons=[original.person.person_key] if original.person_id else [],
+                         detail={"received": row.pk, "key": received.key, "kind": row.kind, "via": via[:100],
+                                 "sender": f"{sender[0]}:{sender[1]}", "answers": str(original.message_id),
+                                 **({"code": received.ack_code} if received.ack_code else {})})
+            return Receipt("accepted", row)
+    return _refuse(body, problems, 422, channel=channel, via=via, received=received)
+
+
+def check_inbox_user(user) -> None:
+    if not user.has_role(Role.ADMIN, Role.SECRETARIAT, Role.MUNICIPALITY):
+        raise PermissionDenied

@@ -44,7 +44,11 @@ def ack_outcome(body: bytes, message_id: str) -> Outcome | None:
     found = medcom.acknowledged_id(bundle) if isinstance(bundle, dict) else None
     if not found or found[0] != message_id:
         return None
-    code = found[1]
+    return outcome_of_ack(found[1])
+
+
+def outcome_of_ack(code: str) -> Outcome:
+    """What an acknowledgement's response code means for the message acknowledged."""
     if code == "ok":
         return Outcome(ACKNOWLEDGED, "acknowledgement ok")
     if code == "transient-error":

@@ -202,6 +202,16 @@ def _record(message_pk: int, outcome: adapters.Outcome, settings: Settings, summ
         _apply(message, outcome, settings, summary)
 
 
+def record_acknowledgement(message: OutboundMessage, code: str) -> None:
+    """A MedCom Acknowledgement with ``code`` of ``message`` was received (endpoint or folder,
+    ``messaging.actions.receive``): recorded as the worker records one read from the ack folder."""
+    try:
+        settings = settings_from_env()
+    except DeliveryConfigError:  # the web server need not carry the worker's settings
+        settings = Settings(adapter="folder", folder=None, url="", ack_folder=None)
+    _record(message.pk, adapters.outcome_of_ack(code), settings, Summary())
+
+
 def collect_acknowledgements(settings: Settings, summary: Summary) -> None:
     """Read MedCom Acknowledgements from the ack folder; each one read is moved to ``done/``."""
     folder = settings.ack_folder

@@ -122,3 +122,57 @@ class Objection(models.Model):
             models.UniqueConstraint(fields=["person", "recipient_kind"], condition=models.Q(withdrawn_at__isnull=True),
                                     name="one_objection_in_force"),
         ]
+
+
+class InboundMessage(models.Model):
+    """A MedCom message received (HTTP endpoint or folder), accepted or refused: every one is kept.
+
+    Exactly once: ``message_key`` (``Bundle.id/MessageHeader.id``, MedCom reliable messaging) is
+    unique among accepted messages; a second delivery of the same message is answered as before
+    and changes nothing (``messaging.actions.receive``). A refused message is kept with its
+    reason and may come again, corrected, under the same ids.
+    """
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
+        REPLY = "reply", _("Reply to a message")
+        UNREAD = "unread", _("Not readable")
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("Received")
+        REFUSED = "refused", _("Refused")
+
+    class Channel(models.TextChoices):
+        HTTP = "http", _("Endpoint (HTTP)")
+        FOLDER = "folder", _("Folder")
+
+    message_key = models.CharField(max_length=80, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    channel = models.CharField(_("received through"), max_length=10, choices=Channel.choices)
+    # who sent it: the token's sender name (HTTP) or the file name (folder); the organisation by SOR code
+    via = models.CharField(max_length=200, blank=True)
+    sender_kind = models.CharField(_("sender kind"), max_length=20, choices=RecipientKind.choices, blank=True)
+    sender_id = models.CharField(_("sender"), max_length=20, blank=True)
+    sender_name = models.CharField(_("sender"), max_length=200, blank=True)
+    author = models.CharField(_("written by"), max_length=200, blank=True)
+    in_reply_to = models.ForeignKey(OutboundMessage, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="received", verbose_name=_("answers"))
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="inbound_messages")
+    text = models.TextField(_("text"), blank=True)
+    refusal = models.TextField(_("why refused"), blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message_key"], condition=models.Q(status="accepted"),
+                                    name="inbound_accepted_once"),
+        ]
+        verbose_name = _("received message")
+        verbose_name_plural = _("received messages")
+
+    def __str__(self) -> str:  # never the CPR number
+        return f"received {self.message_key or '?'} ({self.status})"

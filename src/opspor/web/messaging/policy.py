@@ -153,6 +153,14 @@ class AddressBook:
                      "department": "hospital department"}.get(kind, kind)
             raise NoAddress(f"no address for {label} {code}: add it under `recipients.{kind}` to {self.file}") from None
 
+    def by_sor(self, sor: str) -> tuple[str, str, Party] | None:
+        """(kind, code, party) of the recipient with SOR code ``sor``: who a received message is from."""
+        for kind, parties in self.recipients.items():
+            for code, party in parties.items():
+                if party.sor == sor:
+                    return kind, code, party
+        return None
+
 
 _DIGITS = re.compile(r"^\d+$")
 

@@ -12,15 +12,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from opspor.web.accounts.decorators import role_required
-from opspor.web.accounts.roles import Role
+from opspor.web.accounts.roles import OrgKind, Role
 from opspor.web.audit import actions as audit
 from opspor.web.core import params
 from opspor.web.messaging import actions, delivery
-from opspor.web.messaging.models import Objection, OutboundMessage
-from opspor.web.people.scope import get_person, get_person_by_pk
+from opspor.web.messaging.models import InboundMessage, Objection, OutboundMessage, RecipientKind
+from opspor.web.people.scope import get_person, get_person_by_pk, visible_persons
 
 outbox_users = role_required(Role.ADMIN, Role.SECRETARIAT)
 objectors = role_required(Role.NURSE, Role.SPECIALIST)
+inbox_users = role_required(Role.ADMIN, Role.SECRETARIAT, Role.NURSE, Role.MUNICIPALITY)
 
 
 @outbox_users
@@ -87,3 +88,36 @@ def withdraw(request, pk: int):
     else:
         messages.success(request, _("The objection is withdrawn."))
     return _back(request, person)
+
+
+@inbox_users
+@require_GET
+def inbox(request):
+    """Messages received. The region (administrator, secretariat): every message received, with
+    its status and, when refused, why. A nurse: the replies about the persons she may see. A
+    municipality or GP practice: the messages opspor sent to it (with their state) and what it
+    sent back."""
+    user = request.user
+    received = InboundMessage.objects.select_related("person", "in_reply_to").order_by("-received_at", "-id")
+    sent_to_us = OutboundMessage.objects.none()
+    if user.role == Role.NURSE:
+        received = received.filter(person__in=visible_persons(user), status=InboundMessage.Status.ACCEPTED)
+    elif user.role == Role.MUNICIPALITY:
+        org = user.organisation
+        kind = RecipientKind.MUNICIPALITY if org and org.kind == OrgKind.MUNICIPALITY else RecipientKind.GP_PRACTICE
+        code = org.code if org else ""
+        received = received.filter(sender_kind=kind, sender_id=code)
+        sent_to_us = (OutboundMessage.objects.select_related("person").filter(recipient_kind=kind, recipient_id=code)
+                      .exclude(state=OutboundMessage.State.BLOCKED).order_by("-created_at", "-id")[:200])
+    status = params.choice_param(request.GET, "status", InboundMessage.Status.values)
+    if status:
+        received = received.filter(status=status)
+    page = Paginator(received, 50).get_page(request.GET.get("page"))
+    sent_to_us = list(sent_to_us)
+    persons = {m.person.person_key for m in [*page, *sent_to_us] if m.person_id}
+    audit.record(request, audit.Event.INBOX, action=audit.READ, why=_("Inbox of messages"), persons=sorted(persons),
+                 detail={"status": status, "received": len(page.object_list), "sent_to_us": len(sent_to_us)})
+    return render(request, "messaging/inbox.html", {
+        "page": page, "status": status, "statuses": InboundMessage.Status.choices, "sent_to_us": sent_to_us,
+        "is_municipality": user.role == Role.MUNICIPALITY, "shows_reasons": user.has_role(Role.ADMIN, Role.SECRETARIAT),
+    })

@@ -328,14 +328,16 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def make_token(actor, name: str, organisation) -> str:
-    """A new sender token for ``name`` (a device hub or system) of ``organisation``; returns the
-    token, which is not kept (only its SHA-256)."""
-    token = "tm_" + secrets.token_urlsafe(32)
+def make_token(actor, name: str, organisation, channel: str = SenderToken.Channel.TELEMONITORING) -> str:
+    """A new sender token for ``name`` (a device hub or system) of ``organisation`` for the
+    endpoint of ``channel``; returns the token, which is not kept (only its SHA-256)."""
+    prefix = "tm_" if channel == SenderToken.Channel.TELEMONITORING else "mc_"
+    token = prefix + secrets.token_urlsafe(32)
     with transaction.atomic():
-        SenderToken.objects.create(name=name, organisation=organisation, token_sha256=token_digest(token))
+        SenderToken.objects.create(name=name, organisation=organisation, token_sha256=token_digest(token),
+                                   channel=channel)
         audit.record(actor, Event.TELEMONITORING_TOKEN, action=audit.CHANGE, why=f"Sender token made: {name}"[:200],
-                     detail={"name": name, "organisation": organisation.code})
+                     detail={"name": name, "organisation": organisation.code, "channel": channel})
     return token
 
 
@@ -348,10 +350,10 @@ def revoke_token(actor, name: str) -> None:
                      why=f"Sender token revoked: {name}"[:200], detail={"name": name})
 
 
-def sender_of(token: str) -> SenderToken | None:
-    """The active token ``token`` is, or None."""
+def sender_of(token: str, channel: str = SenderToken.Channel.TELEMONITORING) -> SenderToken | None:
+    """The active token ``token`` is for the endpoint of ``channel``, or None."""
     return SenderToken.objects.select_related("organisation").filter(
-        token_sha256=token_digest(token), revoked_at=None).first()
+        token_sha256=token_digest(token), revoked_at=None, channel=channel).first()
 
 
 # --------------------------------------------------------------------------- enrolment and thresholds

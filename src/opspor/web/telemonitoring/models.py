@@ -22,10 +22,17 @@ class Source(models.TextChoices):
 
 
 class SenderToken(models.Model):
-    """A device hub's or system's key to the REST endpoint. Only the SHA-256 of the token is
-    kept; the token itself is shown once, when made (``opspor telemonitoring token``)."""
+    """A device hub's or system's key to a REST endpoint. Only the SHA-256 of the token is
+    kept; the token itself is shown once, when made (``opspor telemonitoring token``, or
+    ``opspor messages token`` for a sender of MedCom messages). A token opens the one endpoint of
+    its ``channel``: a device hub's token is no key to the message endpoint, nor the reverse."""
+
+    class Channel(models.TextChoices):
+        TELEMONITORING = "telemonitoring", _("Home measurements")
+        MEDCOM = "medcom", _("MedCom messages")
 
     name = models.CharField(_("name"), max_length=100, unique=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.TELEMONITORING)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("organisation"))
     token_sha256 = models.CharField(max_length=64, unique=True)
