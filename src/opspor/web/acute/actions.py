@@ -73,7 +73,7 @@ def _check_team(user, referral: Referral) -> None:
 
 
 def _locked(referral: Referral) -> Referral:
-    return Referral.objects.select_for_update().select_related("person", "referrer_org").get(pk=referral.pk)
+    return Referral.objects.select_for_update(of=("self",)).select_related("person", "referrer_org").get(pk=referral.pk)
 
 
 def _need_state(referral: Referral, *states: str) -> None:
@@ -248,7 +248,7 @@ def send_reminders(now: dt.datetime | None = None) -> list[Referral]:
     actor of ``opspor web acute-reminders``."""
     now = now or timezone.now()
     before = dt.timedelta(hours=routing.rules().clarification.reminder_before_hours)
-    due = list(Referral.objects.select_for_update().select_related("person").filter(
+    due = list(Referral.objects.select_for_update(of=("self",)).select_related("person").filter(
         state=Referral.State.CLARIFICATION, reminded_at__isnull=True, clarification_deadline__lte=now + before))
     for referral in due:
         referral.reminded_at = now

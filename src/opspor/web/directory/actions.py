@@ -200,7 +200,7 @@ def book(user, offer: Offer, *, person=None, source: str = "", note: str = "", s
 
 @transaction.atomic
 def release(user, booking: Booking, *, why: str = "") -> Booking:
-    booking = Booking.objects.select_for_update().select_related("offer", "person").get(pk=booking.pk)
+    booking = Booking.objects.select_for_update(of=("self",)).select_related("offer", "person").get(pk=booking.pk)
     if not may_book(user, booking.offer):
         raise PermissionDenied
     if booking.released_at:
