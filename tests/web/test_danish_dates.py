@@ -52,3 +52,63 @@ def test_a_session_is_planned_with_a_danish_date_and_time(world, login):
     assert timezone.localtime(session.planned_for).replace(tzinfo=None) == dt.datetime.combine(day, dt.time(9, 30))
     page = client.get(f"/aps/forloeb/{case.pk}/").content.decode()
     assert f"{day:%d-%m-%Y} 09:30" in page
+
+
+def _form_classes():
+    """Every form class of the web app's ``forms`` modules."""
+    import importlib
+    import inspect
+    from pathlib import Path
+
+    from django import forms
+
+    import opspor.web
+
+    root = Path(opspor.web.__file__).parent
+    for path in sorted(root.rglob("forms.py")):
+        module = importlib.import_module("opspor.web." + ".".join(path.relative_to(root).with_suffix("").parts))
+        for _name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__:
+                yield cls
+
+
+def test_no_form_of_the_app_uses_the_browsers_date_widget():
+    """A native type="date" shows the browser's locale (mm/dd/yyyy on an English PC): every date
+    field is the app's dd-mm-åååå field (web/core/date_fields.py)."""
+    from django import forms
+
+    from opspor.web.core import date_fields
+
+    seen, native = 0, []
+    for cls in _form_classes():
+        for name, field in cls.base_fields.items():
+            if isinstance(field, forms.DateField | forms.DateTimeField):
+                seen += 1
+                if not isinstance(field, date_fields.DateField | date_fields.DateTimeField):
+                    native.append(f"{cls.__module__}.{cls.__name__}.{name}")
+            if getattr(field.widget, "input_type", "") in ("date", "datetime-local") or \
+                    field.widget.attrs.get("type") in ("date", "datetime-local"):
+                native.append(f"{cls.__module__}.{cls.__name__}.{name} (widget)")
+    assert seen >= 5
+    assert native == []
+
+
+def test_a_relative_is_given_access_until_a_danish_date(world, login):
+    """The citizen's relatives form: `until` written dd-mm-åååå, shown dd-mm-åååå."""
+    from opspor.web.signin import actions as signin
+    from opspor.web.signin.models import RelativeGrant
+    from tests.web import web_kit
+
+    citizen = signin.link_local_citizen(world.persons["p1"], "borger-p1", web_kit.PASSWORD)
+    client = login(citizen)
+    page = client.get("/borger/paaroerende/").content.decode()
+    field = _input(page, "until")
+    assert 'type="text"' in field and 'placeholder="dd-mm-åååå"' in field and 'type="date"' not in page
+    day = timezone.localdate() + dt.timedelta(days=10)
+    data = {"name": "Bo Hansen", "cpr": "121285-1234", "parts": ["plan"]}
+    bad = client.post("/borger/paaroerende/", {**data, "until": f"{day:%m/%d/%Y}"})
+    assert bad.status_code == 400 and "Skriv datoen som dd-mm-åååå" in bad.content.decode()
+    assert not RelativeGrant.objects.exists()
+    assert client.post("/borger/paaroerende/", {**data, "until": f"{day:%d-%m-%Y}"}).status_code == 302
+    assert RelativeGrant.objects.get().until == day
+    assert f"{day:%d-%m-%Y}" in client.get("/borger/paaroerende/").content.decode()

@@ -145,3 +145,18 @@ def test_published_without_messages_then_with(alert_table, alert_users):
     assert OutboundMessage.objects.filter(kind=OutboundMessage.Kind.DATA_ALERT).count() == 2
     assert publish(alert_table).messages == 0
     assert AlertResult.objects.filter(message_queued_at__isnull=False).count() == 2
+
+
+def test_region_overview_names_gp_practices_and_writes_danish_numbers(published_alerts, alert_users, login):
+    """Issue 19 item 2's like: a GP practice is named in the region's list as on its own page,
+    and a population of 16,252 reads 16.252 (and a ratio 1,63) on a Danish page and chart."""
+    from opspor.web.alerts.models import AlertResult
+
+    AlertResult.objects.filter(unit_kind="municipality", unit_code="461").update(population=16252)
+    client = login(alert_users["secretariat"])  # Danish
+    page = text(client.get("/datavarsler/region/"))
+    assert "100001 Lægerne i Odense" in page
+    assert ">16.252<" in page and "16,252" not in page
+    unit = text(client.get("/datavarsler/region/municipality/461/"))
+    assert ">16.252<" in unit and "16,252" not in unit
+    assert re.search(r"<title>[^<]*: 1,63</title>", unit) and ": 1.63</title>" not in unit

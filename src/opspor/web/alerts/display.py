@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from opspor import i18n
 from opspor.monitor.suppression import primary_reason
+from opspor.web.core import language
 
 CHART_HEIGHT = 80  # px of the bar area
 CHART_MAX_RATIO = 4.0  # bars are cut at this ratio
@@ -28,8 +30,8 @@ def threshold() -> int:
 class Shown:
     r: object  # the AlertResult
     suppressed: bool
-    observed: str
-    population: str
+    observed: int | str  # a number, or "<5" / "–" when suppressed (the page formats numbers: |num)
+    population: int | str
     ratio: float | None
     ci_low: float | None
     ci_high: float | None
@@ -45,8 +47,8 @@ def shown(r, *, outside_region: bool) -> Shown:
     bar = 0 if ratio is None else round(min(ratio, CHART_MAX_RATIO) / CHART_MAX_RATIO * CHART_HEIGHT)
     return Shown(
         r=r, suppressed=hidden,
-        observed=f"<{t}" if hidden and 0 < r.observed < t else ("–" if hidden else f"{r.observed:,}"),
-        population=f"<{t}" if hidden and 0 < r.population < t else f"{r.population:,}",
+        observed=f"<{t}" if hidden and 0 < r.observed < t else ("–" if hidden else r.observed),
+        population=f"<{t}" if hidden and 0 < r.population < t else r.population,
         ratio=ratio, ci_low=None if hidden else r.ci_low, ci_high=None if hidden else r.ci_high,
         p_value=None if hidden else r.p_value, p_adjusted=None if hidden else r.p_adjusted,
         bar=bar,
@@ -70,5 +72,7 @@ def chart(rows: list[Shown]) -> Chart:
     for i, s in enumerate(rows):
         bars.append({"x": i * BAR_STEP + 6, "y": CHART_HEIGHT - s.bar, "h": s.bar, "cx": i * BAR_STEP + 18,
                      "month": s.r.month, "alert": s.r.alert,
-                     "label": f"{s.ratio:.2f}" if s.ratio is not None else s.observed})
+                     "label": i18n.decimal(s.ratio, 2, language.current()) if s.ratio is not None
+                     else i18n.decimal(s.observed, 0, language.current()) if isinstance(s.observed, int)
+                     else s.observed})
     return Chart(len(rows) * BAR_STEP, CHART_HEIGHT, CHART_HEIGHT - round(CHART_HEIGHT / CHART_MAX_RATIO), bars)

@@ -27,13 +27,17 @@ def _history(results, *, outside_region: bool) -> list:
     return [shown(r, outside_region=outside_region) for r in rows]
 
 
-def _unit_name(kind: str, code: str, name: str) -> str:
-    """The unit's name for headings: the computed name (municipalities), else the organisation's
-    name in the web app (GP practices), else its kind and code."""
-    if name:
-        return name
-    org = Organisation.objects.filter(kind=kind, code=code).values_list("name", flat=True).first()
-    return org or f"{UnitKind(kind).label} {code}"
+def _unit_names(results) -> dict[tuple[str, str], str]:
+    """(kind, code) → the unit's name for headings and lists: the computed name (municipalities),
+    else the organisation's name in the web app (GP practices), else its kind and code."""
+    names = {(r.unit_kind, r.unit_code): r.unit_name for r in results}
+    missing = {key for key, name in names.items() if not name}
+    if missing:
+        for kind, code, name in Organisation.objects.filter(
+                kind__in={k for k, _c in missing}, code__in={c for _k, c in missing}).values_list("kind", "code", "name"):
+            if (kind, code) in missing and name:
+                names[(kind, code)] = name
+    return {(k, c): name or f"{UnitKind(k).label} {c}" for (k, c), name in names.items()}
 
 
 def _counted() -> str:
@@ -68,9 +72,10 @@ def overview(request):
         if kind not in UnitKind.values:
             raise Http404("unknown unit kind")
         rows = rows.filter(unit_kind=kind)
-    rows = rows.order_by("-alert", "unit_kind", "unit_code")
+    rows = list(rows.order_by("-alert", "unit_kind", "unit_code"))
+    names = _unit_names(rows)
     return render(request, "alerts/overview.html", {
-        "rows": [shown(r, outside_region=False) for r in rows], "months": months, "month": month,
+        "rows": [(shown(r, outside_region=False), names[(r.unit_kind, r.unit_code)]) for r in rows], "months": months, "month": month,
         "kind": kind, "kinds": UnitKind.choices, "alerts": sum(r.alert for r in rows),
     })
 
@@ -85,6 +90,6 @@ def unit(request, kind: str, code: str):
         raise Http404("no published alerts for that unit")
     return render(request, "alerts/unit.html", {
         "rows": rows, "latest": rows[-1], "unit_kind": UnitKind(kind).label, "unit_code": code,
-        "unit_name": _unit_name(kind, code, rows[-1].r.unit_name), "chart": chart(rows), "own": False,
+        "unit_name": _unit_names([rows[-1].r])[(kind, code)], "chart": chart(rows), "own": False,
         "counted": _counted(),
     })

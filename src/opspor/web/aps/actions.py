@@ -46,6 +46,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from opspor.web.accounts.models import User
 from opspor.web.accounts.roles import Role
@@ -137,8 +138,10 @@ def _check_capacity(nurse: User, adding: int) -> None:
     free = nurse.capacity - queries.open_case_count(nurse)
     if adding > free:
         raise ValidationError(
-            _("%(nurse)s has %(free)s free places (capacity %(capacity)s) and cannot take %(n)s more. "
-              "Choose fewer persons, another nurse, or raise the capacity on the Nurses page.")
+            ngettext("%(nurse)s has %(free)s free place (capacity %(capacity)s) and cannot take %(n)s more. "
+                     "Choose fewer persons, another nurse, or raise the capacity on the Nurses page.",
+                     "%(nurse)s has %(free)s free places (capacity %(capacity)s) and cannot take %(n)s more. "
+                     "Choose fewer persons, another nurse, or raise the capacity on the Nurses page.", max(free, 0))
             % {"nurse": _nurse_name(nurse), "free": max(free, 0), "capacity": nurse.capacity, "n": adding})
 
 

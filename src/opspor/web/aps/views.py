@@ -207,8 +207,11 @@ def set_capacity(request, nurse_pk: int):
         open_cases = queries.open_case_count(nurse)
         name = nurse.get_full_name() or nurse.username
         if open_cases > form.cleaned_data["capacity"]:
-            messages.warning(request, _("%(name)s has %(open)s open cases, more than the new capacity of %(capacity)s. "
-                                        "No new invitations can be assigned to the nurse until cases end.")
+            messages.warning(request, ngettext(
+                "%(name)s has %(open)s open case, more than the new capacity of %(capacity)s. "
+                "No new invitations can be assigned to the nurse until cases end.",
+                "%(name)s has %(open)s open cases, more than the new capacity of %(capacity)s. "
+                "No new invitations can be assigned to the nurse until cases end.", open_cases)
                              % {"name": name, "open": open_cases, "capacity": form.cleaned_data["capacity"]})
         else:
             messages.success(request, _("Capacity of %(name)s set to %(capacity)s.")

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opspor.web.audit.forms import CprField
-from opspor.web.core import params
+from opspor.web.core import date_fields
 from opspor.web.signin.models import RelativeGrant
 
 
@@ -17,5 +17,4 @@ class GrantForm(forms.Form):
                    widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
     parts = forms.MultipleChoiceField(label=_("What may your relative see?"), widget=forms.CheckboxSelectMultiple,
                                       choices=list(RelativeGrant.PARTS.items()))
-    until = forms.DateField(label=_("Until and including"), validators=[params.date_in_range],
-                            widget=forms.DateInput(attrs={"type": "date"}))
+    until = date_fields.DateField(label=_("Until and including"))
