@@ -115,7 +115,7 @@ def test_the_shipped_policy_covers_every_role_and_the_lead_needs_a_reveal():
     assert p.version and set(p.roles) == set(Role.values)
     assert all(scope.basis for scope in p.roles.values())
     assert set(p.roles["municipality"].grants) == {"identity", "inclusion", "recommendation", "contact_person",
-                                                   "messages"}
+                                                   "messages", "shared_plan"}
     assert p.roles["programme_lead"].needs_reveal("identity") and not p.roles["nurse"].needs_reveal("identity")
     for role in ("secretariat", "auditor", "admin"):
         assert p.roles[role].grants == {}

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "opspor.web.citizen",
     "opspor.web.acute",
     "opspor.web.inbound",
+    "opspor.web.careplan",
     "opspor.web.core",
 ]
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("borger/", include("opspor.web.citizen.urls")),
     path("telemonitorering/", include("opspor.web.telemonitoring.urls")),
     path("akut/", include("opspor.web.acute.urls")),
+    path("samarbejde/", include("opspor.web.careplan.urls")),
     path("admin/", admin.site.urls),
     path("", include("opspor.web.core.urls")),
 ]

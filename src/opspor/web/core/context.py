@@ -48,6 +48,10 @@ MENUS[Role.DOCTOR].insert(0, ("acute:mine", _("Acute function")))
 for _role in (Role.SPECIALIST, Role.MUNICIPALITY):
     MENUS[_role].append(("acute:mine", _("Acute function")))
 
+# after the MDT (web/careplan): the task board of each sector
+for _role in (Role.SPECIALIST, Role.NURSE, Role.MUNICIPALITY, Role.DOCTOR):
+    MENUS[_role].append(("careplan:board", _("Tasks")))
+
 
 def navigation(request) -> dict:
     user = getattr(request, "user", None)

@@ -32,6 +32,7 @@ FIELDS = {
     "mdt_conferences": _("MDT conferences"),
     "messages": _("Messages to GP and municipality"),
     "telemonitoring": _("Telemonitoring: plan, measurements, thresholds and alarms"),
+    "shared_plan": _("Shared plan with the tasks after the MDT"),
 }
 
 

@@ -23,6 +23,11 @@ referrals it reaches: the acute team (acute-team nurse) its municipality's refer
 practice (its users and doctors) the referrals it wrote and those of its listed patients; a
 hospital department (specialists and doctors) the referrals it wrote; the region's on-call doctor
 the open referrals of the region (the on-call service is responsible out of hours).
+
+The tasks after an MDT conference (:func:`care_tasks`, web/careplan) add, for each role, the
+citizens of the tasks it reaches: a municipality's users (and a GP practice's) the tasks owned by
+their organisation; a department's specialists the tasks of their department's conferences and
+those it owns; a support nurse the tasks of the citizens in their caseload.
 """
 
 from __future__ import annotations
@@ -77,14 +82,38 @@ def acute_referrals(user, prefix: str = "") -> Q | None:
     return None
 
 
+def care_tasks(user, prefix: str = "") -> Q | None:
+    """Which tasks after an MDT conference ``user`` reaches, as a condition on a task's fields
+    (``prefix`` "care_tasks__" from a person); None: none. ``careplan.access`` asks this too, so
+    the task board and the persons agree."""
+    org = getattr(user, "organisation", None)
+    if not user.is_authenticated or not user.is_active or org is None:
+        return None
+    role, p = user.role, prefix
+    if role == Role.MUNICIPALITY and org.kind in (OrgKind.MUNICIPALITY, OrgKind.GP_PRACTICE):
+        return Q(**{f"{p}owner_org": org})
+    if role == Role.DOCTOR and org.kind == OrgKind.GP_PRACTICE:
+        return Q(**{f"{p}owner_org": org})
+    if role == Role.SPECIALIST and org.kind == OrgKind.DEPARTMENT:
+        return Q(**{f"{p}conference__department": org}) | Q(**{f"{p}owner_org": org})
+    if role == Role.NURSE:
+        return Q(**{f"{p}person__aps_cases__nurse": user})
+    return None
+
+
 def visible_persons(user) -> QuerySet[Person]:
     persons = _visible_persons(user)
-    acute = acute_referrals(user, "acute_referrals__")
-    if acute is None:
+    # a nurse's tasks are those of the caseload, which the nurse reaches already
+    tasks = care_tasks(user, "care_tasks__") if getattr(user, "role", None) != Role.NURSE else None
+    extra = [q for q in (acute_referrals(user, "acute_referrals__"), tasks) if q is not None]
+    if not extra:
         return persons
+    condition = extra[0]
+    for q in extra[1:]:
+        condition |= q
     if not persons.query.is_empty():
-        acute |= Q(pk__in=persons.values("pk"))
-    return Person.objects.filter(acute).distinct()
+        condition |= Q(pk__in=persons.values("pk"))
+    return Person.objects.filter(condition).distinct()
 
 
 def _visible_persons(user) -> QuerySet[Person]:

@@ -1,0 +1,137 @@
+"""After the MDT's configuration (``config/careplan.yaml``): the professions that own tasks, the
+discharge checklist whose items become tasks, and the sections of the shared plan.
+
+Plain Python (no Django): ``load(path)`` reads and checks the file through
+:mod:`opspor.config_reader` (errors name the file, the key, the problem and the fix);
+``config()`` is the shipped file (or the one ``OPSPOR_CAREPLAN_FILE`` names), read again when it
+changes. The format is described in the file itself and in docs/shared-plan.md.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from opspor import config_reader
+
+FILE = Path(__file__).with_name("config") / "careplan.yaml"
+# who owns a task: the conference's department, the citizen's municipality, the citizen's GP practice
+SECTORS = ("hospital", "municipality", "general_practice")
+
+
+class CareplanConfigError(config_reader.ConfigError):
+    """The file cannot be used (file, key, problem, fix)."""
+
+
+class _Ctx(config_reader.Ctx):
+    error_class = CareplanConfigError
+
+
+@dataclass(frozen=True)
+class Titled:
+    id: str
+    title_da: str
+    title_en: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item of the discharge checklist: the task it becomes."""
+
+    id: str
+    title_da: str
+    title_en: str
+    source: str
+    sector: str
+    profession: str
+    due_days: int
+
+
+@dataclass(frozen=True)
+class Config:
+    version: str
+    file: str
+    professions: dict[str, Titled]
+    checklist: tuple[Item, ...]
+    plan_sections: tuple[Titled, ...]
+
+    def item(self, item_id: str) -> Item | None:
+        return next((i for i in self.checklist if i.id == item_id), None)
+
+    @property
+    def section_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.plan_sections)
+
+
+def _titled(ctx: _Ctx, key: str, raw, extra: tuple[str, ...] = ()) -> dict:
+    allowed = ("title_da", "title_en", *extra)
+    raw = config_reader.mapping(ctx, raw, allowed, allowed)
+    for k in ("title_da", "title_en"):
+        raw[k] = config_reader.text(ctx.at(k), raw[k], "title")
+    return raw
+
+
+def _ids(ctx: _Ctx, raw, what: str) -> list:
+    if not isinstance(raw, list) or not raw:
+        raise ctx.error(f"expected a non-empty list of {what}", "write each as `- {id: ..., title_da: ..., title_en: ...}`")
+    return raw
+
+
+def parse(data, file: str) -> Config:
+    ctx = _Ctx(file)
+    top = ("version", "professions", "checklist", "plan_sections")
+    data = config_reader.mapping(ctx, data, top, top, docs="see docs/shared-plan.md")
+    version = config_reader.version(ctx.at("version"), data["version"])
+    pctx = ctx.at("professions")
+    raw_professions = data["professions"]
+    if not isinstance(raw_professions, dict) or not raw_professions:
+        raise pctx.error("expected a mapping of professions", 'write e.g. `doctor: {title_da: "Læge", title_en: "Doctor"}`')
+    professions = {}
+    for key, raw in raw_professions.items():
+        config_reader.ident(pctx, key, "profession")
+        raw = _titled(pctx.at(key), key, raw)
+        professions[key] = Titled(key, raw["title_da"], raw["title_en"])
+    items, seen = [], set()
+    cctx = ctx.at("checklist")
+    for i, raw in enumerate(_ids(cctx, data["checklist"], "checklist items")):
+        at = cctx.at(i)
+        keys = ("id", "title_da", "title_en", "source", "sector", "profession", "due_days")
+        raw = config_reader.mapping(at, raw, keys, keys)
+        item_id = config_reader.ident(at.at("id"), raw["id"], "id")
+        if item_id in seen:
+            raise at.at("id").error(f"{item_id!r} is used twice", "give each item its own id")
+        seen.add(item_id)
+        items.append(Item(
+            item_id,
+            config_reader.text(at.at("title_da"), raw["title_da"], "title"),
+            config_reader.text(at.at("title_en"), raw["title_en"], "title"),
+            config_reader.text(at.at("source"), str(raw["source"]), "source"),
+            config_reader.choice(at.at("sector"), raw["sector"], SECTORS, "sector"),
+            config_reader.choice(at.at("profession"), raw["profession"], tuple(professions), "profession"),
+            config_reader.integer(at.at("due_days"), raw["due_days"], 0, "3"),
+        ))
+    sections, seen = [], set()
+    sctx = ctx.at("plan_sections")
+    for i, raw in enumerate(_ids(sctx, data["plan_sections"], "plan sections")):
+        at = sctx.at(i)
+        raw = _titled(at, str(i), raw, extra=("id",))
+        section_id = config_reader.ident(at.at("id"), raw["id"], "id")
+        if section_id in seen:
+            raise at.at("id").error(f"{section_id!r} is used twice", "give each section its own id")
+        seen.add(section_id)
+        sections.append(Titled(section_id, raw["title_da"], raw["title_en"]))
+    return Config(version, file, professions, tuple(items), tuple(sections))
+
+
+def load(path: Path | str = FILE) -> Config:
+    data, _ = config_reader.read_yaml(Path(path), CareplanConfigError)
+    return parse(data, str(path))
+
+
+_reread = config_reader.reread_when_changed(load)
+
+
+def config() -> Config:
+    """The file in force: ``OPSPOR_CAREPLAN_FILE`` or the shipped one, read again when it changes."""
+    return _reread(Path(os.environ.get("OPSPOR_CAREPLAN_FILE") or FILE))

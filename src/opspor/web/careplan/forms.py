@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from opspor.i18n import localized
+from opspor.web.careplan import checklist
+from opspor.web.careplan.actions import SECTION_MAX
+from opspor.web.careplan.models import Participant, Sector, Task
+from opspor.web.core import date_fields, language
+
+
+def _lang() -> str:
+    return language.current()
+
+
+class ParticipantForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Participant"), choices=Participant.Kind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    profession = forms.CharField(label=_("Profession or relation"), max_length=120, required=False)
+    by_video = forms.BooleanField(label=_("Takes part by video"), required=False)
+    video_link = forms.URLField(label=_("Video link"), max_length=500, required=False, assume_scheme="https")
+
+
+class ChecklistForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        config = checklist.config()
+        self.fields["items"] = forms.MultipleChoiceField(
+            label=_("Discharge checklist"), widget=forms.CheckboxSelectMultiple, required=True,
+            choices=[(i.id, localized(i, "title", _lang())) for i in config.checklist])
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(label=_("Task"), max_length=300)
+    sector = forms.ChoiceField(label=_("Owner (sector)"), choices=Sector.choices)
+    profession = forms.ChoiceField(label=_("Owner (profession)"))
+    due_on = date_fields.DateField(label=_("Due"), widget=date_fields.DateInput())
+    detail = forms.CharField(label=_("Detail"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["profession"].choices = [(k, localized(p, "title", _lang()))
+                                             for k, p in checklist.config().professions.items()]
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Task.Status.choices)
+    note = forms.CharField(max_length=2000, required=False)
+
+
+class PlanForm(forms.Form):
+    based_on = forms.IntegerField(min_value=0, widget=forms.HiddenInput())
+    change_note = forms.CharField(label=_("What did you change?"), max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        sections = {}
+        for s in checklist.config().plan_sections:
+            sections[f"section_{s.id}"] = forms.CharField(
+                label=localized(s, "title", _lang()), max_length=SECTION_MAX, required=False,
+                widget=forms.Textarea(attrs={"rows": 3}))
+        self.fields = {**sections, **self.fields}
+
+    def sections(self) -> dict[str, str]:
+        return {k.removeprefix("section_"): v for k, v in self.cleaned_data.items() if k.startswith("section_")}
