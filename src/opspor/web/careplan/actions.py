@@ -159,10 +159,9 @@ def set_status(user, task: Task, status: str, note: str = "") -> Task:
     """Start, finish, reopen (the owner organisation) or cancel (also the conference's department)."""
     if status not in Task.Status.values:
         raise ValidationError(_("Choose the task's status."))
-    try:  # the user must reach it (people.scope.care_tasks); locked while it changes
-        locked = visible_tasks(user).select_for_update(of=("self",)).get(pk=task.pk)
-    except Task.DoesNotExist:
-        raise PermissionDenied from None
+    if not visible_tasks(user).filter(pk=task.pk).exists():  # people.scope.care_tasks
+        raise PermissionDenied
+    locked = Task.objects.select_for_update().get(pk=task.pk)  # locked while it changes
     owner = user.organisation_id == locked.owner_org_id
     department = (locked.conference_id is not None and user.has_role(Role.SPECIALIST)
                   and MdtConference.objects.filter(pk=locked.conference_id, department=user.organisation).exists())
