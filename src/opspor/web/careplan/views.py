@@ -150,6 +150,9 @@ def _plan_context(request, person) -> dict:
     current = versions[0] if versions else None
     sections = [(localized(s, "title", lang), (current.sections.get(s.id, "") if current else ""), s.id)
                 for s in config.plan_sections]
+    titles = {s.id: localized(s, "title", lang) for s in config.plan_sections}
+    for v in versions:  # a section of an earlier configuration keeps its id as its title
+        v.titled = [(titles.get(sid, sid), text) for sid, text in v.sections.items()]
     return {"person": person, "plan": plan, "current": current, "versions": versions, "sections": sections,
             "tasks": queries.labelled(queries.tasks_of_person(person)), "aps": queries.aps_part(person),
             "show_identity": shows_identity(request, person)}
