@@ -68,6 +68,8 @@ ALLOWED = {
         "operations: warn when no contact started in the day before the cut-off (stale snapshot)",
     ("web/citizen/demo.py", "threshold", "GRANT_DAYS"):
         "the demo: how long the demo citizen's synthetic relative may see the page",
+    ("telemonitoring/evaluation.py", "threshold", "DAYS_PER_YEAR"):
+        "calendar arithmetic: the mean length of a year (365.25 days), to turn patient-days into patient-years",
     ("monitor/tasks.py", "threshold", "DEFAULT_DUE_WITHIN_DAYS"):
         "administration: which monitoring tasks the task list shows as due soon",
     ("monitor/demo_rollout.py", "duration", "days=14"):

@@ -62,6 +62,22 @@ def synth(
         None, "--excess", help="Put an excess of acute contacts in municipalities: CODE=FACTOR,... "
         "(e.g. 461=2.0,479=1.8; the residents' acute hazards times FACTOR; writes truth/excess.json).",
     ),
+    telemonitoring: int = typer.Option(
+        None, "--telemonitoring", min=1, help="Simulate telemonitoring: enrol the N highest-risk adults with COPD "
+        "or heart failure at --telemonitoring-start and write their home measurements (telemonitoring/"
+        "observations.ndjson, enrolments.csv; truth/telemonitoring_admissions.csv).",
+    ),
+    telemonitoring_start: str = typer.Option(None, "--telemonitoring-start",
+                                             help="Enrolment day of --telemonitoring (YYYY-MM-DD)."),
+    telemonitoring_effect: float = typer.Option(
+        1.0, "--telemonitoring-effect", min=0.01, max=10.0,
+        help="Hazard ratio of acute admission of the enrolled from enrolment on (1.0: none).",
+    ),
+    telemonitoring_config: Path = typer.Option(
+        None, "--telemonitoring-config", exists=True, dir_okay=False,
+        help="The measurement model (default: the shipped synth/data/telemonitoring.yaml): values, "
+        "deteriorations before admissions, false deteriorations, adherence.",
+    ),
 ) -> None:
     """Write a synthetic data drop (persons, contacts) and its ground truth (truth/)."""
     from opspor import reference as ref
@@ -91,6 +107,31 @@ def synth(
     elif trial_start is not None or trial_effect != 1.0 or trial_who5_effect != 0.0:
         raise typer.BadParameter("--trial-start/--trial-effect/--trial-who5-effect need --trial N",
                                  param_hint="--trial")
+    tm_opts = None
+    if telemonitoring is not None:
+        from opspor import config_reader
+        from opspor.synth import telemonitoring as tm_mod
+
+        if trial is not None:
+            raise typer.BadParameter("--telemonitoring and --trial cannot be combined; use two runs",
+                                     param_hint="--telemonitoring")
+        if telemonitoring_start is None:
+            raise typer.BadParameter("--telemonitoring needs --telemonitoring-start",
+                                     param_hint="--telemonitoring-start")
+        t0 = cli_date(telemonitoring_start, "--telemonitoring-start")
+        if not start_d < t0 <= end_d:
+            raise typer.BadParameter(f"{t0} must lie after {start_d} and not after {end_d}",
+                                     param_hint="--telemonitoring-start")
+        if telemonitoring > persons:
+            raise typer.BadParameter("--telemonitoring is larger than --persons", param_hint="--telemonitoring")
+        try:
+            tm_mod.load_config(telemonitoring_config)
+        except config_reader.ConfigError as error:
+            raise typer.BadParameter(str(error), param_hint="--telemonitoring-config") from None
+        tm_opts = tm_mod.TelemonitoringOptions(telemonitoring, t0, telemonitoring_effect, telemonitoring_config)
+    elif telemonitoring_start is not None or telemonitoring_effect != 1.0 or telemonitoring_config is not None:
+        raise typer.BadParameter("--telemonitoring-start/-effect/-config need --telemonitoring N",
+                                 param_hint="--telemonitoring")
     excess_opts = None
     if excess is not None:
         from opspor.synth import excess as excess_mod
@@ -103,7 +144,7 @@ def synth(
     opts = Options(
         persons=persons, start=start_d, end=end_d, seed=seed, out=out, region=region,
         fmt=fmt.value, truth_as_of=as_of, workers=workers, chunk_size=chunk_size, trial=trial_opts,
-        excess=excess_opts,
+        excess=excess_opts, telemonitoring=tm_opts,
     )
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -136,6 +177,8 @@ def _print_summary(s) -> None:
     table.add_row("truth rows", f"{s.truth_rows:,}")
     if s.excess:
         table.add_row("excess (municipality = factor)", ", ".join(f"{k}={v:g}" for k, v in s.excess.items()))
+    for name, k in s.telemonitoring.items():
+        table.add_row(f"telemonitoring: {name.replace('_', ' ')}", f"{k:,}")
     for path, rows in s.files.items():
         table.add_row(path, f"{rows:,} rows")
     table.add_row("time", f"{s.seconds:.1f} s")

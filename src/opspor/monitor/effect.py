@@ -296,8 +296,6 @@ def before_after(con, participants: list[Participant], key: str = "cpr", days: i
     exposure): rate ratio after/before from a Poisson model with robust errors clustered by person.
     Not an effect estimate: see :data:`BEFORE_AFTER_LIMITS`."""
     import pandas as pd
-    import statsmodels.api as sm
-    import statsmodels.formula.api as smf
 
     after = outcomes(con, participants, key, ((12, days),))
     shifted = [Participant(p.key, p.arm, p.stratum, p.randomised_on - dt.timedelta(days=days)) for p in participants]
@@ -312,15 +310,26 @@ def before_after(con, participants: list[Participant], key: str = "cpr", days: i
     observed = {i: float((p.randomised_on - s0).days) for i, (p, s0) in enumerate(zip(participants, starts, strict=True))}
     before = before.assign(period=0.0, exposure=before.pid.map(observed))
     after = after.assign(period=1.0)
-    d = pd.concat([before, after])
+    rr, low, high, p = period_ratio(pd.concat([before, after]))
+    rate = lambda g: float(g.admissions.sum() / (g.exposure.sum() / 365.25))
+    return Estimate(label, days * 12 // 365, "rate_ratio", rr, low, high, p, len(after), len(before), rate(after),
+                    rate(before), rr - 1, PERIOD_RATIO_MODEL, note)
+
+
+PERIOD_RATIO_MODEL = "Poisson, offset log(exposure), robust errors clustered by person; after vs before"
+
+
+def period_ratio(d) -> tuple[float, float, float, float]:
+    """Rate ratio after/before with its 95 % interval and p value from a DataFrame of ``pid``,
+    ``period`` (0 before, 1 after), ``admissions`` and ``exposure`` (days; rows without exposure
+    are left out): Poisson with log(exposure) as offset, robust errors clustered by person."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
     d = d[d.exposure > 0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = smf.glm("admissions ~ period", d, family=sm.families.Poisson(), exposure=d.exposure).fit(
             cov_type="cluster", cov_kwds={"groups": d.pid})
     b, se = float(fit.params["period"]), float(fit.bse["period"])
-    rate = lambda g: float(g.admissions.sum() / (g.exposure.sum() / 365.25))
-    rr = math.exp(b)
-    return Estimate(label, days * 12 // 365, "rate_ratio", rr, math.exp(b - Z95 * se), math.exp(b + Z95 * se),
-                    float(fit.pvalues["period"]), len(after), len(before), rate(after), rate(before), rr - 1,
-                    "Poisson, offset log(exposure), robust errors clustered by person; after vs before", note)
+    return math.exp(b), math.exp(b - Z95 * se), math.exp(b + Z95 * se), float(fit.pvalues["period"])

@@ -28,12 +28,14 @@ from opspor.ingest import manifest as drop_manifest
 from opspor.synth import contacts as contacts_mod
 from opspor.synth import excess as excess_mod
 from opspor.synth import hazards, population, simulate, truth, write
+from opspor.synth import telemonitoring as tm_mod
 from opspor.synth import trial as trial_mod
 from opspor.synth.model import load
 
 CHUNK_SIZE = 50_000
 STREAM_SKELETON, STREAM_PERSONS, STREAM_SIMULATE, STREAM_CONTACTS, STREAM_GLOBAL = 0, 1, 2, 3, 9
 STREAM_TRIAL = 4  # only drawn from with --trial
+STREAM_TELEMONITORING = 5  # only drawn from with --telemonitoring
 GENERATOR_VERSION = "1"
 
 
@@ -51,6 +53,7 @@ class Options:
     chunk_size: int = CHUNK_SIZE  # part of the output's identity: same chunk size, same bytes
     trial: trial_mod.TrialOptions | None = None  # a simulated randomised trial (synth/trial.py)
     excess: excess_mod.Excess | None = None  # put-in excess by municipality (synth/excess.py)
+    telemonitoring: tm_mod.TelemonitoringOptions | None = None  # enrolled patients' measurements
 
     @property
     def n_days(self) -> int:
@@ -72,6 +75,7 @@ class Summary:
     files: dict[str, int] = field(default_factory=dict)  # path -> rows
     seconds: float = 0.0
     excess: dict[str, float] = field(default_factory=dict)  # --excess: municipality -> factor
+    telemonitoring: dict[str, int] = field(default_factory=dict)  # --telemonitoring: counts
 
 
 def _seq(seed: int, stream: int, chunk: int = 0) -> np.random.Generator:
@@ -97,7 +101,7 @@ def _chunk_bounds(n: int, size: int) -> list[tuple[int, int]]:
 
 def _run_chunk(args: tuple) -> dict:
     """Generate one chunk; returns its Arrow tables and figures. Runs in a worker process."""
-    (chunk, opts, sk, serial, muni_codes, practices, asof, quota) = args
+    (chunk, opts, sk, serial, muni_codes, practices, asof, quota, tm_quota) = args
     model = load()
     n_days = opts.n_days
     p = population.persons(_seq(opts.seed, STREAM_PERSONS, chunk), model, sk, serial, opts.start, muni_codes, practices)
@@ -108,6 +112,12 @@ def _run_chunk(args: tuple) -> dict:
     if opts.trial is not None:
         hook = trial_mod.Selection(_seq(opts.seed, STREAM_TRIAL, chunk), p, (opts.trial.start - opts.start).days,
                                    quota, opts.trial.effect, muni_codes)
+    tm_cfg = tm_hook = None
+    if opts.telemonitoring is not None:
+        tm_cfg = tm_mod.load_config(opts.telemonitoring.config)
+        tm_hook = tm_mod.Selection(p, (opts.telemonitoring.start - opts.start).days, tm_quota,
+                                   opts.telemonitoring.effect, tm_mod.condition_columns(model, tm_cfg))
+        hook = tm_hook  # --trial and --telemonitoring are not combined (generate() refuses it)
     sim = simulate.simulate(_seq(opts.seed, STREAM_SIMULATE, chunk), model, p, n_days, asof_days,
                             trial_day=hook and hook.day, trial_hook=hook)
     rows = []
@@ -122,7 +132,10 @@ def _run_chunk(args: tuple) -> dict:
     truth_t = write.truth_table(cpr, rows)
     latent_t = write.latent_table(model, p, cpr)
     extra = {}
-    if hook is not None:
+    if tm_hook is not None:
+        extra["telemonitoring"] = tm_mod.streams(_seq(opts.seed, STREAM_TELEMONITORING, chunk), tm_cfg, tm_hook, sim,
+                                                 cpr.to_pylist(), opts.start, n_days, chunk)
+    elif hook is not None:
         extra["trial"], extra["trial_who5"] = hook.tables(cpr, muni_codes, opts.start, opts.trial,
                                                           sim.death_day, n_days)
     # figures
@@ -171,6 +184,17 @@ def generate(opts: Options, progress: Callable[[str, int, int], None] | None = N
             raise ValueError("--trial must be at least 2 and at most --persons")
         if not 0 < opts.trial.effect <= 10:
             raise ValueError("--trial-effect must be a hazard ratio above 0 (1.0: no effect)")
+    if opts.telemonitoring is not None:
+        tm = opts.telemonitoring
+        if opts.trial is not None:
+            raise ValueError("--telemonitoring and --trial cannot be combined; simulate them in two runs")
+        if not opts.start < tm.start <= opts.end:
+            raise ValueError(f"the telemonitoring start {tm.start} must lie after {opts.start} and not after {opts.end}")
+        if not 1 <= tm.persons <= opts.persons:
+            raise ValueError("--telemonitoring must be at least 1 and at most --persons")
+        if not 0 < tm.effect <= 10:
+            raise ValueError("--telemonitoring-effect must be a hazard ratio above 0 (1.0: no effect)")
+        tm_config = tm_mod.load_config(tm.config)  # checked before any work; a bad file names key and fix
     report = progress or (lambda step, done, total: None)
     muni_codes, muni_weights = population.municipality_list(opts.region)
     if opts.excess is not None:
@@ -178,6 +202,8 @@ def generate(opts: Options, progress: Callable[[str, int, int], None] | None = N
     bounds = _chunk_bounds(opts.persons, opts.chunk_size)
     quota = (trial_mod.quotas(opts.trial.persons, [b - a for a, b in bounds]) if opts.trial is not None
              else [0] * len(bounds))
+    tm_quota = (trial_mod.quotas(opts.telemonitoring.persons, [b - a for a, b in bounds])
+                if opts.telemonitoring is not None else [0] * len(bounds))
 
     # pass 1: skeleton of the whole population, global CPR serials and GP practices
     skeletons = []
@@ -203,10 +229,11 @@ def generate(opts: Options, progress: Callable[[str, int, int], None] | None = N
         writers["trial"] = write.Writer(out / "truth" / f"trial.{ext}", trial_mod.TRIAL_SCHEMA, ext)
         writers["trial_who5"] = write.Writer(out / "truth" / f"trial_who5.{ext}", trial_mod.WHO5_SCHEMA, ext)
     summary = Summary(as_of=tuple(d.isoformat() for d in asof))
+    tm_files = tm_mod.Files(out) if opts.telemonitoring is not None else None
 
     def task(i: int) -> tuple:
         a, b = bounds[i]
-        return (i, opts, skeletons[i], serial[a:b], muni_codes, practices, asof, quota[i])
+        return (i, opts, skeletons[i], serial[a:b], muni_codes, practices, asof, quota[i], tm_quota[i])
 
     def consume(result: dict, done: int) -> None:
         for key, w in writers.items():
@@ -221,6 +248,8 @@ def generate(opts: Options, progress: Callable[[str, int, int], None] | None = N
         summary.planned_admissions += s["planned_admissions"]
         summary.bed_days += s["bed_days"]
         summary.truth_rows += result["truth"].num_rows
+        if tm_files is not None:
+            tm_files.write(result["telemonitoring"])
         report("chunks", done, opts.persons)
 
     try:
@@ -243,6 +272,8 @@ def generate(opts: Options, progress: Callable[[str, int, int], None] | None = N
     finally:
         for w in writers.values():
             w.close()
+        if tm_files is not None:
+            tm_files.close()
     summary.files = {str(w.path): w.rows for w in writers.values()}
     # the drop's manifest.json: rows and SHA-256 per file, verified by `opspor ingest`
     drop_manifest.write(out, {writers[name].path.name: writers[name].rows for name in ("persons", "contacts")})
@@ -284,6 +315,17 @@ def generate(opts: Options, progress: Callable[[str, int, int], None] | None = N
             "selection": "the N adults alive at the start with the highest true p_admission_12m, "
             "spread over chunks by size; 1:1 within each region",
             "files": ["trial", "trial_who5"],
+        }
+    if tm_files is not None:  # only with --telemonitoring: the default manifest stays byte-identical
+        tm = opts.telemonitoring
+        summary.telemonitoring = tm_files.counts()
+        manifest["telemonitoring"] = {
+            "persons": tm.persons, "enrolled_on": tm.start.isoformat(), "admission_hazard_ratio": tm.effect,
+            "config": tm_config.file, "config_version": tm_config.version, "config_sha256": tm_config.digest,
+            "selection": "the N adults alive at the start with COPD or heart failure and the highest true "
+            "p_admission_12m, spread over chunks by size; enrolled for the configuration's first condition they have",
+            "files": {Path(k).relative_to(out).as_posix(): v for k, v in tm_files.rows.items()},
+            **summary.telemonitoring,
         }
     if opts.excess is not None:  # only with --excess: the default manifest stays byte-identical
         manifest["excess"] = {"municipalities": opts.excess.as_dict(), "file": "excess.json"}

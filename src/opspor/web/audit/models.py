@@ -168,6 +168,8 @@ class Event(models.TextChoices):
     TELEMONITORING_NOTE = "telemonitoring.note", _("Note on an alarm")
     TELEMONITORING_ESCALATE = "telemonitoring.escalate", _("Alarm escalated to the GP")
     TELEMONITORING_CLOSE = "telemonitoring.close", _("Alarm closed")
+    TELEMONITORING_EVALUATION_PUBLISH = "telemonitoring.evaluation.publish", _("Telemonitoring evaluation published")
+    TELEMONITORING_EVALUATION = "telemonitoring.evaluation", _("Telemonitoring evaluation")
 
 
 SYSTEM_ROLE = "system"

@@ -39,6 +39,8 @@ MENUS[Role.MONITORING_NURSE] = [("telemonitoring:worklist", _("Alarms")),
                                 ("telemonitoring:patients", _("Telemonitoring patients"))]
 for _role in (Role.SPECIALIST, Role.NURSE):
     MENUS[_role].append(("telemonitoring:patients", _("Telemonitoring patients")))
+for _role in (Role.SECRETARIAT, Role.PROGRAMME_LEAD):  # the evaluation (MAST), beside rollout and monitoring
+    MENUS[_role].append(("telemonitoring:evaluation", _("Telemonitoring evaluation")))
 MENUS[Role.COORDINATOR] = [("directory:offers", _("Service directory"))]
 for _role in (Role.SPECIALIST, Role.NURSE, Role.MUNICIPALITY, Role.ACUTE_NURSE, Role.DOCTOR):
     MENUS.setdefault(_role, []).append(("directory:offers", _("Service directory")))

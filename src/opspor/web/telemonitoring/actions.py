@@ -35,6 +35,7 @@ from opspor.web.telemonitoring.models import (
     Alarm,
     AlarmEvent,
     Enrolment,
+    Evaluation,
     Measurement,
     PlanItem,
     SenderToken,
@@ -372,12 +373,9 @@ class PlanChoice:
     missing_after_days: int
 
 
-def enrol(user, person, *, condition: str, source: str, equipment: str, usability_passed: bool,
-          usability_note: str, plan: list[PlanChoice]) -> Enrolment:
-    """Enrol ``person`` (whom the caller got through people.scope) in telemonitoring for
-    ``condition`` with the equipment, the usability check (it must be passed: the seed asks for a
-    uniform screening of the patient's ability to use the equipment, 002 7719-7763) and the plan.
-    Audited with the plan."""
+def _check_enrolment(user, *, condition: str, equipment: str, usability_passed: bool, usability_note: str,
+                     plan: list[PlanChoice]) -> None:
+    """The rules of an enrolment (the form's and the file import's); EnrolmentError says why."""
     if user.role not in ENROLLING_ROLES:
         raise EnrolmentError(_("Only a support nurse or a department specialist enrols patients."))
     proto = protocols.shipped()
@@ -400,23 +398,107 @@ def enrol(user, person, *, condition: str, source: str, equipment: str, usabilit
         if item.every_days < 1 or item.missing_after_days < item.every_days:
             raise EnrolmentError(_("%(kind)s: the interval is at least one day, and a measurement is missing no "
                                    "sooner than its interval.") % {"kind": item.kind})
-    now = timezone.now()
+
+
+def _create_enrolment(user, person, *, condition: str, source: str, equipment: str, usability_note: str,
+                      plan: list[PlanChoice], at) -> Enrolment:
+    org = user.organisation
+    enrolment = Enrolment.objects.create(
+        person=person, condition=condition, source=source, organisation=org,
+        region_code=org.region_code or person.region_code, enrolled_by=user, enrolled_at=at,
+        equipment=equipment.strip()[:300], usability_checked_at=at, usability_note=usability_note.strip()[:500],
+        protocol_version=protocols.shipped().version)
+    PlanItem.objects.bulk_create([PlanItem(enrolment=enrolment, kind=i.kind, every_days=i.every_days,
+                                           missing_after_days=i.missing_after_days) for i in plan])
+    return enrolment
+
+
+def enrol(user, person, *, condition: str, source: str, equipment: str, usability_passed: bool,
+          usability_note: str, plan: list[PlanChoice]) -> Enrolment:
+    """Enrol ``person`` (whom the caller got through people.scope) in telemonitoring for
+    ``condition`` with the equipment, the usability check (it must be passed: the seed asks for a
+    uniform screening of the patient's ability to use the equipment, 002 7719-7763) and the plan.
+    Audited with the plan."""
+    _check_enrolment(user, condition=condition, equipment=equipment, usability_passed=usability_passed,
+                     usability_note=usability_note, plan=plan)
     with transaction.atomic():
         if Enrolment.objects.select_for_update().filter(person=person, state=Enrolment.State.ACTIVE).exists():
             raise EnrolmentError(_("The patient is already enrolled in telemonitoring."))
-        org = user.organisation
-        enrolment = Enrolment.objects.create(
-            person=person, condition=condition, source=source, organisation=org,
-            region_code=org.region_code or person.region_code, enrolled_by=user, enrolled_at=now,
-            equipment=equipment.strip()[:300], usability_checked_at=now, usability_note=usability_note.strip()[:500],
-            protocol_version=proto.version)
-        PlanItem.objects.bulk_create([PlanItem(enrolment=enrolment, kind=i.kind, every_days=i.every_days,
-                                               missing_after_days=i.missing_after_days) for i in plan])
+        enrolment = _create_enrolment(user, person, condition=condition, source=source, equipment=equipment,
+                                      usability_note=usability_note, plan=plan, at=timezone.now())
         audit.record(user, Event.TELEMONITORING_ENROL, action=audit.CHANGE, why=_("Enrolled in telemonitoring"),
                      persons=[person.person_key],
-                     detail={"condition": condition, "source": source, "protocol": proto.version,
+                     detail={"condition": condition, "source": source, "protocol": enrolment.protocol_version,
                              "plan": {i.kind: [i.every_days, i.missing_after_days] for i in plan}})
     return enrolment
+
+
+@dataclass(frozen=True)
+class EnrolmentRow:
+    """One line of an enrolment file (``opspor telemonitoring enrolments``)."""
+
+    line: int
+    person_key: str
+    condition: str
+    enrolled_at: dt.datetime  # aware
+    equipment: str
+    usability_note: str
+    source: str
+
+
+@dataclass
+class EnrolmentsImported:
+    enrolled: int = 0
+    already: int = 0
+    persons_added: int = 0
+
+
+def import_enrolments(user, rows: list[EnrolmentRow], snapshot_rows: list[tuple], snapshot_id: str,
+                      actor=None) -> EnrolmentsImported:
+    """Enrolments made on another platform (or before opspor), each with the protocol's default
+    plan, as if ``user`` (a nurse or specialist, whose organisation they belong to) had enrolled
+    them at the time given; a usability check is part of every row. ``snapshot_rows``: the
+    persons of the rows missing from the web database, from the snapshot (people.publish.read).
+    All or nothing; a patient with an active enrolment is left as is (a rerun is harmless)."""
+    from opspor.web.people import publish as people_publish
+
+    proto = protocols.shipped()
+    for r in rows:
+        plan = [PlanChoice(k, p.every_days, p.missing_after_days) for k, p in
+                proto.conditions[r.condition].plan.items()] if r.condition in proto.conditions else []
+        try:
+            _check_enrolment(user, condition=r.condition, equipment=r.equipment, usability_passed=True,
+                             usability_note=r.usability_note, plan=plan)
+        except EnrolmentError as e:
+            raise EnrolmentError(f"line {r.line}: {e}") from None
+    result = EnrolmentsImported()
+    with transaction.atomic():
+        if snapshot_rows:
+            people_publish.upsert(snapshot_rows, snapshot_id)
+            result.persons_added = len(snapshot_rows)
+        persons = {p.person_key: p for p in Person.objects.filter(person_key__in=[r.person_key for r in rows])}
+        missing = [r.line for r in rows if r.person_key not in persons]
+        if missing:
+            raise EnrolmentError(f"line {missing[0]}: no person with this CPR number in the web database or the "
+                                 "snapshot (the number is not shown); load the drop the enrolments belong to")
+        active = set(Enrolment.objects.select_for_update(of=("self",)).filter(
+            person__in=persons.values(), state=Enrolment.State.ACTIVE).values_list("person__person_key", flat=True))
+        enrolled = []
+        for r in rows:
+            if r.person_key in active:
+                result.already += 1
+                continue
+            plan = [PlanChoice(k, p.every_days, p.missing_after_days) for k, p in proto.conditions[r.condition].plan.items()]
+            _create_enrolment(user, persons[r.person_key], condition=r.condition, source=r.source,
+                              equipment=r.equipment, usability_note=r.usability_note, plan=plan, at=r.enrolled_at)
+            active.add(r.person_key)
+            enrolled.append(r.person_key)
+        result.enrolled = len(enrolled)
+        if enrolled:
+            audit.record(actor or user, Event.TELEMONITORING_ENROL, action=audit.CHANGE,
+                         why=_("Enrolments imported into telemonitoring"), persons=enrolled,
+                         detail={"imported": len(enrolled), "by": user.get_username(), "protocol": proto.version})
+    return result
 
 
 def adjust_threshold(user, enrolment: Enrolment, *, rule_id: str, baseline: float, offset: float,
@@ -558,3 +640,21 @@ def close(user, alarm: Alarm, text: str) -> AlarmEvent:
         alarm.state, alarm.closed_at = Alarm.State.CLOSED, timezone.now()
         alarm.save(update_fields=["state", "closed_at"])
         return _alarm_event(user, alarm, AlarmEvent.Kind.CLOSED, text, Event.TELEMONITORING_CLOSE, _("Alarm closed"))
+
+
+# --------------------------------------------------------------------------- the evaluation
+
+EVALUATOR = audit.system("opspor telemonitoring evaluate")
+
+
+def publish_evaluation(reports: dict[str, dict], snapshot_id: str, actor=EVALUATOR) -> list[Evaluation]:
+    """Store each region's evaluation report (web/telemonitoring/evaluation.py; the newest is
+    shown); audited, no person named: the report holds figures only."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = [Evaluation.objects.create(region_code=region, made_at=now, snapshot_id=snapshot_id, report=report)
+                for region, report in reports.items()]
+        audit.record(actor, Event.TELEMONITORING_EVALUATION_PUBLISH, action=audit.CHANGE,
+                     why=_("Telemonitoring evaluation published"),
+                     detail={"regions": sorted(reports), "snapshot": snapshot_id})
+    return rows

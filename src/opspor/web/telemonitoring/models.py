@@ -217,3 +217,19 @@ class AlarmEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class Evaluation(models.Model):
+    """A published evaluation report of a region's telemonitoring (``opspor telemonitoring
+    evaluate --publish``): the figures of :mod:`opspor.telemonitoring.evaluation` as JSON, no
+    person data. The newest per region is shown."""
+
+    region_code = models.CharField(_("region"), max_length=4, db_index=True)
+    made_at = models.DateTimeField(_("made"))
+    snapshot_id = models.CharField(_("snapshot"), max_length=40)
+    report = models.JSONField(_("report"))
+
+    class Meta:
+        ordering = ["-made_at", "-id"]
+        verbose_name = _("telemonitoring evaluation")
+        verbose_name_plural = _("telemonitoring evaluations")

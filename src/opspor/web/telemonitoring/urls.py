@@ -12,4 +12,5 @@ urlpatterns = [
     path("patient/<uuid:public_id>/taerskel/", views.adjust, name="adjust"),
     path("vagt/", views.worklist, name="worklist"),
     path("alarm/<int:pk>/", views.alarm, name="alarm"),
+    path("evaluering/", views.evaluation, name="evaluation"),
 ]

@@ -24,9 +24,11 @@ from opspor.web.people.policy import scope_of
 from opspor.web.people.scope import get_person, shows_identity, visible_persons
 from opspor.web.telemonitoring import actions
 from opspor.web.telemonitoring.forms import AdjustForm, EnrolForm
-from opspor.web.telemonitoring.models import Alarm, Enrolment, Measurement
+from opspor.web.telemonitoring.models import Alarm, AlarmEvent, Enrolment, Evaluation, Measurement
 
 CLINICIANS = (Role.NURSE, Role.SPECIALIST)
+# the evaluation report: figures of the region, no person data; the roles that see rollout and monitoring
+EVALUATION_ROLES = (Role.SECRETARIAT, Role.PROGRAMME_LEAD)
 READERS = (Role.NURSE, Role.SPECIALIST, Role.MONITORING_NURSE)
 MEASUREMENTS_SHOWN = 200
 
@@ -275,3 +277,30 @@ def alarm(request, pk: int):
         "events": item.events.select_related("by", "message"),
         "response": _minutes(item.acknowledged_at - item.raised_at) if item.acknowledged_at else None,
         "may_act": request.user.role == Role.MONITORING_NURSE})
+
+
+# --------------------------------------------------------------------------- the evaluation
+
+@role_required(*EVALUATION_ROLES)
+def evaluation(request):
+    """The newest published evaluation of the user's region (``opspor telemonitoring evaluate
+    --publish``): MAST-style figures per condition, no person named."""
+    from opspor.monitor import effect
+    from opspor.telemonitoring import evaluation as ev
+
+    lang = current()
+    region = request.user.organisation.region_code
+    result = Evaluation.objects.filter(region_code=region).first()
+    context = {"result": result, "region": region}
+    if result is not None:
+        report = result.report
+        steps = dict(AlarmEvent.Kind.choices)
+        context.update({"table": ev.table(report, lang), "report": report,
+                        "first": dt.datetime.fromisoformat(report["first_enrolment"]),
+                        "end": dt.datetime.fromisoformat(report["end"]),
+                        "acted_on": ", ".join(str(steps.get(s, s)) for s in report["acted_on"]),
+                        "admission": report["concept"][f"label_{lang}"],
+                        "limits": effect.before_after_limits(lang)})
+    audit.record(request, audit.Event.TELEMONITORING_EVALUATION, action=audit.READ,
+                 why=_("Telemonitoring evaluation"), detail={"region": region, "evaluation": result.pk if result else None})
+    return render(request, "telemonitoring/evaluation.html", context)
