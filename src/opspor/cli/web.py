@@ -143,6 +143,35 @@ def acute_reminders(
         time.sleep(interval)
 
 
+@app.command("questionnaire-reminders")
+def questionnaire_reminders(
+    loop: bool = typer.Option(False, "--loop", help="Keep running: send, sleep, repeat (for a service)."),
+    interval: float = typer.Option(300.0, "--interval", min=1.0, help="Seconds between rounds with --loop."),
+) -> None:
+    """Send the questionnaire invitations due today and the reminders due (e-mail over SMTP or
+    SMS through the gateway, set up by the environment: docs/citizen.md), and mark the
+    questionnaires past their deadline. A delivery that fails is tried again at the next round
+    (exit 1 when one failed). Run it every few minutes (cron, a systemd timer) or with --loop."""
+    import time
+
+    django_setup()
+    from opspor.web.aps.actions import questionnaire_round
+
+    while True:
+        done = questionnaire_round()
+        if not loop or done.invited or done.reminded or done.expired or done.failed:
+            Console().print(f"{len(done.invited)} invitation(s) sent, {len(done.reminded)} reminder(s) sent, "
+                            f"{len(done.expired)} past the deadline, {len(done.cancelled)} cancelled, "
+                            f"{len(done.failed)} not delivered.")
+            for request, error in done.failed:
+                Console(stderr=True).print(f"[red]Not delivered[/red] (questionnaire {request.public_id}): {error}")
+        if not loop:
+            if done.failed:
+                raise typer.Exit(1)
+            break
+        time.sleep(interval)
+
+
 @app.command("trial-export")
 def trial_export(out: Path = typer.Argument(..., help="Folder for trial.csv, trial_who5.csv and manifest.json."),
                  trial: str = typer.Option(None, help="Trial id (default: trial.id of the programme file).")) -> None:

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -48,9 +49,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from opspor.dates import add_months
 from opspor.web.accounts.models import User
 from opspor.web.accounts.roles import Role
-from opspor.web.aps import instruments, queries, rules
+from opspor.web.aps import channels, instruments, queries, rules
 from opspor.web.aps.models import (
     Case,
     CaseMessage,
@@ -58,9 +60,11 @@ from opspor.web.aps.models import (
     Goal,
     Note,
     Plan,
+    QuestionnaireRequest,
     QuestionnaireResponse,
     Session,
 )
+from opspor.web.aps.triage import triage
 from opspor.web.audit import actions as audit
 from opspor.web.messaging import actions as messaging
 from opspor.web.people.scope import visible_persons
@@ -401,20 +405,247 @@ def record_questionnaire(nurse, case: Case, instrument_id: str, timepoint: str, 
     taken_on = taken_on or timezone.localdate()
     if taken_on > timezone.localdate():
         raise ValidationError(_("%(what)s cannot be in the future.") % {"what": _("The date of the questionnaire")})
+    result = _scored(instrument, answers)
+    response = _store_response(case, instrument, result, timepoint, taken_on, nurse, QuestionnaireResponse.Source.PAPER)
+    # an invitation of the same questionnaire and time point still open is answered on paper
+    request = (QuestionnaireRequest.objects.select_for_update(of=("self",))
+               .filter(case=case, instrument=instrument.id, timepoint=timepoint,
+                       state__in=QuestionnaireRequest.OPEN_STATES).first())
+    if request is not None:
+        request.state, request.response = QuestionnaireRequest.State.ANSWERED, response
+        request.save(update_fields=["state", "response"])
+    _log(nurse, audit.Event.APS_QUESTIONNAIRE, _("Questionnaire recorded"), case, response=response.pk,
+         instrument=instrument.id, version=instrument.version, score=result.score, missing=list(result.missing),
+         source=response.source, triage=response.triage, rule=response.triage_rule,
+         request=str(request.public_id) if request else None)
+    return response
+
+
+def _scored(instrument, answers: Mapping[str, object]):
+    """The instrument's score of ``answers``; refused when an answer is off the scale or none is given."""
     try:
         result = instrument.score(answers)
     except instruments.AnswerError:
         raise ValidationError(_("An answer is not one of the questionnaire's answers.")) from None
     if not result.answers:
         raise ValidationError(_("Answer at least one question."))
-    response = QuestionnaireResponse.objects.create(
+    return result
+
+
+def _store_response(case: Case, instrument, result, timepoint: str, taken_on: dt.date, user,
+                    source: str) -> QuestionnaireResponse:
+    """The response row with its score, band and triage (``config/triage.yaml``)."""
+    rules_in_force = triage()
+    outcome = rules_in_force.of(instrument.id, result.score)
+    return QuestionnaireResponse.objects.create(
         case=case, instrument=instrument.id, instrument_version=instrument.version, timepoint=timepoint,
         answers=dict(result.answers), score=result.score, band=result.band.id if result.band else "",
-        taken_on=taken_on, recorded_by=nurse,
+        taken_on=taken_on, recorded_by=user, source=source, triage=outcome.level,
+        triage_rule=outcome.rule.id if outcome.rule else "", triage_version=rules_in_force.version,
     )
-    _log(nurse, audit.Event.APS_QUESTIONNAIRE, _("Questionnaire recorded"), case, response=response.pk,
-         instrument=instrument.id, version=instrument.version, score=result.score, missing=list(result.missing))
+
+
+# --- questionnaires answered at home -----------------------------------------------------------
+
+QUESTIONNAIRE_ROUND = audit.system("opspor web questionnaire-reminders")
+SCHEDULE_STATES = ("consented", "active")
+
+
+def questionnaire_schedule() -> rules.Questionnaires:
+    """The programme's questionnaires (``questionnaires:`` of the programme file), or refused."""
+    configured = rules.QUESTIONNAIRES
+    if configured is None:
+        raise ValidationError(_("The programme sends no questionnaires: its programme file has no questionnaires "
+                                "section."))
+    return configured
+
+
+@transaction.atomic
+def schedule_questionnaires(nurse, case: Case, *, channel: str, address: str, first_day: dt.date,
+                            timepoints: Sequence[str]) -> list[QuestionnaireRequest]:
+    """The programme's questionnaire at ``timepoints`` (months after ``first_day``), each sent to
+    the citizen on its day by ``channel`` to ``address``, open for the configured days."""
+    _check_own_case(nurse, case)
+    case = _locked(case)
+    _require_state(case, SCHEDULE_STATES, _("Questionnaires can be sent while the patient is in the programme."))
+    schedule = questionnaire_schedule()
+    instrument = instruments.get(schedule.instrument)
+    if instrument is None:
+        raise ValidationError(_("Unknown questionnaire."))
+    months = dict(schedule.timepoints)
+    chosen = [t for t in months if t in set(timepoints)]
+    if not chosen or len(chosen) != len(set(timepoints)):
+        raise ValidationError(_("Choose at least one of the time points offered."))
+    if first_day < timezone.localdate():
+        raise ValidationError(_("The first questionnaire cannot be sent in the past. Choose today or later."))
+    address = channels.clean_address(channel, address)
+    taken = set(case.questionnaire_requests.filter(instrument=instrument.id, state__in=QuestionnaireRequest.OPEN_STATES)
+                .values_list("timepoint", flat=True))
+    if taken & set(chosen):
+        raise ValidationError(_("%(points)s is already scheduled and not answered yet.")
+                              % {"points": ", ".join(str(QuestionnaireResponse.Timepoint(t).label)
+                                                     for t in chosen if t in taken)})
+    made = []
+    for timepoint in chosen:
+        send_on = add_months(first_day, months[timepoint])
+        made.append(QuestionnaireRequest.objects.create(
+            case=case, instrument=instrument.id, timepoint=timepoint, send_on=send_on,
+            deadline=send_on + dt.timedelta(days=schedule.answer_days), channel=channel, address=address,
+            scheduled_by=nurse))
+    _log(nurse, audit.Event.QUESTIONNAIRE_SCHEDULE, _("Questionnaires scheduled for the citizen"), case,
+         instrument=instrument.id, channel=channel, requests=[str(r.public_id) for r in made],
+         send_on=[r.send_on.isoformat() for r in made])
+    return made
+
+
+def _citizen_of(user, case: Case) -> None:
+    if not (user.has_role(Role.CITIZEN) and visible_persons(user).filter(pk=case.person_id).exists()):
+        raise PermissionDenied
+
+
+def answerable(request: QuestionnaireRequest, today: dt.date | None = None) -> bool:
+    """Whether the citizen can answer now: invited, not answered, the deadline not passed."""
+    return request.state == QuestionnaireRequest.State.SENT and (today or timezone.localdate()) <= request.deadline
+
+
+@transaction.atomic
+def answer_questionnaire(citizen, request: QuestionnaireRequest, answers: Mapping[str, object]) -> QuestionnaireResponse:
+    """The citizen's own answers, from their page: stored, scored and triaged; the invitation
+    is answered."""
+    _citizen_of(citizen, request.case)
+    request = QuestionnaireRequest.objects.select_for_update(of=("self",)).select_related("case__person").get(pk=request.pk)
+    case = request.case
+    if not answerable(request):
+        raise ValidationError(_("This questionnaire can no longer be answered."))
+    instrument = instruments.get(request.instrument)
+    if instrument is None:
+        raise ValidationError(_("Unknown questionnaire."))
+    result = _scored(instrument, answers)
+    response = _store_response(case, instrument, result, request.timepoint, timezone.localdate(), citizen,
+                               QuestionnaireResponse.Source.CITIZEN)
+    request.state, request.response = QuestionnaireRequest.State.ANSWERED, response
+    request.save(update_fields=["state", "response"])
+    audit.record(citizen, audit.Event.QUESTIONNAIRE_ANSWER, action=audit.CHANGE,
+                 why=_("Questionnaire answered by the citizen"), persons=[case.person.person_key],
+                 detail={"case": case.pk, "request": str(request.public_id), "response": response.pk,
+                         "instrument": instrument.id, "version": instrument.version, "score": result.score,
+                         "triage": response.triage, "rule": response.triage_rule})
     return response
+
+
+@transaction.atomic
+def review_response(nurse, response: QuestionnaireResponse) -> QuestionnaireResponse:
+    """The nurse has seen a red or yellow answer: it leaves her day view."""
+    _check_own_case(nurse, response.case)
+    response = QuestionnaireResponse.objects.select_for_update(of=("self",)).select_related("case__person").get(pk=response.pk)
+    if response.reviewed_at is not None:
+        raise ValidationError(_("This answer has already been marked as seen."))
+    response.reviewed_at, response.reviewed_by = timezone.now(), nurse
+    response.save(update_fields=["reviewed_at", "reviewed_by"])
+    _log(nurse, audit.Event.QUESTIONNAIRE_REVIEW, _("Questionnaire answer seen by the nurse"), response.case,
+         response=response.pk, triage=response.triage)
+    return response
+
+
+@dataclass
+class Round:
+    """What one round of ``opspor web questionnaire-reminders`` did."""
+
+    invited: list[QuestionnaireRequest] = field(default_factory=list)
+    reminded: list[QuestionnaireRequest] = field(default_factory=list)
+    expired: list[QuestionnaireRequest] = field(default_factory=list)
+    cancelled: list[QuestionnaireRequest] = field(default_factory=list)
+    failed: list[tuple[QuestionnaireRequest, str]] = field(default_factory=list)
+
+
+def _due_reminder(request: QuestionnaireRequest, schedule: rules.Questionnaires, today: dt.date) -> bool:
+    if request.reminders >= len(schedule.reminder_days) or request.sent_at is None:
+        return False
+    return today >= timezone.localdate(request.sent_at) + dt.timedelta(days=schedule.reminder_days[request.reminders])
+
+
+def _invitation(request: QuestionnaireRequest, reminder: bool) -> channels.Invitation:
+    instrument = instruments.get(request.instrument)
+    return channels.Invitation(request.channel, request.address, channels.link(request.public_id),
+                               instrument.name() if instrument else request.instrument,
+                               request.deadline.strftime("%d-%m-%Y"), reminder)
+
+
+def _system_log(event: audit.Event, why: str, request: QuestionnaireRequest, **detail) -> None:
+    audit.record(QUESTIONNAIRE_ROUND, event, action=audit.CHANGE, why=why, persons=[request.case.person.person_key],
+                 detail={"case": request.case_id, "request": str(request.public_id), **detail})
+
+
+def _one(pk: int, today: dt.date, schedule: rules.Questionnaires, done: Round) -> None:
+    """One open request: cancelled, expired, invited or reminded as due, in its own transaction
+    under a row lock (two rounds at once send nothing twice)."""
+    with transaction.atomic():
+        request = (QuestionnaireRequest.objects.select_for_update(of=("self",)).select_related("case__person")
+                   .get(pk=pk))
+        states = QuestionnaireRequest.State
+        if request.state not in QuestionnaireRequest.OPEN_STATES:
+            return
+        if request.case.state not in SCHEDULE_STATES:
+            request.state = states.CANCELLED
+            request.save(update_fields=["state"])
+            _system_log(audit.Event.QUESTIONNAIRE_CANCEL, _("Questionnaire cancelled: the course has ended"), request,
+                        case_state=request.case.state)
+            done.cancelled.append(request)
+            return
+        if today > request.deadline:
+            request.state = states.EXPIRED
+            request.save(update_fields=["state"])
+            _system_log(audit.Event.QUESTIONNAIRE_EXPIRE, _("Questionnaire not answered by the deadline"), request,
+                        deadline=request.deadline.isoformat(), reminders=request.reminders)
+            done.expired.append(request)
+            return
+        reminder = request.state == states.SENT
+        if (not reminder and request.send_on > today) or (reminder and not _due_reminder(request, schedule, today)):
+            return
+        try:
+            via = channels.deliver(_invitation(request, reminder))
+        except channels.DeliveryError as e:
+            request.last_error = str(e)[:500]
+            request.save(update_fields=["last_error"])
+            _system_log(audit.Event.QUESTIONNAIRE_UNDELIVERED, _("Questionnaire invitation not delivered"), request,
+                        channel=request.channel, error=request.last_error, reminder=reminder)
+            done.failed.append((request, request.last_error))
+            return
+        now = timezone.now()
+        request.last_error = ""
+        if reminder:
+            request.reminders, request.reminded_at = request.reminders + 1, now
+            request.save(update_fields=["reminders", "reminded_at", "last_error"])
+            _system_log(audit.Event.QUESTIONNAIRE_REMIND, _("Questionnaire reminder sent"), request,
+                        channel=request.channel, via=via, reminder=request.reminders)
+            done.reminded.append(request)
+        else:
+            request.state, request.sent_at = states.SENT, now
+            request.save(update_fields=["state", "sent_at", "last_error"])
+            _system_log(audit.Event.QUESTIONNAIRE_INVITE, _("Questionnaire invitation sent"), request,
+                        channel=request.channel, via=via, deadline=request.deadline.isoformat())
+            done.invited.append(request)
+
+
+def questionnaire_round(today: dt.date | None = None) -> Round:
+    """Send the invitations due, the reminders due, and close what passed its deadline or whose
+    course ended (``opspor web questionnaire-reminders``). The texts go out in the site's
+    language (Danish). A delivery that fails is recorded and tried again at the next round;
+    one killed between sending and saving sends that one again (at least once)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    today = today or timezone.localdate()
+    schedule = rules.QUESTIONNAIRES
+    done = Round()
+    if schedule is None:
+        return done
+    pks = list(QuestionnaireRequest.objects.filter(state__in=QuestionnaireRequest.OPEN_STATES, send_on__lte=today)
+               .order_by("send_on", "id").values_list("pk", flat=True))
+    with translation.override(settings.LANGUAGE_CODE):
+        for pk in pks:
+            _one(pk, today, schedule, done)
+    return done
 
 
 @transaction.atomic

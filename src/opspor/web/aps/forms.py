@@ -12,8 +12,9 @@ from django.utils.translation import pgettext_lazy
 
 from opspor.web.aps import instruments, rules
 from opspor.web.aps.instruments import Instrument
-from opspor.web.aps.models import Case, Goal, QuestionnaireResponse, Session
+from opspor.web.aps.models import Case, Goal, QuestionnaireRequest, QuestionnaireResponse, Session
 from opspor.web.core import date_fields, params
+
 
 def _datetime_field(label, **kwargs) -> date_fields.DateTimeField:
     return date_fields.DateTimeField(label=label, **kwargs)
@@ -203,6 +204,45 @@ class QuestionnaireForm(forms.Form):
 
     def when_fields(self):
         return [self["timepoint"], self["taken_on"]]
+
+    def answers(self) -> dict[str, int | None]:
+        return {item.id: self.cleaned_data.get(item_field_name(item.id)) for item in self.spec.items}
+
+
+class ScheduleQuestionnaireForm(IdForm):
+    """The programme's questionnaire sent to the citizen at the configured time points (the
+    nurse may leave some out), by e-mail or SMS. The address is checked by the action."""
+
+    id_prefix = "schedule"
+
+    channel = forms.ChoiceField(label=_("Send by"), widget=forms.RadioSelect,
+                                choices=QuestionnaireRequest.Channel.choices, initial=QuestionnaireRequest.Channel.EMAIL)
+    address = forms.CharField(label=_("The citizen's e-mail address or mobile number"), max_length=200)
+    first_day = date_fields.DateField(label=_("First questionnaire on"))
+    timepoints = forms.MultipleChoiceField(label=_("Time points (months after the first)"),
+                                           widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, **kwargs):
+        configured = rules.QUESTIONNAIRES
+        points = configured.timepoints if configured else ()
+        kwargs.setdefault("initial", {"first_day": timezone.localdate(), "timepoints": [t for t, _m in points]})
+        super().__init__(*args, **kwargs)
+        labels = dict(QuestionnaireResponse.Timepoint.choices)
+        self.fields["timepoints"].choices = [(t, f"{labels[t]} ({months})") for t, months in points]
+
+
+class CitizenQuestionnaireForm(forms.Form):
+    """The citizen's form of one instrument: one radio group per question, each answered (at
+    home every question is asked; the error names the question)."""
+
+    def __init__(self, instrument: Instrument, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.spec = instrument
+        for n, item in enumerate(instrument.items, start=1):
+            self.fields[item_field_name(item.id)] = forms.TypedChoiceField(
+                label=f"{n}. {item.label()}", coerce=int, widget=forms.RadioSelect,
+                choices=[(c.value, c.text()) for c in item.scale.choices],
+                error_messages={"required": _("Answer question %(n)s.") % {"n": n}})
 
     def answers(self) -> dict[str, int | None]:
         return {item.id: self.cleaned_data.get(item_field_name(item.id)) for item in self.spec.items}

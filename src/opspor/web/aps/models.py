@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -204,8 +205,87 @@ class QuestionnaireResponse(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
+    class Source(models.TextChoices):
+        CITIZEN = "citizen", _("Answered by the citizen")
+        PAPER = "paper", _("Typed in by the nurse (paper or phone)")
+
+    class Triage(models.TextChoices):
+        RED = "red", _("Red")
+        YELLOW = "yellow", _("Yellow")
+        GREEN = "green", _("Green")
+
+    # who gave the answers: the citizen on their own page, or the nurse typing them in
+    source = models.CharField(_("answered by"), max_length=10, choices=Source.choices, default=Source.PAPER)
+    # the colour by the triage rules (config/triage.yaml) in force when stored, and the rule that fired
+    triage = models.CharField(_("triage"), max_length=10, choices=Triage.choices, blank=True)
+    triage_rule = models.CharField(max_length=60, blank=True)
+    triage_version = models.CharField(max_length=20, blank=True)
+    # a red or yellow answer stays on the nurse's day view until she has seen it
+    reviewed_at = models.DateTimeField(_("seen by the nurse"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+
     class Meta:
         ordering = ["-taken_on", "-id"]
+
+    @property
+    def triage_text(self) -> str:
+        """The text of the rule that fired, in the request's language (the id if the rule has
+        since left the triage file)."""
+        if not self.triage_rule:
+            return ""
+        from opspor.web.aps.triage import triage
+
+        rule = triage().rule(self.instrument, self.triage_rule)
+        return rule.label if rule else self.triage_rule
+
+    @property
+    def needs_review(self) -> bool:
+        return self.triage in ("red", "yellow") and self.reviewed_at is None
+
+
+class QuestionnaireRequest(models.Model):
+    """A questionnaire the citizen is asked to answer at home: scheduled by the nurse, its
+    invitation sent by e-mail or SMS on ``send_on`` with a link to the citizen's page (the
+    random ``public_id``, never a person's number), reminders until the ``deadline``, then
+    answered or not. Changed only through ``aps.actions``."""
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENT = "sent", _("Invitation sent")
+        ANSWERED = "answered", _("Answered")
+        EXPIRED = "expired", _("Not answered by the deadline")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("SMS")
+
+    OPEN_STATES = ("scheduled", "sent")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="questionnaire_requests")
+    instrument = models.CharField(_("questionnaire"), max_length=40)
+    timepoint = models.CharField(_("time point"), max_length=20, choices=QuestionnaireResponse.Timepoint.choices)
+    send_on = models.DateField(_("send on"), db_index=True)
+    deadline = models.DateField(_("answer by"))
+    channel = models.CharField(_("send by"), max_length=10, choices=Channel.choices)
+    address = models.CharField(_("e-mail address or mobile number"), max_length=200)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SCHEDULED)
+    scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    scheduled_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    reminders = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)  # the last delivery that failed (retried)
+    response = models.OneToOneField(QuestionnaireResponse, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="request")
+
+    class Meta:
+        ordering = ["send_on", "id"]
+
+    def __str__(self) -> str:  # never the address
+        return f"questionnaire request {self.pk} ({self.state})"
 
 
 class CaseMessage(models.Model):

@@ -262,6 +262,7 @@ class DayRow:
     case: Case
     session: Session | None = None
     since: dt.date | None = None  # the date the row is about (planned, invited, end due)
+    response: QuestionnaireResponse | None = None  # a red or yellow questionnaire answer
 
 
 @dataclass
@@ -277,6 +278,7 @@ class Day:
     end_overdue: list[DayRow]    # active, 9 months or more since the start
     questionnaires_due: list[DayRow] = field(default_factory=list)  # a trial's control cases
     unread_messages: list[DayRow] = field(default_factory=list)  # the citizen wrote; not read yet
+    questionnaire_alerts: list[DayRow] = field(default_factory=list)  # red/yellow answers not seen yet
 
     @property
     def buckets(self) -> list[tuple[str, list[DayRow]]]:
@@ -285,7 +287,8 @@ class Day:
                 ("startup_to_plan", self.startup_to_plan), ("no_session", self.no_session),
                 ("end_overdue", self.end_overdue), ("end_due", self.end_due)] + (
                     [("questionnaires_due", self.questionnaires_due)] if self.questionnaires_due else []) + (
-                    [("unread_messages", self.unread_messages)] if self.unread_messages else [])
+                    [("unread_messages", self.unread_messages)] if self.unread_messages else []) + (
+                    [("questionnaire_alerts", self.questionnaire_alerts)] if self.questionnaire_alerts else [])
 
     @property
     def cases(self) -> list[Case]:
@@ -339,7 +342,20 @@ def day_view(nurse: User, today: dt.date) -> Day:
     unread_messages = [DayRow(unread_cases[u["case"]], since=timezone.localdate(u["first"])) for u in unread
                        if u["case"] in unread_cases]
     return Day(today, calls, overdue, new_invitations, unanswered, startup_to_plan, no_session, end_due, end_overdue,
-               questionnaires_due, unread_messages)
+               questionnaires_due, unread_messages, questionnaire_alerts(nurse, end))
+
+
+TRIAGE_ORDER = {"red": 0, "yellow": 1}
+
+
+def questionnaire_alerts(nurse: User, before: dt.datetime) -> list[DayRow]:
+    """The red and yellow questionnaire answers of the nurse's cases not marked seen, stored
+    before ``before``: red first, then the oldest first (the rule that fired is on the row)."""
+    found = (QuestionnaireResponse.objects.filter(case__nurse=nurse, triage__in=list(TRIAGE_ORDER),
+                                                  reviewed_at__isnull=True, recorded_at__lt=before)
+             .select_related("case__person", "case__allocation"))
+    rows = sorted(found, key=lambda r: (TRIAGE_ORDER[r.triage], r.recorded_at, r.pk))
+    return [DayRow(r.case, since=r.taken_on, response=r) for r in rows]
 
 
 @dataclass(frozen=True)

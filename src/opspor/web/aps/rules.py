@@ -36,7 +36,7 @@ def config_path() -> Path:
     return Path(os.environ.get(ENV) or SHIPPED)
 
 
-_KEYS = ("version", "source", "invitation_reminder_days", "support_months", "max_capacity", "trial")
+_KEYS = ("version", "source", "invitation_reminder_days", "support_months", "max_capacity", "trial", "questionnaires")
 _EXAMPLES = {"version": 'e.g. `version: "1"`; bump it on every change',
              "invitation_reminder_days": "e.g. `invitation_reminder_days: 7`",
              "support_months": "e.g. `support_months: {min: 6, max: 9}`",
@@ -48,7 +48,7 @@ def load(path: Path | None = None) -> dict:
     path = Path(path) if path is not None else config_path()
     data, _digest = config_reader.read_yaml(path, ProgrammeConfigError)
     ctx = _Ctx(str(path))
-    top = config_reader.mapping(ctx, data, _KEYS, tuple(k for k in _KEYS if k not in ("source", "trial")),
+    top = config_reader.mapping(ctx, data, _KEYS, tuple(k for k in _KEYS if k not in ("source", "trial", "questionnaires")),
                                 _EXAMPLES, "see the shipped programme.yaml")
     if not isinstance(top["version"], str):
         raise ctx.at("version").error(f"expected a string, got {config_reader.show(top['version'])}",
@@ -64,7 +64,8 @@ def load(path: Path | None = None) -> dict:
                 ctx.at("invitation_reminder_days"), top["invitation_reminder_days"], 0, "invitation_reminder_days: 7"),
             "support_min_months": low, "support_max_months": high,
             "max_capacity": config_reader.integer(ctx.at("max_capacity"), top["max_capacity"], 0, "max_capacity: 500"),
-            "trial": _trial(ctx.at("trial"), top.get("trial"))}
+            "trial": _trial(ctx.at("trial"), top.get("trial")),
+            "questionnaires": _questionnaires(ctx.at("questionnaires"), top.get("questionnaires"))}
 
 
 @cache
@@ -75,7 +76,7 @@ def programme() -> dict:
 
 _NAMES = {"VERSION": "version", "INVITATION_REMINDER_DAYS": "invitation_reminder_days",
           "SUPPORT_MIN_MONTHS": "support_min_months", "SUPPORT_MAX_MONTHS": "support_max_months",
-          "MAX_CAPACITY": "max_capacity", "TRIAL": "trial"}
+          "MAX_CAPACITY": "max_capacity", "TRIAL": "trial", "QUESTIONNAIRES": "questionnaires"}
 
 
 def __getattr__(name: str) -> Any:
@@ -155,6 +156,51 @@ def _trial(ctx: _Ctx, section: Any) -> Trial:
             "e.g. `{baseline: 0, 6m: 6, 12m: 12}`")
     return Trial(enabled, trial_id, tuple(arms), tuple(blocks), tuple(str(s) for s in strata), instrument,
                  tuple(sorted(points.items(), key=lambda kv: kv[1])))
+
+
+@dataclass(frozen=True)
+class Questionnaires:
+    """Questionnaires answered at home (``questionnaires:`` of the programme file): the default
+    schedule (``instrument`` at ``timepoints``, months after the first day), how long an
+    invitation is open (``answer_days``) and when reminders go out (``reminder_days`` after the
+    invitation, one per entry). Without the section the programme sends none."""
+
+    instrument: str
+    timepoints: tuple[tuple[str, int], ...]
+    answer_days: int
+    reminder_days: tuple[int, ...]
+
+
+
+def _questionnaires(ctx: _Ctx, section: Any) -> Questionnaires | None:
+    if section is None:
+        return None
+    keys = ("instrument", "timepoints", "answer_days", "reminder_days")
+    section = config_reader.mapping(ctx, section, keys, keys, {
+        "instrument": "e.g. `instrument: who5`", "timepoints": "e.g. `timepoints: {baseline: 0, 3m: 3, 6m: 6}`",
+        "answer_days": "e.g. `answer_days: 14`", "reminder_days": "e.g. `reminder_days: [4, 10]`"})
+    instrument = config_reader.text(ctx.at("instrument"), section["instrument"], "questionnaire id")
+    points = section["timepoints"]
+    tctx = ctx.at("timepoints")
+    if not isinstance(points, dict) or not points:
+        raise tctx.error(f"expected time points with months after the first day, got {config_reader.show(points)}",
+                         "write e.g. `timepoints: {baseline: 0, 3m: 3, 6m: 6}`")
+    for key, months in points.items():
+        config_reader.choice(tctx.at(str(key)), key, TIMEPOINTS, "time point")
+        config_reader.integer(tctx.at(str(key)), months, 0, f"{key}: 3")
+    answer_days = config_reader.integer(ctx.at("answer_days"), section["answer_days"], 1, "answer_days: 14")
+    reminders = section["reminder_days"]
+    rctx = ctx.at("reminder_days")
+    if not isinstance(reminders, list):
+        raise rctx.error(f"expected a list of days, got {config_reader.show(reminders)}",
+                         "write e.g. `reminder_days: [4, 10]` (or `[]` for no reminders)")
+    days = [config_reader.integer(rctx.at(i), d, 1, "reminder_days: [4, 10]") for i, d in enumerate(reminders)]
+    if days != sorted(set(days)):
+        raise rctx.error(f"{days} are not increasing", "list each day once, the earliest first, e.g. `[4, 10]`")
+    if days and days[-1] >= answer_days:
+        raise rctx.error(f"a reminder on day {days[-1]} comes at or after the deadline (answer_days {answer_days})",
+                         "remind before the deadline, or give more answer_days")
+    return Questionnaires(instrument, tuple(sorted(points.items(), key=lambda kv: kv[1])), answer_days, tuple(days))
 
 
 def end_due_on(start: dt.date) -> dt.date:

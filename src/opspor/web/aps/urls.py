@@ -21,6 +21,8 @@ urlpatterns = [
     path("forloeb/<int:pk>/notater/", views.add_note, name="add_note"),
     path("forloeb/<int:pk>/beskeder/", views.send_message, name="send_message"),
     path("forloeb/<int:pk>/spoergeskema/", views.record_questionnaire, name="record_questionnaire"),
+    path("forloeb/<int:pk>/spoergeskema/send/", views.schedule_questionnaires, name="schedule_questionnaires"),
+    path("forloeb/<int:pk>/spoergeskema/<int:response_pk>/set/", views.review_response, name="review_response"),
     path("forloeb/<int:pk>/afslut/", views.end, name="end"),
     # the programme lead
     path("forloeb/<int:pk>/sygeplejerske/", views.reassign, name="reassign"),

@@ -41,6 +41,7 @@ from opspor.web.aps.forms import (
     RecordSessionForm,
     RefusalForm,
     RevealForm,
+    ScheduleQuestionnaireForm,
     StartupForm,
 )
 from opspor.web.aps.models import Case, Goal, Session
@@ -326,7 +327,12 @@ def _questionnaire_context(case: Case, chosen: str | None, bound: QuestionnaireF
         r.instrument_name = instrument.name() if instrument else r.instrument
         r.band_obj = instrument.band_by_id(r.band) if instrument and r.band else None
     form = bound or (QuestionnaireForm(chosen_instrument) if chosen_instrument else None)
+    requests = list(case.questionnaire_requests.select_related("response"))
+    for r in requests:
+        instrument = configured.get(r.instrument)
+        r.instrument_name = instrument.name() if instrument else r.instrument
     return {"responses": responses, "groups": groups, "q_form": form,
+            "q_requests": requests,
             "q_choice": InstrumentChoiceForm(initial={"instrument": chosen_instrument.id if chosen_instrument else ""})}
 
 
@@ -369,6 +375,7 @@ def _render_case(request, case: Case, *, bound: dict | None = None, saved: str =
         "current_plan": plans[0] if plans else None, "older_plans": plans[1:], "notes": notes,
         "case_messages": list(case.messages.select_related("sender", "plan")),
         "can_message": can_change and case.state in actions.MESSAGE_STATES,
+        "can_schedule": can_change and case.state in actions.SCHEDULE_STATES and rules.QUESTIONNAIRES is not None,
         "timeline": _timeline(case, sessions, plans, q["responses"]), "saved": saved, "today": today,
         "end_due": case.end_due_on is not None and case.end_due_on <= today,
         "end_overdue": case.end_overdue_on is not None and case.end_overdue_on <= today,
@@ -381,6 +388,7 @@ def _render_case(request, case: Case, *, bound: dict | None = None, saved: str =
             "plan": bound.get("plan") or PlanForm(initial={"text": plans[0].text if plans else ""}),
             "note": bound.get("note") or NoteForm(),
             "message": bound.get("message") or MessageForm(),
+            "schedule": bound.get("schedule") or ScheduleQuestionnaireForm(),
             "end": bound.get("end") or EndForm(),
             "reassign": bound.get("reassign") or ReassignForm(
                 nurses=queries.region_nurses(case.region_code).exclude(pk=case.nurse_id)),
@@ -407,7 +415,7 @@ def case_detail(request, pk: int):
 # The page section (``id="sec-…"``) each form belongs to; the form's key in ``bound`` may add ``-<pk>``.
 SECTIONS = {"answer": "answer", "refusal": "answer", "startup": "startup", "plan_startup": "startup",
             "plan_phone": "sessions", "record": "sessions", "goal": "goals", "plan": "plan", "note": "notes",
-            "message": "messages",
+            "message": "messages", "schedule": "questionnaires", "review": "questionnaires",
             "questionnaire": "questionnaires", "end": "end", "reassign": "nurse"}
 
 
@@ -541,6 +549,25 @@ def record_questionnaire(request, pk: int):
                              % {"name": instrument.name()})
 
     return _change(request, case, "questionnaire", form, do, _("Questionnaire saved."))
+
+
+@nurse_only
+@require_POST
+def schedule_questionnaires(request, pk: int):
+    case = queries.get_case(request.user, pk)  # a nurse: her own cases only
+    form = ScheduleQuestionnaireForm(request.POST)
+    return _change(request, case, "schedule", form, lambda d: actions.schedule_questionnaires(
+        request.user, case, channel=d["channel"], address=d["address"], first_day=d["first_day"],
+        timepoints=d["timepoints"]), _("Questionnaires scheduled: the citizen gets each on its day."))
+
+
+@nurse_only
+@require_POST
+def review_response(request, pk: int, response_pk: int):
+    case = queries.get_case(request.user, pk)  # a nurse: her own cases only
+    response = get_object_or_404(case.responses, pk=response_pk)
+    return _change(request, case, "review", None, lambda d: actions.review_response(request.user, response),
+                   _("The answer is marked as seen."))
 
 
 @nurse_only

@@ -52,6 +52,7 @@ class Event(models.TextChoices):
     AUDIT_ACCESS_REPORT_PDF = "audit.access_report.pdf", _("Access report exported (PDF)")
     CITIZEN_PAGE = "citizen.page", _("Citizen's own page")
     CITIZEN_ACCESS_REPORT = "citizen.access_report", _("Citizen's own access report")
+    CITIZEN_QUESTIONNAIRE = "citizen.questionnaire", _("Citizen's questionnaire opened")
     # exports (one event per offered format)
     WORKLIST_CSV = "worklist.csv", _("Department list exported (CSV)")
     WORKLIST_XLSX = "worklist.xlsx", _("Department list exported (Excel)")
@@ -99,6 +100,15 @@ class Event(models.TextChoices):
     RELATIVE_GRANT = "citizen.relative.grant", _("Relative given access by the citizen")
     RELATIVE_REVOKE = "citizen.relative.revoke", _("Relative's access revoked by the citizen")
     RELATIVE_READ = "citizen.relative.read", _("Relative's view of the citizen's page")
+    # questionnaires answered at home
+    QUESTIONNAIRE_SCHEDULE = "aps.questionnaire.schedule", _("Questionnaires scheduled for the citizen")
+    QUESTIONNAIRE_INVITE = "aps.questionnaire.invite", _("Questionnaire invitation sent")
+    QUESTIONNAIRE_REMIND = "aps.questionnaire.remind", _("Questionnaire reminder sent")
+    QUESTIONNAIRE_UNDELIVERED = "aps.questionnaire.undelivered", _("Questionnaire invitation not delivered")
+    QUESTIONNAIRE_EXPIRE = "aps.questionnaire.expire", _("Questionnaire not answered by the deadline")
+    QUESTIONNAIRE_CANCEL = "aps.questionnaire.cancel", _("Questionnaire cancelled: the course has ended")
+    QUESTIONNAIRE_ANSWER = "citizen.questionnaire.answer", _("Questionnaire answered by the citizen")
+    QUESTIONNAIRE_REVIEW = "aps.questionnaire.review", _("Questionnaire answer seen by the nurse")
     # the randomised trial
     TRIAL_ALLOCATE = "trial.allocate", _("Randomised at invitation (arm concealed until consent)")
     TRIAL_REREAD = "trial.reread", _("Earlier allocation used for a new invitation (arm concealed until consent)")

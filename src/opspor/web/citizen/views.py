@@ -23,7 +23,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
 from opspor.web.aps import actions as aps_actions
-from opspor.web.aps.models import Case, Session
+from opspor.web.aps import instruments
+from opspor.web.aps.forms import CitizenQuestionnaireForm
+from opspor.web.aps.models import Case, QuestionnaireRequest, Session
 from opspor.web.audit import actions as audit
 from opspor.web.audit.models import AuditEntry
 from opspor.web.citizen.forms import GrantForm
@@ -91,6 +93,7 @@ def home(request):
     context = _page(person, RelativeGrant.PARTS)
     context["can_write"] = case is not None and case.state in aps_actions.MESSAGE_STATES
     context["relatives"] = [g for g in person.relative_grants.all() if g.in_force(timezone.localdate())]
+    context["questionnaires"] = _open_questionnaires(person)
     audit.record(request, audit.Event.CITIZEN_PAGE, action=audit.READ, why=_("Citizen's own page"),
                  persons=[person.person_key], detail={"case": case.pk if case else None})
     return render(request, "citizen/home.html", context)
@@ -130,6 +133,51 @@ def access(request):
     audit.record(request, audit.Event.CITIZEN_ACCESS_REPORT, action=audit.READ, why=_("Citizen's own access report"),
                  persons=[person.person_key], detail={"results": len(entries)})
     return render(request, "citizen/access.html", {"person": person, "entries": entries})
+
+
+# --- questionnaires answered at home ------------------------------------------------------------
+
+def _open_questionnaires(person) -> list[QuestionnaireRequest]:
+    found = [r for r in QuestionnaireRequest.objects.filter(case__person=person, state=QuestionnaireRequest.State.SENT)
+             .order_by("deadline", "id") if aps_actions.answerable(r)]
+    for r in found:
+        instrument = instruments.get(r.instrument)
+        r.instrument_name = instrument.name() if instrument else r.instrument
+    return found
+
+
+@citizen_only
+@require_http_methods(["GET", "POST"])
+def questionnaire(request, request_id):
+    """A questionnaire the citizen was invited to answer (the link of the e-mail or SMS names
+    its random id): the form, and the answers through ``aps.actions.answer_questionnaire``.
+    Anyone else's id answers 404, whether it exists or not."""
+    person = own_person(request.user)
+    try:
+        invitation = (QuestionnaireRequest.objects.select_related("case__person", "response")
+                      .get(public_id=request_id, case__person=person))
+    except (QuestionnaireRequest.DoesNotExist, ValueError, ValidationError):
+        raise Http404("not found") from None
+    instrument = instruments.get(invitation.instrument)
+    if instrument is None or invitation.state in (QuestionnaireRequest.State.SCHEDULED,
+                                                  QuestionnaireRequest.State.CANCELLED):
+        raise Http404("not found")
+    open_now = aps_actions.answerable(invitation)
+    form = CitizenQuestionnaireForm(instrument, request.POST if request.method == "POST" and open_now else None)
+    if request.method == "POST" and open_now and form.is_valid():
+        try:
+            aps_actions.answer_questionnaire(request.user, invitation, form.answers())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Thank you. Your answers have been sent to your nurse."))
+            return redirect("citizen:home")
+    if request.method == "GET":
+        audit.record(request, audit.Event.CITIZEN_QUESTIONNAIRE, action=audit.READ, why=_("Citizen's questionnaire opened"),
+                     persons=[person.person_key], detail={"request": str(invitation.public_id), "state": invitation.state})
+    return render(request, "citizen/questionnaire.html", {
+        "invitation": invitation, "instrument": instrument, "form": form, "open_now": open_now,
+    }, status=400 if form.errors else 200)
 
 
 # --- relatives ---------------------------------------------------------------------------------

@@ -1,0 +1,110 @@
+"""Questionnaires at home in a real browser (issue 14's "done when"): the nurse schedules the
+programme's WHO-5 on the case page; `opspor web questionnaire-reminders` sends the invitation to
+a real SMTP server on loopback (aiosmtpd); the citizen opens the e-mail's link on a phone
+(390×844), logs in through the loopback OpenID provider (as through MitID) and lands on the
+form, answers a red WHO-5; the nurse's day view shows it red with the rule that fired. The
+citizen's form passes axe-core's WCAG 2.1 AA rules and needs no sideways scrolling."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support import oidc, receivers
+from tests.web import web_kit
+from tests.web.test_citizen_browser import PHONE, check_accessible
+from tests.web.web_kit import CPR, NAMES
+
+pytestmark = pytest.mark.browser
+
+EMAIL = "borger.a@eksempel.dk"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    accounts = {"borger-a": {"dk.cpr": CPR["A"], "name": NAMES["A"]}}
+    with oidc.provider(tmp_path_factory.mktemp("idp"), accounts) as issuer, receivers.smtp_server() as smtp, \
+            web_kit.published_site(tmp_path_factory.mktemp("site") / "home",
+                                   env=oidc.door_env("citizen", issuer)) as server:
+        code = f"""
+import datetime as dt, json
+from django.utils import timezone
+from opspor.web.accounts.models import User
+from opspor.web.aps import actions as a
+from opspor.web.people.models import Person
+lead, nurse = User.objects.get(username="programleder"), User.objects.get(username="sygeplejerske")
+case = a.record_consent(nurse, a.invite(lead, Person.objects.get(cpr={CPR['A']!r}), nurse))
+a.hold_startup(nurse, case, timezone.now() - dt.timedelta(hours=1))
+print(json.dumps({{"case": case.pk}}))
+"""
+        done = server.run_opspor("manage", "shell", "-c", code, check=True)
+        server.story = json.loads(done.stdout.strip().splitlines()[-1])
+        server.smtp = smtp
+        server.send_env = {**smtp.env(), "OPSPOR_PUBLIC_URL": server.url}
+        yield server
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(locale="da-DK", bypass_csp=True, **PHONE)
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_scheduled_by_the_nurse_sent_by_email_answered_on_the_phone_red_on_the_day_view(page, phone, site):
+    # the nurse schedules the programme's default on the case page
+    web_kit.log_in(page, site, "sygeplejerske")
+    page.goto(f"{site.url}/aps/forloeb/{site.story['case']}/#sec-questionnaires")
+    form = page.get_by_test_id("schedule-form")
+    form.get_by_label("Borgerens e-mailadresse eller mobilnummer").fill(EMAIL)
+    for timepoint in ("Udgangspunkt (opstart)", "3 måneder", "6 måneder"):
+        expect(form.get_by_label(re.compile(re.escape(timepoint)))).to_be_checked()
+    form.get_by_role("button", name="Planlæg spørgeskemaer").click()
+    expect(page.get_by_test_id("q-request")).to_have_count(3)
+
+    # the round sends today's invitation to the SMTP server on loopback
+    sent = site.run_opspor("web", "questionnaire-reminders", env=site.send_env, check=True)
+    assert "1 invitation(s) sent" in sent.stdout
+    (mail,) = site.smtp.wait_for(EMAIL)
+    link = re.search(r"http://\S+/borger/skema/[0-9a-f-]{36}/", mail.get_content()).group(0)
+    assert CPR["A"] not in link and CPR["A"] not in mail.get_content()
+    page.reload()
+    expect(page.get_by_test_id("q-request").first).to_contain_text("Invitation sendt")
+
+    # the citizen opens the link on the phone: log-in through the OpenID provider, then the form
+    phone.goto(link)
+    expect(phone).to_have_url(re.compile(r"/konto/log-ind/\?next="))
+    phone.get_by_role("link", name="MitID (for borgere)").click()
+    phone.locator("input[name=login]").fill("borger-a")
+    phone.locator("input[name=password]").fill("mitid")
+    phone.get_by_role("button", name="Sign-in").click()
+    phone.get_by_role("button", name="Continue").click()
+    expect(phone).to_have_url(link)
+    expect(phone.get_by_role("heading", level=1)).to_have_text("WHO-5 Trivselsindeks")
+    check_accessible(phone)
+    web_kit.shot(phone, "citizen-questionnaire")
+    questions = phone.locator("fieldset.question")
+    expect(questions).to_have_count(5)
+    for n in range(5):
+        questions.nth(n).get_by_label("Lidt af tiden").check()  # 1 of 5: raw 5, score 20
+    phone.get_by_role("button", name="Send mine svar").click()
+    expect(phone).to_have_url(f"{site.url}/borger/")
+    expect(phone.get_by_text("Tak. Dine svar er sendt til din sygeplejerske.")).to_be_visible()
+    expect(phone.get_by_test_id("open-questionnaire")).to_have_count(0)
+    # the link again: answered
+    phone.goto(link)
+    expect(phone.get_by_test_id("questionnaire-closed")).to_contain_text("Du svarede på dette spørgeskema")
+
+    # the nurse's day view: red, with the rule that fired, answered by the citizen
+    page.goto(f"{site.url}/aps/min-dag/")
+    bucket = page.locator("#bucket-questionnaire_alerts")
+    expect(bucket).to_contain_text("Spørgeskemasvar, du skal se på")
+    row = bucket.get_by_test_id("triage")
+    expect(row).to_contain_text("Rød")
+    expect(row).to_contain_text("WHO-5 på 28 eller derunder: sandsynlig depression")
+    expect(row).to_contain_text("Besvaret af borgeren")
+    web_kit.shot(page, "questionnaire-day-view")
