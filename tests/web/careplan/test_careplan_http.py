@@ -191,6 +191,14 @@ def test_shared_plan_versions_audit_scope_fhir_and_the_citizen(world, login):
     Goal.objects.create(case=case, text="Gå en tur hver dag")
     Plan.objects.create(case=case, text="Vej dig hver morgen", written_by=nurse)
     assert "Gå en tur hver dag" in login(users["gp"]).get(url).content.decode()
+    # the support nurse reads the tasks of the caseload's citizen, changes none
+    nurse_client = login(nurse)
+    board = nurse_client.get("/samarbejde/opgaver/").content.decode()
+    assert board.count("data-task=") == 3 and "Markér som udført" not in board
+    task = ida.care_tasks.first()
+    assert nurse_client.post(f"/samarbejde/opgaver/{task.pk}/status/", {"status": "done"}).status_code == 403
+    person_page = nurse_client.get(f"/personer/{ida.public_id}/").content.decode()
+    assert "Åbn den fælles plan" in person_page and "Version 2" in person_page
 
     # FHIR CarePlan
     c = login(users["specialist"])

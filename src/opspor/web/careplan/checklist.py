@@ -64,7 +64,7 @@ class Config:
         return tuple(s.id for s in self.plan_sections)
 
 
-def _titled(ctx: _Ctx, key: str, raw, extra: tuple[str, ...] = ()) -> dict:
+def _titled(ctx: _Ctx, raw, extra: tuple[str, ...] = ()) -> dict:
     allowed = ("title_da", "title_en", *extra)
     raw = config_reader.mapping(ctx, raw, allowed, allowed)
     for k in ("title_da", "title_en"):
@@ -90,7 +90,7 @@ def parse(data, file: str) -> Config:
     professions = {}
     for key, raw in raw_professions.items():
         config_reader.ident(pctx, key, "profession")
-        raw = _titled(pctx.at(key), key, raw)
+        raw = _titled(pctx.at(key), raw)
         professions[key] = Titled(key, raw["title_da"], raw["title_en"])
     items, seen = [], set()
     cctx = ctx.at("checklist")
@@ -115,7 +115,7 @@ def parse(data, file: str) -> Config:
     sctx = ctx.at("plan_sections")
     for i, raw in enumerate(_ids(sctx, data["plan_sections"], "plan sections")):
         at = sctx.at(i)
-        raw = _titled(at, str(i), raw, extra=("id",))
+        raw = _titled(at, raw, extra=("id",))
         section_id = config_reader.ident(at.at("id"), raw["id"], "id")
         if section_id in seen:
             raise at.at("id").error(f"{section_id!r} is used twice", "give each section its own id")

@@ -22,15 +22,6 @@ class ParticipantForm(forms.Form):
     video_link = forms.URLField(label=_("Video link"), max_length=500, required=False, assume_scheme="https")
 
 
-class ChecklistForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        config = checklist.config()
-        self.fields["items"] = forms.MultipleChoiceField(
-            label=_("Discharge checklist"), widget=forms.CheckboxSelectMultiple, required=True,
-            choices=[(i.id, localized(i, "title", _lang())) for i in config.checklist])
-
-
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("Task"), max_length=300)
     sector = forms.ChoiceField(label=_("Owner (sector)"), choices=Sector.choices)

@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from opspor.fhir import careplan as fhir_careplan
 from opspor.i18n import localized
@@ -20,7 +20,7 @@ from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
 from opspor.web.audit import actions as audit
 from opspor.web.careplan import access, actions, checklist, queries
-from opspor.web.careplan.forms import ChecklistForm, ParticipantForm, PlanForm, StatusForm, TaskForm
+from opspor.web.careplan.forms import ParticipantForm, PlanForm, StatusForm, TaskForm
 from opspor.web.careplan.models import Task
 from opspor.web.core import language
 from opspor.web.people.scope import get_person_by_pk, shows_identity
@@ -52,7 +52,7 @@ def follow_up(request, pk: int):
     return render(request, "careplan/follow_up.html", {
         "conference": conference, "person": conference.person, "tasks": queries.labelled(tasks),
         "participants": conference.careplan_participants.select_related("organisation"),
-        "participant_form": ParticipantForm(), "checklist_form": ChecklistForm(initial={"items": []}),
+        "participant_form": ParticipantForm(),
         "task_form": TaskForm(), "already": done, "config": checklist.config(),
     })
 
