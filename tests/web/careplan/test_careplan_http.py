@@ -221,6 +221,23 @@ def test_shared_plan_versions_audit_scope_fhir_and_the_citizen(world, login):
     home = login(citizen).get("/borger/").content.decode()
     assert "Kontrol hos egen læge om 14 dage" in home and "Ringe-hjem" in home
     assert citizen_client_get(login, citizen, url) in (403, 404)
+    # a relative sees it with the "plan" part of a grant, not with "course" only
+    from django.utils import timezone
+
+    from opspor.web.signin import actions as signin
+    from opspor.web.signin.models import RelativeAccount, RelativeGrant
+
+    relative = web_kit.make_user("relative", Role.RELATIVE, None)
+    RelativeAccount.objects.create(user=relative, relative_key=signin.relative_key("1212851234"))
+    until = timezone.localdate() + dt.timedelta(days=5)
+    grants = {parts: RelativeGrant.objects.create(person=ida, relative_key=signin.relative_key("1212851234"),
+                                                  relative_name="Bo", parts=[parts], until=until, granted_by=citizen)
+              for parts in ("plan", "course")}
+    relative_client = login(relative)
+    assert "Kontrol hos egen læge om 14 dage" in relative_client.get(
+        f"/borger/adgang/{grants['plan'].public_id}/").content.decode()
+    assert "Kontrol hos egen læge om 14 dage" not in relative_client.get(
+        f"/borger/adgang/{grants['course'].public_id}/").content.decode()
 
 
 def test_the_checklist_file_s_errors_name_the_key_and_the_fix(tmp_path):
