@@ -107,6 +107,18 @@ def test_the_nurse_schedules_the_default_and_the_round_invites_reminds_and_close
     assert set(AuditEntry.objects.filter(what__startswith="aps.questionnaire.").values_list("person_key", flat=True)) \
         == {person.person_key}
 
+    # not answered: on the nurse's day view from the day after the deadline until marked seen
+    after = (first.deadline + dt.timedelta(days=1)).isoformat()
+    assert 'id="bucket-questionnaires_unanswered"' not in text(nurse.get(f"/aps/min-dag/?dato={first.deadline}"))
+    day = text(nurse.get(f"/aps/min-dag/?dato={after}"))
+    assert 'id="bucket-questionnaires_unanswered"' in day and person.name in day
+    url = f"/aps/forloeb/{case.pk}/spoergeskema/invitation/{first.public_id}/set/"
+    assert as_user(w.users["ole"]).post(url).status_code == 404  # not her case
+    assert nurse.post(url).status_code == 302
+    assert 'id="bucket-questionnaires_unanswered"' not in text(nurse.get(f"/aps/min-dag/?dato={after}"))
+    assert nurse.post(url).status_code == 400  # once
+    assert AuditEntry.objects.filter(what="aps.questionnaire.review", detail__request=str(first.public_id)).count() == 1
+
     # a time point already scheduled is refused, nothing added
     refused = schedule(nurse, case, timepoints=["3m"])
     assert refused.status_code == 400 and "already scheduled" in text(refused)
@@ -183,7 +195,23 @@ def test_the_citizen_answers_a_red_who5_and_the_nurse_sees_it_on_her_day(story, 
     # answered: the page says so, a second answer stores nothing
     again = me.post(path, LOW)
     assert "You answered this questionnaire" in text(again) and QuestionnaireResponse.objects.count() == 1
-    assert path not in text(me.get("/borger/"))
+    home = text(me.get("/borger/"))
+    assert path not in home and "WHO-5 Well-Being Index" in home and "answered by you here" in home
+
+    # the answer as a FHIR QuestionnaireResponse (checked by the R4B models), an audited export
+    fhir_url = f"/aps/forloeb/{case.pk}/spoergeskema/{response.pk}/fhir.json"
+    download = nurse.get(fhir_url)
+    assert download.status_code == 200 and download["Content-Type"] == "application/fhir+json"
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse as FhirResponse
+
+    body = FhirResponse.model_validate_json(download.content)
+    assert body.questionnaire == "urn:opspor:questionnaire:who5|1998" and body.status == "completed"
+    assert [(i.linkId, i.answer[0].valueCoding.code) for i in body.item] == [(f"q{n}", "1") for n in range(1, 6)]
+    assert body.source.identifier.value == w.persons["p1"].cpr  # answered by the citizen
+    assert AuditEntry.objects.filter(what="aps.questionnaire.fhir", action="export", username="nina",
+                                     person_key=w.persons["p1"].person_key).count() == 1
+    assert as_user(w.users["ole"]).get(fhir_url).status_code == 404
+    assert as_user(citizen).get(fhir_url).status_code == 404  # the citizen area only
 
     # the nurse's day view: red, with the rule that fired, answered by the citizen
     day = text(nurse.get("/aps/min-dag/"))
@@ -210,6 +238,10 @@ def test_paper_answers_are_marked_triaged_and_close_the_open_invitation(story, a
     assert nurse.post(f"/aps/forloeb/{case.pk}/spoergeskema/", answers).status_code == 302
     response = QuestionnaireResponse.objects.get()
     assert (response.source, response.triage, response.triage_rule) == ("paper", "yellow", "who5_reduced")
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse as FhirResponse
+
+    exported = FhirResponse.model_validate_json(nurse.get(f"/aps/forloeb/{case.pk}/spoergeskema/{response.pk}/fhir.json").content)
+    assert exported.source is None and exported.author.display == "Nina Sygeplejerske"  # typed in by the nurse
     assert QuestionnaireRequest.objects.get().state == "answered"
     page = text(nurse.get(f"/aps/forloeb/{case.pk}/"))
     assert "Typed in by the nurse (paper or phone)" in page and "WHO-5 below 50" in page
@@ -281,3 +313,42 @@ def test_a_bad_questionnaire_schedule_names_the_key_and_the_fix(tmp_path):
         rules.load(path)
     path.write_text(base, encoding="utf-8")
     assert rules.load(path)["questionnaires"] is None  # a programme file without questionnaires sends none
+
+
+def test_the_rollout_page_shows_the_response_rate_per_questionnaire_and_nurse(story, as_user, smtp):
+    """Nina: three sent (one answered by the citizen, one on paper, one past the deadline); Ole:
+    one past the deadline; not yet sent ones are not counted. The rate counts the closed ones."""
+    from tests.web.exports_kit import csv_dicts
+
+    w, case, other, citizen, _n = story
+    nina, ole = as_user(w.users["nina"]), as_user(w.users["ole"])
+    today = timezone.localdate()
+    assert schedule(nina, case, timepoints=["baseline", "3m"]).status_code == 302
+    assert schedule(ole, other, address="ole.borger@eksempel.dk", timepoints=["baseline"]).status_code == 302
+    actions.questionnaire_round()
+    first = case.questionnaire_requests.get(timepoint="baseline")
+    assert as_user(citizen).post(f"/borger/skema/{first.public_id}/", LOW).status_code == 302
+    # 3 months on: the second goes out, is not answered, passes its deadline
+    later = add_months(today, 3)
+    actions.questionnaire_round(later)
+    second = case.questionnaire_requests.get(timepoint="3m")
+    assert actions.questionnaire_round(second.deadline + dt.timedelta(days=1)).expired[0].pk == second.pk
+    # a paper answer for a third time point sent today
+    assert schedule(nina, case, timepoints=["6m"], first_day=today.isoformat()).status_code == 302
+    third = case.questionnaire_requests.get(timepoint="6m")
+    QuestionnaireRequest.objects.filter(pk=third.pk).update(send_on=today)
+    actions.questionnaire_round()
+    answers = {"instrument": "who5", "timepoint": "6m", "taken_on": today.isoformat(),
+               **{f"item_q{n}": "4" for n in range(1, 6)}}
+    assert nina.post(f"/aps/forloeb/{case.pk}/spoergeskema/", answers).status_code == 302
+
+    rows = {r["Nurse"]: r for r in csv_dicts(as_user(w.users["pia"]).get("/overvaagning/udrulning/questionnaires.csv"), "en")}
+    assert set(rows) == {"Nina Sygeplejerske", "Ole Sygeplejerske"}
+    n, o = rows["Nina Sygeplejerske"], rows["Ole Sygeplejerske"]
+    assert n["Questionnaire"] == "WHO-5 Well-Being Index"
+    assert (n["Sent"], n["Answered by the citizen"], n["Answered on paper"], n["Not answered by the deadline"],
+            n["Still open"], n["Response rate (%)"]) == ("3", "1", "1", "1", "0", "66.7")
+    assert (o["Sent"], o["Not answered by the deadline"], o["Response rate (%)"]) == ("1", "1", "0.0")
+    html = text(as_user(w.users["pia"]).get("/overvaagning/udrulning/"))
+    assert 'data-testid="questionnaire-rates"' in html and "67 %" in html
+    assert w.persons["p1"].name not in html and EMAIL not in html  # numbers only

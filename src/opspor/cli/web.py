@@ -172,6 +172,24 @@ def questionnaire_reminders(
         time.sleep(interval)
 
 
+@app.command("questionnaire-fhir")
+def questionnaire_fhir(instrument: str = typer.Argument(..., help="The questionnaire's id, e.g. who5.")) -> None:
+    """Print a configured questionnaire as a FHIR R4 Questionnaire (JSON): the YAML file stays the
+    source; this is its export (docs/citizen.md)."""
+    import json
+
+    django_setup()
+    from opspor.fhir.questionnaire import questionnaire
+    from opspor.web.aps import instruments
+
+    found = instruments.get(instrument)
+    if found is None:
+        Console(stderr=True).print(f"[red]No questionnaire {instrument!r}[/red]; configured: "
+                                   f"{', '.join(instruments.instruments())}")
+        raise typer.Exit(2)
+    print(json.dumps(questionnaire(found), ensure_ascii=False, indent=2))
+
+
 @app.command("trial-export")
 def trial_export(out: Path = typer.Argument(..., help="Folder for trial.csv, trial_who5.csv and manifest.json."),
                  trial: str = typer.Option(None, help="Trial id (default: trial.id of the programme file).")) -> None:

@@ -547,6 +547,23 @@ def review_response(nurse, response: QuestionnaireResponse) -> QuestionnaireResp
     return response
 
 
+@transaction.atomic
+def review_unanswered(nurse, request: QuestionnaireRequest) -> QuestionnaireRequest:
+    """The nurse has seen that a questionnaire was not answered by its deadline (she may call,
+    or type in a paper answer): it leaves her day view."""
+    _check_own_case(nurse, request.case)
+    request = (QuestionnaireRequest.objects.select_for_update(of=("self",)).select_related("case__person")
+               .get(pk=request.pk))
+    if request.state != QuestionnaireRequest.State.EXPIRED or request.reviewed_at is not None:
+        raise ValidationError(_("Only a questionnaire not answered by its deadline, and not seen yet, can be marked "
+                                "as seen."))
+    request.reviewed_at = timezone.now()
+    request.save(update_fields=["reviewed_at"])
+    _log(nurse, audit.Event.QUESTIONNAIRE_REVIEW, _("Questionnaire answer seen by the nurse"), request.case,
+         request=str(request.public_id), state=request.state)
+    return request
+
+
 @dataclass
 class Round:
     """What one round of ``opspor web questionnaire-reminders`` did."""

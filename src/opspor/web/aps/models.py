@@ -280,6 +280,8 @@ class QuestionnaireRequest(models.Model):
     last_error = models.CharField(max_length=500, blank=True)  # the last delivery that failed (retried)
     response = models.OneToOneField(QuestionnaireResponse, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="request")
+    # not answered by the deadline: on the nurse's day view until she has seen it
+    reviewed_at = models.DateTimeField(_("seen by the nurse"), null=True, blank=True)
 
     class Meta:
         ordering = ["send_on", "id"]

@@ -16,7 +16,14 @@ from opspor import reference
 from opspor.web.accounts.models import User
 from opspor.web.accounts.roles import Role
 from opspor.web.aps import rules
-from opspor.web.aps.models import Case, CaseMessage, EligibilityEntry, QuestionnaireResponse, Session
+from opspor.web.aps.models import (
+    Case,
+    CaseMessage,
+    EligibilityEntry,
+    QuestionnaireRequest,
+    QuestionnaireResponse,
+    Session,
+)
 from opspor.web.people.models import Person
 from opspor.web.people.scope import visible_persons
 from opspor.web.worklists.models import ListRun
@@ -263,6 +270,7 @@ class DayRow:
     session: Session | None = None
     since: dt.date | None = None  # the date the row is about (planned, invited, end due)
     response: QuestionnaireResponse | None = None  # a red or yellow questionnaire answer
+    request: QuestionnaireRequest | None = None  # a questionnaire not answered by its deadline
 
 
 @dataclass
@@ -279,6 +287,7 @@ class Day:
     questionnaires_due: list[DayRow] = field(default_factory=list)  # a trial's control cases
     unread_messages: list[DayRow] = field(default_factory=list)  # the citizen wrote; not read yet
     questionnaire_alerts: list[DayRow] = field(default_factory=list)  # red/yellow answers not seen yet
+    questionnaires_unanswered: list[DayRow] = field(default_factory=list)  # past the deadline, not seen yet
 
     @property
     def buckets(self) -> list[tuple[str, list[DayRow]]]:
@@ -288,7 +297,9 @@ class Day:
                 ("end_overdue", self.end_overdue), ("end_due", self.end_due)] + (
                     [("questionnaires_due", self.questionnaires_due)] if self.questionnaires_due else []) + (
                     [("unread_messages", self.unread_messages)] if self.unread_messages else []) + (
-                    [("questionnaire_alerts", self.questionnaire_alerts)] if self.questionnaire_alerts else [])
+                    [("questionnaire_alerts", self.questionnaire_alerts)] if self.questionnaire_alerts else []) + (
+                    [("questionnaires_unanswered", self.questionnaires_unanswered)]
+                    if self.questionnaires_unanswered else [])
 
     @property
     def cases(self) -> list[Case]:
@@ -342,7 +353,19 @@ def day_view(nurse: User, today: dt.date) -> Day:
     unread_messages = [DayRow(unread_cases[u["case"]], since=timezone.localdate(u["first"])) for u in unread
                        if u["case"] in unread_cases]
     return Day(today, calls, overdue, new_invitations, unanswered, startup_to_plan, no_session, end_due, end_overdue,
-               questionnaires_due, unread_messages, questionnaire_alerts(nurse, end))
+               questionnaires_due, unread_messages, questionnaire_alerts(nurse, end),
+               questionnaires_unanswered(nurse, today))
+
+
+def questionnaires_unanswered(nurse: User, today: dt.date) -> list[DayRow]:
+    """The questionnaires of the nurse's open cases not answered by a deadline before ``today``
+    and not marked seen, the oldest deadline first: the seed's flag when a check is not used
+    (002, lines 8580-8606)."""
+    found = (QuestionnaireRequest.objects.filter(case__nurse=nurse, case__state__in=Case.OPEN_STATES,
+                                                 state=QuestionnaireRequest.State.EXPIRED, reviewed_at__isnull=True,
+                                                 deadline__lt=today)
+             .select_related("case__person", "case__allocation").order_by("deadline", "id"))
+    return [DayRow(r.case, since=r.deadline, request=r) for r in found]
 
 
 TRIAGE_ORDER = {"red": 0, "yellow": 1}

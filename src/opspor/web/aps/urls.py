@@ -23,6 +23,9 @@ urlpatterns = [
     path("forloeb/<int:pk>/spoergeskema/", views.record_questionnaire, name="record_questionnaire"),
     path("forloeb/<int:pk>/spoergeskema/send/", views.schedule_questionnaires, name="schedule_questionnaires"),
     path("forloeb/<int:pk>/spoergeskema/<int:response_pk>/set/", views.review_response, name="review_response"),
+    path("forloeb/<int:pk>/spoergeskema/<int:response_pk>/fhir.json", views.response_fhir, name="response_fhir"),
+    path("forloeb/<int:pk>/spoergeskema/invitation/<uuid:request_id>/set/", views.review_unanswered,
+         name="review_unanswered"),
     path("forloeb/<int:pk>/afslut/", views.end, name="end"),
     # the programme lead
     path("forloeb/<int:pk>/sygeplejerske/", views.reassign, name="reassign"),

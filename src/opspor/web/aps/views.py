@@ -13,6 +13,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -568,6 +569,42 @@ def review_response(request, pk: int, response_pk: int):
     response = get_object_or_404(case.responses, pk=response_pk)
     return _change(request, case, "review", None, lambda d: actions.review_response(request.user, response),
                    _("The answer is marked as seen."))
+
+
+@nurse_or_lead
+@require_GET
+def response_fhir(request, pk: int, response_pk: int):
+    """One questionnaire answer as a FHIR QuestionnaireResponse (JSON download), audited as an
+    export of the person's data."""
+    from opspor.fhir.questionnaire import questionnaire_response
+
+    case = queries.get_case(request.user, pk)
+    response = get_object_or_404(case.responses.select_related("recorded_by"), pk=response_pk)
+    instrument = instruments.get(response.instrument)
+    if instrument is None:
+        raise Http404("the questionnaire is no longer configured")
+    person = case.person
+    body = questionnaire_response(
+        instrument, response_id=str(response.pk), version=response.instrument_version, answers=response.answers,
+        authored=response.recorded_at, cpr=person.cpr, name=person.name,
+        by_citizen=response.source == response.Source.CITIZEN,
+        author=response.recorded_by.get_full_name() or response.recorded_by.username)
+    audit.record(request, audit.Event.APS_QUESTIONNAIRE_FHIR, action=audit.EXPORT,
+                 why=_("Questionnaire answer exported (FHIR QuestionnaireResponse)"), persons=[person.person_key],
+                 detail={"case": case.pk, "response": response.pk})
+    out = JsonResponse(body, content_type="application/fhir+json", json_dumps_params={"ensure_ascii": False})
+    out["Content-Disposition"] = f'attachment; filename="questionnaireresponse-{response.pk}.json"'
+    out["Cache-Control"] = "no-store"
+    return out
+
+
+@nurse_only
+@require_POST
+def review_unanswered(request, pk: int, request_id):
+    case = queries.get_case(request.user, pk)  # a nurse: her own cases only
+    invitation = get_object_or_404(case.questionnaire_requests, public_id=request_id)
+    return _change(request, case, "review", None, lambda d: actions.review_unanswered(request.user, invitation),
+                   _("Marked as seen."))
 
 
 @nurse_only

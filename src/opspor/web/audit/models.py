@@ -59,6 +59,7 @@ class Event(models.TextChoices):
     APS_PROGRAMME_CSV = "aps.programme.csv", _("Programme pool exported (CSV)")
     APS_PROGRAMME_XLSX = "aps.programme.xlsx", _("Programme pool exported (Excel)")
     APS_CASELOAD_CSV = "aps.caseload.csv", _("Caseload exported (CSV)")
+    APS_QUESTIONNAIRE_FHIR = "aps.questionnaire.fhir", _("Questionnaire answer exported (FHIR QuestionnaireResponse)")
     APS_CASELOAD_XLSX = "aps.caseload.xlsx", _("Caseload exported (Excel)")
     TRIAL_EXPORT = "trial.export", _("Trial data for the ITT analysis")
     # log-in and accounts

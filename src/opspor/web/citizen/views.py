@@ -25,7 +25,7 @@ from opspor.web.accounts.roles import Role
 from opspor.web.aps import actions as aps_actions
 from opspor.web.aps import instruments
 from opspor.web.aps.forms import CitizenQuestionnaireForm
-from opspor.web.aps.models import Case, QuestionnaireRequest, Session
+from opspor.web.aps.models import Case, QuestionnaireRequest, QuestionnaireResponse, Session
 from opspor.web.audit import actions as audit
 from opspor.web.audit.models import AuditEntry
 from opspor.web.citizen.forms import GrantForm
@@ -94,6 +94,7 @@ def home(request):
     context["can_write"] = case is not None and case.state in aps_actions.MESSAGE_STATES
     context["relatives"] = [g for g in person.relative_grants.all() if g.in_force(timezone.localdate())]
     context["questionnaires"] = _open_questionnaires(person)
+    context["answered"] = _answered(person)
     audit.record(request, audit.Event.CITIZEN_PAGE, action=audit.READ, why=_("Citizen's own page"),
                  persons=[person.person_key], detail={"case": case.pk if case else None})
     return render(request, "citizen/home.html", context)
@@ -140,6 +141,17 @@ def access(request):
 def _open_questionnaires(person) -> list[QuestionnaireRequest]:
     found = [r for r in QuestionnaireRequest.objects.filter(case__person=person, state=QuestionnaireRequest.State.SENT)
              .order_by("deadline", "id") if aps_actions.answerable(r)]
+    for r in found:
+        instrument = instruments.get(r.instrument)
+        r.instrument_name = instrument.name() if instrument else r.instrument
+    return found
+
+
+def _answered(person) -> list[QuestionnaireResponse]:
+    """The citizen's questionnaires answered, newest first: which, when, and who typed them in
+    (the answers are kept where the citizen can see them; the scores and the triage are for the
+    nurse to talk about)."""
+    found = list(QuestionnaireResponse.objects.filter(case__person=person).order_by("-taken_on", "-id")[:50])
     for r in found:
         instrument = instruments.get(r.instrument)
         r.instrument_name = instrument.name() if instrument else r.instrument

@@ -122,6 +122,60 @@ def session_rows(region: str) -> list[R.Session]:
 
 
 @dataclass
+class QuestionnaireRate:
+    """The questionnaires sent to citizens at home (issue 14 item 3), per questionnaire and
+    nurse: how many went out, answered by the citizen, answered on paper instead, not answered
+    by the deadline, still open; the response rate counts only those closed (answered or past
+    the deadline), as AmbuFlex reports it."""
+
+    questionnaire: str
+    nurse: str
+    sent: int = 0
+    by_citizen: int = 0
+    on_paper: int = 0
+    not_answered: int = 0
+    still_open: int = 0
+
+    @property
+    def answered(self) -> int:
+        return self.by_citizen + self.on_paper
+
+    @property
+    def rate(self) -> float | None:
+        closed = self.answered + self.not_answered
+        return self.answered / closed if closed else None
+
+
+def questionnaire_rates(region: str) -> list[QuestionnaireRate]:
+    """Per questionnaire and nurse of ``region``: the invitations that went out (cancelled and
+    not yet sent ones are not counted)."""
+    from opspor.web.aps import instruments
+    from opspor.web.aps.models import QuestionnaireRequest, QuestionnaireResponse
+
+    states = QuestionnaireRequest.State
+    rows: dict[tuple[str, str], QuestionnaireRate] = {}
+    for q in (QuestionnaireRequest.objects.filter(case__region_code=region)
+              .exclude(state__in=[states.CANCELLED, states.SCHEDULED])
+              .values("instrument", "state", "response__source", "case__nurse__first_name", "case__nurse__last_name",
+                      "case__nurse__username")):
+        instrument = instruments.get(q["instrument"])
+        name = instrument.name() if instrument else q["instrument"]
+        nurse = _nurse_name(q["case__nurse__first_name"], q["case__nurse__last_name"], q["case__nurse__username"])
+        row = rows.setdefault((name, nurse), QuestionnaireRate(name, nurse))
+        row.sent += 1
+        if q["state"] == states.ANSWERED:
+            if q["response__source"] == QuestionnaireResponse.Source.CITIZEN:
+                row.by_citizen += 1
+            else:
+                row.on_paper += 1
+        elif q["state"] == states.EXPIRED:
+            row.not_answered += 1
+        else:
+            row.still_open += 1
+    return [rows[k] for k in sorted(rows)]
+
+
+@dataclass
 class Rollout:
     as_of: dt.date
     weeks: list[R.ScreeningWeek]
@@ -134,6 +188,7 @@ class Rollout:
     plan: R.IntakePlan
     config: RolloutConfig
     capacity: dict[str, int]
+    questionnaires: list[QuestionnaireRate]
 
 
 def rollout(region: str, as_of: dt.date | None = None) -> Rollout:
@@ -151,4 +206,5 @@ def rollout(region: str, as_of: dt.date | None = None) -> Rollout:
                 for u in User.objects.filter(role=Role.NURSE, organisation__region_code=region)}
     return Rollout(as_of, R.screening_by_department_week(screenings), R.package_funnel(screenings), nurses,
                    R.totals_by_region(nurses), R.aps_funnel(enrolments, as_of), intake,
-                   R.sessions_against_plan(session_rows(region), as_of), plan, cfg, capacity)
+                   R.sessions_against_plan(session_rows(region), as_of), plan, cfg, capacity,
+                   questionnaire_rates(region))

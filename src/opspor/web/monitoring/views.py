@@ -219,6 +219,11 @@ def rollout_export(request, table: str, fmt: str):
         header = [_("Region"), _("Nurse"), _("Planned"), _("Held"), _("Missed"), _("Held (%)")]
         rows = [[_region_name(s.region), s.nurse, s.planned, s.held, s.missed,
                  None if s.held_share is None else round(100 * s.held_share, 1)] for s in r.sessions]
+    elif table == "questionnaires":
+        header = [_("Questionnaire"), _("Nurse"), _("Sent"), _("Answered by the citizen"), _("Answered on paper"),
+                  _("Not answered by the deadline"), _("Still open"), _("Response rate (%)")]
+        rows = [[q.questionnaire, q.nurse, q.sent, q.by_citizen, q.on_paper, q.not_answered, q.still_open,
+                 None if q.rate is None else round(100 * q.rate, 1)] for q in r.questionnaires]
     else:
         raise Http404
     return table_response(header, rows, f"rollout-{table}", fmt, table)
