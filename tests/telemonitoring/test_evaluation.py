@@ -51,6 +51,16 @@ def test_sensitivity_and_burden_at_the_edges_of_their_windows():
     assert g["measurements_per_patient_week"] == pytest.approx(150 / (years * 365.25 / 7))
 
 
+def test_measurements_planned_and_sent():
+    assert ev.planned({"spo2": 1, "cat": 7}, T0, day(181.99)) == 182 + 26
+    assert ev.planned({"spo2": 1}, T0, T0) == 0
+    p = ev.Patient("a", "copd", T0, day(70), 65, 0, 365, (), ev.planned({"spo2": 1, "cat": 7}, T0, day(70)))
+    g = ev.group(ev.shipped(), [p], [], END)
+    assert (g["measurements"], g["planned"]) == (65, 80) and g["sent_of_planned"] == pytest.approx(65 / 80)
+    assert ev.table({**ev.report(ev.shipped(), [p], [], END), "concept": {"label_da": "x", "label_en": "x"}},
+                    "da")["rows"][3]["cells"][0] == "65 af 80: 81 %"
+
+
 def test_handling_times_and_acted_on():
     cfg = ev.shipped()
     p = ev.Patient("a", "copd", T0, END, 0, 0, 365, ())
@@ -68,14 +78,14 @@ def test_the_table_in_danish():
     cfg = ev.shipped()
     patients = [ev.Patient(str(i), "copd", T0, END, 1200, 1, 365, (day(40),)) for i in range(1500)]
     report = ev.report(cfg, patients, [alarm("0", day(35))], END, {"all": None, "copd": None})
-    report["concept"] = {"label_da": "akut indlæggelse (≥ 12 timer)", "label_en": "acute admission (12 hours or more)"}
+    report["concept"] = {"label_da": "akut indlæggelse (som begrebet siger)", "label_en": "acute admission"}
     t = ev.table(report, "da")
     assert t["header"] == ["Alle", "KOL"]
     rows = {r["key"]: r for r in t["rows"]}
     assert rows["patients"]["cells"] == ["1.500", "1.500"]
     assert rows["sensitivity"]["label"] == "Sensitivitet: indlæggelser med en rød alarm i de 7 dage før"
     assert rows["sensitivity"]["cells"][0].startswith("1 af 1.500: 0 % (0–0)")
-    assert rows["before"]["label"] == "Akut indlæggelse (≥ 12 timer) pr. 1.000 patientår, 365 dage før tilmelding"
+    assert rows["before"]["label"] == "Akut indlæggelse (som begrebet siger) pr. 1.000 patientår, 365 dage før tilmelding"
     assert rows["ratio"]["cells"] == ["–", "–"]
     assert [d["covered"] for d in t["domains"]] == [True, True, True, True, False, True, False]
     assert t["domains"][2]["name"] == "Kliniske effekter"

@@ -35,7 +35,8 @@ from opspor.synth.model import load
 CHUNK_SIZE = 50_000
 STREAM_SKELETON, STREAM_PERSONS, STREAM_SIMULATE, STREAM_CONTACTS, STREAM_GLOBAL = 0, 1, 2, 3, 9
 STREAM_TRIAL = 4  # only drawn from with --trial
-STREAM_TELEMONITORING = 5  # only drawn from with --telemonitoring
+STREAM_TELEMONITORING = 5  # only drawn from with --telemonitoring (the measurements)
+STREAM_TELEMONITORING_ENROL = 6  # only drawn from with --telemonitoring (the enrolment days)
 GENERATOR_VERSION = "1"
 
 
@@ -115,8 +116,10 @@ def _run_chunk(args: tuple) -> dict:
     tm_cfg = tm_hook = None
     if opts.telemonitoring is not None:
         tm_cfg = tm_mod.load_config(opts.telemonitoring.config)
-        tm_hook = tm_mod.Selection(p, (opts.telemonitoring.start - opts.start).days, tm_quota,
-                                   opts.telemonitoring.effect, tm_mod.condition_columns(model, tm_cfg))
+        tm_hook = tm_mod.Selection(_seq(opts.seed, STREAM_TELEMONITORING_ENROL, chunk), p,
+                                   (opts.telemonitoring.start - opts.start).days, tm_quota,
+                                   opts.telemonitoring.effect, tm_mod.condition_columns(model, tm_cfg),
+                                   tm_cfg.enrolment_days)
         hook = tm_hook  # --trial and --telemonitoring are not combined (generate() refuses it)
     sim = simulate.simulate(_seq(opts.seed, STREAM_SIMULATE, chunk), model, p, n_days, asof_days,
                             trial_day=hook and hook.day, trial_hook=hook)
@@ -320,10 +323,12 @@ def generate(opts: Options, progress: Callable[[str, int, int], None] | None = N
         tm = opts.telemonitoring
         summary.telemonitoring = tm_files.counts()
         manifest["telemonitoring"] = {
-            "persons": tm.persons, "enrolled_on": tm.start.isoformat(), "admission_hazard_ratio": tm.effect,
+            "persons": tm.persons, "first_enrolment_day": tm.start.isoformat(),
+            "enrolment_days": tm_config.enrolment_days, "admission_hazard_ratio": tm.effect,
             "config": tm_config.file, "config_version": tm_config.version, "config_sha256": tm_config.digest,
             "selection": "the N adults alive at the start with COPD or heart failure and the highest true "
-            "p_admission_12m, spread over chunks by size; enrolled for the configuration's first condition they have",
+            "p_admission_12m, spread over chunks by size; enrolled for the configuration's first condition they have "
+            "on a day drawn from the start to the start + enrolment_days (never if dead by then)",
             "files": {Path(k).relative_to(out).as_posix(): v for k, v in tm_files.rows.items()},
             **summary.telemonitoring,
         }

@@ -121,7 +121,9 @@ def simulate(
 
     ``trial_hook`` (``opspor synth --trial``, :mod:`opspor.synth.trial`): called with the state at
     the start of ``trial_day``; it returns a per-person factor that multiplies the acute-admission
-    hazard (after its cap, before the excitation) from that day on. Without it nothing changes.
+    hazard (after its cap, before the excitation) from that day on; a hook may then hold a
+    ``schedule`` {day: (persons, factor)} of factors that start on later days. Without it nothing
+    changes.
     """
     tab = hazards.tables()
     n = p.n
@@ -151,6 +153,7 @@ def simulate(
     for d_day, d_pid in _group(discharge[ongoing], ongoing):
         discharges.setdefault(d_day, []).append(d_pid)
     adm_factor: np.ndarray | None = None  # set by the trial hook
+    schedule: dict[int, tuple[np.ndarray, float]] = {}  # {day: (persons, factor)}: the hook's later starts
     b_day, b_pid = birthday_schedule(p.bday, first_day, n_days)
     b_bounds = np.searchsorted(b_day, np.arange(first_day, n_days + 1))
     for day in range(first_day, n_days):
@@ -169,6 +172,12 @@ def simulate(
             adm_factor = trial_hook(Snapshot(alive.copy(), excitation.copy(), discharge.copy()))
             medical *= adm_factor
             qa_quiet = hazards.admission_probability(medical, birth, 0.0)
+            schedule = dict(getattr(trial_hook, "schedule", None) or {})
+        if day in schedule:  # the hook's later starts (staggered telemonitoring enrolment)
+            who, factor = schedule.pop(day)
+            medical[who] *= factor
+            adm_factor[who] *= factor
+            qa_quiet[who] = hazards.admission_probability(medical[who], birth[who], 0.0)
         in_hospital = discharge >= day
         q_death = np.where(in_hospital, qd_hosp, qd_home)
         q_adm = qa_quiet.copy()

@@ -2,16 +2,18 @@
 patients, their home measurements as FHIR R4 Observations (NDJSON, what ``opspor telemonitoring
 import`` reads), deteriorations before a share of their acute admissions, and an optional effect.
 
-At the enrolment day T (``--telemonitoring-start``), before the day is simulated:
+At the start day T (``--telemonitoring-start``), before the day is simulated:
 
 1. **selection**: the ``N`` adults alive at T with COPD or heart failure (the latent conditions)
    and the highest true 12-month admission probability at T, spread over the chunks as the
    trial's (``trial.quotas``); each enrolled for the first condition of the configuration
-   (``data/telemonitoring.yaml``) they have;
-2. **effect**: from T on, their acute-admission hazard is multiplied by
+   (``data/telemonitoring.yaml``) they have, on a day drawn uniformly from T to T +
+   ``enrolment_days`` (a patient who dies before it is never enrolled);
+2. **effect**: from their enrolment day on, their acute-admission hazard is multiplied by
    ``--telemonitoring-effect`` (1.0: none), as the trial's intervention arm.
 
-After the simulation, per patient, from T to the period's end or death, never while admitted:
+After the simulation, per patient, from the enrolment day to the period's end or death, never
+while admitted:
 
 * each kind of the protocol's default plan (``telemonitoring/config/protocols.yaml``) on its
   days, sent with probability ``adherence``, at a time between ``hours``; the value is the
@@ -90,6 +92,7 @@ class Config:
     version: str
     digest: str
     conditions: dict[str, ConditionModel]  # in the file's order (priority)
+    enrolment_days: int = 0  # enrolments spread over this many days from the start (0: all on it)
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,8 @@ def load_config(path: str | Path | None = None) -> Config:
         name = str(path)
         data, digest = config_reader.read_yaml(Path(path))
     ctx = config_reader.Ctx(name)
-    top = config_reader.mapping(ctx, data, ("version", "conditions"), ("version", "conditions"))
+    top = config_reader.mapping(ctx, data, ("version", "enrolment_days", "conditions"),
+                                ("version", "enrolment_days", "conditions"))
     version = config_reader.version(ctx.at("version"), top["version"])
     proto, catalogue = protocols.shipped(), kinds.shipped()
     cctx = ctx.at("conditions")
@@ -193,7 +197,8 @@ def load_config(path: str | Path | None = None) -> Config:
             config_reader.number(c.at("false_per_year"), body["false_per_year"], "false_per_year: 2.0", 0, 365),
             _span(c.at("false_days"), body["false_days"], "false_days: [1, 2]", 1, 30, True),
         )
-    return Config(name, version, digest, out)
+    return Config(name, version, digest, out,
+                  config_reader.integer(ctx.at("enrolment_days"), top["enrolment_days"], 0, "enrolment_days: 60"))
 
 
 @cache
@@ -207,12 +212,18 @@ def condition_columns(model, config: Config) -> list[tuple[str, int]]:
 
 
 class Selection:
-    """The hook the simulation calls on the enrolment day; keeps whom it enrolled and for what."""
+    """The hook the simulation calls on the start day: whom it enrolled, for what, and on which
+    day (``enrol_day``, spread over ``spread`` days); the effect starts on each patient's day
+    (``schedule``: {day: (persons, factor)}, read by the simulation)."""
 
-    def __init__(self, p: Persons, day: int, quota: int, effect: float, columns: list[tuple[str, int]]) -> None:
-        self.p, self.day, self.quota, self.effect, self.columns = p, day, quota, effect, columns
+    def __init__(self, rng: np.random.Generator, p: Persons, day: int, quota: int, effect: float,
+                 columns: list[tuple[str, int]], spread: int = 0) -> None:
+        self.rng, self.p, self.day, self.quota, self.effect = rng, p, day, quota, effect
+        self.columns, self.spread = columns, spread
         self.chosen = np.zeros(0, dtype=np.int64)
+        self.enrol_day = np.zeros(0, dtype=np.int64)
         self.condition: list[str] = []
+        self.schedule: dict[int, tuple[np.ndarray, float]] = {}
 
     def __call__(self, snap: Snapshot) -> np.ndarray:
         who, _p6, p12 = truth.probabilities(self.p, snap, self.day)
@@ -223,8 +234,12 @@ class Selection:
         cand, score = who[keep], p12[keep]
         self.chosen = np.sort(cand[np.lexsort((cand, -score))[: self.quota]])
         self.condition = [next(name for name, col in self.columns if self.p.has[i, col]) for i in self.chosen.tolist()]
+        self.enrol_day = self.day + self.rng.integers(0, self.spread + 1, size=len(self.chosen))
         factor = np.ones(self.p.n)
-        factor[self.chosen] = self.effect
+        today = self.enrol_day == self.day
+        factor[self.chosen[today]] = self.effect
+        for d in np.unique(self.enrol_day[~today]).tolist():
+            self.schedule[d] = (self.chosen[self.enrol_day == d], self.effect)
         return factor
 
 
@@ -260,44 +275,46 @@ def streams(rng: np.random.Generator, cfg: Config, sel: Selection, sim: SimResul
     catalogue, proto = kinds.shipped(), protocols.shipped()
     adm = sim.admissions
     out = Streams([], [], [])
-    enrolled_on = start + dt.timedelta(days=sel.day)
     serial = 0
-    for i, cname in zip(sel.chosen.tolist(), sel.condition, strict=True):
+    for i, cname, first in zip(sel.chosen.tolist(), sel.condition, sel.enrol_day.tolist(), strict=True):
         m = cfg.conditions[cname]
         end = int(sim.death_day[i]) if sim.death_day[i] >= 0 else n_days  # exclusive
+        if first >= end:
+            continue  # died (or the period ended) before the enrolment day: never enrolled
         mine = np.flatnonzero(adm.pid == i)
         hospital: set[int] = set()
         episode: dict[int, int] = {}  # day -> day of the deterioration (1, 2, ...)
         for j in mine.tolist():
-            first, last = int(adm.start[j] // 1440), int(adm.end[j] // 1440)
-            hospital.update(range(first, last + 1))
+            in_day, out_day = int(adm.start[j] // 1440), int(adm.end[j] // 1440)
+            hospital.update(range(in_day, out_day + 1))
         for j in mine.tolist():
             a_day = int(adm.start[j] // 1440)
-            if a_day < sel.day:
+            if a_day < first:
                 continue
             signal = bool(rng.random() < m.share)
             lead = int(rng.integers(m.lead_days[0], m.lead_days[1] + 1))
-            days = [(k, d) for k, d in enumerate(range(a_day - lead, a_day), start=1) if d >= sel.day]
+            days = [(k, d) for k, d in enumerate(range(a_day - lead, a_day), start=1) if d >= first]
             signal = signal and bool(days)  # an admission on the enrolment day has no days before it to warn
             if signal:
                 episode.update((d, k) for k, d in days)
             out.admissions.append({"cpr": cpr[i], "condition": cname,
                                    "admission_start": _local(start, int(adm.start[j])).isoformat(),
                                    "deterioration_before": int(signal), "lead_days": lead if signal else 0})
-        years = max(end - sel.day, 0) / 365.25
+        years = max(end - first, 0) / 365.25
         for _ in range(int(rng.poisson(m.false_per_year * years))):
-            d0 = int(rng.integers(sel.day, max(end, sel.day + 1)))
+            d0 = int(rng.integers(first, max(end, first + 1)))
             for k, d in enumerate(range(d0, d0 + int(rng.integers(m.false_days[0], m.false_days[1] + 1))), start=1):
                 episode.setdefault(d, k)
         level = {kind: [rng.normal(mu, sd) for mu, sd in zip(v.mean, v.between_sd, strict=True)]
                  for kind, v in m.values.items()}
-        out.enrolments.append({"cpr": cpr[i], "condition": cname, "enrolled_on": enrolled_on.isoformat(),
+        out.enrolments.append({"cpr": cpr[i], "condition": cname,
+                               "enrolled_on": (start + dt.timedelta(days=first)).isoformat(),
                                "equipment": EQUIPMENT.get(cname, "Tablet"), "usability_note": USABILITY_NOTE,
                                "source": "direct"})
         rows = []
         for kind, plan in proto.conditions[cname].plan.items():
             v, kd = m.values[kind], catalogue.kinds[kind]
-            for d in range(sel.day, end, plan.every_days):
+            for d in range(first, end, plan.every_days):
                 if d in hospital or rng.random() >= m.adherence:
                     continue
                 minute = int(rng.integers(m.hours[0] * 60, m.hours[1] * 60 + 60))

@@ -6,7 +6,9 @@ the rows (``web/telemonitoring/evaluation.py``) and stores the report.
 Per group (all patients, and each condition):
 
 * patients enrolled, patient-years enrolled (enrolment to the report's end or death);
-* measurements sent per patient-week;
+* measurements sent per patient-week, and against those the patients' plans asked for in the
+  same time (every kind of the plan on its days from enrolment: a measure of adherence, not a
+  proportion: a patient may send more than asked);
 * alarms per patient-month (red, yellow, missing), their handling time (raised to acknowledged,
   the worklist's response time: median, 90th percentile, longest) and the share acted on (a step
   of ``acted_on`` in ``config/evaluation.yaml``, with a Wilson interval);
@@ -77,6 +79,7 @@ class Patient:
     before: int  # acute admissions in the before_days before enrolment
     before_days: float  # days observed in that window
     admissions: tuple[dt.datetime, ...]  # starts of acute admissions in [enrolled, until)
+    planned: int = 0  # measurements the plan asked for in [enrolled, until]
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,9 @@ def group(cfg: Config, patients: list[Patient], alarms: list[AlarmRow], end: dt.
         "measurements": sum(p.measurements for p in patients),
         "measurements_per_patient_week": (sum(p.measurements for p in patients) / (enrolled_days / 7)
                                           if enrolled_days > 0 else None),
+        "planned": sum(p.planned for p in patients),
+        "sent_of_planned": (sum(p.measurements for p in patients) / sum(p.planned for p in patients)
+                            if sum(p.planned for p in patients) else None),
         "alarms": {"all": _rate(len(alarms), enrolled_days, DAYS_PER_YEAR / 12),
                    **{c: _rate(k, enrolled_days, DAYS_PER_YEAR / 12) for c, k in counts.items()}},
         "handling_minutes": {"all": _minutes(handled), "red": _minutes(red_handled)},
@@ -211,6 +217,7 @@ ROW_LABELS = {
     "patients": _("Patients enrolled"),
     "patient_years": _("Patient-years enrolled"),
     "measurements": _("Measurements sent per patient-week"),
+    "sent_of_planned": _("Measurements sent of those the plan asked for"),
     "alarms": _("Alarms per patient-month"),
     "red": _("red alarms per patient-month"),
     "yellow": _("yellow alarms per patient-month"),
@@ -225,7 +232,7 @@ ROW_LABELS = {
     "sensitivity": _("Sensitivity: admissions with a red alarm in the %(days)s days before"),
     "burden": _("Burden: red alarms followed by no admission within %(days)s days"),
 }
-DOMAIN_OF = {"patients": 1, "patient_years": 1, "measurements": 4, "alarms": 6, "red": 6, "yellow": 6, "missing": 6,
+DOMAIN_OF = {"patients": 1, "patient_years": 1, "measurements": 4, "sent_of_planned": 4, "alarms": 6, "red": 6, "yellow": 6, "missing": 6,
              "handling": 6, "handling_red": 6, "acted_on": 6, "red_acted_on": 6, "before": 3, "after": 3, "ratio": 3,
              "sensitivity": 2, "burden": 2}
 GROUP_LABELS = {ALL: _("All")}
@@ -251,6 +258,11 @@ def _cell(key: str, g: dict, lang: str, of: str) -> str:
         return _fmt(g["patient_years"], 1, lang)
     if key == "measurements":
         return _fmt(g["measurements_per_patient_week"], 1, lang)
+    if key == "sent_of_planned":
+        if g.get("sent_of_planned") is None:
+            return NONE_TEXT
+        return (f"{_fmt(g['measurements'], 0, lang)} {of} {_fmt(g['planned'], 0, lang)}: "
+                f"{_fmt(100 * g['sent_of_planned'], 0, lang)} %")
     if key in ("alarms", "red", "yellow", "missing"):
         r = g["alarms"]["all" if key == "alarms" else key]
         return f"{_fmt(r['value'], 2, lang)} (n = {_fmt(r['count'], 0, lang)})"
@@ -296,3 +308,10 @@ def table(report: dict, lang: str) -> dict:
              "cells": [_cell(key, g, lang, of) for g in report["groups"]]} for key, label in ROW_LABELS.items()]
     domains = [{"number": i, "name": t(name), "covered": i in COVERED} for i, name in enumerate(MAST_DOMAINS, start=1)]
     return {"header": header, "rows": rows, "domains": domains}
+
+
+def planned(plan: dict[str, int], enrolled: dt.datetime, until: dt.datetime) -> int:
+    """Measurements a plan ({kind: every_days}) asks for from ``enrolled`` up to ``until``: each
+    kind on the enrolment day and every ``every_days`` after it."""
+    days = _days(until - enrolled)
+    return sum(math.ceil(days / every) for every in plan.values()) if days > 0 else 0

@@ -14,12 +14,13 @@ import re
 import pytest
 import yaml
 
+from opspor.rules import concepts
 from opspor.synth import telemonitoring as synth_tm
 from tests.web.fixtures_server import start_server
 from tests.web.test_headers_logs import Browser
 
-PATIENTS = 150
-ARGS = ("--persons", "20000", "--start", "2023-01-01", "--end", "2024-06-30", "--seed", "3", "--region", "1083",
+PATIENTS = 200
+ARGS = ("--persons", "20000", "--start", "2023-01-01", "--end", "2024-12-31", "--seed", "3", "--region", "1083",
         "--telemonitoring", str(PATIENTS), "--telemonitoring-start", "2024-01-01", "--telemonitoring-effect", "0.4",
         "--workers", "1")
 COPD_SHARE, HF_SHARE = 0.95, 0.0
@@ -34,6 +35,12 @@ def evaluate(site, name: str) -> dict:
     done = site.run_opspor("telemonitoring", "evaluate", "--out", out, "--publish", check=True)
     assert "Sensitivitet" in done.stdout and "published: 1083" in done.stdout  # Danish labels by default
     return json.loads(out.read_text())["1083"]
+
+
+def label(lang: str) -> str:
+    """The admission concept's label as a row starts with it (concepts.yaml, never written here)."""
+    text = concepts.shipped().label("acute_admission", lang)
+    return text[:1].upper() + text[1:]
 
 
 def groups(report: dict) -> dict:
@@ -59,10 +66,12 @@ def site(tmp_path_factory):
         server.run_opspor("ingest", drop, check=True)
         done = server.run_opspor("telemonitoring", "enrolments", drop / "telemonitoring" / "enrolments.csv",
                                  "--by", "sygeplejerske", check=True)
-        assert f"{PATIENTS} enrolled" in done.stdout
+        server.enrolled = json.loads((drop / "truth" / "manifest.json").read_text())["telemonitoring"]["patients"]
+        assert 0.9 * PATIENTS <= server.enrolled <= PATIENTS  # a patient who dies before the enrolment day is never enrolled
+        assert f"{server.enrolled} enrolled" in done.stdout
         again = server.run_opspor("telemonitoring", "enrolments", drop / "telemonitoring" / "enrolments.csv",
                                   "--by", "sygeplejerske", check=True)
-        assert f"0 enrolled, {PATIENTS} already enrolled" in again.stdout  # a rerun is harmless
+        assert f"0 enrolled, {server.enrolled} already enrolled" in again.stdout  # a rerun is harmless
         server.run_opspor("telemonitoring", "import", drop / "telemonitoring" / "observations.ndjson", check=True)
         server.drop = drop
         server.first = evaluate(server, "first")
@@ -83,7 +92,7 @@ def truth(site) -> list[dict]:
 def test_the_figures_follow_what_the_generator_was_told(site):
     g = groups(site.first)
     assert list(g) == ["all", "copd", "heart_failure"]
-    assert g["all"]["patients"] == PATIENTS == g["copd"]["patients"] + g["heart_failure"]["patients"]
+    assert g["all"]["patients"] == site.enrolled == g["copd"]["patients"] + g["heart_failure"]["patients"]
     rows = truth(site)
     # every acute admission the generator drew after enrolment is counted, per condition
     for name in ("copd", "heart_failure"):
@@ -104,6 +113,8 @@ def test_the_figures_follow_what_the_generator_was_told(site):
     # measurements per patient-week: the protocol's plan times the adherence (0.9), less days in hospital
     assert 0.85 * 17 * 0.9 < g["copd"]["measurements_per_patient_week"] <= 17 * 0.9 * 1.05
     assert 0.85 * 22 * 0.9 < g["heart_failure"]["measurements_per_patient_week"] <= 22 * 0.9 * 1.05
+    for name in ("copd", "heart_failure"):  # against the plans: the adherence (0.9), less days in hospital
+        assert 0.8 < g[name]["sent_of_planned"] <= 0.9, g[name]["sent_of_planned"]
     # the put-in effect (hazard ratio 0.4): fewer admissions after enrolment than before
     ratio = g["all"]["ratio"]
     assert ratio["high"] < 1, ratio
@@ -143,12 +154,13 @@ def test_the_page_by_role_and_region(site):
     assert status == 200
     assert "Evaluering af telemonitorering" in html and "Tilmeldte patienter" in html
     assert "Sensitivitet: indlæggelser med en rød alarm i de 7 dage før" in html
-    assert "Akut indlæggelse (≥ 12 timer) pr. 1.000 patientår, 365 dage før tilmelding" in html
-    assert re.search(r'id="tm-eval-patients">.*?<td class="num">150</td>', html, re.S)
+    assert f"{label('da')} pr. 1.000 patientår, 365 dage før tilmelding" in html
+    assert re.search(rf'id="tm-eval-patients">.*?<td class="num">{site.enrolled}</td>', html, re.S)
     # Danish number formats: a decimal comma (patient-years, e.g. 71,7)
     assert re.search(r'id="tm-eval-patient_years">.*?<td class="num">\d+,\d</td>', html, re.S)
     assert "Kliniske effekter" in html and "Økonomiske aspekter" in html
-    assert lead.request("/telemonitorering/evaluering/")[0] == 200
+    _, _, rollout = lead.request("/overvaagning/udrulning/")
+    assert 'href="/telemonitorering/evaluering/"' in rollout  # reached from the monitoring pages and the menu
     secretariat = Browser(site)
     secretariat.log_in("sekretariat", site.users["sekretariat"]["password"])
     assert secretariat.request("/telemonitorering/evaluering/")[0] == 200
@@ -165,6 +177,21 @@ def test_the_page_by_role_and_region(site):
         "print(sorted({e.username for e in AuditEntry.objects.filter(what='telemonitoring.evaluation')}))"),
         check=True)
     assert "programleder" in audit.stdout and "sekretariat" in audit.stdout
+
+
+def test_the_period_the_region_and_the_language_are_chosen(site):
+    out = site.home.parent / "march.json"
+    done = site.run_opspor("telemonitoring", "evaluate", "--end", "2024-03-31", "--lang", "en", "--out", out,
+                           check=True)
+    assert "Sensitivity: admissions with a red alarm in the 7 days before" in done.stdout
+    assert f"{label('en')} per 1,000 patient-years after enrolment" in done.stdout
+    march = groups(json.loads(out.read_text())["1083"])["all"]
+    full = groups(site.first)["all"]
+    assert march["patient_years"] < 0.55 * full["patient_years"]
+    assert march["admissions_after"]["count"] < full["admissions_after"]["count"]
+    assert json.loads(out.read_text())["1083"]["end"].startswith("2024-03-31T23:59")
+    none = site.run_opspor("telemonitoring", "evaluate", "--region", "1085")
+    assert none.returncode == 1 and "No enrolments to evaluate in region 1085" in none.stderr
 
 
 def test_a_bad_enrolment_file_stores_nothing_and_names_the_line(site):

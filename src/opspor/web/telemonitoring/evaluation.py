@@ -18,7 +18,7 @@ from django.utils import timezone
 from opspor.rules import concepts as clinical
 from opspor.telemonitoring import evaluation as ev
 from opspor.web.telemonitoring.actions import ENTERED_IN_ERROR
-from opspor.web.telemonitoring.models import Alarm, AlarmEvent, Enrolment, Measurement
+from opspor.web.telemonitoring.models import Alarm, AlarmEvent, Enrolment, Measurement, PlanItem
 
 LOCAL = zoneinfo.ZoneInfo("Europe/Copenhagen")
 
@@ -86,6 +86,10 @@ def gather(con, region_code: str | None = None, end: dt.date | None = None,
     for alarm_id, kind in AlarmEvent.objects.filter(alarm_id__in=[a[0] for a in alarms]).values_list("alarm_id", "kind"):
         steps.setdefault(alarm_id, set()).add(kind)
     by_enrolment = {e.pk: e for e in enrolments}
+    plans: dict[int, dict[str, int]] = {}
+    for enrolment_id, kind, every in PlanItem.objects.filter(enrolment__in=enrolments).values_list(
+            "enrolment_id", "kind", "every_days"):
+        plans.setdefault(enrolment_id, {})[kind] = every
     out: dict[str, dict] = {}
     for region in sorted({e.region_code for e in enrolments}):
         patients, rows = [], []
@@ -99,7 +103,7 @@ def gather(con, region_code: str | None = None, end: dt.date | None = None,
             patients.append(ev.Patient(
                 key, e.condition, enrolled, until, counts.get(e.person_id, 0),
                 sum(1 for s in mine if window <= s < enrolled), max((enrolled - before_from).total_seconds(), 0) / 86400,
-                tuple(s for s in mine if enrolled <= s < until)))
+                tuple(s for s in mine if enrolled <= s < until), ev.planned(plans.get(e.pk, {}), enrolled, until)))
             rows += [(key, e.condition, 0.0, patients[-1].before, patients[-1].before_days),
                      (key, e.condition, 1.0, len(patients[-1].admissions),
                       max((until - enrolled).total_seconds(), 0) / 86400)]
