@@ -52,14 +52,14 @@ def test_the_nurse_journey_from_invitation_to_end(world, as_user):
     assert AuditEntry.objects.filter(person_key=p1.person_key, action="read", what="aps.case").exists()
 
     # answers: p1 consents, p2 refuses with a reason ("other" needs a note)
-    assert client.post(f"/aps/forloeb/{case.pk}/samtykke/").status_code == 302
+    assert client.post(f"/aps/forloeb/{case.pk}/samtykke/", {"confirmed": "1"}).status_code == 302
     case2 = Case.objects.get(person=p2)
     response = client.post(f"/aps/forloeb/{case2.pk}/afslag/", {"reason": "other", "note": ""})
     assert response.status_code == 400 and "Describe the reason" in text(response)
     assert client.post(f"/aps/forloeb/{case2.pk}/afslag/", {"reason": "not_interested"}).status_code == 302
     case2.refresh_from_db()
     assert (case2.state, case2.refusal_reason) == ("refused", "not_interested")
-    response = client.post(f"/aps/forloeb/{case2.pk}/samtykke/")  # a refused case cannot consent
+    response = client.post(f"/aps/forloeb/{case2.pk}/samtykke/", {"confirmed": "1"})  # a refused case cannot consent
     assert response.status_code == 400 and "Only an invitation without an answer" in text(response)
 
     # the start-up session: planned, then held -> active
@@ -120,9 +120,9 @@ def test_the_nurse_journey_from_invitation_to_end(world, as_user):
     assert (r.instrument, r.instrument_version, r.score, r.band, r.answers["q1"]) == ("who5", "1998", 80.0, "good", 4)
 
     # the end: "completed" only from 6 months after the start; another reason ends it now
-    response = client.post(f"/aps/forloeb/{case.pk}/afslut/", {"reason": "completed"})
+    response = client.post(f"/aps/forloeb/{case.pk}/afslut/", {"confirmed": "1", "reason": "completed"})
     assert response.status_code == 400 and "Support runs 6-9 months" in text(response)
-    assert client.post(f"/aps/forloeb/{case.pk}/afslut/", {"reason": "withdrew", "note": "Flytter"}).status_code == 302
+    assert client.post(f"/aps/forloeb/{case.pk}/afslut/", {"confirmed": "1", "reason": "withdrew", "note": "Flytter"}).status_code == 302
     case.refresh_from_db()
     assert (case.state, case.end_reason, case.end_note) == ("ended", "withdrew", "Flytter")
     assert not Session.objects.filter(case=case, status="planned").exists()  # cancelled at the end
@@ -198,19 +198,19 @@ def test_end_of_support_rules_around_six_and_nine_months(world, as_user):
                              started_at=aware(rules.add_months(today, -7)))
     consented = make_case(world.persons["p3"], world.users["ole"], pia, "consented")
     client = as_user(nina)
-    response = client.post(f"/aps/forloeb/{five_months.pk}/afslut/", {"reason": "completed"})
+    response = client.post(f"/aps/forloeb/{five_months.pk}/afslut/", {"confirmed": "1", "reason": "completed"})
     assert response.status_code == 400
     assert rules.end_due_on(five_months.start_date).strftime("%d-%m-%Y") in text(response)
-    assert client.post(f"/aps/forloeb/{five_months.pk}/afslut/", {"reason": "other"}).status_code == 400  # note needed
-    assert client.post(f"/aps/forloeb/{seven_months.pk}/afslut/", {"reason": "completed"}).status_code == 302
+    assert client.post(f"/aps/forloeb/{five_months.pk}/afslut/", {"confirmed": "1", "reason": "other"}).status_code == 400  # note needed
+    assert client.post(f"/aps/forloeb/{seven_months.pk}/afslut/", {"confirmed": "1", "reason": "completed"}).status_code == 302
     seven_months.refresh_from_db()
     assert seven_months.state == "ended"
     assert AuditEntry.objects.get(what="aps.end").detail["months"] == 7
     # before the start-up session "completed" is refused, another reason is fine (Ole's case)
     ole = as_user(world.users["ole"])
-    response = ole.post(f"/aps/forloeb/{consented.pk}/afslut/", {"reason": "completed"})
+    response = ole.post(f"/aps/forloeb/{consented.pk}/afslut/", {"confirmed": "1", "reason": "completed"})
     assert response.status_code == 400 and "before the start-up session" in text(response)
-    assert ole.post(f"/aps/forloeb/{consented.pk}/afslut/", {"reason": "died"}).status_code == 302
+    assert ole.post(f"/aps/forloeb/{consented.pk}/afslut/", {"confirmed": "1", "reason": "died"}).status_code == 302
 
 
 def test_phone_sessions_need_an_active_case_and_a_date_from_today(world, as_user):

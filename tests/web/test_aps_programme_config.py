@@ -16,7 +16,7 @@ def write(tmp_path, text: str):
 def test_the_shipped_file_loads():
     loaded = rules.load()
     assert (loaded["support_min_months"], loaded["support_max_months"]) == (6, 9)
-    assert loaded["invitation_reminder_days"] == 7 and loaded["version"] == "2"
+    assert loaded["invitation_reminder_days"] == 7 and loaded["version"] == "3"
 
 
 @pytest.mark.parametrize("text, message", [

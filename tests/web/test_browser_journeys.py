@@ -231,6 +231,8 @@ def nurse_runs_the_case_to_its_end(page, site, name: str, case_url: str) -> None
     expect(state).to_have_text("Inviteret")
     # consent (a plain form: POST, redirect)
     page.get_by_role("button", name="Personen giver samtykke").click()
+    expect(page.get_by_test_id("confirm")).to_contain_text("Bekræft samtykke")  # asked first
+    page.get_by_role("button", name="Ja, registrér samtykke").click()
     expect(page.get_by_text("Samtykke registreret.")).to_be_visible()
     expect(state).to_have_text("Samtykket")
     # the physical start-up session, held now (the form's default time)
@@ -289,6 +291,8 @@ def nurse_runs_the_case_to_its_end(page, site, name: str, case_url: str) -> None
     end.get_by_label("Årsag til afslutning af forløbet").select_option(label="Patienten trak sig")
     end.get_by_label('Note (skal udfyldes, når årsagen er "andet")').fill("Ønsker ikke flere opkald")
     end.get_by_role("button", name="Afslut forløbet").click()
+    expect(page.get_by_test_id("confirm")).to_contain_text("Patienten trak sig")  # asked first
+    page.get_by_role("button", name="Ja, afslut forløbet").click()
     expect(page.get_by_text("Forløbet er afsluttet.")).to_be_visible()
     expect(state).to_have_text("Afsluttet")
     expect(page.locator("#sec-end")).to_contain_text("Patienten trak sig")

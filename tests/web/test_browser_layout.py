@@ -43,8 +43,8 @@ PAGES = {
     "speciallaege": [("list", "/lister/"), ("person", "first:article.patient a[href^='/personer/']"),
                      ("history", "/lister/tidligere/")],
     "sygeplejerske": [("day", "/aps/min-dag/"), ("caseload", "/aps/forloeb/"), ("case", "case"),
-                      ("another-day", "/aps/min-dag/?dato=2026-03-05")],
-    "programleder": [("pool", "/aps/program/"), ("nurses", "/aps/sygeplejersker/"),
+                      ("another-day", "/aps/min-dag/?dato=2026-03-05"), ("week", "/aps/min-uge/")],
+    "programleder": [("pool", "/aps/program/"), ("nurses", "/aps/sygeplejersker/"), ("refer", "/aps/program/henvist/"),
                      ("rollout", "/overvaagning/udrulning/"), ("dashboard", "/overvaagning/")],
     "sekretariat": [("dashboard", "/overvaagning/"), ("indicator", "first:a[href*='/indikator/']"),
                     ("register", "/overvaagning/opgaver/"), ("wheel", "/overvaagning/opgaver/aarshjul/"),
@@ -56,7 +56,7 @@ PAGES = {
     "vagtlaege": [("referrals", "/akut/henvisninger/")],
     "monitorering": [("telemonitoring", "/telemonitorering/"), ("alarms", "/telemonitorering/vagt/")],
 }
-ON_THE_MOVE = ("/aps/min-dag/", "/aps/forloeb/", "case")
+ON_THE_MOVE = ("/aps/min-dag/", "/aps/min-uge/", "/aps/forloeb/", "case")
 
 OVERFLOW = """() => {
   const doc = document.scrollingElement, w = window.innerWidth;

@@ -31,7 +31,7 @@ def test_consent_queues_gp_and_municipality_messages_with_purpose_in_the_audit(w
 
     case = _case(world)
     client = as_user(world.users["nina"])
-    response = client.post(f"/aps/forloeb/{case.pk}/samtykke/")
+    response = client.post(f"/aps/forloeb/{case.pk}/samtykke/", {"confirmed": "1"})
     assert response.status_code in (200, 302), response.content[:500]
     case.refresh_from_db()
     assert case.state == "consented"

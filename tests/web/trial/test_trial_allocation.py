@@ -119,7 +119,7 @@ def test_trial_off_changes_nothing(tworld, as_user):
     case = cases_of([w.persons["s01"]])[0]
     assert case.allocation is None
     nurse = as_user(w.users["tina"])
-    assert nurse.post(f"/aps/forloeb/{case.pk}/samtykke/").status_code == 302
+    assert nurse.post(f"/aps/forloeb/{case.pk}/samtykke/", {"confirmed": "1"}).status_code == 302
     html = nurse.get(f"/aps/forloeb/{case.pk}/").content.decode()
     assert "Randomised trial" not in html and "Start-up session" in html
     assert not ARM_TEXT.search(nurse.get("/aps/forloeb/eksport.csv").content.decode("utf-8-sig"))

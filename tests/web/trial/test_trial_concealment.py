@@ -54,7 +54,7 @@ def test_the_arm_is_concealed_until_consent_and_never_after_a_refusal(trial_on, 
 
     consented, refused = cases[:6], cases[6:]
     for c in consented:
-        assert nurse.post(f"/aps/forloeb/{c.pk}/samtykke/").status_code == 302
+        assert nurse.post(f"/aps/forloeb/{c.pk}/samtykke/", {"confirmed": "1"}).status_code == 302
     for c in refused:
         assert nurse.post(f"/aps/forloeb/{c.pk}/afslag/", {"reason": "not_interested"}).status_code == 302
 

@@ -29,7 +29,7 @@ def _consented_pair(w, as_user, nurse_name="tina"):
     intervention = next(c for c in cases if c.allocation.arm == "intervention")
     nurse = as_user(w.users[nurse_name])
     for c in (control, intervention):
-        assert nurse.post(f"/aps/forloeb/{c.pk}/samtykke/").status_code == 302
+        assert nurse.post(f"/aps/forloeb/{c.pk}/samtykke/", {"confirmed": "1"}).status_code == 302
     return control, intervention, nurse
 
 
@@ -88,7 +88,7 @@ def test_a_control_case_takes_no_support_place(trial_on, tworld, as_user):
     cases = cases_of(persons)
     nurse = as_user(ole)
     for c in cases:
-        assert nurse.post(f"/aps/forloeb/{c.pk}/samtykke/").status_code == 302
+        assert nurse.post(f"/aps/forloeb/{c.pk}/samtykke/", {"confirmed": "1"}).status_code == 302
     n_control = Allocation.objects.filter(person__in=persons, arm="control").count()
     assert 0 < n_control < 5
     assert queries.open_case_count(ole) == 5 - n_control
@@ -102,10 +102,10 @@ def test_a_control_case_takes_no_support_place(trial_on, tworld, as_user):
 
 def test_the_control_follow_up_completes_six_months_after_consent(trial_on, tworld, as_user):
     control, _intervention, nurse = _consented_pair(tworld, as_user)
-    response = nurse.post(f"/aps/forloeb/{control.pk}/afslut/", {"reason": "completed"})
+    response = nurse.post(f"/aps/forloeb/{control.pk}/afslut/", {"confirmed": "1", "reason": "completed"})
     assert response.status_code == 400 and "follow-up runs 6 months from consent" in response.content.decode()
     Case.objects.filter(pk=control.pk).update(answered_at=timezone.now() - dt.timedelta(days=190))
-    assert nurse.post(f"/aps/forloeb/{control.pk}/afslut/", {"reason": "completed"}).status_code == 302
+    assert nurse.post(f"/aps/forloeb/{control.pk}/afslut/", {"confirmed": "1", "reason": "completed"}).status_code == 302
     control.refresh_from_db()
     assert control.state == Case.State.ENDED and control.end_reason == "completed"
 

@@ -91,7 +91,7 @@ def test_export_feeds_the_itt_analysis_and_verify_finds_tampering(trial_on, db, 
             if i % 3 == 2:
                 assert client.post(f"/aps/forloeb/{case.pk}/afslag/", {"reason": "not_interested"}).status_code == 302
                 continue
-            assert client.post(f"/aps/forloeb/{case.pk}/samtykke/").status_code == 302
+            assert client.post(f"/aps/forloeb/{case.pk}/samtykke/", {"confirmed": "1"}).status_code == 302
             n_consented += 1
             for timepoint, base in (("baseline", i % 4), ("6m", (i + (case.allocation.arm == "intervention")) % 6)):
                 answers = {f"item_q{q}": str(min(5, max(0, base + q % 2))) for q in range(1, 6)}

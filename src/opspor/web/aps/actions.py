@@ -11,12 +11,19 @@ The rules (issue 4):
   an active support nurse of the region whose open cases are fewer than her capacity. A person
   who refused or ended earlier may be invited again (the programme page shows it).
 * **Answer.** Only an invited case is answered: consent, or refusal with a reason (a note when
-  the reason is "other").
+  the reason is "other"). Not reaching the person is no refusal: it is recorded as a call "not
+  reached" and a new try is planned (``missed_call_retry_days`` working days later, at the same
+  time); an answer cancels the calls still planned.
+* **Referral.** The programme lead may take in a person of the region referred by a GP or a
+  hospital department outside the eligibility criteria: source, referrer, date and reason are
+  recorded on the case (``intake`` "referral") and audited; no trial randomisation (the trial's
+  population is the criteria's).
 * **Start-up.** Only a consented case; the session's time is not in the future and not before
   the invitation. The case becomes active; support starts at the session.
 * **Sessions.** A start-up session can be planned for a consented case, telephone sessions for
   an active one, for today or later; a planned session is recorded once: held (time not in the
-  future), not reached, or cancelled. Recording a start-up session as held is the start-up.
+  future), not reached, or cancelled. Recording a start-up session as held is the start-up; a
+  session not reached gets a new try of the same kind (as the invitation call above).
 * **Goals and plan** on consented or active cases; **notes** on any case; **questionnaires**
   on consented, active or ended cases (the 12-month follow-up comes after the end).
 * **End.** A consented or active case. "Support completed" needs an active case and at least
@@ -50,6 +57,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from opspor.dates import add_months
+from opspor import cpr as cprlib
+from opspor import engines
+from opspor.store import StoreError
+from opspor.store.key import pseudonym_key
 from opspor.web.accounts.models import User
 from opspor.web.accounts.roles import Role
 from opspor.web.aps import channels, instruments, queries, rules
@@ -67,6 +78,8 @@ from opspor.web.aps.models import (
 from opspor.web.aps.triage import triage
 from opspor.web.audit import actions as audit
 from opspor.web.messaging import actions as messaging
+from opspor.web.people import publish as people_publish
+from opspor.web.people.models import Person
 from opspor.web.people.scope import visible_persons
 from opspor.web.trial import actions as trial_actions
 
@@ -224,6 +237,65 @@ def reassign(lead, case: Case, nurse: User) -> Case:
     return case
 
 
+def find_referred_person(lead, cpr: str) -> Person | None:
+    """The person with CPR number ``cpr`` living in the lead's region: from the web database,
+    else from the current snapshot (a person referred outside the criteria is on no list, so
+    not published yet), written into the web database. None when the newest data has no such
+    person in the region (the same answer whether the person lives elsewhere or not at all)."""
+    _check_lead(lead)
+    person = Person.objects.filter(cpr=cpr).first()
+    if person is None:
+        key = cprlib.pseudonym(cpr, pseudonym_key())
+        try:
+            with engines.connect() as con:
+                rows = people_publish.read(con, [key])
+                snapshot_id = con.snapshot_id or ""
+        except (StoreError, engines.EngineError) as e:
+            raise ValidationError(_("The newest data cannot be read, so a person who is on no list cannot be found "
+                                    "(%(problem)s). Ask the administrator to load the data.")
+                                  % {"problem": type(e).__name__}) from None
+        if not rows:
+            return None
+        person = people_publish.upsert(rows, snapshot_id)[key]
+    return person if person.region_code == lead.region_code else None
+
+
+@transaction.atomic
+def invite_referred(lead, person, nurse: User, *, source: str, referrer: str, referred_on: dt.date,
+                    reason: str) -> Case:
+    """Take a person referred by a GP or a hospital department into the programme, outside the
+    eligibility criteria: an invitation to ``nurse`` with the referral recorded."""
+    _check_lead(lead)
+    if person.region_code != lead.region_code:
+        raise PermissionDenied
+    if source not in Case.ReferralSource.values:
+        raise ValidationError(_("Choose who referred the person."))
+    if not referrer.strip() or not reason.strip():
+        raise ValidationError(_("Name the referrer and give the reason for the referral."))
+    if referred_on > timezone.localdate():
+        raise ValidationError(_("%(what)s cannot be in the future.") % {"what": _("The date of the referral")})
+    _check_nurse_of_region(nurse, lead.region_code)
+    nurse = User.objects.select_for_update().get(pk=nurse.pk)
+    if not nurse.is_active:
+        raise ValidationError(_("Choose a support nurse of your region."))
+    if person.death_date:
+        raise ValidationError(_("Person %(key)s has died and cannot be invited.") % {"key": person.short_key})
+    if Case.objects.filter(person=person, state__in=Case.OPEN_STATES).exists():
+        raise ValidationError(_("Person %(key)s already has an open case in the programme.") % {"key": person.short_key})
+    _check_capacity(nurse, 1)
+    try:
+        with transaction.atomic():
+            case = Case.objects.create(
+                person=person, region_code=lead.region_code, nurse=nurse, invited_by=lead,
+                intake=Case.Intake.REFERRAL, referral_source=source, referrer=referrer.strip(),
+                referred_on=referred_on, referral_reason=reason.strip())
+    except IntegrityError:  # a parallel invitation got there first
+        raise ValidationError(_("One of the persons was invited by someone else just now. Reload the page.")) from None
+    _log(lead, audit.Event.APS_REFERRAL, _("Referred person taken into the programme"), case,
+         nurse=nurse.username, source=source, referred_on=referred_on.isoformat())
+    return case
+
+
 # --- the nurse's case -------------------------------------------------------------------------
 
 @transaction.atomic
@@ -233,6 +305,7 @@ def record_consent(nurse, case: Case) -> Case:
     _require_state(case, [Case.State.INVITED], _("Only an invitation without an answer can be answered."))
     case.state, case.answered_at = Case.State.CONSENTED, timezone.now()
     case.save(update_fields=["state", "answered_at"])
+    _cancel_planned(case, Session.Kind.INVITATION)
     _log(nurse, audit.Event.APS_CONSENT, _("Consent to Aktiv Patientstøtte"), case)
     trial_actions.reveal_on_consent(nurse, case)  # a trial: the arm is shown from now on
     messaging.on_aps_consent(nurse, case)  # GP and municipality told (transactional outbox)
@@ -244,6 +317,9 @@ def record_refusal(nurse, case: Case, reason: str, note: str = "") -> Case:
     _check_own_case(nurse, case)
     case = _locked(case)
     _require_state(case, [Case.State.INVITED], _("Only an invitation without an answer can be answered."))
+    if reason == Case.RefusalReason.NO_CONTACT:
+        raise ValidationError(_("Not reaching the person is no refusal: record \"Not reached\", and a new try is "
+                                "planned."))
     if reason not in Case.RefusalReason.values:
         raise ValidationError(_("Choose the reason for the refusal."))
     if reason == Case.RefusalReason.OTHER and not note.strip():
@@ -251,6 +327,7 @@ def record_refusal(nurse, case: Case, reason: str, note: str = "") -> Case:
     case.state, case.answered_at = Case.State.REFUSED, timezone.now()
     case.refusal_reason, case.refusal_note = reason, note.strip()
     case.save(update_fields=["state", "answered_at", "refusal_reason", "refusal_note"])
+    _cancel_planned(case, Session.Kind.INVITATION)
     _log(nurse, audit.Event.APS_REFUSAL, _("Refusal of Aktiv Patientstøtte"), case, reason=reason)
     return case
 
@@ -266,11 +343,47 @@ def _hold_startup(nurse, case: Case, held_at: dt.datetime, note: str) -> Session
     if session is None:
         session = Session(case=case, kind=Session.Kind.STARTUP, planned_for=held_at)
     session.status, session.held_at, session.note = Session.Status.HELD, held_at, note.strip()
+    session.recorded_at = timezone.now()
     session.save()
     case.state, case.started_at = Case.State.ACTIVE, held_at
     case.save(update_fields=["state", "started_at"])
     _log(nurse, audit.Event.APS_STARTUP, _("Start-up session held; support started"), case, session=session.pk)
     return session
+
+
+def _cancel_planned(case: Case, kind: str) -> None:
+    """The case's planned sessions of ``kind`` cancelled (an answer ends the calls about the invitation)."""
+    case.sessions.filter(kind=kind, status=Session.Status.PLANNED).update(
+        status=Session.Status.CANCELLED, recorded_at=timezone.now())
+
+
+def _plan_retry(missed: Session) -> Session | None:
+    """The new try after ``missed`` (not reached): the same kind, ``rules.retry_on`` from today at
+    the missed call's time of day; None when the programme file sets no retry."""
+    planned = timezone.localtime(missed.planned_for)
+    base = timezone.localtime().replace(hour=planned.hour, minute=planned.minute, second=0, microsecond=0)
+    when = rules.retry_on(base)
+    if when is None:
+        return None
+    return Session.objects.create(case=missed.case, kind=missed.kind, planned_for=when, retry_of=missed)
+
+
+@transaction.atomic
+def record_not_reached(nurse, case: Case, note: str = "") -> Session:
+    """The call about the invitation did not reach the person: recorded (the planned call, or one
+    made now) and a new try planned. The invitation stays open; it is no refusal."""
+    _check_own_case(nurse, case)
+    case = _locked(case)
+    _require_state(case, [Case.State.INVITED], _("Only an invitation without an answer can be answered."))
+    now = timezone.now()
+    call = (case.sessions.select_for_update().filter(kind=Session.Kind.INVITATION, status=Session.Status.PLANNED)
+            .order_by("planned_for").first()) or Session(case=case, kind=Session.Kind.INVITATION, planned_for=now)
+    call.status, call.recorded_at, call.note = Session.Status.MISSED, now, note.strip()
+    call.save()
+    retry = _plan_retry(call)
+    _log(nurse, audit.Event.APS_NOT_REACHED, _("Not reached; a new try is planned"), case, session=call.pk,
+         retry=retry.pk if retry else None)
+    return call
 
 
 @transaction.atomic
@@ -291,6 +404,8 @@ def plan_session(nurse, case: Case, kind: str, planned_for: dt.datetime) -> Sess
     elif kind == Session.Kind.PHONE:
         _require_state(case, [Case.State.ACTIVE],
                        _("Telephone sessions can be planned once the start-up session has been held."))
+    elif kind == Session.Kind.INVITATION:
+        _require_state(case, [Case.State.INVITED], _("The call about the invitation is planned before the answer."))
     else:
         raise ValidationError(_("Choose the kind of session."))
     if timezone.localdate(planned_for) < timezone.localdate():
@@ -318,9 +433,11 @@ def record_session(nurse, session: Session, status: str, note: str = "", held_at
         held_at = held_at or timezone.now()
         _not_future(held_at, _("The time of the session"))
         session.held_at = held_at
-    session.status, session.note = status, note.strip()
+    session.status, session.note, session.recorded_at = status, note.strip(), timezone.now()
     session.save()
-    _log(nurse, audit.Event.APS_SESSION_RECORD, _("Session recorded"), case, session=session.pk, status=status)
+    retry = _plan_retry(session) if status == Session.Status.MISSED else None
+    _log(nurse, audit.Event.APS_SESSION_RECORD, _("Session recorded"), case, session=session.pk, status=status,
+         retry=retry.pk if retry else None)
     return session
 
 
@@ -665,11 +782,14 @@ def questionnaire_round(today: dt.date | None = None) -> Round:
     return done
 
 
-@transaction.atomic
-def end_support(nurse, case: Case, reason: str, note: str = "") -> Case:
-    """End support (see the module's rules on 6 and 9 months)."""
+def check_end_support(nurse, case: Case, reason: str, note: str = "") -> None:
+    """Raise what :func:`end_support` would refuse, changing nothing (the page asks for
+    confirmation only of an end that can be recorded)."""
     _check_own_case(nurse, case)
-    case = _locked(case)
+    _end_problems(case, reason, note)
+
+
+def _end_problems(case: Case, reason: str, note: str) -> None:
     _require_state(case, (Case.State.CONSENTED, Case.State.ACTIVE), _("Only a case in the programme can be ended."))
     if reason not in Case.EndReason.values:
         raise ValidationError(_("Choose the reason for ending support."))
@@ -690,12 +810,21 @@ def end_support(nurse, case: Case, reason: str, note: str = "") -> Case:
                 _("Support runs 6-9 months; \"support completed\" can be recorded from %(date)s. "
                   "To end earlier, choose the reason that applies (e.g. the patient withdrew).")
                 % {"date": case.end_due_on.strftime("%d-%m-%Y")})
+
+
+@transaction.atomic
+def end_support(nurse, case: Case, reason: str, note: str = "") -> Case:
+    """End support (see the module's rules on 6 and 9 months)."""
+    _check_own_case(nurse, case)
+    case = _locked(case)
+    _end_problems(case, reason, note)
+    today = timezone.localdate()
     months = None
     if case.started_at:
         start = case.start_date
         months = (today.year - start.year) * 12 + today.month - start.month - (today.day < start.day)
     cancelled = list(case.sessions.filter(status=Session.Status.PLANNED).values_list("pk", flat=True))
-    Session.objects.filter(pk__in=cancelled).update(status=Session.Status.CANCELLED)
+    Session.objects.filter(pk__in=cancelled).update(status=Session.Status.CANCELLED, recorded_at=timezone.now())
     case.state, case.ended_at = Case.State.ENDED, timezone.now()
     case.end_reason, case.end_note = reason, note.strip()
     case.save(update_fields=["state", "ended_at", "end_reason", "end_note"])

@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 from opspor.web.aps import instruments, rules
 from opspor.web.aps.instruments import Instrument
 from opspor.web.aps.models import Case, Goal, QuestionnaireRequest, QuestionnaireResponse, Session
+from opspor.web.audit.forms import CprField
 from opspor.web.core import date_fields, params
 
 
@@ -41,6 +42,35 @@ class IdForm(forms.Form):
 
 class CapacityForm(IdForm):
     capacity = forms.IntegerField(label=_("Capacity (patients)"), min_value=0, max_value=rules.MAX_CAPACITY)
+
+
+class ReferralForm(IdForm):
+    """A person referred by a GP or a hospital department, taken in outside the criteria."""
+
+    id_prefix = "referral"
+
+    cpr = CprField(label=_("CPR number of the referred person"),
+                   widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    source = forms.ChoiceField(label=_("Referred by"), choices=[("", "—"), *Case.ReferralSource.choices])
+    referrer = forms.CharField(label=_("Referrer (practice or department)"), max_length=200)
+    referred_on = date_fields.DateField(label=_("Date of the referral"))
+    reason = forms.CharField(label=_("Reason for the referral"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    nurse = forms.ChoiceField(label=_("Support nurse"), error_messages={"required": _("Choose a support nurse.")})
+
+    def __init__(self, *args, nurse_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nurse"].choices = [("", "—"), *nurse_choices]
+
+
+class CaseloadForm(forms.Form):
+    """Search and order of "My caseload" (GET): a name, CPR number or person code; a column."""
+
+    SORTS = {"name": _("Name"), "age": _("Age"), "state": _("State"), "invited": _("Invited"),
+             "started": _("Support started"), "next": _("Next session"), "last": _("Last contact")}
+
+    q = forms.CharField(label=_("Search name or CPR number"), max_length=100, required=False,
+                        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
 
 
 class InviteForm(forms.Form):
@@ -90,7 +120,9 @@ class ReassignForm(forms.Form):
 class RefusalForm(IdForm):
     id_prefix = "refusal"
 
-    reason = forms.ChoiceField(label=_("Reason for refusal"), choices=[("", "—"), *Case.RefusalReason.choices])
+    # "could not be reached" is no refusal (kept for earlier rows): the answer section has "Not reached"
+    reason = forms.ChoiceField(label=_("Reason for refusal"), choices=[
+        ("", "—"), *((v, label) for v, label in Case.RefusalReason.choices if v != Case.RefusalReason.NO_CONTACT)])
     note = forms.CharField(label=_("Note (required when the reason is \"other\")"), max_length=2000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -99,6 +131,13 @@ class RefusalForm(IdForm):
         if data.get("reason") == Case.RefusalReason.OTHER and not (data.get("note") or "").strip():
             self.add_error("note", _("Describe the reason in the note when the reason is \"other\"."))
         return data
+
+
+class NotReachedForm(IdForm):
+    id_prefix = "not_reached"
+
+    note = forms.CharField(label=_("Note (optional)"), max_length=2000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 1}))
 
 
 class StartupForm(IdForm):

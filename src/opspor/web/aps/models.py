@@ -57,7 +57,7 @@ class Case(models.Model):
         ALREADY_SUPPORTED = "already_supported", _("Already has enough support")
         LANGUAGE = "language", _("Does not speak Danish / hearing impairment")
         COGNITIVE = "cognitive", _("Cognitive impairment")
-        NO_CONTACT = "no_contact", _("Could not be reached")
+        NO_CONTACT = "no_contact", _("Could not be reached")  # earlier rows only: "not reached" is no refusal now
         OTHER = "other", _("Other")
 
     class EndReason(models.TextChoices):
@@ -67,6 +67,14 @@ class Case(models.Model):
         MOVED = "moved", _("Moved out of the region")
         LONG_TERM_CARE = "long_term_care", _("Moved to a nursing home")
         OTHER = "other", _("Other")
+
+    class Intake(models.TextChoices):
+        ALGORITHM = "algorithm", _("Found by the programme's criteria")
+        REFERRAL = "referral", _("Referred")
+
+    class ReferralSource(models.TextChoices):
+        GP = "gp", _("General practitioner")
+        DEPARTMENT = "department", _("Hospital department")
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="aps_cases")
     region_code = models.CharField(max_length=4, db_index=True)
@@ -87,6 +95,13 @@ class Case(models.Model):
     # until consent: read it through ``trial.actions.shown_arm``, never ``allocation.arm``.
     allocation = models.ForeignKey("trial.Allocation", on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="cases")
+    # How the person came into the programme: the eligibility criteria (the pool), or a referral by
+    # a GP or a hospital department outside them, with its source, referrer, date and reason.
+    intake = models.CharField(_("intake"), max_length=10, choices=Intake.choices, default=Intake.ALGORITHM)
+    referral_source = models.CharField(_("referred by"), max_length=10, choices=ReferralSource.choices, blank=True)
+    referrer = models.CharField(_("referrer"), max_length=200, blank=True)
+    referred_on = models.DateField(_("date of the referral"), null=True, blank=True)
+    referral_reason = models.TextField(_("reason for the referral"), max_length=2000, blank=True)
 
     class Meta:
         ordering = ["-invited_at"]
@@ -126,6 +141,7 @@ class Session(models.Model):
     class Kind(models.TextChoices):
         STARTUP = "startup", _("Physical start-up session")
         PHONE = "phone", _("Telephone session")
+        INVITATION = "invitation", _("Call about the invitation")
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -138,7 +154,11 @@ class Session(models.Model):
     planned_for = models.DateTimeField(_("planned for"), db_index=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
     held_at = models.DateTimeField(_("held"), null=True, blank=True)
+    # when the outcome (held, not reached, cancelled) was recorded: the timeline's order
+    recorded_at = models.DateTimeField(_("recorded"), null=True, blank=True)
     note = models.TextField(_("note"), max_length=4000, blank=True)
+    # the new try planned when the patient was not reached
+    retry_of = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="retry")
 
     class Meta:
         ordering = ["planned_for"]

@@ -149,6 +149,13 @@ def region_state_counts(region_code: str) -> dict[str, int]:
     return {state: counts.get(state, 0) for state in Case.State.values}
 
 
+def region_referral_counts(region_code: str) -> dict[str, int]:
+    """The region's cases taken in by referral, by who referred (the programme page counts them apart)."""
+    counts = dict(Case.objects.filter(region_code=region_code, intake=Case.Intake.REFERRAL)
+                  .values_list("referral_source").annotate(n=Count("id")))
+    return {source: counts.get(source, 0) for source in Case.ReferralSource.values}
+
+
 def region_municipalities(region_code: str) -> list[reference.Municipality]:
     return sorted((m for m in reference.municipalities() if m.region_code == region_code), key=lambda m: m.name)
 
@@ -238,10 +245,14 @@ def get_case(user, pk) -> Case:
         raise Http404("not found") from None
 
 
-def caseload(nurse: User, state: str = "") -> list[Case]:
+def caseload(nurse: User, state: str = "", *, search: str = "", sort: str = "") -> list[Case]:
+    """The nurse's cases (of ``state``), whose name or CPR number holds ``search``, ordered by
+    ``sort`` (a column of :data:`CASELOAD_SORTS`, ``-`` before it for descending; default: name)."""
     cases = Case.objects.filter(nurse=nurse).select_related("person", "allocation")
     if state:
         cases = cases.filter(state=state)
+    if search.strip():
+        cases = cases.filter(_search(search))
     cases = list(cases.order_by("person__name", "id"))
     next_sessions: dict[int, Session] = {}
     for s in Session.objects.filter(case__in=cases, status=Session.Status.PLANNED).order_by("-planned_for"):
@@ -254,7 +265,38 @@ def caseload(nurse: User, state: str = "") -> list[Case]:
         case.next_session = next_sessions.get(case.pk)
         case.last_contact = last_contacts.get(case.pk)
         case.next_questionnaire = due.get(case.pk)
-    return cases
+    return _sorted(cases, sort)
+
+
+def _search(text: str) -> Q:
+    """A name containing ``text`` (any case), or a CPR number starting with its digits (a dash
+    or space allowed: 010742-0762)."""
+    text = text.strip()
+    digits = text.replace("-", "").replace(" ", "")
+    found = Q(person__name__icontains=text)
+    if digits.isdigit():
+        found |= Q(person__cpr__startswith=digits)
+    return found
+
+
+# "My caseload"'s columns that order it: the value of a case for each (None: last, either way)
+CASELOAD_SORTS = {
+    "name": lambda c: c.person.name.casefold(),
+    "age": lambda c: c.person.age,
+    "state": lambda c: Case.OPEN_STATES.index(c.state) if c.state in Case.OPEN_STATES else len(Case.OPEN_STATES)
+    + ("refused", "ended").index(c.state),
+    "invited": lambda c: c.invited_at,
+    "started": lambda c: c.started_at,
+    "next": lambda c: c.next_session.planned_for if c.next_session else None,
+    "last": lambda c: c.last_contact.held_at if c.last_contact else None,
+}
+
+
+def _sorted(cases: list[Case], sort: str) -> list[Case]:
+    descending = sort.startswith("-")
+    key = CASELOAD_SORTS.get(sort.lstrip("-") or "name")
+    having = [c for c in cases if key(c) is not None]
+    return sorted(having, key=key, reverse=descending) + [c for c in cases if key(c) is None]
 
 
 def caseload_counts(nurse: User) -> dict[str, int]:
@@ -379,6 +421,29 @@ def questionnaire_alerts(nurse: User, before: dt.datetime) -> list[DayRow]:
              .select_related("case__person", "case__allocation"))
     rows = sorted(found, key=lambda r: (TRIAGE_ORDER[r.triage], r.recorded_at, r.pk))
     return [DayRow(r.case, since=r.taken_on, response=r) for r in rows]
+
+
+@dataclass
+class WeekDay:
+    day: dt.date
+    sessions: list[Session]
+
+
+def week_view(nurse: User, day: dt.date) -> list[WeekDay]:
+    """The nurse's sessions planned in the week (Monday to Sunday) of ``day``, by day and time:
+    the planned calls of open cases, and those of the week already recorded (held, not reached,
+    cancelled) so the week reads as it went."""
+    monday = day - dt.timedelta(days=day.weekday())
+    start, _end = _day_bounds(monday)
+    end, _ = _day_bounds(monday + dt.timedelta(weeks=1))
+    sessions = (Session.objects.filter(case__nurse=nurse, planned_for__gte=start, planned_for__lt=end)
+                .filter(Q(status=Session.Status.PLANNED, case__state__in=Case.OPEN_STATES)
+                        | ~Q(status=Session.Status.PLANNED))
+                .select_related("case__person").order_by("planned_for", "id"))
+    days = [WeekDay(monday + dt.timedelta(days=i), []) for i in range(7)]
+    for s in sessions:
+        days[(timezone.localdate(s.planned_for) - monday).days].sessions.append(s)
+    return days
 
 
 @dataclass(frozen=True)

@@ -36,11 +36,13 @@ def config_path() -> Path:
     return Path(os.environ.get(ENV) or SHIPPED)
 
 
-_KEYS = ("version", "source", "invitation_reminder_days", "support_months", "max_capacity", "trial", "questionnaires")
+_KEYS = ("version", "source", "invitation_reminder_days", "missed_call_retry_days", "support_months", "max_capacity",
+         "trial", "questionnaires")
 _EXAMPLES = {"version": 'e.g. `version: "1"`; bump it on every change',
              "invitation_reminder_days": "e.g. `invitation_reminder_days: 7`",
              "support_months": "e.g. `support_months: {min: 6, max: 9}`",
-             "max_capacity": "e.g. `max_capacity: 500`"}
+             "max_capacity": "e.g. `max_capacity: 500`",
+             "missed_call_retry_days": "e.g. `missed_call_retry_days: 1`"}
 
 
 def load(path: Path | None = None) -> dict:
@@ -48,7 +50,8 @@ def load(path: Path | None = None) -> dict:
     path = Path(path) if path is not None else config_path()
     data, _digest = config_reader.read_yaml(path, ProgrammeConfigError)
     ctx = _Ctx(str(path))
-    top = config_reader.mapping(ctx, data, _KEYS, tuple(k for k in _KEYS if k not in ("source", "trial", "questionnaires")),
+    top = config_reader.mapping(ctx, data, _KEYS,
+                                tuple(k for k in _KEYS if k not in ("source", "trial", "questionnaires", "missed_call_retry_days")),
                                 _EXAMPLES, "see the shipped programme.yaml")
     if not isinstance(top["version"], str):
         raise ctx.at("version").error(f"expected a string, got {config_reader.show(top['version'])}",
@@ -62,6 +65,10 @@ def load(path: Path | None = None) -> dict:
     return {"version": top["version"],
             "invitation_reminder_days": config_reader.integer(
                 ctx.at("invitation_reminder_days"), top["invitation_reminder_days"], 0, "invitation_reminder_days: 7"),
+            # absent: no new try is planned by itself (the nurse plans one)
+            "missed_call_retry_days": config_reader.integer(
+                ctx.at("missed_call_retry_days"), top["missed_call_retry_days"], 1, "missed_call_retry_days: 1")
+            if "missed_call_retry_days" in top else None,
             "support_min_months": low, "support_max_months": high,
             "max_capacity": config_reader.integer(ctx.at("max_capacity"), top["max_capacity"], 0, "max_capacity: 500"),
             "trial": _trial(ctx.at("trial"), top.get("trial")),
@@ -76,7 +83,8 @@ def programme() -> dict:
 
 _NAMES = {"VERSION": "version", "INVITATION_REMINDER_DAYS": "invitation_reminder_days",
           "SUPPORT_MIN_MONTHS": "support_min_months", "SUPPORT_MAX_MONTHS": "support_max_months",
-          "MAX_CAPACITY": "max_capacity", "TRIAL": "trial", "QUESTIONNAIRES": "questionnaires"}
+          "MAX_CAPACITY": "max_capacity", "TRIAL": "trial", "QUESTIONNAIRES": "questionnaires",
+          "MISSED_CALL_RETRY_DAYS": "missed_call_retry_days"}
 
 
 def __getattr__(name: str) -> Any:
@@ -209,3 +217,18 @@ def end_due_on(start: dt.date) -> dt.date:
 
 def end_overdue_on(start: dt.date) -> dt.date:
     return add_months(start, programme()["support_max_months"])
+
+
+def retry_on(missed: dt.datetime) -> dt.datetime | None:
+    """When to call again after ``missed`` (an aware local date-time): ``missed_call_retry_days``
+    working days (Monday-Friday) later, at the same local time; None when the programme file
+    sets no retry."""
+    left = programme()["missed_call_retry_days"]
+    if left is None:
+        return None
+    day = missed
+    while left:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day

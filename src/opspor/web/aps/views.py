@@ -9,6 +9,7 @@ case page and htmx picks the section (``hx-select``) and the state/timeline (``h
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,16 +18,17 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
 from opspor.web.aps import actions, exports, instruments, queries, rules
 from opspor.web.aps.forms import (
     CapacityForm,
+    CaseloadForm,
     EndForm,
     GoalForm,
     GoalStatusForm,
@@ -34,12 +36,14 @@ from opspor.web.aps.forms import (
     InviteForm,
     MessageForm,
     NoteForm,
+    NotReachedForm,
     PlanForm,
     PlanSessionForm,
     PoolFilterForm,
     QuestionnaireForm,
     ReassignForm,
     RecordSessionForm,
+    ReferralForm,
     RefusalForm,
     RevealForm,
     ScheduleQuestionnaireForm,
@@ -117,6 +121,7 @@ def programme(request):
         "run": queries.newest_eligibility_run(), "ranking": ranking, "rows": rows, "page": page,
         "counts": [(value, label, counts[value]) for value, label in Case.State.choices], "total": len(order),
         "eligible": queries.eligible_entries(region).count(), "filter_form": filter_form,
+        "referred": sum(queries.region_referral_counts(region).values()),
         "invite_form": InviteForm(nurse_choices=_nurse_choices(loads)), "query": query.urlencode(), "loads": loads,
         "trial": rules.TRIAL if rules.TRIAL.enabled else None,
         "trial_randomised": trial_actions.randomised_count(region) if rules.TRIAL.enabled else 0,
@@ -182,6 +187,36 @@ def reveal(request, public_id):
                   status=200 if form.is_valid() or request.htmx else 400)
 
 
+@lead_only
+@require_http_methods(["GET", "POST"])
+def refer(request):
+    """Take in a person referred by a GP or a hospital department outside the criteria."""
+    user = request.user
+    form = ReferralForm(request.POST or None, nurse_choices=_nurse_choices(queries.nurse_loads(user.region_code)))
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            person = actions.find_referred_person(user, d["cpr"])
+        except ValidationError as e:
+            form.add_error("cpr", e)
+            person = False
+        if person is None:
+            form.add_error("cpr", _("Nobody with this CPR number lives in your region according to the newest data."))
+        elif person:
+            nurse = get_object_or_404(queries.region_nurses(user.region_code), pk=d["nurse"])
+            try:
+                case = actions.invite_referred(user, person, nurse, source=d["source"], referrer=d["referrer"],
+                                               referred_on=d["referred_on"], reason=d["reason"])
+            except ValidationError as e:
+                form.add_error(None, e)
+            else:
+                messages.success(request, _("The referred person is invited; the case is %(nurse)s's.")
+                                 % {"nurse": nurse.get_full_name() or nurse.username})
+                return redirect("aps:case", pk=case.pk)
+    return render(request, "aps/refer.html", {"form": form, "referrals": queries.region_referral_counts(user.region_code)},
+                  status=400 if form.errors else 200)
+
+
 # --- programme lead: nurses -------------------------------------------------------------------
 
 @lead_only
@@ -245,25 +280,65 @@ def _state_param(request) -> str:
     return params.choice_param(request.GET, "state", Case.State.values)
 
 
+SORT_VALUES = [s for name in CaseloadForm.SORTS for s in (name, f"-{name}")]
+
+
+def _caseload_params(request) -> tuple[str, str, str]:
+    """(state, search, sort) of "My caseload"'s query; a bad one is a 400 naming it."""
+    form = CaseloadForm(request.GET)
+    if not form.is_valid():
+        raise params.BadParameter(_errors_text(form))
+    return _state_param(request), form.cleaned_data["q"].strip(), params.choice_param(request.GET, "sort", SORT_VALUES)
+
+
 @nurse_only
 @require_GET
 def caseload(request):
-    state = _state_param(request)
-    cases = queries.caseload(request.user, state)
+    state, search, sort = _caseload_params(request)
+    cases = queries.caseload(request.user, state, search=search, sort=sort)
     audit.record(request, audit.Event.APS_CASELOAD, action=audit.READ, why=_("My caseload"),
-                 persons=queries.persons_of(cases), detail={"state": state})
+                 persons=queries.persons_of(cases), detail={"state": state, "search": bool(search), "sort": sort})
     counts = queries.caseload_counts(request.user)
     tabs = [("", _("All"), sum(counts.values()))] + [(s, label, counts[s]) for s, label in Case.State.choices]
-    return render(request, "aps/caseload.html", {"cases": cases, "state": state, "tabs": tabs,
-                                                 "capacity": request.user.capacity, "trial_on": rules.TRIAL.enabled,
-                                                 "open": queries.open_case_count(request.user)})
+    current = sort or "name"
+    columns = [{"label": label, "sort": key if current != key else f"-{key}",  # a second click turns the order
+                "aria": "ascending" if current == key else "descending" if current == f"-{key}" else ""}
+               for key, label in CaseloadForm.SORTS.items()]
+    columns.insert(1, {"label": _("CPR number")})
+    if rules.TRIAL.enabled:
+        columns.insert(4, {"label": _("Trial group")})
+    keep = {k: v for k, v in (("state", state), ("q", search)) if v}
+    return render(request, "aps/caseload.html", {
+        "cases": cases, "state": state, "tabs": tabs, "capacity": request.user.capacity,
+        "trial_on": rules.TRIAL.enabled, "open": queries.open_case_count(request.user),
+        "search_form": CaseloadForm(initial={"q": search}), "search": search, "sort": sort,
+        "columns": columns, "keep": urlencode(keep),
+        "tab_query": urlencode({k: v for k, v in (("q", search), ("sort", sort)) if v}),
+    })
+
+
+@nurse_only
+@require_GET
+def week(request):
+    """The nurse's planned calls of a week (Monday to Sunday), by day and time."""
+    day = _day_param(request)
+    days = queries.week_view(request.user, day)
+    sessions = [s for d in days for s in d.sessions]
+    audit.record(request, audit.Event.APS_WEEK, action=audit.READ, why=_("My week: planned calls"),
+                 persons=queries.persons_of(s.case for s in sessions), detail={"week_of": days[0].day.isoformat()})
+    monday = days[0].day
+    return render(request, "aps/week.html", {
+        "days": days, "monday": monday, "sunday": days[-1].day, "week_number": monday.isocalendar().week,
+        "previous": monday - dt.timedelta(weeks=1), "next": monday + dt.timedelta(weeks=1),
+        "today": timezone.localdate(), "planned": sum(s.status == Session.Status.PLANNED for s in sessions),
+    })
 
 
 @nurse_only
 @require_GET
 def caseload_export(request, fmt: str):
-    state = _state_param(request)
-    cases = queries.caseload(request.user, state)
+    state, search, sort = _caseload_params(request)
+    cases = queries.caseload(request.user, state, search=search, sort=sort)
     event = audit.export_event("aps.caseload", fmt)
     response = exports.caseload(cases, request.user.username, fmt)
     audit.record(request, event, action=audit.EXPORT, why=_("Export of my caseload"),
@@ -273,26 +348,56 @@ def caseload_export(request, fmt: str):
 
 # --- the case page ----------------------------------------------------------------------------
 
-def _timeline(case: Case, sessions, plans, responses) -> list[tuple[dt.datetime | dt.date, str, str]]:
-    events = [(case.invited_at, _("Invited"), _("by %(lead)s") % {"lead": case.invited_by.get_full_name()})]
+@dataclass(frozen=True)
+class TimelineEvent:
+    when: dt.datetime
+    what: str
+    detail: str = ""
+    timed: bool = True  # False: the day is known, not the time (a questionnaire answered on an earlier day)
+
+
+# Within the same minute the course's own order decides (an invitation before its answer, ...).
+_STEP = {"invited": 0, "call": 1, "answered": 2, "session": 3, "plan": 4, "questionnaire": 5, "ended": 9}
+
+
+def _timeline(case: Case, sessions, plans, responses) -> list[TimelineEvent]:
+    """The case's events in the order they happened: each at the moment it happened (a session
+    held at its time, one not reached or cancelled when that was recorded, not when it had been
+    planned; a questionnaire when it was answered), oldest first."""
+    events: list[tuple[dt.datetime, int, TimelineEvent]] = []
+
+    def add(when, step: str, what: str, detail: str = "", timed: bool = True) -> None:
+        events.append((when, _STEP[step], TimelineEvent(when, what, detail, timed)))
+
+    invited_by = _("by %(lead)s") % {"lead": case.invited_by.get_full_name() or case.invited_by.username}
+    if case.intake == Case.Intake.REFERRAL:
+        invited_by += " · " + _("referred by %(referrer)s (%(source)s) on %(day)s") % {
+            "referrer": case.referrer, "source": case.get_referral_source_display().lower(),
+            "day": case.referred_on.strftime("%d-%m-%Y") if case.referred_on else "–"}
+    add(case.invited_at, "invited", _("Invited"), invited_by)
     if case.answered_at:
         if case.state == Case.State.REFUSED:
-            events.append((case.answered_at, _("Refused"), case.get_refusal_reason_display()))
+            add(case.answered_at, "answered", _("Refused"), case.get_refusal_reason_display())
         else:
-            events.append((case.answered_at, _("Consented"), ""))
+            add(case.answered_at, "answered", _("Consented"))
     for s in sessions:
+        step = "call" if s.kind == Session.Kind.INVITATION else "session"
         if s.status == Session.Status.HELD:
-            events.append((s.held_at, s.get_kind_display(), _("held")))
+            add(s.held_at, step, s.get_kind_display(), _("held"))
         elif s.status != Session.Status.PLANNED:
-            events.append((s.planned_for, s.get_kind_display(), s.get_status_display().lower()))
+            add(s.recorded_at or s.planned_for, step, s.get_kind_display(), s.get_status_display().lower())
     for p in plans:
-        events.append((p.written_at, _("Self-management plan"), _("new version")))
+        add(p.written_at, "plan", _("Self-management plan"), _("new version"))
+    tz = timezone.get_current_timezone()
     for r in responses:
-        events.append((dt.datetime.combine(r.taken_on, dt.time(12), tzinfo=timezone.get_current_timezone()),
-                       r.instrument_name, _("score %(score)s") % {"score": _fmt_score(r.score)}))
+        recorded = timezone.localtime(r.recorded_at) if r.recorded_at else None
+        same_day = recorded is not None and recorded.date() == r.taken_on
+        when = recorded if same_day else dt.datetime.combine(r.taken_on, dt.time(23, 59), tzinfo=tz)
+        add(when, "questionnaire", r.instrument_name, _("score %(score)s") % {"score": _fmt_score(r.score)},
+            timed=same_day)
     if case.ended_at:
-        events.append((case.ended_at, _("Support ended"), case.get_end_reason_display()))
-    return sorted(events, key=lambda e: e[0])
+        add(case.ended_at, "ended", _("Support ended"), case.get_end_reason_display())
+    return [e for _when, _step, e in sorted(events, key=lambda e: (e[0], e[1]))]
 
 
 def _fmt_score(score) -> str:
@@ -378,13 +483,18 @@ def _render_case(request, case: Case, *, bound: dict | None = None, saved: str =
         "can_message": can_change and case.state in actions.MESSAGE_STATES,
         "can_schedule": can_change and case.state in actions.SCHEDULE_STATES and rules.QUESTIONNAIRES is not None,
         "timeline": _timeline(case, sessions, plans, q["responses"]), "saved": saved, "today": today,
+        "next_call": next((s for s in sessions if s.kind == Session.Kind.INVITATION
+                           and s.status == Session.Status.PLANNED), None),
+        "missed_calls": [s for s in sessions if s.kind == Session.Kind.INVITATION and s.status == Session.Status.MISSED],
         "end_due": case.end_due_on is not None and case.end_due_on <= today,
         "end_overdue": case.end_overdue_on is not None and case.end_overdue_on <= today,
         "forms": {
             "refusal": bound.get("refusal") or RefusalForm(),
+            "not_reached": bound.get("not_reached") or NotReachedForm(),
             "startup": bound.get("startup") or StartupForm(),
             "plan_startup": bound.get("plan_startup") or PlanSessionForm(id_prefix=Session.Kind.STARTUP),
             "plan_phone": bound.get("plan_phone") or PlanSessionForm(id_prefix=Session.Kind.PHONE),
+            "plan_call": bound.get("plan_call") or PlanSessionForm(id_prefix=Session.Kind.INVITATION),
             "goal": bound.get("goal") or GoalForm(id_prefix="new"),
             "plan": bound.get("plan") or PlanForm(initial={"text": plans[0].text if plans else ""}),
             "note": bound.get("note") or NoteForm(),
@@ -414,7 +524,7 @@ def case_detail(request, pk: int):
 
 
 # The page section (``id="sec-…"``) each form belongs to; the form's key in ``bound`` may add ``-<pk>``.
-SECTIONS = {"answer": "answer", "refusal": "answer", "startup": "startup", "plan_startup": "startup",
+SECTIONS = {"answer": "answer", "refusal": "answer", "not_reached": "answer", "plan_call": "answer", "startup": "startup", "plan_startup": "startup",
             "plan_phone": "sessions", "record": "sessions", "goal": "goals", "plan": "plan", "note": "notes",
             "message": "messages", "schedule": "questionnaires", "review": "questionnaires",
             "questionnaire": "questionnaires", "end": "end", "reassign": "nurse"}
@@ -444,12 +554,41 @@ def _change(request, case: Case, section: str, form, do, success: str):
     return _render_case(request, case, bound={section: form}, status=200 if request.htmx else 400, audit_read=False)
 
 
+def _confirm(request, case: Case, *, title: str, question: str, button: str, fields: dict, danger: bool = False):
+    """The page that asks the nurse to confirm a change that cannot be taken back (consent, end of
+    support): the same form again with ``confirmed``; nothing is changed until then."""
+    person = get_person_by_pk(request.user, case.person_id)
+    audit.record(request, audit.Event.APS_CASE, action=audit.READ, why=_("Aktiv Patientstøtte case"),
+                 persons=[person.person_key], detail={"case": case.pk, "confirm": request.path})
+    return render(request, "aps/confirm.html", {
+        "case": case, "person": person, "show_identity": shows_identity(request, person), "title": title,
+        "question": question, "button": button, "fields": fields, "danger": danger, "action": request.path,
+    })
+
+
+def _confirmed(request) -> bool:
+    return request.POST.get("confirmed") == "1"
+
+
 @nurse_only
 @require_POST
 def consent(request, pk: int):
     case = queries.get_case(request.user, pk)  # a nurse: her own cases only
+    if case.state == Case.State.INVITED and not _confirmed(request):
+        return _confirm(request, case, title=_("Confirm consent"), button=_("Yes, record consent"), fields={},
+                        question=_("The person has consented to Aktiv Patientstøtte and to their GP and "
+                                   "municipality being told. Consent is recorded and the messages are sent."))
     return _change(request, case, "answer", None, lambda d: actions.record_consent(request.user, case),
                    _("Consent recorded."))
+
+
+@nurse_only
+@require_POST
+def not_reached(request, pk: int):
+    case = queries.get_case(request.user, pk)  # a nurse: her own cases only
+    return _change(request, case, "not_reached", NotReachedForm(request.POST),
+                   lambda d: actions.record_not_reached(request.user, case, d["note"]),
+                   _("Not reached: recorded, and a new try is planned."))
 
 
 @nurse_only
@@ -476,7 +615,7 @@ def plan_session(request, pk: int, kind: str):
     case = queries.get_case(request.user, pk)  # a nurse: her own cases only
     if kind not in Session.Kind.values:
         kind = Session.Kind.PHONE
-    section = "plan_startup" if kind == Session.Kind.STARTUP else "plan_phone"
+    section = {Session.Kind.STARTUP: "plan_startup", Session.Kind.INVITATION: "plan_call"}.get(kind, "plan_phone")
     return _change(request, case, section, PlanSessionForm(request.POST, id_prefix=kind),
                    lambda d: actions.plan_session(request.user, case, kind, d["planned_for"]), _("Session planned."))
 
@@ -611,7 +750,21 @@ def review_unanswered(request, pk: int, request_id):
 @require_POST
 def end(request, pk: int):
     case = queries.get_case(request.user, pk)  # a nurse: her own cases only
-    return _change(request, case, "end", EndForm(request.POST),
+    form = EndForm(request.POST)
+    if form.is_valid() and not _confirmed(request):
+        try:
+            actions.check_end_support(request.user, case, form.cleaned_data["reason"], form.cleaned_data["note"])
+        except ValidationError as e:
+            form.add_error(None, e)
+            return _render_case(request, case, bound={"end": form}, status=200 if request.htmx else 400,
+                                audit_read=False)
+        reason = dict(Case.EndReason.choices)[form.cleaned_data["reason"]]
+        return _confirm(request, case, title=_("Confirm the end of support"), button=_("Yes, end support"),
+                        fields={"reason": form.cleaned_data["reason"], "note": form.cleaned_data["note"]},
+                        danger=True, question=_("End support with the reason “%(reason)s”? Planned "
+                                                "sessions are cancelled, and the GP and municipality are told.")
+                        % {"reason": reason})
+    return _change(request, case, "end", form,
                    lambda d: actions.end_support(request.user, case, d["reason"], d["note"]), _("Support ended."))
 
 

@@ -46,6 +46,7 @@ class Event(models.TextChoices):
     APS_REVEAL = "aps.reveal", _("Identity shown in the programme pool")
     APS_DAY = "aps.day", _("My day: who to call")
     APS_CASELOAD = "aps.caseload", _("My caseload")
+    APS_WEEK = "aps.week", _("My week: planned calls")
     APS_CASE = "aps.case", _("Aktiv Patientstøtte case")
     AUDIT_SEARCH = "audit.search", _("Search of the audit log")
     AUDIT_ACCESS_REPORT = "audit.access_report", _("Access report")
@@ -93,6 +94,8 @@ class Event(models.TextChoices):
     APS_NOTE = "aps.note", _("Note written")
     APS_QUESTIONNAIRE = "aps.questionnaire", _("Questionnaire recorded")
     APS_END = "aps.end", _("Support ended")
+    APS_NOT_REACHED = "aps.not_reached", _("Not reached; a new try is planned")
+    APS_REFERRAL = "aps.referral", _("Referred person taken into the programme")
     APS_ELIGIBILITY = "aps.eligibility", _("Programme pool replaced by a lists run")
     # the citizen's own part
     CITIZEN_MESSAGE = "citizen.message", _("Message between citizen and nurse")

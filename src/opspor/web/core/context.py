@@ -9,7 +9,7 @@ from opspor.web.accounts.roles import Role
 # (url name, label) per role, in menu order
 MENUS: dict[str, list[tuple[str, str]]] = {
     Role.SPECIALIST: [("worklists:today", _("Today's list")), ("worklists:history", _("Earlier lists"))],
-    Role.NURSE: [("aps:day", _("My day")), ("aps:caseload", _("My caseload"))],
+    Role.NURSE: [("aps:day", _("My day")), ("aps:week", _("My week")), ("aps:caseload", _("My caseload"))],
     Role.PROGRAMME_LEAD: [("aps:programme", _("Programme")), ("aps:nurses", _("Nurses and capacity"))],
     Role.MUNICIPALITY: [("core:citizens", _("Our citizens"))],
     Role.SECRETARIAT: [("core:overview", _("Overview"))],

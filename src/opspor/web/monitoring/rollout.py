@@ -109,6 +109,37 @@ def enrolment_rows(region: str) -> list[R.Enrolment]:
     return rows
 
 
+@dataclass(frozen=True)
+class IntakeRoute:
+    """The programme's cases of a region by how the person came in: found by the criteria, or
+    referred by a GP or a hospital department outside them (counted apart)."""
+
+    route: str  # "algorithm", "gp", "department"
+    invited: int
+    consented: int
+    started: int
+
+
+def intake_routes(region: str) -> list[IntakeRoute]:
+    """Invited, consented and started per intake route (a trial's revealed control cases left
+    out, as in :func:`enrolment_rows`)."""
+    from django.db.models import Count, Q
+
+    from opspor.web.aps.models import Case, CaseQuerySet
+    from opspor.web.trial.models import Allocation
+
+    control = Case.objects.filter(allocation__arm=Allocation.Arm.CONTROL, allocation__revealed_at__isnull=False)
+    counts = {(r["intake"], r["referral_source"]): r for r in (
+        Case.objects.filter(region_code=region).exclude(pk__in=control.values("pk"))
+        .values("intake", "referral_source")
+        .annotate(invited=Count("id"), consented=Count("id", filter=Q(state__in=CaseQuerySet.INCLUDED)),
+                  started=Count("id", filter=Q(started_at__isnull=False))))}
+    routes = [("algorithm", (Case.Intake.ALGORITHM, "")), ("gp", (Case.Intake.REFERRAL, Case.ReferralSource.GP)),
+              ("department", (Case.Intake.REFERRAL, Case.ReferralSource.DEPARTMENT))]
+    return [IntakeRoute(name, *(counts.get(key, {}).get(k, 0) for k in ("invited", "consented", "started")))
+            for name, key in routes]
+
+
 def session_rows(region: str) -> list[R.Session]:
     from opspor.web.aps.models import Session
 
@@ -117,6 +148,7 @@ def session_rows(region: str) -> list[R.Session]:
                       _day(s["planned_for"]), _day(s["held_at"]) if s["status"] == Session.Status.HELD else None,
                       s["kind"])
             for s in Session.objects.filter(case__region_code=region).exclude(status=Session.Status.CANCELLED)
+            .exclude(kind=Session.Kind.INVITATION)  # calls about the invitation are no support sessions
             .values("planned_for", "held_at", "status", "kind", "case__nurse__first_name",
                     "case__nurse__last_name", "case__nurse__username")]
 

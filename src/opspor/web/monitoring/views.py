@@ -193,7 +193,7 @@ def rollout(request):
                                     [i.started_cumulative for i in r.intake], _("Intake against plan"),
                                     {"planned": _("Planned (cumulative)"), "started": _("Started (cumulative)"),
                                      "ylabel": _("Patients")}) if r.intake else None,
-        "intake_rows": shown_intake, "capacity": r.capacity,
+        "intake_rows": shown_intake, "capacity": r.capacity, "routes": ro.intake_routes(region),
     })
 
 
