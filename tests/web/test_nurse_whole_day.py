@@ -278,3 +278,40 @@ def test_a_referral_is_the_leads_own_and_checks_the_person(world, login):
     assert response.status_code == 400 and "har allerede et åbent forløb" in text(response)
     assert login(world.users["nina"]).get("/aps/program/henvist/").status_code == 403
     assert login(world.users["lone"]).post("/aps/program/henvist/", referral(world)).status_code == 400
+
+
+# --- questionnaire reminders for every case ---------------------------------------------------
+
+def test_every_started_case_is_reminded_of_its_3_and_6_month_questionnaires(world, login):
+    """Not only a trial's control cases: the programme's questionnaire (`questionnaires:` of
+    programme.yaml, who5 at 3 and 6 months after the start-up) is due on the day view, until it
+    is recorded or sent to the citizen to answer at home."""
+    nina, pia = world.users["nina"], world.users["pia"]
+    today = timezone.localdate()
+    started = timezone.now() - dt.timedelta(days=100)  # past 3 months, not 6
+    case = make_case(world.persons["p1"], nina, pia, "active", started_at=started, answered_at=started)
+    recent = make_case(world.persons["p2"], nina, pia, "active", started_at=timezone.now() - dt.timedelta(days=20),
+                       answered_at=timezone.now() - dt.timedelta(days=20))
+    client = login(nina)
+
+    def due_names(day=None) -> str:
+        page = text(client.get("/aps/min-dag/", {"dato": (day or today).isoformat()}))
+        if 'id="bucket-questionnaires_due"' not in page:
+            return ""
+        return page.split('id="bucket-questionnaires_due"')[1].split("</section>")[0]
+
+    bucket = due_names()
+    assert "Spørgeskemaer der skal udfyldes" in text(client.get("/aps/min-dag/"))
+    assert "Test P1 Hansen" in bucket and "Test P2 Hansen" not in bucket  # 20 days: nothing due yet
+    three = rules.add_months(timezone.localdate(started), 3)
+    assert f"{three:%d-%m-%Y}" in bucket  # since the day it fell due
+    answers = {f"q{i}": 3 for i in range(1, 6)}
+    actions.record_questionnaire(nina, case, "who5", "3m", answers, today)
+    assert "Test P1 Hansen" not in due_names()
+    in_seven_months = today + dt.timedelta(days=215)
+    later = due_names(in_seven_months)
+    assert "Test P1 Hansen" in later and "Test P2 Hansen" in later  # P1's 6 months, P2's 3 months
+    # sent to the citizen to answer at home: no reminder to record it
+    actions.schedule_questionnaires(nina, recent, channel="email", address="borger@example.org",
+                                    first_day=today, timepoints=["3m"])
+    assert "Test P2 Hansen" not in due_names(rules.add_months(today, 4))

@@ -326,7 +326,7 @@ class Day:
     no_session: list[DayRow]     # active, no session planned
     end_due: list[DayRow]        # active, 6-9 months since the start
     end_overdue: list[DayRow]    # active, 9 months or more since the start
-    questionnaires_due: list[DayRow] = field(default_factory=list)  # a trial's control cases
+    questionnaires_due: list[DayRow] = field(default_factory=list)  # every case's follow-up questionnaire due
     unread_messages: list[DayRow] = field(default_factory=list)  # the citizen wrote; not read yet
     questionnaire_alerts: list[DayRow] = field(default_factory=list)  # red/yellow answers not seen yet
     questionnaires_unanswered: list[DayRow] = field(default_factory=list)  # past the deadline, not seen yet
@@ -386,7 +386,7 @@ def day_view(nurse: User, today: dt.date) -> Day:
             end_due.append(DayRow(case, since=case.end_due_on))
         if not case.planned:
             no_session.append(DayRow(case, since=case.start_date))
-    by_pk = {c.pk: c for c in open_cases.filter(REVEALED_CONTROL)}
+    by_pk = {c.pk: c for c in open_cases.filter(state__in=(Case.State.CONSENTED, Case.State.ACTIVE, Case.State.ENDED))}
     questionnaires_due = [DayRow(by_pk[pk], since=due.on) for pk, due in questionnaire_tasks(list(by_pk.values()), today)]
     # messages from the citizen not read yet (so that none is overlooked), the oldest first
     unread = (CaseMessage.objects.filter(case__nurse=nurse, from_citizen=True, read_at__isnull=True)
@@ -453,25 +453,39 @@ class QuestionnaireDue:
 
 
 def questionnaire_tasks(cases: list[Case], today: dt.date) -> list[tuple[int, QuestionnaireDue]]:
-    """(case id, the earliest questionnaire due by ``today``) of the trial's control cases in
-    follow-up (consented, or ended as completed): the control arm's outcome questionnaire at its
-    time points (months after consent, ``rules.TRIAL.control_timepoints``) without a response
-    yet. Intervention cases record theirs at the sessions."""
-    trial = rules.TRIAL
-    in_follow_up = (Case.State.CONSENTED, Case.State.ENDED)
-    controls = [c for c in cases if c.answered_at and c.allocation_id and c.allocation.shown_arm == "control"
-                and c.state in in_follow_up
-                and (c.state != Case.State.ENDED or c.end_reason == Case.EndReason.COMPLETED)]
-    if not controls:
+    """(case id, the earliest questionnaire due by ``today``) of ``cases`` in follow-up (consented
+    or active, or ended as completed), without a response yet:
+
+    * a trial's control case: the control arm's outcome questionnaire at its time points (months
+      after consent, ``rules.TRIAL.control_timepoints``);
+    * every other case once support has started: the programme's questionnaire
+      (``questionnaires:`` of the programme file) at its follow-up time points (months after the
+      start-up session; the baseline, month 0, is taken at the start-up session itself), unless
+      it was sent to the citizen to answer at home (a request not cancelled).
+
+    Without a ``questionnaires:`` section only the trial's control cases have reminders."""
+    trial, schedule = rules.TRIAL, rules.QUESTIONNAIRES
+    in_follow_up = [c for c in cases if c.state in (Case.State.CONSENTED, Case.State.ACTIVE, Case.State.ENDED)
+                    and (c.state != Case.State.ENDED or c.end_reason == Case.EndReason.COMPLETED)]
+    controls = [c for c in in_follow_up if c.answered_at and c.allocation_id and c.allocation.shown_arm == "control"
+                and c.state != Case.State.ACTIVE]
+    supported = [] if schedule is None else [c for c in in_follow_up if c.started_at and c not in controls]
+    if not controls and not supported:
         return []
-    done = set(QuestionnaireResponse.objects.filter(case__in=controls, instrument=trial.control_instrument)
-               .values_list("case_id", "timepoint"))
+    instruments_ = {trial.control_instrument} | ({schedule.instrument} if schedule else set())
+    done = set(QuestionnaireResponse.objects.filter(case__in=controls + supported, instrument__in=instruments_)
+               .values_list("case_id", "instrument", "timepoint"))
+    if supported:
+        done |= set(QuestionnaireRequest.objects.filter(case__in=supported, instrument=schedule.instrument)
+                    .exclude(state=QuestionnaireRequest.State.CANCELLED).values_list("case_id", "instrument", "timepoint"))
     out = []
-    for case in controls:
-        consent = timezone.localdate(case.answered_at)
-        for timepoint, months in trial.control_timepoints:
-            on = rules.add_months(consent, months)
-            if (case.pk, timepoint) not in done and on <= today:
+    plans = [(c, trial.control_instrument, timezone.localdate(c.answered_at), trial.control_timepoints) for c in controls]
+    plans += [(c, schedule.instrument, c.start_date, tuple((t, m) for t, m in schedule.timepoints if m > 0))
+              for c in supported]
+    for case, instrument, first_day, timepoints in plans:
+        for timepoint, months in timepoints:
+            on = rules.add_months(first_day, months)
+            if (case.pk, instrument, timepoint) not in done and on <= today:
                 out.append((case.pk, QuestionnaireDue(timepoint, on)))
                 break
     return out
