@@ -28,7 +28,7 @@ def text(response) -> str:
 
 def test_municipality_sees_its_own_alert(published_alerts, alert_users, as_user):
     page = text(as_user(alert_users["odense"]).get("/datavarsler/"))
-    assert "Alert for 2024-03" in page
+    assert "Alert for March 2024" in page
     # Odense: 30 citizens, 16 observed, 9.8 expected, ratio 1.63 (tests/alerts/test_by_hand.py)
     assert ">30<" in page and ">16<" in page and ">9.8<" in page and ">1.63<" in page
     assert "<svg" in page and 'fill="#b3261e"' in page  # the month's bar, marked as an alert
@@ -39,7 +39,7 @@ def test_municipality_sees_its_own_alert(published_alerts, alert_users, as_user)
 
 def test_another_municipality_does_not_see_it(published_alerts, alert_users, as_user):
     page = text(as_user(alert_users["svendborg"]).get("/datavarsler/"))
-    assert "No alert for 2024-03." in page and "Alert for" not in page
+    assert "No alert for March 2024." in page and "Alert for" not in page
     assert ">50<" in page and ">5<" in page and ">11.3<" in page  # its own figures only
     assert ">16<" not in page
     nothing = text(as_user(alert_users["vejle"]).get("/datavarsler/"))  # no result published for 630
@@ -55,15 +55,15 @@ def test_small_numbers_suppressed_on_the_unit_page(published_alerts, alert_users
 
 def test_gp_practice_page(published_alerts, alert_users, as_user):
     page = text(as_user(alert_users["gp1"]).get("/datavarsler/"))
-    assert "Lægerne i Odense" in page and "Alert for 2024-03" in page and ">16<" in page
+    assert "Lægerne i Odense" in page and "Alert for March 2024" in page and ">16<" in page
     other = text(as_user(alert_users["gp2"]).get("/datavarsler/"))
-    assert "No alert for 2024-03." in other and ">16<" not in other
+    assert "No alert for March 2024." in other and ">16<" not in other
 
 
 def test_secretariat_sees_every_unit_of_the_region(published_alerts, alert_users, as_user):
     client = as_user(alert_users["secretariat"])
     page = text(client.get("/datavarsler/region/"))
-    assert "2 alerts in 2024-03." in page
+    assert "2 alerts in March 2024." in page
     for unit in ("461 Odense", "479 Svendborg", "482 Langeland", "100001", "100002"):
         assert unit in page
     # inside the region nothing is suppressed: Langeland's 1 is shown
@@ -160,3 +160,6 @@ def test_region_overview_names_gp_practices_and_writes_danish_numbers(published_
     unit = text(client.get("/datavarsler/region/municipality/461/"))
     assert ">16.252<" in unit and "16,252" not in unit
     assert re.search(r"<title>[^<]*: 1,63</title>", unit) and ": 1.63</title>" not in unit
+    # months as Danish readers say them, not 2024-03
+    assert "Varsel for marts 2024" in unit and "<td>marts 2024</td>" in unit and "2024-03<" not in unit
+    assert "2 varsler i marts 2024." in page and ">marts 2024</option>" in page

@@ -1,6 +1,6 @@
 """Numbers on pages as readers of the page's language expect them (``{% load numbers %}``):
 ``{{ n|num }}`` 16.252, ``{{ x|num:1 }}`` 30.566,4 (English 16,252 and 30,566.4),
-``{{ p|pvalue }}`` 0,012 and ``< 0,001``. The separators are Django's locale formats, through
+``{{ p|pvalue }}`` 0,012 and ``< 0,001``, ``{{ "2024-03"|month }}`` marts 2024. The separators are Django's locale formats, through
 :mod:`opspor.i18n`, the same as the CLI's and the reports'. Years and ids are not numbers to
 group: leave them as they are (``{{ year }}``)."""
 
@@ -39,3 +39,22 @@ def pvalue(value) -> str:
     """A p-value: three decimals, ``< 0,001`` below that; "" for none."""
     x = _finite(value)
     return "" if x is None else i18n.p_value(x, language.current())
+
+
+@register.filter
+def month(value) -> str:
+    """A calendar month ``YYYY-MM`` (or a date) as its readers say it: ``marts 2024`` /
+    ``March 2024``; anything else as it is."""
+    import datetime as dt
+
+    from django.utils.formats import date_format
+
+    if isinstance(value, dt.date):
+        day = value.replace(day=1)
+    else:
+        try:
+            year, number = str(value).split("-")
+            day = dt.date(int(year), int(number), 1)
+        except ValueError:
+            return str(value)
+    return date_format(day, "F Y")
