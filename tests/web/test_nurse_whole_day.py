@@ -271,6 +271,16 @@ def test_a_referral_with_a_mistake_changes_nothing(world, login, changes, error)
     assert not Case.objects.exists() and not AuditEntry.objects.filter(what="aps.referral").exists()
 
 
+def test_a_referral_when_the_data_cannot_be_read_says_so(world, login, tmp_path, monkeypatch):
+    """A CPR number not in the web database is looked up in the current snapshot; without one
+    (no store here) the lead is told so in Danish, with no file path or class name."""
+    monkeypatch.setenv("OPSPOR_HOME", str(tmp_path / "empty-home"))
+    response = login(world.users["pia"]).post("/aps/program/henvist/", referral(world, cpr="010150-1234"))
+    page = text(response)
+    assert response.status_code == 400 and "De nyeste data kan ikke læses" in page
+    assert "empty-home" not in page and "Snapshot" not in page and not Case.objects.exists()
+
+
 def test_a_referral_is_the_leads_own_and_checks_the_person(world, login):
     pia = world.users["pia"]
     make_case(world.persons["p6"], world.users["nina"], pia)  # already an open case

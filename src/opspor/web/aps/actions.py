@@ -47,6 +47,7 @@ in the catalogue).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -82,6 +83,9 @@ from opspor.web.people import publish as people_publish
 from opspor.web.people.models import Person
 from opspor.web.people.scope import visible_persons
 from opspor.web.trial import actions as trial_actions
+
+
+log = logging.getLogger(__name__)
 
 # --- checks -----------------------------------------------------------------------------------
 
@@ -250,10 +254,10 @@ def find_referred_person(lead, cpr: str) -> Person | None:
             with engines.connect() as con:
                 rows = people_publish.read(con, [key])
                 snapshot_id = con.snapshot_id or ""
-        except (StoreError, engines.EngineError) as e:
-            raise ValidationError(_("The newest data cannot be read, so a person who is on no list cannot be found "
-                                    "(%(problem)s). Ask the administrator to load the data.")
-                                  % {"problem": type(e).__name__}) from None
+        except (StoreError, engines.EngineError):
+            log.warning("the current snapshot could not be read for a referral", exc_info=True)
+            raise ValidationError(_("The newest data cannot be read, so a person who is on no list cannot be found. "
+                                    "Ask the administrator to load the data.")) from None
         if not rows:
             return None
         person = people_publish.upsert(rows, snapshot_id)[key]
