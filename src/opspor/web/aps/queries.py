@@ -19,6 +19,7 @@ from opspor.web.aps import rules
 from opspor.web.aps.models import (
     Case,
     CaseMessage,
+    CaseQuerySet,
     EligibilityEntry,
     QuestionnaireRequest,
     QuestionnaireResponse,
@@ -386,7 +387,7 @@ def day_view(nurse: User, today: dt.date) -> Day:
             end_due.append(DayRow(case, since=case.end_due_on))
         if not case.planned:
             no_session.append(DayRow(case, since=case.start_date))
-    by_pk = {c.pk: c for c in open_cases.filter(state__in=(Case.State.CONSENTED, Case.State.ACTIVE, Case.State.ENDED))}
+    by_pk = {c.pk: c for c in open_cases.included()}
     questionnaires_due = [DayRow(by_pk[pk], since=due.on) for pk, due in questionnaire_tasks(list(by_pk.values()), today)]
     # messages from the citizen not read yet (so that none is overlooked), the oldest first
     unread = (CaseMessage.objects.filter(case__nurse=nurse, from_citizen=True, read_at__isnull=True)
@@ -465,7 +466,7 @@ def questionnaire_tasks(cases: list[Case], today: dt.date) -> list[tuple[int, Qu
 
     Without a ``questionnaires:`` section only the trial's control cases have reminders."""
     trial, schedule = rules.TRIAL, rules.QUESTIONNAIRES
-    in_follow_up = [c for c in cases if c.state in (Case.State.CONSENTED, Case.State.ACTIVE, Case.State.ENDED)
+    in_follow_up = [c for c in cases if c.state in CaseQuerySet.INCLUDED
                     and (c.state != Case.State.ENDED or c.end_reason == Case.EndReason.COMPLETED)]
     controls = [c for c in in_follow_up if c.answered_at and c.allocation_id and c.allocation.shown_arm == "control"
                 and c.state != Case.State.ACTIVE]
