@@ -57,9 +57,8 @@ def _snapshot(cases=CASES):
 def test_outcome_window_admissions_and_deaths(cfg):
     con = _snapshot()
     out = outcome.compute(con, A, cfg, PERIOD)
-    keys = [k for (k,) in con.rows("SELECT person_key FROM persons ORDER BY rowid")]
-    alive = [k for k, (death, _, _) in zip(keys, CASES.values(), strict=True) if death is None or death >= A]
-    assert len(out.y) == len(alive)
+    alive = out.person_key.to_pylist()
+    assert alive == sorted(f"pk-{cpr}" for cpr, (death, _, _) in CASES.items() if death is None or death >= A)
     by_key = dict(zip(alive, out.y.tolist(), strict=True))
     for cpr, (_, _, y) in CASES.items():
         if y is not None:

@@ -31,15 +31,13 @@ from datetime import date, datetime
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from opspor import contract, reference
-from opspor.engines import Engine, EngineError
+from opspor.engines import Engine
 from opspor.risk.config import Ctx, FeatureConfig
 from opspor.rules import concepts as clinical
 from opspor.rules.sql import Dialect
-
-# The engines the feature SQL runs on (Spark: issue 13 follow-up; see docs/architecture.md).
-SQL_ENGINES = ("duckdb", "reference")
 
 NUMERIC, BINARY, CATEGORICAL = "numeric", "binary", "categorical"
 
@@ -79,13 +77,12 @@ class Feature:
 
 @dataclass
 class FeatureFrame:
-    """The features of one as-of date: one row per person alive at T, in the order of the
-    snapshot's persons table."""
+    """The features of one as-of date: one row per person alive at T, ordered by
+    ``person_key`` (an order every engine gives alike)."""
 
     as_of: date
     names: tuple[str, ...]
     X: np.ndarray  # float32, shape (persons, features); NaN = unknown
-    pid: np.ndarray  # the persons' rowid in the snapshot's persons table (ascending)
     person_key: pa.Array
     region_code: pa.Array
     seconds: float = 0.0
@@ -242,13 +239,16 @@ class FeatureSet:
     # -- the SQL ---------------------------------------------------------------------------
 
     def queries(self, as_of: date, dialect: Dialect, keys_table: str | None = None) -> dict[str, str]:
-        """The feature queries for ``as_of``, each returning ``pid`` (the person's ``rowid`` in
-        ``persons``) and some features by name; ``persons`` gives one row per person alive at T.
+        """The feature queries for ``as_of``, each returning ``person_key`` and some features by
+        name; ``persons`` gives one row per person alive at T, ordered by ``person_key``.
 
         The other queries return only persons with contacts; everybody else has the default
         (0; ``days_since_acute_discharge``: the longest window; ``acute_stay_hours``: missing). Contacts are grouped by
         ``person_key`` first and joined to ``persons`` afterwards: at national scale that is
         several times faster than joining 20 M contacts first (docs/benchmarks.md).
+
+        Written in SQL every engine runs alike (the Spark engine transpiles it): no ``rowid``,
+        ``ASOF JOIN``, list or bit functions.
         """
         c = self.cfg
         d = dialect
@@ -275,9 +275,9 @@ class FeatureSet:
             return f"start >= {d.add_days(T, -w)}"
 
         def per_person(body: str, columns: list[str]) -> str:
-            """Join per-person rows (keyed by person_key) to the living persons' rowid."""
-            return (f"WITH x AS ({body}) SELECT p.rowid AS pid, {', '.join(f'x.{n}' for n in columns)} "
-                    f"FROM x JOIN persons p USING (person_key) WHERE {alive}")
+            """Per-person rows (keyed by person_key) of the persons alive at T."""
+            return (f"WITH x AS ({body}) SELECT x.person_key, {', '.join(f'x.{n}' for n in columns)} "
+                    f"FROM x JOIN persons p ON p.person_key = x.person_key WHERE {alive}")
 
         aggs: list[str] = []
         names: list[str] = []
@@ -316,24 +316,27 @@ class FeatureSet:
         dw = c.departments_window_days
         rw, within = c.readmission_window_days, c.readmission_within_days
         cw = c.condition_window_days
-        bits = " + ".join(
-            f"CASE WHEN {d.starts_with_any('code', g.codes.prefixes)} THEN {1 << i} ELSE 0 END"
+        flags = ", ".join(
+            f"CASE WHEN {d.starts_with_any('code', g.codes.prefixes)} THEN 1 ELSE 0 END AS c{i}"
             for i, g in enumerate(c.conditions))
-        conds = [f"((bits & {1 << i}) > 0) AS cond_{g.name}" for i, g in enumerate(c.conditions)]
+        any_flag = " + ".join(f"c{i}" for i in range(len(c.conditions)))
+        has = [f"max(c{i})" for i in range(len(c.conditions))]
+        conds = [f"{h} = 1 AS cond_{g.name}" for h, g in zip(has, c.conditions, strict=True)]
 
         age = d.age_years("birth_date", as_of)
 
         def position(feature: str, expr: str) -> str:
-            values = ", ".join(d.string(v) for v in self.features[self.index[feature]].categories)
-            return f"list_position([{values}], {expr}) - 1 AS {feature}"
+            cases = " ".join(f"WHEN {d.string(v)} THEN {i}"
+                             for i, v in enumerate(self.features[self.index[feature]].categories))
+            return f"CASE {expr} {cases} END AS {feature}"
 
         return {
             "persons": (
-                f"SELECT rowid AS pid, person_key, region_code, {age} AS age, "
+                f"SELECT person_key, region_code, {age} AS age, "
                 "CASE WHEN sex = 'M' THEN 1 WHEN sex IS NULL THEN NULL ELSE 0 END AS sex_male, "
                 f"{position('region', 'region_code')}, {position('municipality', 'municipality_code')}, "
                 f"{position('residence', 'residence_type')} "
-                f"FROM persons WHERE {alive}{keys} ORDER BY rowid"
+                f"FROM persons WHERE {alive}{keys} ORDER BY person_key"
             ),
             "contacts": per_person(
                 f"SELECT person_key, {', '.join(aggs)} FROM ({existing}) GROUP BY person_key", names),
@@ -341,24 +344,26 @@ class FeatureSet:
                 f"SELECT person_key, count(*) AS departments_{dw}d FROM (SELECT DISTINCT person_key, "
                 f"course_department FROM ({existing}) WHERE {since(dw)}) GROUP BY person_key",
                 [f"departments_{dw}d"]),
+            # an acute admission in the window counts when the latest admission end at or
+            # before its start (ends sort before starts at the same time) is within `within` days
             "readmissions": per_person(
-                f"WITH a AS (SELECT person_key, acute, start, \"end\" FROM ({existing}) WHERE adm) "
-                f"SELECT x.person_key, count(*) AS readmissions_{rw}d "
-                f"FROM (SELECT person_key, start FROM a WHERE acute AND {since(rw)}) x "
-                f"ASOF JOIN (SELECT person_key, \"end\" AS e FROM a WHERE \"end\" IS NOT NULL) y "
-                f"ON x.person_key = y.person_key AND x.start >= y.e "
-                f"WHERE x.start <= {d.add_days('y.e', within)} GROUP BY x.person_key",
+                f"WITH a AS (SELECT person_key, acute, start, \"end\" FROM ({existing}) WHERE adm), "
+                f"ev AS (SELECT person_key, \"end\" AS t, 0 AS kind FROM a WHERE \"end\" IS NOT NULL "
+                f"UNION ALL SELECT person_key, start AS t, 1 AS kind FROM a WHERE acute AND {since(rw)}), "
+                f"w AS (SELECT person_key, t, kind, max(CASE WHEN kind = 0 THEN t END) OVER (PARTITION BY "
+                f"person_key ORDER BY t, kind ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS e FROM ev) "
+                f"SELECT person_key, count(*) AS readmissions_{rw}d FROM w "
+                f"WHERE kind = 1 AND e IS NOT NULL AND t <= {d.add_days('e', within)} GROUP BY person_key",
                 [f"readmissions_{rw}d"]),
             "conditions": per_person(
                 f"WITH e AS ({existing}), dx AS MATERIALIZED ("
                 f"SELECT person_key, action_diagnosis AS code FROM e WHERE {since(cw)} "
                 f"UNION ALL SELECT person_key, unnest(secondary_diagnoses) AS code FROM e "
                 f"WHERE {since(cw)} AND secondary_diagnoses IS NOT NULL), "
-                f"code_bits AS (SELECT code, {bits} AS bits FROM (SELECT DISTINCT code FROM dx "
-                f"WHERE code IS NOT NULL)), "
-                f"k AS (SELECT person_key, bit_or(bits) AS bits FROM dx JOIN code_bits USING (code) "
-                f"WHERE bits > 0 GROUP BY person_key) "
-                f"SELECT person_key, {', '.join(conds)}, bit_count(bits) AS n_conditions FROM k",
+                f"code_flags AS (SELECT * FROM (SELECT code, {flags} FROM (SELECT DISTINCT code FROM dx "
+                f"WHERE code IS NOT NULL)) WHERE {any_flag} > 0) "
+                f"SELECT dx.person_key, {', '.join(conds)}, {' + '.join(has)} AS n_conditions "
+                f"FROM dx JOIN code_flags f ON f.code = dx.code GROUP BY dx.person_key",
                 [f"cond_{g.name}" for g in c.conditions] + ["n_conditions"]),
         }
 
@@ -380,10 +385,6 @@ class FeatureSet:
     ) -> FeatureFrame:
         """The features at ``as_of`` for everybody alive at T (or only ``person_keys``), in the
         order of the ``persons`` table (stable for a snapshot)."""
-        if engine.name not in SQL_ENGINES:
-            raise EngineError(
-                f"the risk features are not yet written for the {engine.name} engine (they use "
-                "DuckDB's rowid, ASOF JOIN and list functions). Fix: use --engine duckdb://")
         started = time.perf_counter()
         keys_table = None
         if person_keys is not None:
@@ -392,21 +393,21 @@ class FeatureSet:
         try:
             queries = self.queries(as_of, engine.dialect, keys_table)
             persons = engine.query(queries.pop("persons"))
-            pid = persons.column("pid").to_numpy()
+            order = _flat(persons.column("person_key"))
             X = np.empty((persons.num_rows, len(self.names)), dtype=np.float32)
             X[:] = self.defaults()
             for name in ("age", "sex_male", "region", "municipality", "residence"):
                 X[:, self.index[name]] = _floats(persons.column(name))
             for query in queries.values():
                 part = engine.query(query)
-                rows = np.searchsorted(pid, part.column("pid").to_numpy())
+                rows = pc.index_in(part.column("person_key"), value_set=order).to_numpy()
                 for name in part.column_names[1:]:
                     X[rows, self.index[name]] = _floats(part.column(name))
                 del part
         finally:
             if keys_table:
                 engine.unregister(keys_table)
-        return FeatureFrame(as_of, self.names, X, pid, _flat(persons.column("person_key")),
+        return FeatureFrame(as_of, self.names, X, order,
                             _flat(persons.column("region_code")), time.perf_counter() - started)
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
+import pyarrow as pa
 
 from opspor.engines import Engine
 from opspor.risk.config import OutcomeConfig
@@ -60,11 +61,11 @@ def data_period(engine: Engine) -> DataPeriod | None:
 
 @dataclass
 class Outcome:
-    """Outcomes aligned with a FeatureFrame by ``pid`` (the persons' rowid)."""
+    """Outcomes aligned with a FeatureFrame row for row (both ordered by ``person_key``)."""
 
     as_of: date
     horizon_days: int
-    pid: np.ndarray
+    person_key: pa.Array
     y: np.ndarray  # int8: 1 = acute admission in the window
     died: np.ndarray  # bool: died in the window (with or without an admission)
 
@@ -80,11 +81,11 @@ WITH adm AS (
   SELECT DISTINCT person_key FROM contacts
   WHERE start >= {T} AND start < {window_end} AND {event}
 )
-SELECT p.rowid AS pid, (a.person_key IS NOT NULL) AS y,
+SELECT p.person_key, (a.person_key IS NOT NULL) AS y,
        coalesce(p.death_date <= {d.date(last_day)}, FALSE) AS died
-FROM persons p LEFT JOIN adm a USING (person_key)
+FROM persons p LEFT JOIN adm a ON a.person_key = p.person_key
 WHERE (p.death_date IS NULL OR p.death_date >= {A}) AND (p.birth_date IS NULL OR p.birth_date < {A})
-ORDER BY p.rowid
+ORDER BY p.person_key
 """
 
 
@@ -110,7 +111,7 @@ def compute(
     return Outcome(
         as_of,
         cfg.horizon_days,
-        table.column("pid").to_numpy(),
+        table.column("person_key").combine_chunks(),
         table.column("y").to_numpy(zero_copy_only=False).astype(np.int8),
         table.column("died").to_numpy(zero_copy_only=False).astype(bool),
     )

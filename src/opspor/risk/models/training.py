@@ -107,7 +107,7 @@ def date_data(engine: Engine, fs: FeatureSet, cfg: RiskConfig, as_of: date,
               period: DataPeriod) -> DateData:
     frame = fs.compute(engine, as_of)
     out = outcome_mod.compute(engine, as_of, cfg.outcome, period)
-    if not np.array_equal(frame.pid, out.pid):  # the same population by construction
+    if not frame.person_key.equals(out.person_key):  # the same population by construction
         raise AssertionError("features and outcome disagree on the population")
     return DateData(frame, out, np.flatnonzero(outcome_mod.usable(out, cfg.outcome)))
 
