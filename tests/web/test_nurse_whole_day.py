@@ -107,10 +107,25 @@ def test_a_week_of_planned_calls(world, caseload, login):
 # --- not reached: a new try, no refusal -------------------------------------------------------
 
 def _next_working_day(day: dt.date) -> dt.date:
+    from opspor.dates import public_holiday
+
     day += dt.timedelta(days=1)
-    while day.weekday() >= 5:
+    while day.weekday() >= 5 or public_holiday(day):
         day += dt.timedelta(days=1)
     return day
+
+
+@pytest.mark.parametrize(("missed", "days", "retry"), [
+    ("2026-04-01 10:15", 1, "2026-04-07 10:15"),  # Wednesday before Easter: not Maundy Thursday .. Easter Monday
+    ("2026-05-13 09:00", 1, "2026-05-15 09:00"),  # Ascension Day (Thursday 14 May) skipped
+    ("2026-12-24 13:30", 1, "2026-12-28 13:30"),  # Christmas Day (Friday), then the weekend
+    ("2026-12-23 08:00", 2, "2026-12-28 08:00"),  # two working days: 24 December, then Monday 28
+    ("2026-06-04 11:00", 1, "2026-06-05 11:00"),  # Friday 5 June (Constitution Day) is no public holiday
+])
+def test_a_new_try_skips_weekends_and_danish_public_holidays(monkeypatch, missed, days, retry):
+    monkeypatch.setitem(rules.programme(), "missed_call_retry_days", days)
+    when = rules.retry_on(timezone.make_aware(dt.datetime.fromisoformat(missed)))
+    assert timezone.localtime(when).strftime("%Y-%m-%d %H:%M") == retry
 
 
 def test_a_call_that_did_not_reach_the_person_plans_a_new_try(world, caseload, login):

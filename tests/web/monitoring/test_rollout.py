@@ -123,3 +123,9 @@ def test_rollout_exports_in_danish(world, login):
                                "Samtykket (samlet)", "Andel af plan (%)"]
     assert all(r["Månedens sidste dag"][2] == "-" and r["Månedens sidste dag"][5] == "-" for r in intake)
     assert "," in intake[-1]["Planlagt (samlet)"] and "." not in intake[-1]["Planlagt (samlet)"]
+    # the page names the months as Danish readers do ("marts 2024", not "2024-03")
+    page = client.get("/overvaagning/udrulning/").content.decode()
+    names = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+             "november", "december")
+    assert f"<td>{names[today.month - 1]} {today.year}</td>" in page
+    assert f"<td>{today:%Y-%m}</td>" not in page

@@ -188,3 +188,27 @@ def test_the_worklist_orders_red_yellow_missing_and_the_alarm_is_handled_to_clos
         "telemonitoring.acknowledge", "telemonitoring.note", "telemonitoring.close"]
     page = mona.get("/telemonitorering/vagt/").content.decode()
     assert f"/alarm/{red.pk}/" not in page and "median" in page
+
+
+def test_response_times_in_danish_singular_and_plural(tm, as_user, login):
+    """'1 minut', '2 minutter', '1,5 minutter' (issue 19: the worklist said '1 minutter')."""
+    import html
+    import re
+
+    p1 = tm.persons["p1"]
+    as_user(tm.users["nina"]).post(f"/telemonitorering/tilmeld/{p1.public_id}/", enrol_form())
+    store(k.obs("spo2", 85, "m1", k.subject(p1.public_id)))
+    red = Alarm.objects.get(rule="spo2_red")
+    now = timezone.now()
+    Alarm.objects.filter(pk=red.pk).update(raised_at=now - dt.timedelta(minutes=1), acknowledged_at=now)
+    mona = login(tm.users["mona"])  # Danish, the default
+
+    def line() -> str:
+        page = html.unescape(mona.get("/telemonitorering/vagt/").content.decode())
+        return re.sub(r"\s+", " ", page.split('id="response-times">')[1].split("</p>")[0])
+
+    assert "median 1 minut, længst 1 minut (1 kvitteret)" in line()
+    store(k.obs("spo2", 84, "m2", k.subject(p1.public_id)))
+    second = Alarm.objects.exclude(pk=red.pk).get(rule="spo2_red")
+    Alarm.objects.filter(pk=second.pk).update(raised_at=now - dt.timedelta(minutes=2), acknowledged_at=now)
+    assert "median 1,5 minutter, længst 2 minutter (2 kvitteret)" in line()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from opspor import config_reader
-from opspor.dates import add_months
+from opspor.dates import add_months, public_holiday
 
 ENV = "OPSPOR_APS_PROGRAMME"
 SHIPPED = Path(__file__).with_name("config") / "programme.yaml"
@@ -221,14 +221,14 @@ def end_overdue_on(start: dt.date) -> dt.date:
 
 def retry_on(missed: dt.datetime) -> dt.datetime | None:
     """When to call again after ``missed`` (an aware local date-time): ``missed_call_retry_days``
-    working days (Monday-Friday) later, at the same local time; None when the programme file
-    sets no retry."""
+    working days later (Monday-Friday, not a Danish public holiday: :func:`opspor.dates.public_holiday`),
+    at the same local time; None when the programme file sets no retry."""
     left = programme()["missed_call_retry_days"]
     if left is None:
         return None
     day = missed
     while left:
         day += dt.timedelta(days=1)
-        if day.weekday() < 5:
+        if day.weekday() < 5 and public_holiday(day.date()) is None:
             left -= 1
     return day

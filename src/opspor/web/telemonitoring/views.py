@@ -216,6 +216,18 @@ def response_times(alarms) -> dict:
     return {"n": len(minutes), "median": median, "longest": minutes[-1]}
 
 
+def minutes_text(minutes: float) -> str:
+    """``1 minut``, ``2 minutter``, ``2,5 minutter``: the number in the page's format, the noun in
+    its grammatical number."""
+    from django.utils.translation import ngettext
+
+    from opspor.i18n import decimal
+
+    digits = 0 if float(minutes).is_integer() else 1
+    return ngettext("%(n)s minute", "%(n)s minutes", 1 if minutes == 1 else 2) % {
+        "n": decimal(minutes, digits, current())}
+
+
 def _visible_alarms(user):
     return Alarm.objects.filter(person__in=visible_persons(user)).select_related("person", "enrolment")
 
@@ -235,7 +247,10 @@ def worklist(request):
     recent = _visible_alarms(request.user).filter(raised_at__gte=timezone.now() - dt.timedelta(days=days))
     audit.record(request, audit.Event.TELEMONITORING_WORKLIST, action=audit.READ, why=_("Monitoring-centre worklist"),
                  persons={a.person.person_key for a in alarms})
-    return render(request, "telemonitoring/worklist.html", {"alarms": alarms, "times": response_times(recent),
+    times = response_times(recent)
+    if times["n"]:
+        times["median_text"], times["longest_text"] = minutes_text(times["median"]), minutes_text(times["longest"])
+    return render(request, "telemonitoring/worklist.html", {"alarms": alarms, "times": times,
                                                              "days": days})
 
 
