@@ -7,6 +7,8 @@ Makes a synthetic drop (``opspor.synth``, one year, seed 1), then in this one pr
 * export:   ``run_export`` of the drop to NDJSON (build, validate with fhir.resources, write);
 * baseline: ``json.loads`` of every line of those NDJSON files (parsing only, nothing checked);
 * import:   ``run_import`` of the NDJSON files into a new drop (parse, validate, map, resolve, write);
+* the same export and import with ``full_validation`` (every resource through the fhir.resources
+  model, the path before the fast one), as the second baseline;
 
 and prints wall and CPU time and resources per second of each. Files go to ``benchmarks/out/``.
 """
@@ -31,7 +33,7 @@ def timed(fn):
 
 
 def show(label: str, n: int, wall: float, cpu: float) -> None:
-    print(f"{label:<9} {wall:8.1f} s wall {cpu:8.1f} s CPU {n / cpu:10,.0f} resources/s (CPU)")
+    print(f"{label:<25} {wall:8.1f} s wall {cpu:8.1f} s CPU {n / cpu:10,.0f} resources/s (CPU)")
 
 
 def main() -> None:
@@ -40,8 +42,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("OPSPOR_HOME", str(OUT / "home"))
     os.environ.setdefault("OPSPOR_PSEUDONYM_KEY", "benchmark-key")
-    from opspor.fhir.contract.export import run_export
-    from opspor.fhir.contract.imports import run_import
+    from opspor.fhir.contract.export import ExportOptions, run_export
+    from opspor.fhir.contract.imports import ImportOptions, run_import
     from opspor.synth import Options, generate
 
     shutil.rmtree(OUT, ignore_errors=True)
@@ -60,9 +62,13 @@ def main() -> None:
 
     _, *parse_time = timed(parse)
     _, *import_time = timed(lambda: run_import([fhir], back))
+    _, *export_full = timed(lambda: run_export(drop, OUT / "ndjson-full", ExportOptions(full_validation=True)))
+    _, *import_full = timed(lambda: run_import([fhir], OUT / "back-full", ImportOptions(full_validation=True)))
     show("baseline", n, *parse_time)
     show("export", n, *export_time)
+    show("export (full validation)", n, *export_full)
     show("import", n, *import_time)
+    show("import (full validation)", n, *import_full)
 
 if __name__ == "__main__":
     main()

@@ -39,6 +39,12 @@ def _refused(console: Console, what: str, problems, total: int) -> None:
     raise typer.Exit(1)
 
 
+FULL_VALIDATION = typer.Option(
+    False, "--full-validation",
+    help="Validate every element of every resource with the full fhir.resources model (about 10x slower); "
+         "by default the elements opspor reads and writes are checked, and the full model words any failure.")
+
+
 @app.command("export")
 def export(
     drop: Path = typer.Argument(..., exists=True, file_okay=False, dir_okay=True,
@@ -48,6 +54,7 @@ def export(
                                   help="ndjson: Patient.ndjson, Encounter.ndjson, ... ; bundle: bundle-00001.json, ..."),
     bundle_type: BundleType = typer.Option(BundleType.collection, "--bundle-type", help="Bundle.type of --format bundle."),
     per_file: int = typer.Option(1000, "--per-file", min=1, help="Entries per Bundle file (a contact is not split)."),
+    full_validation: bool = FULL_VALIDATION,
 ) -> None:
     """Write a drop as FHIR R4 Patient, Encounter, Condition and Procedure resources."""
     from opspor.fhir.contract.export import (  # FHIR models load slowly
@@ -59,7 +66,7 @@ def export(
     console = Console()
     started = time.monotonic()
     try:
-        result = run_export(drop, out, ExportOptions(fmt.value, bundle_type.value, per_file))
+        result = run_export(drop, out, ExportOptions(fmt.value, bundle_type.value, per_file, full_validation))
     except ExportRefused as refused:
         _refused(console, "export", refused.problems, refused.total)
     console.print(f"Wrote {sum(result.resources.values()):,} resources to {result.out} "
@@ -77,6 +84,7 @@ def import_(
                                           help="Identifier system of Encounter.identifier holding the contact id."),
     skip_other_types: bool = typer.Option(False, "--skip-other-types",
                                           help="Leave out resources of other types (counted) instead of refusing."),
+    full_validation: bool = FULL_VALIDATION,
 ) -> None:
     """Read FHIR R4 resources into a new drop folder (persons, contacts) for `opspor ingest`.
 
@@ -95,7 +103,8 @@ def import_(
     *sources, out = inputs
     started = time.monotonic()
     try:
-        result = run_import(sources, out, ImportOptions(out_format.value, contact_id_system, skip_other_types))
+        result = run_import(sources, out, ImportOptions(out_format.value, contact_id_system, skip_other_types,
+                                                          full_validation))
     except ImportRefused as refused:
         _refused(console, "import", refused.problems, refused.total)
     console.print(f"Read {sum(result.read.values()):,} resources "

@@ -19,14 +19,14 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
+import msgspec
 import pyarrow.parquet as pq
-from pydantic import ValidationError
 
 from opspor.contract import CONTACTS, PERSONS
 from opspor.cpr import mask as mask_cpr
+from opspor.fhir.contract import fast
 from opspor.fhir.contract import mapping as m
 from opspor.ingest.drop import DropFileRef, find_drop
 from opspor.ingest.read import check_columns
@@ -37,6 +37,7 @@ NDJSON, BUNDLE = "ndjson", "bundle"
 COLLECTION, TRANSACTION = "collection", "transaction"
 MAX_PROBLEMS = 50
 BATCH_ROWS = 10_000
+_ENCODER = msgspec.json.Encoder(decimal_format="number")  # DRG values as JSON numbers, exact
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class ExportOptions:
     fmt: str = NDJSON
     bundle_type: str = COLLECTION
     per_file: int = 1000  # Bundle entries per file (a contact's resources stay in one Bundle)
+    full_validation: bool = False  # every resource through the full fhir.resources model (slow)
 
 
 @dataclass
@@ -79,7 +81,8 @@ def run_export(drop_dir: Path, out: Path, options: ExportOptions = ExportOptions
             for spec in (PERSONS, CONTACTS):
                 for place, row in _rows(drop.files[spec.name]):
                     try:
-                        group = _resources(spec.name, row, key, local_refs=options.fmt == BUNDLE)
+                        group = _resources(spec.name, row, key, local_refs=options.fmt == BUNDLE,
+                                           full_validation=options.full_validation)
                     except m.BadValue as error:
                         total += 1
                         if len(problems) < MAX_PROBLEMS:
@@ -112,9 +115,10 @@ class _Invalid(Exception):
         self.where, self.message = where, message
 
 
-def _resources(file: str, row: dict, key: bytes, *, local_refs: bool) -> list[tuple[str, str, str]]:
+def _resources(file: str, row: dict, key: bytes, *, local_refs: bool,
+               full_validation: bool) -> list[tuple[str, str, str]]:
     """One persons row -> [Patient]; one contacts row -> [Encounter, Condition..., Procedure...],
-    each validated through its model: (type, id, JSON)."""
+    each validated (``fast.validate``): (type, id, JSON)."""
     pid = m.resource_id(key, "Patient", m.normalise_cpr(row["cpr"] or ""))
     if file == "persons":
         dicts = [m.patient(row, pid)]
@@ -123,22 +127,12 @@ def _resources(file: str, row: dict, key: bytes, *, local_refs: bool) -> list[tu
         dicts = m.contact_resources(row, eid, pid, local_refs=local_refs)
     out = []
     for d in dicts:
-        try:
-            m.MODELS[d["resourceType"]].model_validate(d)
-            # The dict is already in FHIR's JSON form; json is ~3x faster than the model's serialiser.
-            text = json.dumps(d, ensure_ascii=False, separators=(",", ":"), default=_json_number)
-        except ValidationError as error:
-            e = error.errors()[0]
-            path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"])
-            raise _Invalid(f"{d['resourceType']}{path}", f"cannot be written as FHIR: {e['msg']}") from None
-        out.append((d["resourceType"], d["id"], text))
+        problems = fast.validate(d, m.MODELS[d["resourceType"]], full=full_validation)
+        if problems:
+            raise _Invalid(problems[0][0], f"cannot be written as FHIR: {problems[0][1]}")
+        # The dict is already in FHIR's JSON form; msgspec is ~10x faster than the model's serialiser.
+        out.append((d["resourceType"], d["id"], _ENCODER.encode(d).decode()))
     return out
-
-
-def _json_number(value):
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _rows(ref: DropFileRef) -> Iterator[tuple[str, dict]]:

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from pydantic import ValidationError
 
 from opspor.contract import CONTACTS, PERSONS
 from opspor.cpr import mask as mask_cpr
+from opspor.fhir.contract import fast
 from opspor.fhir.contract import mapping as m
 from opspor.fhir.contract.sources import Item, input_files, read_items
 from opspor.ingest.report import Problem
@@ -51,6 +51,10 @@ TABLES = {
 }
 INTEGER = {"rid", "enc_rid", "rank"}
 BOOLEAN = {"skipped"}
+_SCHEMAS = {
+    table: pa.schema([(c, pa.int64() if c in INTEGER else pa.bool_() if c in BOOLEAN else pa.string()) for c in columns])
+    for table, columns in TABLES.items()
+}
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class ImportOptions:
     out_format: str = "csv"
     contact_id_system: str = m.CONTACT_ID_SYSTEM
     skip_other_types: bool = False
+    full_validation: bool = False  # every resource through the full fhir.resources model (slow)
 
 
 @dataclass
@@ -144,13 +149,6 @@ def _ref_key(reference: str) -> str:
     return reference.split("/_history/")[0]
 
 
-def _path(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
 class _Stager:
     """Validates and maps each resource, buffering rows for the staging tables."""
 
@@ -158,6 +156,7 @@ class _Stager:
         self.con, self.options, self.problems, self.result = con, options, problems, result
         self.rows: dict[str, list[dict]] = {t: [] for t in TABLES}
         self.rid = 0
+        self.buffered = 0  # rows in self.rows, about
 
     def add(self, item: Item) -> None:
         if item.problem:
@@ -176,12 +175,7 @@ class _Stager:
                 f"give only {', '.join(m.MODELS)} resources, or pass --skip-other-types to leave others out",
             )
             return
-        try:
-            model.model_validate(res)
-        except ValidationError as error:
-            for e in error.errors()[:3]:
-                self.problems.add(f"{item.place} ({rtype}{_path(e['loc'])})", f"invalid {rtype}: {e['msg']}",
-                                  f"correct the element so the resource is valid FHIR R4 {rtype}")
+        if not self._valid(res, rtype, model, item.place):
             return
         self.rid += 1
         self.result.read[rtype] += 1
@@ -200,8 +194,16 @@ class _Stager:
             keys.add(_ref_key(item.full_url))
         for key in keys:
             self.rows["res_keys"].append({"type": rtype, "key": key, "rid": self.rid, "place": item.place})
-        if sum(len(v) for v in self.rows.values()) >= FLUSH_ROWS:
+        self.buffered += len(keys) + 1
+        if self.buffered >= FLUSH_ROWS:
             self.flush()
+
+    def _valid(self, res: dict, rtype: str, model, place: str) -> bool:
+        problems = fast.validate(res, model, full=self.options.full_validation)
+        for element, message in problems:
+            self.problems.add(f"{place} ({element})", f"invalid {rtype}: {message}",
+                              f"correct the element so the resource is valid FHIR R4 {rtype}")
+        return not problems
 
     def _reference(self, res: dict, element: str, rtype: str, system: str) -> tuple[str | None, str | None]:
         """(key, logical id) of a reference: literal, or logical by an identifier with ``system``."""
@@ -255,16 +257,11 @@ class _Stager:
         for table, rows in self.rows.items():
             if not rows:
                 continue
-            columns = TABLES[table]
-            arrow = pa.table({
-                c: pa.array([r.get(c) for r in rows],
-                            pa.int64() if c in INTEGER else pa.bool_() if c in BOOLEAN else pa.string())
-                for c in columns
-            })
-            self.con.register("_batch", arrow)
+            self.con.register("_batch", pa.Table.from_pylist(rows, schema=_SCHEMAS[table]))
             self.con.execute(f"INSERT INTO {table} SELECT * FROM _batch")
             self.con.unregister("_batch")
             rows.clear()
+        self.buffered = 0
 
 
 def _report(con, problems: _Problems, sql: str, message, fix: str) -> None:
