@@ -7,12 +7,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
-from opspor.synth import Options, generate
 from tests.risk import risk_kit
-from tests.risk.risk_kit import END, PERSONS, SEED, START, Cli
+from tests.risk.risk_kit import Cli
 
 
 @dataclass
@@ -23,24 +21,19 @@ class Trained:
     truth: Path
     cprs: set[str]
     train_output: str
+    models: dict[str, str]  # kind -> model id; the boosted one approved and selected
 
 
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory) -> Trained:
     """A synthetic population (6,000 persons, 2023-2025) ingested and both models trained, with
-    the boosted one selected. Built once per test process; do not change it (use ``home``)."""
+    the boosted one approved and selected (the logistic one not approved). Built once per test
+    process; do not change it (use ``home``)."""
     base = tmp_path_factory.mktemp("risk")
-    risk_kit.CONFIG["OPSPOR_RISK_CONFIG"] = str(risk_kit.test_config(base / "config"))
-    drop = base / "drop"
-    generate(Options(persons=PERSONS, start=START, end=END, seed=SEED, out=drop, fmt="parquet", workers=1))
-    truth = base / "truth"
-    shutil.move(drop / "truth", truth)  # beside the drop, as the demo keeps it
-    cprs = set(pq.read_table(drop / "persons.parquet", columns=["cpr"]).column("cpr").to_pylist())
-    home = base / "home"
-    cli = Cli(home, cprs)
-    cli("ingest", drop)
-    result = cli("risk", "train", "--truth", truth, "--select")
-    return Trained(base, home, drop, truth, cprs, result.output)
+    home, drop, truth, cprs, output, models = risk_kit.train_population(base)
+    risk_kit.approve(home, models["boosted"])  # the logistic model stays unapproved
+    Cli(home, cprs)("risk", "select-model", models["boosted"])
+    return Trained(base, home, drop, truth, cprs, output, models)
 
 
 @pytest.fixture

@@ -65,3 +65,51 @@ class Cli(Opspor):
     def check(self, result: Result, expect: int | None) -> Result:
         assert "Traceback" not in result.output, result.output
         return super().check(result, expect)
+
+
+LEAD = {"username": "lead", "name": "Test Lead", "role": "programme_lead", "organisation_kind": "region",
+        "organisation": "Region Syddanmark"}
+DOCTOR = {"username": "doctor", "name": "Test Doctor", "role": "doctor", "organisation_kind": "region",
+          "organisation": "Region Syddanmark"}
+
+
+def approve(home: Path, model_id: str) -> None:
+    """Fixture set-up: record a proposal and an approval of ``model_id`` in ``home``'s decision log
+    (what the web page records; tests/web/riskmodels test the page itself)."""
+    from opspor.risk import governance
+
+    saved = os.environ.get("OPSPOR_HOME")
+    os.environ["OPSPOR_HOME"] = str(home)
+    try:
+        governance.propose(model_id, governance.Actor(**LEAD), "test")
+        governance.approve(model_id, governance.Actor(**DOCTOR), "test")
+    finally:
+        if saved is None:
+            os.environ.pop("OPSPOR_HOME")
+        else:
+            os.environ["OPSPOR_HOME"] = saved
+
+
+def train_population(base: Path, truth_beside: bool = True) -> tuple[Path, Path, Path, set[str], str, dict[str, str]]:
+    """The synthetic population (PERSONS, START-END, SEED) generated under ``base``, ingested into
+    ``base/home`` and both models trained with the test configuration (no model approved or
+    selected). Returns home, drop, truth, the CPR numbers, the train output and kind -> model id."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from opspor.synth import Options, generate
+
+    CONFIG["OPSPOR_RISK_CONFIG"] = str(test_config(base / "config"))
+    drop = base / "drop"
+    generate(Options(persons=PERSONS, start=START, end=END, seed=SEED, out=drop, fmt="parquet", workers=1))
+    truth = base / "truth"
+    shutil.move(drop / "truth", truth)  # beside the drop, as the demo keeps it
+    cprs = set(pq.read_table(drop / "persons.parquet", columns=["cpr"]).column("cpr").to_pylist())
+    home = base / "home"
+    cli = Cli(home, cprs)
+    cli("ingest", drop)
+    result = cli("risk", "train", "--truth", truth)
+    models = {line.split()[1].rstrip(":"): line.split()[2] for line in result.stdout.splitlines()
+              if line.startswith("model ")}
+    return home, drop, truth, cprs, result.output, models

@@ -1,5 +1,5 @@
 """The ``opspor risk`` commands through the real command line: train, report, score, models,
-select-model; a mismatched or tampered model is refused; bad inputs give clear errors."""
+select-model (refusing an unapproved model), card; a mismatched or tampered model is refused; bad inputs give clear errors."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from opspor.store import SnapshotStore
-from tests.risk.risk_kit import Cli
+from tests.risk.risk_kit import Cli, approve
 from tests.support import assert_no_cpr
 
 SCORE_DAY = "2025-12-31"
@@ -29,7 +29,7 @@ def _report_text(path: Path) -> str:
     return re.sub(r'src="data:image/png;base64,[^"]*"', 'src=""', html)
 
 
-def test_train_stores_both_models_selects_boosted_and_writes_the_report(trained):
+def test_train_stores_both_models_and_writes_the_report(trained):
     out = trained.train_output
     assert "Trained" in out and "test as-of 2025-07-01" in out
     assert "2024-01-01, 2024-04-01, 2024-07-01, 2024-10-01" in out
@@ -110,13 +110,41 @@ def test_score_stores_ranked_explained_scores_without_cpr(cli, home, trained):
     assert_no_cpr(text, (folder / "score.json").read_text(), cprs=trained.cprs, shaped=False)
 
 
-def test_models_lists_both_and_select_model_switches(cli, home):
+def test_select_model_refuses_an_unapproved_model_naming_the_fix_and_takes_an_approved_one(cli, home, trained):
     listing = cli("risk", "models").stdout
     ids = [p.name for p in (_risk(home) / "models").iterdir()]
     assert len(ids) == 2 and all(i in listing for i in ids) and "yes" in listing
-    other = next(i for i in ids if i != _selected(home))
+    other = trained.models["logistic"]
+    assert other != _selected(home)
+    r = cli("risk", "select-model", other, expect=1)
+    err = " ".join(r.stderr.split())
+    assert f"model {other} has no recorded approval and cannot be put in use" in err
+    assert "the programme lead proposes it and a doctor of the region approves it" in err
+    assert "/risikomodeller/" in err
+    assert _selected(home) == trained.models["boosted"]  # unchanged
+    approve(home, other)
+    assert "doctor 20" in listing  # the boosted model's approval in `opspor risk models`
     cli("risk", "select-model", other)
     assert _selected(home) == other
+    log = [json.loads(line) for line in (_risk(home) / "governance" / "decisions.jsonl").read_text().splitlines()]
+    assert [(e["step"], e["model_id"]) for e in log][-1] == ("select", other)
+    assert log[-1]["role"] == "operator" and log[-1]["previous"] == trained.models["boosted"]
+    assert oct((_risk(home) / "governance" / "decisions.jsonl").stat().st_mode & 0o777) == "0o600"
+
+
+def test_the_model_card_file_names_use_data_performance_groups_limits_and_approver(cli, home, tmp_path):
+    out = tmp_path / "card.md"
+    cli("risk", "card", "--out", out, "--lang", "en")
+    text = out.read_text(encoding="utf-8")
+    model = _selected(home)
+    assert "# Model card: " in text and model in text
+    for part in ("## Intended use", "Rank the region's adults", "## Data and period", "2024-01-01, 2024-04-01",
+                 "## Performance on the test as-of date", "AUROC 0.", "## By group", "| sex F |", "| age_band 85+ |",
+                 "## Limits", "Sees only the hospital contacts", "## Approval and use",
+                 "Approved by: Test Doctor (doctor, Region Syddanmark)", "Proposed by: Test Lead", "In use: yes"):
+        assert part in text, part
+    danish = cli("risk", "card").stdout
+    assert "Tilsigtet brug" in danish and "Godkendt af" in danish
 
 
 def test_a_model_whose_features_differ_is_refused_with_the_differences_and_the_fix(cli, home, tmp_path):
@@ -135,20 +163,25 @@ def test_a_model_whose_features_differ_is_refused_with_the_differences_and_the_f
     assert "acute_admissions_30d: in the model, not in the data" in err
     assert "cond_copd: definition differ" in err
     assert "version 1" in err and "version 2" in err
-    assert "Fix: train a model on the current configuration with `opspor risk train --select`" in err
+    assert "Fix: train a model on the current configuration with `opspor risk train`" in err
     assert not (_risk(home) / "scores").exists() or not any((_risk(home) / "scores").iterdir())
 
 
-def test_a_tampered_model_file_is_refused(cli, home):
+def test_a_tampered_model_file_is_refused(cli, home, trained):
+    for model in trained.models.values():
+        path = _risk(home) / "models" / model / "model.joblib"
+        path.write_bytes(path.read_bytes() + b"\0")
     model = _selected(home)
-    path = _risk(home) / "models" / model / "model.joblib"
-    path.write_bytes(path.read_bytes() + b"\0")
     result = cli("risk", "score", "--as-of", SCORE_DAY, expect=1)
     err = " ".join(result.stderr.split())
     assert f"model {model}: model.joblib does not match its recorded content hash" in err
     assert "Fix:" in err
-    result = cli("risk", "select-model", model, expect=1)
+    approve(home, trained.models["logistic"])
+    log = (_risk(home) / "governance" / "decisions.jsonl").read_text()
+    result = cli("risk", "select-model", trained.models["logistic"], expect=1)
     assert "content hash" in result.stderr
+    assert (_risk(home) / "governance" / "decisions.jsonl").read_text() == log  # the refused step is not logged
+    assert _selected(home) == model
 
 
 def test_an_edited_feature_schema_in_the_record_is_refused(cli, home):
@@ -178,7 +211,7 @@ def test_bad_inputs_give_clear_errors_without_a_traceback(cli, home, trained, tm
     assert "is not a model id" in r.stderr
     (_risk(home) / "SELECTED").unlink()
     r = cli("risk", "score", "--as-of", SCORE_DAY, expect=1)
-    assert "no model is selected" in r.stderr and "opspor risk train --select" in r.stderr
+    assert "no model is selected" in r.stderr and "opspor risk select-model ID" in " ".join(r.stderr.split())
     empty = Cli(tmp_path / "empty-home", trained.cprs)
     r = empty.subprocess("risk", "train", expect=1)  # the installed command, as an operator runs it
     assert "has no snapshot yet" in " ".join(r.stderr.split())

@@ -1,5 +1,5 @@
-"""``opspor risk``: thin shells over ``opspor.risk`` (train, report, models, select-model, score,
-select).
+"""``opspor risk``: thin shells over ``opspor.risk`` (train, report, models, select-model, card,
+score, select).
 
 Nothing printed here holds a CPR number: the console shows counts, ids, figures and paths. The
 one output with CPR numbers is the CSV of ``opspor risk select`` (mode 0600).
@@ -96,7 +96,6 @@ def train(
     truth: Path = typer.Option(None, "--truth", exists=True, file_okay=False, dir_okay=True,
                                help="Synthetic data only: the truth/ folder of `opspor synth`, to put the "
                                "generator's true probabilities beside the models in the report."),
-    select: bool = typer.Option(False, "--select", help="Put the boosted model (model.yaml `select`) in use."),
     lang: str = typer.Option("da", "--lang", help=LANG_HELP),
     engine: str = engine_option(),
 ) -> None:
@@ -108,8 +107,7 @@ def train(
 
     lang = _lang(lang)
     try:
-        result = jobs.train(cli_date(test_as_of, "--test-as-of"), horizon, truth, select, lang, log=_log,
-                            engine=engine)
+        result = jobs.train(cli_date(test_as_of, "--test-as-of"), horizon, truth, lang, log=_log, engine=engine)
     except typer.BadParameter:
         raise
     except Exception as error:  # noqa: BLE001 - shown masked, never with a traceback of data
@@ -139,8 +137,10 @@ def train(
                       f"{_f(head['boosted_calibration_slope'])} (required 0.9-1.1: "
                       f"{'met' if head['slope_met'] else 'NOT met'})", soft_wrap=True)
     for kind, model_id in result["models"].items():
-        mark = " (selected)" if model_id == result["selected"] else ""
+        mark = " (model.yaml `select`: the one to propose)" if model_id == result["chosen"] else ""
         console.print(f"model {kind}: {model_id}{mark}", soft_wrap=True)
+    console.print("To put a model in use: the programme lead proposes it and a doctor of the region approves "
+                  "it on the web page Risikomodeller; see docs/risk.md, Governance", soft_wrap=True)
     console.print(f"report: {result['report']}", soft_wrap=True)
     console.print(f"[dim]{', '.join(f'{k} {v:.1f} s' for k, v in result['timings_seconds'].items())}[/dim]")
 
@@ -164,38 +164,73 @@ def report(
 
 @app.command("models")
 def models() -> None:
-    """The stored models, oldest first; the selected one is marked."""
-    from opspor.risk import registry
+    """The stored models, oldest first; approval and the selected one are marked."""
+    from opspor.risk import governance, registry
 
     try:
         records = registry.list_models()
         chosen = registry.selected()
+        entries = governance.decisions()
     except Exception as error:  # noqa: BLE001
         raise _fail(error) from None
     if not records:
         Console(highlight=False).print("no stored models: train one with `opspor risk train --select`")
         return
     table = Table("model id", "kind", "trained", "snapshot", "test as-of", "horizon", "AUROC", "cal. slope",
-                  "selected")
+                  "approved", "selected")
     for r in records:
         m = r.get("metrics", {})
         table.add_row(r["model_id"], r["kind"], r.get("created_at", ""), r.get("snapshot_id", ""),
                       m.get("test_as_of", ""), str(r["training"]["schedule"]["horizon_days"]) + " d",
                       _f(m.get("auroc")), _f(m.get("calibration_slope")),
+                      _approval(governance.state(r["model_id"], entries).approved),
                       "yes" if r["model_id"] == chosen else "")
     Console(highlight=False).print(table)
 
 
+def _approval(entry: dict | None) -> str:
+    return f"{entry['username']} {entry['at'][:10]}" if entry else "no"
+
+
 @app.command("select-model")
 def select_model(model_id: str = typer.Argument(..., help="The id of a stored model (`opspor risk models`).")) -> None:
-    """Put a stored model in use for scoring and selection."""
-    from opspor.risk import registry
+    """Put an approved stored model in use for scoring and selection (recorded in the decision log).
+    A model without a recorded approval is refused."""
+    from opspor.risk import governance, registry
 
     try:
-        record = registry.select(model_id)
+        registry.model_record(model_id)
+        entry = governance.select(model_id, governance.command_line_actor())
     except Exception as error:  # noqa: BLE001
         raise _fail(error) from None
-    Console(highlight=False).print(f"selected {record['kind']} model {model_id}")
+    approved = _approval(governance.state(model_id).approved)
+    Console(highlight=False).print(f"selected model {model_id} (approved: {approved}; in use before: "
+                                   f"{entry['previous'] or 'none'})", soft_wrap=True)
+
+
+@app.command("card")
+def card(
+    model: str = typer.Option(None, "--model", help="A model id (default: the selected model)."),
+    out: Path = typer.Option(None, "--out", help="Markdown file to write (default: print it)."),
+    lang: str = typer.Option("da", "--lang", help=LANG_HELP),
+) -> None:
+    """The model card: intended use, data and period, performance, by group, limits, who
+    proposed and approved it. Written to --out (Markdown) or printed."""
+    from opspor.risk import modelcard, registry
+
+    lang = _lang(lang)
+    try:
+        model_id = model or registry.require_selected()
+        text = modelcard.markdown(modelcard.card(model_id, lang), lang)
+    except Exception as error:  # noqa: BLE001
+        raise _fail(error) from None
+    if out is None:
+        Console(highlight=False).print(text, markup=False, soft_wrap=True)
+        return
+    out = out.expanduser()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    Console(highlight=False).print(f"model card: {out}", soft_wrap=True)
 
 
 @app.command("score")

@@ -61,18 +61,30 @@ def demo_truth_folder() -> Path | None:
 
 
 def demo_step(as_of: date, truth: Path | None = None, lang: str = "da") -> dict:
-    """Train both models on the current snapshot with temporal validation, select the boosted
-    one, score everybody as of ``as_of`` and write the report; returns a small summary."""
-    from opspor.risk import jobs
+    """Train both models on the current snapshot with temporal validation, put the boosted one
+    in use through the governance steps, score everybody as of ``as_of`` and write the report;
+    returns a small summary.
+
+    The steps are recorded as the demo's programme lead (proposes, selects) and on-call doctor
+    (approves), with a note saying that ``opspor demo`` recorded them on synthetic data: the demo
+    shows a model in use; a real installation's approval is a person's, on the web page."""
+    from opspor.risk import governance, jobs
 
     started = time.perf_counter()
     truth = truth if truth is not None else demo_truth_folder()
-    trained = jobs.train(truth_dir=truth, select=True, lang=lang)
-    scored = scoring.score(as_of, trained["selected"], lang=lang)
+    trained = jobs.train(truth_dir=truth, lang=lang)
+    chosen = trained["chosen"]
+    note = "opspor demo: recorded by the demo set-up on synthetic data, not by a person"
+    lead = governance.Actor("programleder", "opspor demo", "programme_lead", "region", "demo")
+    doctor = governance.Actor("vagtlaege", "opspor demo", "doctor", "region", "demo")
+    governance.propose(chosen, lead, note)
+    governance.approve(chosen, doctor, note)
+    governance.select(chosen, lead, note)
+    scored = scoring.score(as_of, chosen, lang=lang)
     head = trained["headline"]
     return {
         "training_id": trained["training_id"],
-        "model_id": trained["selected"],
+        "model_id": chosen,
         "models": trained["models"],
         "score_id": scored["score_id"],
         "as_of": as_of.isoformat(),

@@ -4,7 +4,8 @@ evaluation, registry and report), and re-make a report.
 ``train`` reads one snapshot, computes features and outcomes for the training and test as-of
 dates (:mod:`opspor.risk.models.training`), fits and calibrates both model kinds, evaluates
 them (and the synthetic truth, when given) on the test date, stores both models and the
-report, and optionally selects the configured kind (``select: boosted``).
+report. Putting a model in use needs an approval (opspor.risk.governance); the configured kind
+(``select: boosted``) is the one the summary names as ``chosen``, for proposing.
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ def train(
     test_as_of: date | None = None,
     horizon: str | None = None,
     truth_dir: Path | None = None,
-    select: bool = False,
     lang: str = "da",
     store: SnapshotStore | None = None,
     snapshot_id: str | None = None,
@@ -150,7 +150,7 @@ def train(
             "report": str(registry.reports_dir() / training_id / "report.html"),
         })
         stored[kind] = {"model_id": model_id, "n_iter": model.n_iter,
-                        "fit_seconds": fit_summary["seconds"][kind], "selected": select and kind == chosen}
+                        "fit_seconds": fit_summary["seconds"][kind]}
         log(f"stored {kind} model {model_id}")
     record = {
         "format": EVALUATION_FORMAT,
@@ -172,16 +172,14 @@ def train(
         registry.write_json(stage / EVALUATION_FILE, record)
         (stage / "report.html").write_text(report_mod.render(record, lang), encoding="utf-8")
     timings["report"] = round(time.perf_counter() - t0, 2)
-    if select:
-        registry.select(stored[chosen]["model_id"])
-        log(f"selected the {chosen} model {stored[chosen]['model_id']}")
     timings["total"] = round(time.perf_counter() - started, 2)
     return {
         "training_id": training_id,
         "snapshot_id": snapshot_id,
         "schedule": sched.describe(),
         "models": {k: v["model_id"] for k, v in stored.items()},
-        "selected": stored[chosen]["model_id"] if select else registry.selected(),
+        "selected": registry.selected(),
+        "chosen": stored[chosen]["model_id"],
         "headline": record["headline"],
         "overall": {k: {m: v for m, v in evaluation["overall"][k].items()
                         if m not in ("roc_curve", "pr_curve", "calibration_curve")}

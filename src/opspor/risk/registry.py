@@ -168,7 +168,7 @@ def load_model(model_id: str) -> tuple[RiskModel, dict]:
             f"model {model_id}: {MODEL_FILE} does not match its recorded content hash (recorded "
             f"{str(record.get('content_sha256'))[:12]}…, found {found[:12]}…): the file was changed "
             "after training and is not loaded. Fix: restore the original file, or train a new "
-            "model with `opspor risk train --select`")
+            "model with `opspor risk train` (then propose, approve and select it: docs/risk.md, Governance)")
     if schema_sha256(record["feature_schema"]["features"]) != record.get("schema_sha256"):
         raise RegistryError(
             f"model {model_id}: the feature schema in {RECORD_FILE} does not match its recorded hash: "
@@ -178,7 +178,7 @@ def load_model(model_id: str) -> tuple[RiskModel, dict]:
         raise RegistryError(
             f"model {model_id} was trained with scikit-learn {trained_with}, this installation has "
             f"{sklearn.__version__}; a pickled model is only safe with the same version. Fix: "
-            "retrain with `opspor risk train --select`")
+            "retrain with `opspor risk train` (then propose, approve and select the new model)")
     model = joblib.load(path)
     if not isinstance(model, RiskModel):
         raise RegistryError(f"model {model_id}: {MODEL_FILE} does not hold a risk model")
@@ -195,7 +195,8 @@ def check_schema(record: dict, fs: FeatureSet) -> None:
             f"model {record['model_id']} does not fit the data: its features (features.yaml version "
             f"{trained.get('config_version')}) differ from the ones computed now (version "
             f"{fs.cfg.version}, {fs.cfg.file}): {shown}. Fix: train a model on the current "
-            "configuration with `opspor risk train --select`, or restore the feature configuration "
+            "configuration with `opspor risk train` (then propose, approve and select it), or restore the "
+            "feature configuration "
             "the model was trained with")
 
 
@@ -223,7 +224,8 @@ def selected() -> str | None:
 
 
 def select(model_id: str) -> dict:
-    """Put a stored model in use (atomic replace of ``SELECTED``); returns its record."""
+    """Put a stored model in use (atomic replace of ``SELECTED``); returns its record. Only
+    opspor.risk.governance calls this, after checking the approval and logging the step."""
     record = model_record(model_id)
     load_model(model_id)  # refuse a damaged model now rather than at scoring time
     tmp = risk_dir() / f"SELECTED.{model_id}.tmp"
@@ -239,8 +241,9 @@ def select(model_id: str) -> dict:
 def require_selected() -> str:
     model_id = selected()
     if model_id is None:
-        raise RegistryError("no model is selected. Fix: train one with `opspor risk train --select`, "
-                            "or pick a stored one with `opspor risk select-model ID` (see `opspor risk models`)")
+        raise RegistryError("no model is selected. Fix: train one with `opspor risk train`; the programme lead "
+                            "proposes it and a doctor of the region approves it on the web page Risikomodeller; "
+                            "then select it there or with `opspor risk select-model ID` (see `opspor risk models`)")
     return model_id
 
 

@@ -89,6 +89,23 @@ TEXTS: dict[str, str] = {
     "fit_seconds": _("fitting {s:.1f} s"),
     "generated": _("Made {when} by opspor {version}"),
     "no_cpr": _("The report holds no personal data."),
+    # the model card (opspor.risk.modelcard)
+    "card_title": _("Model card"),
+    "card_intended_use": _("Intended use"),
+    "card_data": _("Data and period"),
+    "card_horizon": _("Outcome: acute admission within {days} days"),
+    "card_performance": _("Performance on the test as-of date"),
+    "card_truth": _("the generator's true probabilities: {auroc}"),
+    "card_fairness": _("By group: observed against predicted, and discrimination"),
+    "card_group": _("Group"),
+    "card_limits": _("Limits"),
+    "card_governance": _("Approval and use"),
+    "card_proposed": _("Proposed by"),
+    "card_approved": _("Approved by"),
+    "card_in_use": _("In use"),
+    "card_yes": _("yes"),
+    "card_no": _("no"),
+    "card_none": _("nobody yet"),
 }
 
 

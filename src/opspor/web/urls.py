@@ -30,6 +30,7 @@ urlpatterns = [
     path("telemonitorering/", include("opspor.web.telemonitoring.urls")),
     path("akut/", include("opspor.web.acute.urls")),
     path("samarbejde/", include("opspor.web.careplan.urls")),
+    path("risikomodeller/", include("opspor.web.riskmodels.urls")),
     path("admin/", admin.site.urls),
     path("", include("opspor.web.core.urls")),
 ]

@@ -184,6 +184,11 @@ class Event(models.TextChoices):
     TELEMONITORING_CLOSE = "telemonitoring.close", _("Alarm closed")
     TELEMONITORING_EVALUATION_PUBLISH = "telemonitoring.evaluation.publish", _("Telemonitoring evaluation published")
     TELEMONITORING_EVALUATION = "telemonitoring.evaluation", _("Telemonitoring evaluation")
+    # the risk models' governance (web/riskmodels)
+    RISK_MODEL_PROPOSE = "risk.model.propose", _("Risk model proposed for use")
+    RISK_MODEL_APPROVE = "risk.model.approve", _("Risk model approved for use")
+    RISK_MODEL_SELECT = "risk.model.select", _("Risk model put in use")
+    RISK_MODEL_ROLLBACK = "risk.model.rollback", _("Back to the previous risk model")
 
 
 SYSTEM_ROLE = "system"

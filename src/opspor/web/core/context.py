@@ -54,6 +54,10 @@ for _role in (Role.SPECIALIST, Role.MUNICIPALITY):
 for _role in (Role.SPECIALIST, Role.NURSE, Role.MUNICIPALITY, Role.DOCTOR):
     MENUS[_role].append(("careplan:board", _("Tasks")))
 
+# the risk models and their governance (web/riskmodels): who proposes, approves and selects
+for _role in (Role.PROGRAMME_LEAD, Role.DOCTOR, Role.ADMIN, Role.AUDITOR):
+    MENUS[_role].append(("riskmodels:list", _("Risk models")))
+
 
 def navigation(request) -> dict:
     user = getattr(request, "user", None)

@@ -1,0 +1,157 @@
+"""The model card of a registered model: intended use, data, period, performance, fairness,
+limits and who proposed, approved and selected it.
+
+:func:`card` gathers it from the model's record (opspor.risk.registry), its training run's
+``evaluation.json`` (opspor.risk.jobs), the decision log (opspor.risk.governance) and the fixed
+texts of ``governance.yaml``; :func:`markdown` writes it as a file (``opspor risk card``); the
+web app shows the same data (opspor.web.riskmodels). It holds figures only, no person data.
+"""
+
+from __future__ import annotations
+
+import math
+
+from opspor.i18n import number
+from opspor.risk import governance, jobs, registry
+from opspor.risk.texts import t
+
+GROUPINGS = ("sex", "age_band", "region")
+
+
+def _clean(value):
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _group_rows(groups: dict, kind: str) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for grouping in GROUPINGS:
+        rows = []
+        for label, g in groups.get(grouping, {}).items():
+            m = g["scores"].get(kind)
+            if m is None:
+                continue
+            rows.append({"label": label, "persons": g["persons"], "positives": g["positives"],
+                         "observed": g["positives"] / g["persons"] if g["persons"] else None,
+                         "predicted": _clean(m["mean_predicted"]), "auroc": _clean(m["auroc"]),
+                         "auroc_ci": [_clean(v) for v in m["auroc_ci"]],
+                         "calibration_intercept": _clean(m["calibration_intercept"])})
+        if rows:
+            out[grouping] = rows
+    return out
+
+
+def card(model_id: str, lang: str = "da", policy: governance.Policy | None = None) -> dict:
+    """Everything the card shows, as data."""
+    policy = policy or governance.load_policy()
+    record = registry.model_record(model_id)
+    try:
+        run = jobs.training_record(record["training_id"])
+    except registry.RegistryError:
+        run = None
+    kind = record["kind"]
+    training = record["training"]
+    m = record.get("metrics", {})
+    entries = governance.decisions()
+    now = governance.state(model_id, entries)
+    out = {
+        "model_id": model_id,
+        "kind": kind,
+        "label": record.get("label", {}).get(lang, kind),
+        "created_at": record.get("created_at"),
+        "training_id": record["training_id"],
+        "intended_use": policy.intended_use[lang],
+        "limits": [limit[lang] for limit in policy.limits],
+        "data": {
+            "snapshot_id": record.get("snapshot_id"),
+            "data_first_day": training.get("data_first_day"),
+            "data_end": training.get("data_end"),
+            "train_as_of": training["schedule"]["train_as_of"],
+            "test_as_of": training["schedule"]["test_as_of"],
+            "horizon_days": training["schedule"]["horizon_days"],
+            "rows": training.get("rows"),
+            "positives": training.get("positives"),
+            "test_persons": m.get("persons"),
+            "test_positives": m.get("positives"),
+            "calibration_method": training.get("calibration_method"),
+        },
+        "performance": {
+            "auroc": _clean(m.get("auroc")), "auroc_ci": [_clean(v) for v in m.get("auroc_ci", [None, None])],
+            "auprc": _clean(m.get("auprc")), "brier": _clean(m.get("brier")),
+            "calibration_slope": _clean(m.get("calibration_slope")),
+            "calibration_intercept": _clean(m.get("calibration_intercept")),
+            "top": m.get("top", []),
+        },
+        "fairness": _group_rows(run["evaluation"]["groups"], kind) if run else {},
+        "truth_auroc": (run or {}).get("headline", {}).get("truth_auroc"),
+        "config": {k: f"{v['file']} v{v['version']}" for k, v in record.get("config", {}).items()},
+        "code_version": record.get("code_version", {}),
+        "proposed": now.proposed,
+        "approved": now.approved,
+        "in_use": now.in_use,
+        "history": [e for e in entries if e["model_id"] == model_id],
+        "policy_version": policy.version,
+    }
+    return out
+
+
+def _num(value, digits: int, lang: str) -> str:
+    return "–" if value is None else number(f"{value:.{digits}f}", lang)
+
+
+def _int(value, lang: str) -> str:
+    return "–" if value is None else number(f"{value:,}", lang)
+
+
+def _pct(value, lang: str, digits: int = 1) -> str:
+    return "–" if value is None else number(f"{100 * value:.{digits}f} %", lang)
+
+
+def _who(entry: dict | None, lang: str) -> str:
+    if entry is None:
+        return t("card_none", lang)
+    note = f" — {entry['note']}" if entry.get("note") else ""
+    return f"{entry['name'] or entry['username']} ({entry['role']}, {entry['organisation'] or '–'}), {entry['at']}{note}"
+
+
+def markdown(c: dict, lang: str = "da") -> str:
+    """The card as a Markdown file."""
+    d, p = c["data"], c["performance"]
+    lines = [f"# {t('card_title', lang)}: {c['label']} {c['model_id']}", "",
+             f"## {t('card_intended_use', lang)}", "", c["intended_use"], "",
+             f"## {t('card_data', lang)}", "",
+             f"- {t('snapshot', lang)}: {d['snapshot_id']}",
+             f"- {t('data_period', lang)}: {d['data_first_day']} – {d['data_end']}",
+             f"- {t('train_dates', lang)}: {', '.join(d['train_as_of'])}",
+             f"- {t('test_date', lang)}: {d['test_as_of']}",
+             f"- {t('card_horizon', lang, days=d['horizon_days'])}",
+             f"- {t('rows', lang)}: {_int(d['rows'], lang)}",
+             f"- {t('test_population', lang)}: {_int(d['test_persons'], lang)} "
+             f"({_int(d['test_positives'], lang)} {t('positives', lang)})",
+             f"- {t('calibration_method', lang)}: {d['calibration_method']}", "",
+             f"## {t('card_performance', lang)}", "",
+             f"- AUROC {_num(p['auroc'], 3, lang)} [{_num(p['auroc_ci'][0], 3, lang)}; "
+             f"{_num(p['auroc_ci'][1], 3, lang)}]" + (
+                 f" ({t('card_truth', lang, auroc=_num(c['truth_auroc'], 3, lang))})" if c["truth_auroc"] else ""),
+             f"- AUPRC {_num(p['auprc'], 3, lang)}; Brier {_num(p['brier'], 4, lang)}",
+             f"- {t('cal_slope', lang)} {_num(p['calibration_slope'], 3, lang)}; "
+             f"{t('cal_intercept', lang)} {_num(p['calibration_intercept'], 3, lang)}"]
+    for top in p["top"]:
+        lines.append(f"- {t('top', lang, share=_pct(top['share'], lang, 0))}: {t('sensitivity', lang)} "
+                     f"{_pct(top['sensitivity'], lang)}, {t('ppv', lang)} {_pct(top['ppv'], lang)}")
+    lines += ["", f"## {t('card_fairness', lang)}", "",
+              f"| {t('card_group', lang)} | {t('persons', lang)} | {t('observed', lang)} | {t('predicted', lang)} "
+              "| AUROC |", "|---|---:|---:|---:|---:|"]
+    for grouping, rows in c["fairness"].items():
+        for r in rows:
+            lines.append(f"| {grouping} {r['label']} | {_int(r['persons'], lang)} | "
+                         f"{_pct(r['observed'], lang, 2)} | {_pct(r['predicted'], lang, 2)} | "
+                         f"{_num(r['auroc'], 3, lang)} [{_num(r['auroc_ci'][0], 3, lang)}; "
+                         f"{_num(r['auroc_ci'][1], 3, lang)}] |")
+    lines += ["", f"## {t('card_limits', lang)}", ""] + [f"- {limit}" for limit in c["limits"]]
+    lines += ["", f"## {t('card_governance', lang)}", "",
+              f"- {t('card_proposed', lang)}: {_who(c['proposed'], lang)}",
+              f"- {t('card_approved', lang)}: {_who(c['approved'], lang)}",
+              f"- {t('card_in_use', lang)}: {t('card_yes' if c['in_use'] else 'card_no', lang)}", ""]
+    lines.append(f"{t('configuration', lang)}: {'; '.join(c['config'].values())}; "
+                 f"governance.yaml v{c['policy_version']}. {t('no_cpr', lang)}")
+    return "\n".join(lines) + "\n"

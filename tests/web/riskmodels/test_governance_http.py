@@ -1,0 +1,128 @@
+"""The risk models' page over HTTP (Django test client, real database, real registry files):
+who may see, propose, approve, select and roll back; each step audited in the transaction of
+the step; a refused step leaves neither a decision nor an audit entry."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from opspor.web.audit.models import AuditEntry, Event
+from tests.web import web_kit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(db):
+    from opspor.web.accounts.models import Organisation
+    from opspor.web.accounts.organisations import ensure_reference_organisations
+    from opspor.web.accounts.roles import OrgKind, Role
+
+    ensure_reference_organisations()
+    region = Organisation.objects.get(kind=OrgKind.REGION, code="1083")
+    gp = Organisation.objects.create(kind=OrgKind.GP_PRACTICE, code="054321", name="Lægehuset", region_code="1083")
+    mk = web_kit.make_user
+    return {
+        "lead": mk("lead", Role.PROGRAMME_LEAD, region),
+        "doctor": mk("doctor", Role.DOCTOR, region, last_name="Lægefaglig"),
+        "gp_doctor": mk("gp_doctor", Role.DOCTOR, gp),
+        "admin": mk("admin", Role.ADMIN, region, is_staff=True, is_superuser=True),
+        "nurse": mk("nurse", Role.NURSE, region),
+        "secretariat": mk("secretariat", Role.SECRETARIAT, region),
+    }
+
+
+def _log(home) -> list[dict]:
+    path = home / "risk" / "governance" / "decisions.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def _selected(home) -> str | None:
+    path = home / "risk" / "SELECTED"
+    return path.read_text().strip() if path.exists() else None
+
+
+def _post(client, model_id: str, step: str, note: str = ""):
+    return client.post(f"/risikomodeller/{model_id}/{step}/", {"note": note}, follow=True)
+
+
+def test_roles_that_may_not_see_or_take_a_step_are_refused_and_nothing_is_written(
+        client, login, people, risk_home, registry_risk):
+    boosted = registry_risk.models["boosted"]
+    for name in ("nurse", "secretariat"):
+        login(people[name])
+        assert client.get("/risikomodeller/").status_code == 403
+        assert client.post(f"/risikomodeller/{boosted}/propose/").status_code == 403
+    login(people["lead"])
+    page = client.get("/risikomodeller/")
+    assert page.status_code == 200 and boosted in page.content.decode()
+    assert client.post(f"/risikomodeller/{boosted}/approve/").status_code == 403  # the lead does not approve
+    for name in ("doctor", "gp_doctor", "admin"):
+        if name == "admin":
+            web_kit.log_in_with_second_factor(login, people[name])
+        else:
+            login(people[name])
+        assert client.get("/risikomodeller/").status_code == 200
+        assert client.post(f"/risikomodeller/{boosted}/propose/").status_code == 403
+        assert client.post(f"/risikomodeller/{boosted}/select/").status_code == 403
+    login(people["lead"])
+    assert _post(client, boosted, "propose").status_code == 200
+    for name in ("gp_doctor", "admin"):  # a GP's doctor and the administrator do not approve
+        if name == "admin":
+            web_kit.log_in_with_second_factor(login, people[name])
+        else:
+            login(people[name])
+        assert client.post(f"/risikomodeller/{boosted}/approve/").status_code == 403
+    assert [e["step"] for e in _log(risk_home)] == ["propose"]
+    assert list(AuditEntry.objects.filter(what__startswith="risk.model").values_list("what", flat=True)) == [
+        Event.RISK_MODEL_PROPOSE.value]
+    assert client.get("/risikomodeller/not-an-id/").status_code == 404
+    assert client.post(f"/risikomodeller/{boosted}/delete/").status_code == 404
+
+
+def test_propose_approve_select_and_roll_back_each_audited(client, login, people, risk_home, registry_risk):
+    boosted, logistic = registry_risk.models["boosted"], registry_risk.models["logistic"]
+    login(people["lead"])
+    page = _post(client, logistic, "select").content.decode()  # unapproved: refused, named
+    assert "ikke godkendt og kan ikke tages i brug" in page and _selected(risk_home) is None
+    for model in (boosted, logistic):
+        _post(client, model, "propose", "Bedste AUROC på testdatoen")
+    login(people["doctor"])
+    for model in (boosted, logistic):
+        page = _post(client, model, "approve", "Gennemgået modelkort og fairness").content.decode()
+        assert "is approved" in page or "er godkendt" in page
+    login(people["lead"])
+    _post(client, boosted, "select", "Første model")
+    assert _selected(risk_home) == boosted
+    _post(client, logistic, "select", "Skift til den enkle model")
+    assert _selected(risk_home) == logistic
+    page = client.get("/risikomodeller/").content.decode()
+    assert f"/risikomodeller/tilbage/" in page and boosted in page
+    client.post("/risikomodeller/tilbage/", {"note": "Forkert valg"}, follow=True)
+    assert _selected(risk_home) == boosted
+    assert [(e["step"], e["model_id"]) for e in _log(risk_home)] == [
+        ("propose", boosted), ("propose", logistic), ("approve", boosted), ("approve", logistic),
+        ("select", boosted), ("select", logistic), ("rollback", boosted)]
+    entries = AuditEntry.objects.filter(what__startswith="risk.model").order_by("pk")
+    assert [(e.what, e.username, e.detail["model_id"]) for e in entries] == [
+        ("risk.model.propose", "lead", boosted), ("risk.model.propose", "lead", logistic),
+        ("risk.model.approve", "doctor", boosted), ("risk.model.approve", "doctor", logistic),
+        ("risk.model.select", "lead", boosted), ("risk.model.select", "lead", logistic),
+        ("risk.model.rollback", "lead", boosted)]
+    assert entries[2].detail["note"] == "Gennemgået modelkort og fairness" and entries[2].role == "doctor"
+    card = client.get(f"/risikomodeller/{boosted}/").content.decode()
+    for part in ('id="intended-use"', 'id="fairness"', 'id="limits"', "2024-01-01", "Lægefaglig",
+                 "Gennemgået modelkort og fairness"):
+        assert part in card, part
+
+
+def test_a_step_whose_audit_entry_cannot_be_written_is_not_taken(client, login, people, risk_home, registry_risk,
+                                                                  audit_refuses):
+    boosted = registry_risk.models["boosted"]
+    login(people["lead"])
+    audit_refuses()
+    with pytest.raises(Exception, match="audit store refuses"):
+        client.post(f"/risikomodeller/{boosted}/propose/", {"note": "x"})
+    assert _log(risk_home) == []
