@@ -50,7 +50,7 @@ def models_list(request):
     policy = _policy()
     who = actions.actor(request.user)
     entries = governance.decisions()
-    lang = "da" if language.current() == "da" else "en"
+    lang = language.current()
     rows = []
     for record in reversed(registry.list_models()):
         state = governance.state(record["model_id"], entries)
@@ -80,7 +80,7 @@ def card(request, model_id: str):
         registry.model_record(model_id)
     except registry.RegistryError:
         raise Http404 from None
-    data = modelcard.card(model_id, "da" if lang == "da" else "en", policy)
+    data = modelcard.card(model_id, lang, policy)
     return render(request, "riskmodels/card.html", {"card": data})
 
 
