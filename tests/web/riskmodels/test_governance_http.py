@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import DatabaseError
 
 from opspor.web.audit.models import AuditEntry, Event
 from tests.web import web_kit
@@ -123,6 +124,6 @@ def test_a_step_whose_audit_entry_cannot_be_written_is_not_taken(client, login, 
     boosted = registry_risk.models["boosted"]
     login(people["lead"])
     audit_refuses()
-    with pytest.raises(Exception, match="audit store refuses"):
+    with pytest.raises(DatabaseError):  # the audit store's refusal, whatever the database says
         client.post(f"/risikomodeller/{boosted}/propose/", {"note": "x"})
     assert _log(risk_home) == []
