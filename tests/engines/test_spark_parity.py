@@ -102,10 +102,11 @@ def test_risk_features_and_outcome_on_spark_are_duckdb_s(store):
 
 def test_risk_score_on_spark_ranks_as_duckdb(drop, store):
     base, cli = drop
-    cli.subprocess("risk", "train", "--select", timeout=1200)
+    trained = cli.subprocess("risk", "train", timeout=1200).stdout
+    model = next(line.split()[2] for line in trained.splitlines() if line.startswith("model boosted:"))
     scored = {}
-    for engine in ("duckdb://", "local[2]"):
-        cli.subprocess("risk", "score", "--as-of", AS_OF, "--engine", engine)
+    for engine in ("duckdb://", "local[2]"):  # an explicit model: scoring needs no model in use
+        cli.subprocess("risk", "score", "--as-of", AS_OF, "--model", model, "--engine", engine)
         folder = max((base / "home" / "risk" / "scores").iterdir(), key=lambda p: p.stat().st_mtime)
         scored[engine] = pq.read_table(folder / "scores.parquet").sort_by("person_key")
     duck, spark = scored["duckdb://"], scored["local[2]"]

@@ -174,7 +174,7 @@ def models() -> None:
     except Exception as error:  # noqa: BLE001
         raise _fail(error) from None
     if not records:
-        Console(highlight=False).print("no stored models: train one with `opspor risk train --select`")
+        Console(highlight=False).print("no stored models: train one with `opspor risk train`")
         return
     table = Table("model id", "kind", "trained", "snapshot", "test as-of", "horizon", "AUROC", "cal. slope",
                   "approved", "selected")
