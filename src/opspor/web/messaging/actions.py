@@ -249,12 +249,15 @@ def on_acute_closed(actor, referral) -> list[OutboundMessage]:
                 "author": actor.get_full_name() or actor.get_username()})
 
 
-def on_telemonitoring_escalation(actor, *, person, region_code: str, source: str, alarm: str,
-                                 note: str) -> list[OutboundMessage]:
-    """A monitoring-centre nurse escalates a telemonitoring alarm to the patient's GP (called by
-    ``telemonitoring.actions.escalate``; ``source`` names the alarm, so it goes once)."""
+def on_telemonitoring_escalation(actor, *, person, region_code: str, source: str, alarm: str, note: str,
+                                 kind: str = RecipientKind.GP_PRACTICE,
+                                 recipient_id: str | None = None) -> list[OutboundMessage]:
+    """A monitoring-centre nurse escalates a telemonitoring alarm to the patient's GP or to the
+    department responsible for the enrolment (``recipient_id``: its UNIT/DEPARTMENT code); called
+    by ``telemonitoring.actions.escalate``; ``source`` names the alarm, so it goes once per kind."""
     return _queue_for_person(actor, "telemonitoring_alarm", person=person, region_code=region_code, source=source,
-                             kinds=[RecipientKind.GP_PRACTICE], values={"alarm": alarm, "note": note})
+                             kinds=[kind], values={"alarm": alarm, "note": note},
+                             recipient_ids={kind: recipient_id} if recipient_id else None)
 
 
 # --------------------------------------------------------------------------- data alerts

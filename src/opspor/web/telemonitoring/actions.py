@@ -28,6 +28,8 @@ from django.utils.translation import gettext as _
 from opspor.fhir.contract.systems import CPR_SYSTEM, PERSON_PUBLIC_ID_SYSTEM
 from opspor.telemonitoring import kinds, protocols, triage
 from opspor.telemonitoring.observations import Invalid, ObservationError, Reading
+from opspor.web.accounts.models import Organisation
+from opspor.web.accounts.roles import OrgKind
 from opspor.web.audit import actions as audit
 from opspor.web.audit.models import Event
 from opspor.web.people.models import Person
@@ -400,11 +402,20 @@ def _check_enrolment(user, *, condition: str, equipment: str, usability_passed: 
                                    "sooner than its interval.") % {"kind": item.kind})
 
 
+def departments(user):
+    """The hospital departments of the user's region that an enrolment may name as responsible."""
+    region = user.organisation.region_code
+    return Organisation.objects.filter(kind=OrgKind.DEPARTMENT, region_code=region).order_by("name") if region else \
+        Organisation.objects.none()
+
+
 def _create_enrolment(user, person, *, condition: str, source: str, equipment: str, usability_note: str,
-                      plan: list[PlanChoice], at) -> Enrolment:
+                      plan: list[PlanChoice], at, department=None) -> Enrolment:
     org = user.organisation
+    if department is not None and not departments(user).filter(pk=department.pk).exists():
+        raise EnrolmentError(_("Choose a department of your own region as responsible."))
     enrolment = Enrolment.objects.create(
-        person=person, condition=condition, source=source, organisation=org,
+        person=person, condition=condition, source=source, organisation=org, department=department,
         region_code=org.region_code or person.region_code, enrolled_by=user, enrolled_at=at,
         equipment=equipment.strip()[:300], usability_checked_at=at, usability_note=usability_note.strip()[:500],
         protocol_version=protocols.shipped().version)
@@ -414,22 +425,54 @@ def _create_enrolment(user, person, *, condition: str, source: str, equipment: s
 
 
 def enrol(user, person, *, condition: str, source: str, equipment: str, usability_passed: bool,
-          usability_note: str, plan: list[PlanChoice]) -> Enrolment:
+          usability_note: str, plan: list[PlanChoice], department=None) -> Enrolment:
     """Enrol ``person`` (whom the caller got through people.scope) in telemonitoring for
     ``condition`` with the equipment, the usability check (it must be passed: the seed asks for a
     uniform screening of the patient's ability to use the equipment, 002 7719-7763) and the plan.
-    Audited with the plan."""
+    ``department`` (an Organisation of the user's region, optional) is responsible for the
+    condition: alarms may be escalated to it. Audited with the plan."""
     _check_enrolment(user, condition=condition, equipment=equipment, usability_passed=usability_passed,
                      usability_note=usability_note, plan=plan)
     with transaction.atomic():
         if Enrolment.objects.select_for_update().filter(person=person, state=Enrolment.State.ACTIVE).exists():
             raise EnrolmentError(_("The patient is already enrolled in telemonitoring."))
         enrolment = _create_enrolment(user, person, condition=condition, source=source, equipment=equipment,
-                                      usability_note=usability_note, plan=plan, at=timezone.now())
+                                      usability_note=usability_note, plan=plan, at=timezone.now(),
+                                      department=department)
         audit.record(user, Event.TELEMONITORING_ENROL, action=audit.CHANGE, why=_("Enrolled in telemonitoring"),
                      persons=[person.person_key],
                      detail={"condition": condition, "source": source, "protocol": enrolment.protocol_version,
+                             "department": department.code if department else None,
                              "plan": {i.kind: [i.every_days, i.missing_after_days] for i in plan}})
+    return enrolment
+
+
+def end_enrolment(user, enrolment: Enrolment, reason: str) -> Enrolment:
+    """End the telemonitoring of a patient (recovered, admitted for long, declined to go on, died,
+    moved): measurements are no longer accepted, the open alarms close with the reason, and the
+    evaluation counts the patient up to this day. Audited."""
+    if user.role not in ENROLLING_ROLES:
+        raise EnrolmentError(_("Only a support nurse or a department specialist ends a telemonitoring."))
+    if not reason.strip():
+        raise EnrolmentError(_("Write why the telemonitoring ends."))
+    with transaction.atomic():
+        enrolment = Enrolment.objects.select_for_update(of=("self",)).select_related("person").get(pk=enrolment.pk)
+        if enrolment.state != Enrolment.State.ACTIVE:
+            raise EnrolmentError(_("The telemonitoring has already ended."))
+        now = timezone.now()
+        enrolment.state, enrolment.ended_at, enrolment.ended_by = Enrolment.State.ENDED, now, user
+        enrolment.end_reason = reason.strip()[:500]
+        enrolment.save(update_fields=["state", "ended_at", "ended_by", "end_reason"])
+        closed = 0
+        for alarm in Alarm.objects.select_for_update().filter(enrolment=enrolment).exclude(state=Alarm.State.CLOSED):
+            alarm.state, alarm.closed_at = Alarm.State.CLOSED, now
+            alarm.save(update_fields=["state", "closed_at"])
+            AlarmEvent.objects.create(alarm=alarm, kind=AlarmEvent.Kind.CLOSED, by=user, at=now,
+                                      text=_("Telemonitoring ended: %(reason)s") % {"reason": enrolment.end_reason})
+            closed += 1
+        audit.record(user, Event.TELEMONITORING_END, action=audit.CHANGE, why=_("Telemonitoring ended"),
+                     persons=[enrolment.person.person_key],
+                     detail={"enrolment": enrolment.pk, "reason": enrolment.end_reason, "alarms_closed": closed})
     return enrolment
 
 
@@ -607,26 +650,38 @@ def note(user, alarm: Alarm, text: str, *, contact: bool = False) -> AlarmEvent:
                             Event.TELEMONITORING_NOTE, _("Patient contacted") if contact else _("Note on an alarm"))
 
 
-def escalate(user, alarm: Alarm, text: str) -> AlarmEvent:
-    """Escalate to the patient's GP: a MedCom CareCommunication queued in the outbox (once per
-    alarm; blocked with the reason if the patient objected or no GP is known)."""
+ESCALATION_TARGETS = ("gp_practice", "department")
+
+
+def escalate(user, alarm: Alarm, text: str, to: str = "gp_practice") -> AlarmEvent:
+    """Escalate to the patient's GP or to the department responsible for the enrolment: a MedCom
+    CareCommunication queued in the outbox (once per alarm and recipient; blocked with the reason
+    if the patient objected or the recipient is not in the address book)."""
     from opspor.web.messaging.actions import on_telemonitoring_escalation
 
     _monitoring(user)
+    if to not in ESCALATION_TARGETS:
+        raise EnrolmentError(_("Escalate to the GP or to the responsible department."))
     if not text.strip():
-        raise EnrolmentError(_("Write what the GP should know or do."))
+        raise EnrolmentError(_("Write what the recipient should know or do."))
     with transaction.atomic():
         alarm = _locked(alarm)
         if alarm.state not in (Alarm.State.ACKNOWLEDGED, Alarm.State.ESCALATED):
             raise EnrolmentError(_("Acknowledge the alarm first; a closed alarm is not escalated."))
+        department = alarm.enrolment.department
+        if to == "department" and department is None:
+            raise EnrolmentError(_("The enrolment names no responsible department: escalate to the GP, or ask the "
+                                   "enrolling clinician to name the department."))
         title = kinds.shipped().kinds[alarm.kind].title_da if alarm.kind in kinds.shipped().kinds else alarm.kind
         what = f"{title}, {alarm.get_colour_display()} ({alarm.rule}) {timezone.localtime(alarm.measured_at):%d-%m-%Y %H:%M}"
         messages = on_telemonitoring_escalation(user, person=alarm.person, region_code=alarm.enrolment.region_code,
-                                                source=f"telemonitoring.alarm:{alarm.pk}", alarm=what, note=text.strip())
+                                                source=f"telemonitoring.alarm:{alarm.pk}", alarm=what, note=text.strip(),
+                                                kind=to, recipient_id=department.code if to == "department" else None)
         alarm.state = Alarm.State.ESCALATED
         alarm.save(update_fields=["state"])
-        return _alarm_event(user, alarm, AlarmEvent.Kind.ESCALATED, text, Event.TELEMONITORING_ESCALATE,
-                            _("Alarm escalated to the GP"), message=messages[0] if messages else None)
+        why = _("Alarm escalated to the GP") if to == "gp_practice" else _("Alarm escalated to the department")
+        return _alarm_event(user, alarm, AlarmEvent.Kind.ESCALATED, text, Event.TELEMONITORING_ESCALATE, why,
+                            message=messages[0] if messages else None)
 
 
 def close(user, alarm: Alarm, text: str) -> AlarmEvent:

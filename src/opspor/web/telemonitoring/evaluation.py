@@ -97,6 +97,8 @@ def gather(con, region_code: str | None = None, end: dt.date | None = None,
             key, enrolled = e.person.person_key, _naive(e.enrolled_at)
             death = deaths.get(key)
             until = min(until_all, dt.datetime.combine(death, dt.time(12))) if death else until_all
+            if e.ended_at is not None:  # an ended telemonitoring counts up to its end
+                until = min(until, _naive(e.ended_at))
             window = enrolled - dt.timedelta(days=cfg.before_days)
             mine = starts.get(key, [])
             before_from = max(window, data_start) if data_start else window

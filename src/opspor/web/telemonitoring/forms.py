@@ -18,10 +18,14 @@ class EnrolForm(forms.Form):
     usability_passed = forms.BooleanField(label=_("The patient measured and sent a measurement by themselves"),
                                           required=False)
     usability_note = forms.CharField(label=_("Usability check: what was checked"), max_length=500)
+    department = forms.ModelChoiceField(label=_("Responsible department (alarms may be escalated to it)"),
+                                        queryset=None, required=False)
 
-    def __init__(self, *args, condition: str, lang: str, **kwargs):
+    def __init__(self, *args, condition: str, lang: str, departments, initial_department=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["condition"].initial = condition
+        self.fields["department"].queryset = departments
+        self.fields["department"].initial = initial_department
         plan = protocols.shipped().conditions[condition].plan
         self.plan_rows = []
         for name, kind in kinds.shipped().kinds.items():
@@ -36,7 +40,7 @@ class EnrolForm(forms.Form):
             self.plan_rows.append((self[f"plan_{name}"], self[f"every_{name}"], self[f"missing_{name}"]))
 
     def main_fields(self):
-        return [self[n] for n in ("condition", "source", "equipment", "usability_passed", "usability_note")]
+        return [self[n] for n in ("condition", "source", "equipment", "usability_passed", "usability_note", "department")]
 
     def plan(self) -> list[tuple[str, int, int]]:
         d = self.cleaned_data
@@ -52,3 +56,7 @@ class AdjustForm(forms.Form):
     def __init__(self, *args, rules, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rule"].choices = rules
+
+
+class EndForm(forms.Form):
+    reason = forms.CharField(label=_("Why the telemonitoring ends"), max_length=500)

@@ -118,6 +118,13 @@ class Enrolment(models.Model):
     usability_note = models.CharField(_("usability check"), max_length=500)
     protocol_version = models.CharField(max_length=20)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ACTIVE)
+    # The hospital department responsible for the condition: an alarm may be escalated to it.
+    department = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+                                   verbose_name=_("responsible department"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    ended_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+                                 verbose_name=_("ended by"))
+    end_reason = models.CharField(_("reason for ending"), max_length=500, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person"], condition=models.Q(state="active"),

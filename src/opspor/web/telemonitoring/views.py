@@ -23,7 +23,7 @@ from opspor.web.core.language import current
 from opspor.web.people.policy import scope_of
 from opspor.web.people.scope import get_person, shows_identity, visible_persons
 from opspor.web.telemonitoring import actions
-from opspor.web.telemonitoring.forms import AdjustForm, EnrolForm
+from opspor.web.telemonitoring.forms import AdjustForm, EndForm, EnrolForm
 from opspor.web.telemonitoring.models import Alarm, AlarmEvent, Enrolment, Evaluation, Measurement
 
 CLINICIANS = (Role.NURSE, Role.SPECIALIST)
@@ -72,13 +72,16 @@ def enrol(request, public_id):
     condition = request.POST.get("condition") or request.GET.get("condition") or next(iter(protocols.shipped().conditions))
     if condition not in protocols.shipped().conditions:
         raise Http404("unknown condition")
-    form = EnrolForm(request.POST or None, condition=condition, lang=current())
+    departments = actions.departments(request.user)
+    own = request.user.organisation if departments.filter(pk=request.user.organisation_id).exists() else None
+    form = EnrolForm(request.POST or None, condition=condition, lang=current(), departments=departments,
+                     initial_department=own)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             actions.enrol(request.user, person, condition=d["condition"], source=d["source"], equipment=d["equipment"],
                           usability_passed=d["usability_passed"], usability_note=d["usability_note"],
-                          plan=[actions.PlanChoice(*p) for p in form.plan()])
+                          plan=[actions.PlanChoice(*p) for p in form.plan()], department=d["department"])
         except actions.EnrolmentError as e:
             form.add_error(None, str(e))
         else:
@@ -165,8 +168,35 @@ def patient(request, public_id):
         "plan": [(titles.get(i.kind, i.kind), i) for i in enrolment.plan.all()],
         "condition": localized(protocols.shipped().conditions[enrolment.condition], "title", lang),
         "limits": limits, "measurements": measurements, "form": form, "curves": curves,
-        "may_adjust": request.user.role in CLINICIANS,
-        "adjustments": enrolment.adjustments.select_related("by")})
+        "may_adjust": request.user.role in CLINICIANS, "may_end": request.user.role in actions.ENROLLING_ROLES,
+        "end_form": EndForm(), "adjustments": enrolment.adjustments.select_related("by")})
+
+
+@role_required(*actions.ENROLLING_ROLES)
+@require_http_methods(["GET", "POST"])
+def end(request, public_id):
+    """End a patient's telemonitoring: asks for the reason and a confirmation (the open alarms close)."""
+    person = get_person(request.user, public_id)
+    _granted(request)
+    enrolment = _active(person)
+    if enrolment is None:
+        raise Http404("not enrolled")
+    form = EndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and request.POST.get("confirmed") == "1":
+        try:
+            actions.end_enrolment(request.user, enrolment, form.cleaned_data["reason"])
+        except actions.EnrolmentError as e:
+            messages.error(request, str(e))
+            return redirect("telemonitoring:patient", person.public_id)
+        messages.success(request, _("The telemonitoring has ended."))
+        return redirect("people:detail", person.public_id)
+    open_alarms = Alarm.objects.filter(enrolment=enrolment).exclude(state=Alarm.State.CLOSED).count()
+    audit.record(request, audit.Event.TELEMONITORING_PATIENT, action=audit.READ, why=_("End of telemonitoring"),
+                 persons=[person.person_key])
+    return render(request, "telemonitoring/end.html", {
+        "person": person, "enrolment": enrolment, "form": form, "open_alarms": open_alarms,
+        "show_identity": shows_identity(request, person),
+        "confirm": request.method == "POST" and form.is_valid()})
 
 
 @role_required(*CLINICIANS)
@@ -273,8 +303,9 @@ def alarm(request, pk: int):
                 actions.acknowledge(request.user, item)
             elif step in ("note", "contact"):
                 actions.note(request.user, item, text, contact=step == "contact")
-            elif step == "escalate":
-                actions.escalate(request.user, item, text)
+            elif step in ("escalate", "escalate_department"):
+                actions.escalate(request.user, item, text,
+                                 to="department" if step == "escalate_department" else "gp_practice")
             elif step == "close":
                 actions.close(request.user, item, text)
             else:
