@@ -98,3 +98,27 @@ def test_the_configuration_is_checked(tmp_path):
     with pytest.raises(config_reader.ConfigError) as error:
         ev.load(bad)
     assert "acted_on" in str(error.value) and "allowed values" in str(error.value)
+
+
+def test_small_groups_are_hidden_in_files_that_leave_the_app():
+    cfg = ev.shipped()
+    below = cfg.export_suppression_below
+    many = [ev.Patient(f"c{i}", "copd", T0, END, 100, 1, 365, ()) for i in range(40)]
+    few = [ev.Patient(f"h{i}", "heart_failure", T0, END, 100, 1, 365, ()) for i in range(below - 1)]
+
+    def exported(patients):
+        report = ev.report(cfg, patients, [], END, {g: None for g in ("all", "copd", "heart_failure")})
+        report["concept"] = {"label_da": "akut indlæggelse", "label_en": "acute admission"}
+        return ev.for_export(report, "da", below), ev.table(report, "da")
+
+    files, page = exported(many + few)
+    rows = {r["key"]: r["cells"] for r in files["rows"]}
+    # the small group, and the other condition with it (else: the total less the shown group)
+    assert rows["patients"] == [str(40 + below - 1), f"færre end {below}", f"færre end {below}"]
+    assert rows["patient_years"][1:] == ["–", "–"] and rows["patient_years"][0] != "–"
+    assert files["hidden"] == 2
+    assert {r["key"]: r["cells"] for r in page["rows"]}["patients"] == [str(40 + below - 1), "40", str(below - 1)]
+    files, _ = exported(many)  # no small group: nothing hidden
+    assert files["hidden"] == 0 and {r["key"]: r["cells"] for r in files["rows"]}["patients"] == ["40", "40"]
+    files, _ = exported(few)  # the region itself is small: nothing shown
+    assert files["hidden"] == 2 and all(c in ("–", f"færre end {below}") for r in files["rows"] for c in r["cells"])

@@ -49,19 +49,22 @@ class Config:
     followed_days: int
     before_days: int
     acted_on: tuple[str, ...]
+    export_suppression_below: int
 
 
 def load(path: str | Path | None = None) -> Config:
     path = Path(path) if path is not None else CONFIG_FILE
     data, _digest = config_reader.read_yaml(path)
     ctx = config_reader.Ctx(str(path))
-    keys = ("version", "warning_days", "followed_days", "before_days", "acted_on")
+    keys = ("version", "warning_days", "followed_days", "before_days", "acted_on", "export_suppression_below")
     top = config_reader.mapping(ctx, data, keys, keys)
     return Config(str(path), config_reader.version(ctx.at("version"), top["version"]),
                   config_reader.integer(ctx.at("warning_days"), top["warning_days"], 1, "warning_days: 7"),
                   config_reader.integer(ctx.at("followed_days"), top["followed_days"], 1, "followed_days: 7"),
                   config_reader.integer(ctx.at("before_days"), top["before_days"], 1, "before_days: 365"),
-                  config_reader.choices(ctx.at("acted_on"), top["acted_on"], ACTED_ON_STEPS, "[contact, escalated]"))
+                  config_reader.choices(ctx.at("acted_on"), top["acted_on"], ACTED_ON_STEPS, "[contact, escalated]"),
+                  config_reader.integer(ctx.at("export_suppression_below"), top["export_suppression_below"], 1,
+                                        "export_suppression_below: 5"))
 
 
 @cache
@@ -308,6 +311,28 @@ def table(report: dict, lang: str) -> dict:
              "cells": [_cell(key, g, lang, of) for g in report["groups"]]} for key, label in ROW_LABELS.items()]
     domains = [{"number": i, "name": t(name), "covered": i in COVERED} for i, name in enumerate(MAST_DOMAINS, start=1)]
     return {"header": header, "rows": rows, "domains": domains}
+
+
+def for_export(report: dict, lang: str, below: int) -> dict:
+    """``table`` for a file that may leave the app: a group of fewer than ``below`` patients shows
+    only that; if exactly one condition group would be hidden, the next smallest is hidden too, so
+    that it cannot be worked out from the region's total."""
+    from opspor.i18n import translator
+
+    out = table(report, lang)
+    groups = report["groups"]
+    parts = sorted((g["patients"], i) for i, g in enumerate(groups) if g["group"] != ALL)
+    hidden = {i for n, i in parts if n < below}
+    if len(hidden) == 1 and len(parts) > 1:
+        hidden.add(next(i for _, i in parts if i not in hidden))
+    if any(g["group"] == ALL and g["patients"] < below for g in groups):
+        hidden = set(range(len(groups)))
+    few = translator(lang)("fewer than %(n)s") % {"n": below}
+    for row in out["rows"]:
+        for i in hidden:
+            row["cells"][i] = few if row["key"] == "patients" else NONE_TEXT
+    out["hidden"] = len(hidden)
+    return out
 
 
 def planned(plan: dict[str, int], enrolled: dt.datetime, until: dt.datetime) -> int:

@@ -26,6 +26,7 @@ urlpatterns = [
     path("meddelelser/modtag/", include("opspor.web.inbound.urls")),
     path("meddelelser/", include("opspor.web.messaging.urls")),
     path("tilbud/", include("opspor.web.directory.urls")),
+    path("borger/maalinger/", include("opspor.web.telemonitoring.citizen_urls")),
     path("borger/", include("opspor.web.citizen.urls")),
     path("telemonitorering/", include("opspor.web.telemonitoring.urls")),
     path("akut/", include("opspor.web.acute.urls")),

@@ -205,3 +205,45 @@ def test_a_bad_enrolment_file_stores_nothing_and_names_the_line(site):
     wrong = site.run_opspor("telemonitoring", "enrolments", site.drop / "telemonitoring" / "enrolments.csv",
                             "--by", "monitorering")
     assert wrong.returncode == 1 and "Kun en støttesygeplejerske eller en afdelingsspecialist" in wrong.stderr
+
+
+def test_the_report_as_csv_excel_and_pdf_audited(site):
+    import io
+
+    import openpyxl
+
+    from tests.support.pdf import pdf_text
+
+    lead = Browser(site)
+    lead.log_in("programleder", site.users["programleder"]["password"])
+    _, _, html = lead.request("/telemonitorering/evaluering/")
+    assert 'href="?format=pdf"' in html and "grupper med færre end 5 patienter er skjult i filerne" in html
+
+    def download(fmt: str) -> tuple[dict, bytes]:
+        with lead.opener.open(f"{site.url}/telemonitorering/evaluering/?format={fmt}", timeout=60) as response:
+            return dict(response.headers), response.read()
+
+    headers, body = download("csv")
+    assert body.startswith("\ufeff".encode()) and "attachment" in headers["Content-Disposition"]
+    lines = body.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("MAST;Tal;Alle;")
+    assert any(line.startswith(f"Inddragelse af patienten;Tilmeldte patienter;{site.enrolled};") or
+               f";Tilmeldte patienter;{site.enrolled};" in line for line in lines)
+    _, body = download("xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    assert [c.value for c in next(sheet.iter_rows(max_row=1))][:3] == ["MAST", "Tal", "Alle"]
+    headers, body = download("pdf")
+    assert headers["Content-Type"] == "application/pdf"
+    text = pdf_text(body)
+    assert "Evaluering af telemonitorering" in text and "Tilmeldte patienter" in text
+    assert lead.request("/telemonitorering/evaluering/?format=json")[0] == 400  # not offered
+    other = Browser(site)
+    other.log_in("kommune", site.users["kommune"]["password"])
+    assert other.request("/telemonitorering/evaluering/?format=csv")[0] == 403
+    audit = site.run_opspor("manage", "shell", "-c", (
+        "from opspor.web.audit.models import AuditEntry; "
+        "print(sorted(e.what for e in AuditEntry.objects.filter(what__in=['telemonitoring.evaluation.csv', "
+        "'telemonitoring.evaluation.xlsx', 'telemonitoring.evaluation.pdf', 'telemonitoring.evaluation.json'])))"),
+        check=True)
+    assert "['telemonitoring.evaluation.csv', 'telemonitoring.evaluation.pdf', 'telemonitoring.evaluation.xlsx']" \
+        in audit.stdout

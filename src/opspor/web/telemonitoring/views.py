@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,8 @@ from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
 from opspor.web.audit import actions as audit
 from opspor.web.core.language import current
+from opspor.web.core.params import choice_param
+from opspor.web.core.tables import table_response
 from opspor.web.people.policy import scope_of
 from opspor.web.people.scope import get_person, shows_identity, visible_persons
 from opspor.web.telemonitoring import actions
@@ -331,13 +333,15 @@ def alarm(request, pk: int):
 def evaluation(request):
     """The newest published evaluation of the user's region (``opspor telemonitoring evaluate
     --publish``): MAST-style figures per condition, no person named."""
-    from opspor.monitor import effect
     from opspor.telemonitoring import evaluation as ev
 
     lang = current()
     region = request.user.organisation.region_code
     result = Evaluation.objects.filter(region_code=region).first()
-    context = {"result": result, "region": region}
+    fmt = choice_param(request.GET, "format", EVALUATION_FORMATS)
+    if fmt and result is not None:
+        return _evaluation_file(request, result, fmt, lang)
+    context = {"result": result, "region": region, "formats": EVALUATION_FORMATS}
     if result is not None:
         report = result.report
         steps = dict(AlarmEvent.Kind.choices)
@@ -346,7 +350,39 @@ def evaluation(request):
                         "end": dt.datetime.fromisoformat(report["end"]),
                         "acted_on": ", ".join(str(steps.get(s, s)) for s in report["acted_on"]),
                         "admission": report["concept"][f"label_{lang}"],
-                        "limits": effect.before_after_limits(lang)})
+                        "limits": effect_limits(lang), "below": ev.shipped().export_suppression_below})
     audit.record(request, audit.Event.TELEMONITORING_EVALUATION, action=audit.READ,
                  why=_("Telemonitoring evaluation"), detail={"region": region, "evaluation": result.pk if result else None})
     return render(request, "telemonitoring/evaluation.html", context)
+
+
+EVALUATION_FORMATS = ["csv", "xlsx", "pdf"]
+
+
+def _evaluation_file(request, result: Evaluation, fmt: str, lang: str):
+    """The report as a file that may leave the app: small groups hidden (``for_export``); audited."""
+    from opspor.telemonitoring import evaluation as ev
+    from opspor.web.telemonitoring import evaluation_pdf
+
+    below = ev.shipped().export_suppression_below
+    table = ev.for_export(result.report, lang, below)
+    name = f"telemonitorering_evaluering_{result.region_code}_{timezone.localtime(result.made_at):%Y-%m-%d}"
+    if fmt == "pdf":
+        notes = [_("The ratio of admissions after and before enrolment is not an effect estimate:")]
+        notes += list(effect_limits(lang))
+        response = HttpResponse(evaluation_pdf.evaluation(result, table, notes, below), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    else:
+        header = ["MAST", _("Figure"), *table["header"]]
+        rows = ([r["domain"], r["label"], *r["cells"]] for r in table["rows"])
+        response = table_response(header, rows, name, fmt, _("Evaluation"))
+    audit.record(request, audit.Event(f"telemonitoring.evaluation.{fmt}"), action=audit.EXPORT,
+                 why=_("Telemonitoring evaluation exported"),
+                 detail={"region": result.region_code, "evaluation": result.pk, "hidden_groups": table["hidden"]})
+    return response
+
+
+def effect_limits(lang: str) -> list[str]:
+    from opspor.monitor import effect
+
+    return effect.before_after_limits(lang)
