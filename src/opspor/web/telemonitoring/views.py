@@ -357,6 +357,8 @@ def evaluation(request):
 
 
 EVALUATION_FORMATS = ["csv", "xlsx", "pdf"]
+EVALUATION_EVENTS = {"csv": audit.Event.TELEMONITORING_EVALUATION_CSV, "xlsx": audit.Event.TELEMONITORING_EVALUATION_XLSX,
+                     "pdf": audit.Event.TELEMONITORING_EVALUATION_PDF}
 
 
 def _evaluation_file(request, result: Evaluation, fmt: str, lang: str):
@@ -376,7 +378,7 @@ def _evaluation_file(request, result: Evaluation, fmt: str, lang: str):
         header = ["MAST", _("Figure"), *table["header"]]
         rows = ([r["domain"], r["label"], *r["cells"]] for r in table["rows"])
         response = table_response(header, rows, name, fmt, _("Evaluation"))
-    audit.record(request, audit.Event(f"telemonitoring.evaluation.{fmt}"), action=audit.EXPORT,
+    audit.record(request, EVALUATION_EVENTS[fmt], action=audit.EXPORT,
                  why=_("Telemonitoring evaluation exported"),
                  detail={"region": result.region_code, "evaluation": result.pk, "hidden_groups": table["hidden"]})
     return response
