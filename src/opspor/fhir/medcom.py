@@ -322,6 +322,75 @@ def acknowledgement(*, of: dict, ack_id: str, code: str = "ok", at: dt.datetime,
                                    _organization(new_receiver, party(sender_in))])
 
 
+_HN = "http://medcomfhir.dk/ig/hospitalnotification/StructureDefinition/"
+HN_EVENT = "hospital-notification-message"
+HN_CLASS_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+EXT_LEAVE_PERIOD = _HN + "medcom-hospitalNotification-leavePeriod-extension"
+
+
+@dataclass(frozen=True)
+class Stay:
+    """What a MedCom HospitalNotification says about a hospital stay (its Encounter)."""
+
+    episode: str  # Encounter.episodeOfCare.identifier.value: the whole stay's id
+    status: str  # in-progress | onleave | finished | entered-in-error
+    encounter_class: str  # v3 ActCode: IMP (admitted), EMER (acute ambulant)
+    start: dt.datetime
+    end: dt.datetime | None = None
+    leave_start: dt.datetime | None = None
+    leave_end: dt.datetime | None = None
+
+
+def hospital_notification(*, message_id: str, sent_at: dt.datetime, sender: Party, receiver: Party,
+                          service_provider: Party, patient: Patient, stay: Stay, activity: str,
+                          fhir_base: str, revises: str = "") -> dict:
+    """A MedCom HospitalNotification message (``activity``: admit-inpatient, start-leave-inpatient,
+    discharge-inpatient-home, ...) about ``stay`` at ``service_provider``. Used by the tests and the
+    docs as the hospital's side: opspor only reads them (``fhir/medcom_inbound.py``)."""
+    ids = {name: str(uuid.uuid4()) for name in ("patient", "encounter", "sender", "receiver", "provider", "provenance")}
+    when = _iso(sent_at)
+    header = {
+        "resourceType": "MessageHeader", "id": message_id,
+        "meta": {"profile": [_HN + "medcom-hospitalNotification-messageHeader"]},
+        "eventCoding": {"system": MESSAGE_EVENTS, "code": HN_EVENT},
+        "destination": [{
+            "extension": [{"url": EXT_DESTINATION_USE, "valueCoding": {"system": DESTINATION_USE, "code": "primary"}}],
+            "endpoint": SOR_ENDPOINT.format(sor=receiver.sor), "receiver": {"reference": f"Organization/{ids['receiver']}"},
+        }],
+        "sender": {"reference": f"Organization/{ids['sender']}"},
+        "source": {"endpoint": SOR_ENDPOINT.format(sor=sender.sor)},
+        "focus": [{"reference": f"Encounter/{ids['encounter']}"}],
+    }
+    period = {"start": _iso(stay.start), **({"end": _iso(stay.end)} if stay.end else {})}
+    encounter = {
+        "resourceType": "Encounter", "id": ids["encounter"], "meta": {"profile": [_HN + "medcom-hospitalNotification-encounter"]},
+        "status": stay.status, "class": {"system": HN_CLASS_SYSTEM, "code": stay.encounter_class},
+        "subject": {"reference": f"Patient/{ids['patient']}"},
+        "episodeOfCare": [{"identifier": {"value": stay.episode}}],
+        "period": period, "serviceProvider": {"reference": f"Organization/{ids['provider']}"},
+    }
+    if stay.leave_start:
+        encounter["extension"] = [{"url": EXT_LEAVE_PERIOD, "valuePeriod": {
+            "start": _iso(stay.leave_start), **({"end": _iso(stay.leave_end)} if stay.leave_end else {})}}]
+    patient_resource = {
+        "resourceType": "Patient", "id": ids["patient"], "meta": {"profile": [PROFILE_PATIENT]},
+        "identifier": [{"system": CPR_SYSTEM, "value": patient.cpr}],
+        "name": [{"use": "official", "family": patient.family, **({"given": [patient.given]} if patient.given else {})}],
+    }
+    provenance = {
+        "resourceType": "Provenance", "id": ids["provenance"], "meta": {"profile": [_HN + "medcom-hospitalNotification-provenance"]},
+        "target": [{"reference": f"MessageHeader/{message_id}"}], "occurredDateTime": when, "recorded": when,
+        "activity": {"coding": [{"system": ACTIVITY_CODES, "code": activity}]},
+        "agent": [{"who": {"reference": f"Organization/{ids['sender']}"}}],
+    }
+    if revises:
+        provenance["entity"] = [{"role": "revision", "what": {"reference": f"{fhir_base.rstrip('/')}/MessageHeader/{revises}"}}]
+    return _bundle(message_id, _HN + "medcom-hospitalNotification-message", sent_at, fhir_base, [
+        header, patient_resource, encounter, _organization(ids["sender"], sender), _organization(ids["receiver"], receiver),
+        _organization(ids["provider"], service_provider), provenance,
+    ])
+
+
 def acknowledged_id(bundle: dict) -> tuple[str, str] | None:
     """(id of the acknowledged message, response code) if ``bundle`` is an acknowledgement."""
     try:

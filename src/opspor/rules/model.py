@@ -8,7 +8,7 @@ are part of the meaning and shared by every engine, so that engines cannot disag
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from opspor.rules.codes import CodeList
@@ -111,6 +111,12 @@ class RepeatedAcuteRule:
         return datetime.combine(
             run_day - timedelta(days=self.cutoff_days_before_run), self.cutoff_time
         )
+
+    def at_moment(self, moment: datetime) -> tuple[RepeatedAcuteRule, date]:
+        """The same rule with its cut-off at ``moment`` (intraday lists, a naive Danish wall-clock
+        time like the store's): ``(rule, run_day)`` with ``rule.cutoff(run_day) == moment``."""
+        return (replace(self, cutoff_time=moment.time()),
+                moment.date() + timedelta(days=self.cutoff_days_before_run))
 
     def previous_run_day(self, run_day: date) -> date:
         """The run whose list decides ``new_today``: the day before, or the weekday before."""

@@ -163,6 +163,7 @@ class Event(models.TextChoices):
     REFERENCE_ORGANISATIONS = "organisations.reference", _("Reference organisations added")
     DEMO_USERS = "demo_users", _("Demo users made or their passwords set")
     LISTS_PUBLISH = "lists.publish", _("Lists run published")
+    LISTS_INTRADAY = "lists.intraday", _("List changed during the day (hospital notification)")
     ALERTS_PUBLISH = "alerts.publish", _("Data alerts published")
     MONITORING_PUBLISH = "monitoring.publish", _("Indicators published")
     MONITORING_EFFECT = "monitoring.effect", _("Effect estimates published")

@@ -440,7 +440,8 @@ class Receipt:
         CareCommunication with; always the same for the same message (a repeat gets the
         original answer). None for an acknowledgement (those are not acknowledged)."""
         message = self.message
-        if self.status == "refused" or message.kind != InboundMessage.Kind.REPLY:
+        if self.status == "refused" or message.kind not in (InboundMessage.Kind.REPLY,
+                                                            InboundMessage.Kind.HOSPITAL_NOTIFICATION):
             return None
         try:
             return medcom.acknowledgement(of=message.payload, ack_id=str(uuid.uuid5(_ACK_NAMESPACE, message.message_key)),
@@ -516,8 +517,61 @@ def _refuse(body: bytes, problems: list, status: int, *, channel: str, via: str,
 def _kind(received: medcom_inbound.Received | None) -> str:
     if received is None:
         return InboundMessage.Kind.UNREAD
-    return (InboundMessage.Kind.ACKNOWLEDGEMENT if received.event == medcom_inbound.ACK_EVENT
-            else InboundMessage.Kind.REPLY)
+    return {medcom_inbound.ACK_EVENT: InboundMessage.Kind.ACKNOWLEDGEMENT,
+            medcom_inbound.HN_EVENT: InboundMessage.Kind.HOSPITAL_NOTIFICATION}.get(received.event,
+                                                                                  InboundMessage.Kind.REPLY)
+
+
+def _department_of(received: medcom_inbound.Received, sender: tuple[str, str, str]) -> tuple[tuple[str, str], list]:
+    """(hospital unit, department) where a HospitalNotification says the patient is: the
+    Encounter's serviceProvider, a department in the address book by its SOR code."""
+    if sender[0] != RecipientKind.DEPARTMENT:
+        return ("", ""), [medcom_inbound.Problem("MessageHeader.sender", f"{sender[2]} is not a hospital department",
+                                                 "HospitalNotifications come from the hospital; send them with a "
+                                                 "department's token")]
+    book = policies.addressbook()
+    found = book.by_sor(received.provider_sor)
+    if found is None or found[0] != RecipientKind.DEPARTMENT or "/" not in found[1]:
+        return ("", ""), [medcom_inbound.Problem(
+            "Encounter.serviceProvider", f"SOR code {received.provider_sor} is not a hospital department in the "
+            "address book", f"add the department under recipients.department (UNIT/DEPARTMENT) to {book.file}, "
+            "or correct the code")]
+    unit, department = found[1].split("/", 1)
+    return (unit, department), []
+
+
+def _receive_notification(received: medcom_inbound.Received, sender: tuple[str, str, str], *, channel: str,
+                          via: str) -> Receipt | list:
+    """A HospitalNotification: the stay updated and the lists evaluated again for the patient
+    (``worklists.intraday``); the problems when it cannot be taken. Inside the caller's transaction."""
+    from opspor.web.worklists import intraday
+
+    (unit, department), problems = _department_of(received, sender)
+    if problems:
+        return problems
+    try:
+        with transaction.atomic():
+            row = InboundMessage.objects.create(
+                message_key=received.key, kind=InboundMessage.Kind.HOSPITAL_NOTIFICATION,
+                status=InboundMessage.Status.ACCEPTED, channel=channel, via=via[:200], sender_kind=sender[0],
+                sender_id=sender[1], sender_name=sender[2][:200], text=received.activity, payload=received.payload)
+            outcome = intraday.notify(RECEIVER, sender=f"{sender[0]}:{sender[1]}", hospital_unit=unit,
+                                      department=department, cpr=received.patient_cpr, stay=received.stay,
+                                      activity=received.activity)
+    except intraday.Refused as e:
+        return [medcom_inbound.Problem(e.element, e.problem, e.fix)]
+    except IntegrityError:  # the same message accepted by a parallel request just now
+        return Receipt("duplicate", InboundMessage.objects.get(message_key=received.key,
+                                                               status=InboundMessage.Status.ACCEPTED))
+    if outcome.person is not None:
+        row.person = outcome.person
+        row.save(update_fields=["person"])
+    audit.record(RECEIVER, audit.Event.MESSAGE_RECEIVED, action=audit.CHANGE, why="Hospital notification",
+                 persons=[outcome.person.person_key] if outcome.person else [],
+                 detail={"received": row.pk, "key": received.key, "kind": row.kind, "via": via[:100],
+                         "sender": f"{sender[0]}:{sender[1]}", "activity": received.activity,
+                         "department": f"{unit}/{department}", "known_person": outcome.person is not None})
+    return Receipt("accepted", row)
 
 
 def receive(body: bytes, *, channel: str, via: str, sender_org=None) -> Receipt:
@@ -538,7 +592,14 @@ def receive(body: bytes, *, channel: str, via: str, sender_org=None) -> Receipt:
         earlier = InboundMessage.objects.filter(message_key=received.key, status=InboundMessage.Status.ACCEPTED).first()
         if earlier is not None:
             return Receipt("duplicate", earlier)
-        original, problems = _original(received, sender)
+        if received.event == medcom_inbound.HN_EVENT:
+            result = _receive_notification(received, sender, channel=channel, via=via)
+            if isinstance(result, Receipt):
+                return result
+            problems = result
+            original = None
+        else:
+            original, problems = _original(received, sender)
         if not problems:
             try:
                 with transaction.atomic():

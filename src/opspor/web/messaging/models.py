@@ -136,6 +136,7 @@ class InboundMessage(models.Model):
     class Kind(models.TextChoices):
         ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
         REPLY = "reply", _("Reply to a message")
+        HOSPITAL_NOTIFICATION = "hospital_notification", _("Hospital notification")
         UNREAD = "unread", _("Not readable")
 
     class Status(models.TextChoices):
@@ -147,7 +148,7 @@ class InboundMessage(models.Model):
         FOLDER = "folder", _("Folder")
 
     message_key = models.CharField(max_length=80, blank=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     channel = models.CharField(_("received through"), max_length=10, choices=Channel.choices)
     # who sent it: the token's sender name (HTTP) or the file name (folder); the organisation by SOR code

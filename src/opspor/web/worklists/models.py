@@ -28,8 +28,44 @@ class ListRun(models.Model):
         return f"{self.as_of} ({self.run_id})"
 
 
+class IntradayStay(models.Model):
+    """A hospital stay as MedCom HospitalNotifications tell it during the day (issue 16 item 5):
+    where the patient is now, between two snapshots. Changed only by ``worklists.intraday``."""
+
+    class State(models.TextChoices):
+        ADMITTED = "admitted", _("Admitted")
+        ON_LEAVE = "on_leave", _("On leave")
+        DISCHARGED = "discharged", _("Discharged")
+        CANCELLED = "cancelled", _("Cancelled (sent in error)")
+
+    # the sender's department (UNIT/DEPARTMENT) and Encounter.episodeOfCare: one row per stay
+    sender = models.CharField(max_length=80)
+    episode = models.CharField(max_length=120)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="intraday_stays")
+    hospital_unit = models.CharField(max_length=40)
+    department = models.CharField(max_length=80)
+    encounter_class = models.CharField(max_length=10)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices)
+    start = models.DateTimeField(_("arrived"))
+    end = models.DateTimeField(_("discharged"), null=True)
+    leave_start = models.DateTimeField(_("leave from"), null=True)
+    leave_end = models.DateTimeField(_("leave until"), null=True)
+    last_activity = models.CharField(max_length=40)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sender", "episode"], name="intraday_stay_once")]
+
+    @property
+    def contact_id(self) -> str:
+        """The stay's contact id on a list (the snapshot's contact ids are the region's own)."""
+        return f"intraday-{self.pk}"
+
+
 class ListEntry(models.Model):
-    """One line of a department's list: one contact of a target-group patient."""
+    """One line of a department's list: one contact of a target-group patient. A line added
+    during the day (``added_at``) comes from the rule evaluated on the run's snapshot plus the
+    stays received since (``worklists.intraday``); ``stay`` is set on the line of that stay."""
 
     run = models.ForeignKey(ListRun, on_delete=models.CASCADE, related_name="entries")
     department = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="list_entries")
@@ -43,6 +79,8 @@ class ListEntry(models.Model):
     contact_end = models.DateTimeField(null=True)
     counted = models.BooleanField()
     new_today = models.BooleanField()
+    added_at = models.DateTimeField(null=True)
+    stay = models.ForeignKey(IntradayStay, on_delete=models.PROTECT, null=True, related_name="entries")
 
     class Meta:
         ordering = ["position"]

@@ -62,7 +62,7 @@ def _run_record(run_id: str | None) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
+def aware(value: dt.datetime | None) -> dt.datetime | None:
     """The store's timestamps are Danish wall-clock times without offset."""
     return None if value is None else value.replace(tzinfo=LOCAL)
 
@@ -93,7 +93,7 @@ def publish(run_id: str | None = None, actor=PUBLISHER) -> Published:
         persons = people_publish.upsert(person_rows, snapshot_id)
         run = ListRun.objects.create(
             run_id=run_id, as_of=as_of, snapshot_id=snapshot_id, rules=record.get("rules", {}),
-            cutoff=_aware(dt.datetime.fromisoformat(record["cutoff"])) if record.get("cutoff") else None,
+            cutoff=aware(dt.datetime.fromisoformat(record["cutoff"])) if record.get("cutoff") else None,
         )
         departments = {}
         entries = []
@@ -106,7 +106,7 @@ def publish(run_id: str | None = None, actor=PUBLISHER) -> Published:
                 position=position, contact_id=line["contact_id"],
                 action_diagnosis=line["action_diagnosis"] or "", course_department=line["course_department"] or "",
                 contact_department=line["contact_department"] or "",
-                contact_start=_aware(line["contact_start"]), contact_end=_aware(line["contact_end"]),
+                contact_start=aware(line["contact_start"]), contact_end=aware(line["contact_end"]),
                 counted=line["counted"], new_today=line["new_today"],
             ))
         ListEntry.objects.bulk_create(entries, batch_size=2000)

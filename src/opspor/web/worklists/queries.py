@@ -24,6 +24,11 @@ class PatientBlock:
         return any(line.new_today for line in self.lines)
 
     @property
+    def added_at(self):
+        """When the patient was put on the list during the day (a hospital notification), if so."""
+        return min((line.added_at for line in self.lines if line.added_at), default=None)
+
+    @property
     def counted(self) -> int:
         return sum(line.counted for line in self.lines)
 
@@ -34,7 +39,8 @@ def latest_run_for(department) -> ListRun | None:
 
 
 def department_list(department, run: ListRun) -> list[PatientBlock]:
-    entries = ListEntry.objects.filter(run=run, department=department).select_related("person").order_by("position")
+    entries = (ListEntry.objects.filter(run=run, department=department).select_related("person", "stay")
+               .order_by("position"))
     blocks: dict[int, PatientBlock] = {}
     for entry in entries:
         blocks.setdefault(entry.person_id, PatientBlock(entry.person)).lines.append(entry)
