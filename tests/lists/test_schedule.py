@@ -32,6 +32,15 @@ def test_scheduler_logs_a_failed_run_and_exits_1(cli, home):
     assert not (home / "lists" / "runs").exists() or not any((home / "lists" / "runs").iterdir())
 
 
+@pytest.mark.parametrize("command", ["lists", "monitor", "alerts"])
+@pytest.mark.parametrize("value", ["25:00", "2026-13-01T07:00", "tomorrow"])
+def test_every_schedule_refuses_a_bad_once_at_with_the_fix(cli, command, value):
+    """One parser for the three schedules' --once-at (cli/once_at.py): the same refusal and fix."""
+    r = cli(command, "schedule", "--once-at", value, expect=2)
+    text = " ".join(r.stderr.split())
+    assert f"'{value}' is not HH:MM[:SS] (today) or YYYY-MM-DDTHH:MM[:SS]" in text and "e.g. 06:30" in text
+
+
 def test_schedule_bad_run_at_is_refused(cli):
     r = cli("lists", "schedule", env={"OPSPOR_LISTS_RUN_AT": "6:3"}, expect=1)
     assert "OPSPOR_LISTS_RUN_AT" in r.stderr

@@ -6,7 +6,6 @@ counts, expected numbers, ratios, p-values — never a person.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from opspor.cli.engine_option import engine_option
+from opspor.cli.once_at import once_at_option
 from opspor.cpr import mask as mask_cpr
 
 app = typer.Typer(
@@ -122,8 +122,7 @@ def run(
 
 @app.command("schedule")
 def schedule_command(
-    once_at: str = typer.Option(None, "--once-at", help="Run once at YYYY-MM-DDTHH:MM[:SS] (Copenhagen), "
-                                "then stop; exit code 0 if the run succeeded."),
+    once_at: str = once_at_option("the run succeeded"),
 ) -> None:
     """Run the data alerts every month (OPSPOR_ALERTS_DAY, _AT, _PUBLISH; default day 3 at 07:00
     Copenhagen, publishing and queueing messages) for the last complete month of the snapshot."""
@@ -135,11 +134,5 @@ def schedule_command(
     except Exception as error:  # noqa: BLE001
         Console(stderr=True).print(f"[red]{error}[/red]", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
-    moment = None
-    if once_at is not None:
-        try:
-            moment = dt.datetime.fromisoformat(once_at)
-        except ValueError:
-            raise typer.BadParameter(f"{once_at!r} is not YYYY-MM-DDTHH:MM[:SS]", param_hint="--once-at") from None
     configure_logging()
-    raise typer.Exit(sch.serve(s, moment, publish=_publisher(True) if s.publish else None))
+    raise typer.Exit(sch.serve(s, once_at, publish=_publisher(True) if s.publish else None))

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from opspor.cli.engine_option import engine_option
+from opspor.cli.once_at import once_at_option
 from opspor.cpr import mask as mask_cpr
 from opspor.dates import cli_date
 from opspor.engines import EngineError
@@ -218,10 +219,7 @@ def status(
 
 @app.command("schedule")
 def schedule_command(
-    once_at: str = typer.Option(
-        None, "--once-at", help="Run once at this time today (HH:MM[:SS]) or at YYYY-MM-DDTHH:MM[:SS] "
-        "(Copenhagen), then stop; exit code 0 if the run succeeded.",
-    ),
+    once_at: str = once_at_option("the run succeeded"),
     catch_up: bool = typer.Option(True, "--catch-up/--no-catch-up", help="On start, if today is a "
                                   "weekday past the run time without a run, run at once."),
     publish: bool = typer.Option(False, "--publish", help="Put each run into the web app "
@@ -234,16 +232,6 @@ def schedule_command(
     from opspor.lists import scheduler
 
     settings = _settings()
-    moment = None
-    if once_at is not None:
-        try:
-            if "T" in once_at:
-                moment = dt.datetime.fromisoformat(once_at)
-            else:
-                moment = schedule.local(schedule.today(), schedule.parse_time(once_at, "--once-at"))
-        except (ValueError, ScheduleError):
-            raise typer.BadParameter(f"{once_at!r} is not HH:MM[:SS] or YYYY-MM-DDTHH:MM[:SS]",
-                                     param_hint="--once-at") from None
     extra = ()
     from opspor.monitor import schedule as monitor_schedule
 
@@ -255,4 +243,4 @@ def schedule_command(
         raise _fail(error) from None
     scheduler.configure_logging()
     job = functools.partial(scheduler.run_today, publish=publish)
-    raise typer.Exit(scheduler.serve(settings, once_at=moment, catch_up=catch_up, job=job, extra_jobs=extra))
+    raise typer.Exit(scheduler.serve(settings, once_at=once_at, catch_up=catch_up, job=job, extra_jobs=extra))

@@ -7,7 +7,6 @@ the effect analysis prints estimates, and the committee report holds figures and
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import typer
@@ -16,6 +15,7 @@ from rich.table import Table
 
 from opspor import csv_safe
 from opspor.cli.engine_option import engine_option
+from opspor.cli.once_at import once_at_option
 from opspor.cpr import mask as mask_cpr
 from opspor.dates import cli_date
 from opspor.i18n import localized
@@ -363,8 +363,7 @@ def effect(
 
 @app.command("schedule")
 def schedule_command(
-    once_at: str = typer.Option(None, "--once-at", help="Run once at YYYY-MM-DDTHH:MM[:SS] (Copenhagen), "
-                                "then stop; exit code 0 if the report was made."),
+    once_at: str = once_at_option("the report was made"),
     register: Path = typer.Option(None, "--register", help="Monitoring-task register for the tasks section."),
 ) -> None:
     """Make the committee report every month (OPSPOR_MONITOR_REPORT_DAY, _AT, _REGION, _LANG;
@@ -376,15 +375,9 @@ def schedule_command(
         settings = sch.settings()
     except Exception as error:  # noqa: BLE001
         raise _fail(error) from None
-    moment = None
-    if once_at is not None:
-        try:
-            moment = dt.datetime.fromisoformat(once_at)
-        except ValueError:
-            raise typer.BadParameter(f"{once_at!r} is not YYYY-MM-DDTHH:MM[:SS]", param_hint="--once-at") from None
     configure_logging()
     job = (lambda: sch.run_report(settings, register=register)) if register else None
-    raise typer.Exit(sch.serve(settings, moment, job))
+    raise typer.Exit(sch.serve(settings, once_at, job))
 
 
 # --------------------------------------------------------------------------- the web app
