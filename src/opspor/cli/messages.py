@@ -120,18 +120,21 @@ def validate(
 def receive(folder: Path = typer.Argument(..., exists=True, file_okay=False,
                                           help="Folder of received MedCom messages (*.json, one FHIR message Bundle each).")) -> None:
     """Receive the messages in FOLDER: acknowledgements close opspor's messages in the outbox,
-    replies land on the patient's case. Each file read goes to FOLDER/done/ (accepted, or a
+    replies land on the patient's case, HospitalNotifications update the day's lists, a new
+    CareCommunication to a municipality is a referral to its acute function. Each file read goes to FOLDER/done/ (accepted, or a
     repeat of one accepted: nothing changed) or FOLDER/refused/ with NAME.reason.txt naming each
     element and its fix. Exit code 1 if any was refused."""
     django_setup()
     import os
 
+    from opspor.web.acute import by_message
     from opspor.web.messaging import actions
     from opspor.web.messaging.models import InboundMessage
 
     counts = {"accepted": 0, "duplicate": 0, "refused": 0}
     for path in sorted(folder.glob("*.json")):
-        receipt = actions.receive(path.read_bytes(), channel=InboundMessage.Channel.FOLDER, via=path.name)
+        receipt = actions.receive(path.read_bytes(), channel=InboundMessage.Channel.FOLDER, via=path.name,
+                                  referrals=by_message.refer)
         counts[receipt.status] += 1
         target = folder / ("refused" if receipt.status == "refused" else "done")
         target.mkdir(mode=0o700, exist_ok=True)

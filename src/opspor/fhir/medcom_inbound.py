@@ -79,6 +79,11 @@ class Received:
     payload: dict = field(default_factory=dict)
     # HospitalNotification: the stay, where (the department's SOR code), and what happened
     stay: medcom.Stay | None = None
+    # a new CareCommunication (not a reply): a referral to a municipal acute function
+    new_message: bool = False
+    receiver_sor: str = ""
+    author_phone: str = ""
+    written_at: dt.datetime | None = None
     provider_sor: str = ""
     activity: str = ""
 
@@ -221,7 +226,9 @@ def read(body: bytes) -> Received:
                     received.author = " ".join([*name.get("given", []), name.get("family", "")]).strip()[:200]
                     break
         received.replies_to = _replied_to(index, bundle, received.header_id)
-        if not received.replies_to:
+        if not received.replies_to and communication is not None and _activity(index) == "new-message":
+            _read_new_message(received, header, communication, index, problems)
+        elif not received.replies_to:
             problems.append(Problem("Provenance.entity.what", "the message is not a reply to a message opspor sent",
                                     "send a reply: a Provenance with activity reply-message and an entity with role "
                                     "revision whose what refers to the MessageHeader of opspor's message"))
@@ -230,6 +237,34 @@ def read(body: bytes) -> Received:
     if problems:
         raise Invalid(problems)
     return received
+
+
+def _activity(index: dict[str, dict]) -> str:
+    for resource in index.values():
+        if resource.get("resourceType") == "Provenance":
+            for coding in (resource.get("activity") or {}).get("coding") or []:
+                if isinstance(coding, dict) and coding.get("code"):
+                    return str(coding["code"])
+    return ""
+
+
+def _read_new_message(received: Received, header: dict, communication: dict, index: dict[str, dict],
+                      problems: list[Problem]) -> None:
+    """A new CareCommunication: to whom (the destination's SOR code), the author's phone and the
+    payload's date."""
+    received.new_message = True
+    destination = (header.get("destination") or [{}])[0]
+    receiver = _resolve(index, destination.get("receiver") if isinstance(destination, dict) else None, "Organization")
+    received.receiver_sor = _identifier(receiver, medcom.SOR_SYSTEM) if receiver else ""
+    if not received.receiver_sor:
+        problems.append(Problem("MessageHeader.destination.receiver", "no Organization with a SOR code",
+                                f"refer to the receiving organisation, with an identifier of system {medcom.SOR_SYSTEM}"))
+    for payload in communication.get("payload") or []:
+        for ext in payload.get("extension") or [] if isinstance(payload, dict) else []:
+            if ext.get("url") == medcom.EXT_AUTHOR_CONTACT:
+                received.author_phone = str((ext.get("valueContactPoint") or {}).get("value", ""))[:40]
+            elif ext.get("url") == medcom.EXT_DATETIME:
+                received.written_at = _when(ext.get("valueDateTime"), "Communication.payload.extension(date)", problems)
 
 
 def _when(value, element: str, problems: list[Problem], required: bool = True) -> dt.datetime | None:

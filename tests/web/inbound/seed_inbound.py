@@ -44,6 +44,7 @@ def world() -> None:
     user("odense", Role.MUNICIPALITY, org[(OrgKind.MUNICIPALITY, "461")])
     user("vejle", Role.MUNICIPALITY, org[(OrgKind.MUNICIPALITY, "630")])
     user("secretariat", Role.SECRETARIAT, org[(OrgKind.REGION, "1083")])
+    user("akut", Role.ACUTE_NURSE, org[(OrgKind.MUNICIPALITY, "461")])  # Odense's acute team (referrals by message)
     out = {"messages": {}}
     for name, cpr, region, who in (("ida", "0101401234", "1083", nurse), ("sven", "0202411235", "1085", nurse_other)):
         person = Person.objects.create(person_key=f"k-{name}", cpr=cpr, name=f"{name.title()} Hansen",

@@ -101,13 +101,23 @@ def team_offer(municipality_code: str) -> Offer | None:
 
 @transaction.atomic
 def refer(user, person: Person, *, called_at: dt.datetime, reason: str, horizon_days: int, phone: str) -> Referral:
-    """The written referral after the telephone call at ``called_at``. The responsible doctor
-    is routed for the call's moment; the team's decision is due ``deadline_hours`` after it."""
+    """The written referral after the telephone call at ``called_at`` (the web form)."""
     kind = referrer_kind(user)
     if kind is None:
         raise PermissionDenied
     if find_patient(user, person.cpr) != person:
         raise PermissionDenied
+    return open_referral(user, person, kind=kind, organisation=user.organisation, referrer=user, called_at=called_at,
+                         reason=reason, horizon_days=horizon_days, phone=phone)
+
+
+def open_referral(actor, person: Person, *, kind: str, organisation, called_at: dt.datetime, reason: str,
+                  horizon_days: int, phone: str, referrer=None, referrer_name: str = "",
+                  via_message=None) -> Referral:
+    """A referral by ``referrer`` (a user; or ``referrer_name``, the author of the MedCom message
+    ``via_message``) of ``organisation``: the responsible doctor is routed for the call's moment;
+    the team's decision is due ``deadline_hours`` after it. Audited as ``actor``. Call inside a
+    transaction, after checking that the referrer may refer the person."""
     rules = routing.rules()
     clar = rules.clarification
     now = timezone.now()
@@ -128,15 +138,17 @@ def refer(user, person: Person, *, called_at: dt.datetime, reason: str, horizon_
     referral = Referral.objects.create(
         person=person, municipality_code=person.municipality_code, team_name=team_of(person.municipality_code)[:200],
         region_code=(municipality.region_code if municipality else person.region_code),
-        referrer=user, referrer_kind=kind, referrer_org=user.organisation, referrer_phone=phone.strip()[:40],
+        referrer=referrer, referrer_name=referrer_name[:200], via_message=via_message, referrer_kind=kind,
+        referrer_org=organisation, referrer_phone=phone.strip()[:40],
         called_at=called_at, reason=reason.strip(), horizon_days=horizon_days,
         clarification_deadline=called_at + dt.timedelta(hours=clar.deadline_hours),
         responsible=route.responsible, responsible_rule=route.rule, rules_version=route.version,
     )
-    audit.record(user, audit.Event.ACUTE_REFER, action=audit.CHANGE, why=_("Referral to the acute function"),
+    audit.record(actor, audit.Event.ACUTE_REFER, action=audit.CHANGE, why=_("Referral to the acute function"),
                  persons=[person.person_key],
                  detail={"referral": str(referral.public_id), "team": referral.municipality_code,
-                         "referrer_kind": kind, "called_at": called_at.isoformat(), "responsible": route.responsible,
+                         "referrer_kind": kind, "referrer_org": organisation.code,
+                         "by": "message" if via_message else "form", "called_at": called_at.isoformat(), "responsible": route.responsible,
                          "rule": route.rule, "rules_version": route.version, "holiday": route.holiday})
     return referral
 
@@ -153,6 +165,8 @@ def decide(user, referral: Referral, *, accept: bool, reason: str) -> Referral:
     referral.state = Referral.State.ACCEPTED if accept else Referral.State.DECLINED
     referral.decided_at, referral.decided_by, referral.decision_reason = timezone.now(), user, reason
     referral.save(update_fields=["state", "decided_at", "decided_by", "decision_reason"])
+    if not accept:
+        messages.on_acute_declined(user, referral)
     audit.record(user, audit.Event.ACUTE_ACCEPT if accept else audit.Event.ACUTE_DECLINE, action=audit.CHANGE,
                  why=_("Referral accepted by the acute team") if accept else _("Referral declined by the acute team"),
                  persons=[referral.person.person_key],

@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from opspor.web.accounts.models import Organisation
-from opspor.web.messaging.models import OutboundMessage
+from opspor.web.messaging.models import InboundMessage, OutboundMessage
 from opspor.web.people.models import Person
 
 
@@ -50,7 +50,12 @@ class Referral(models.Model):
     municipality_code = models.CharField(_("municipality"), max_length=3, db_index=True)
     team_name = models.CharField(_("acute team"), max_length=200)
     region_code = models.CharField(_("region"), max_length=4, db_index=True)
-    referrer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # the referring doctor: a user of opspor (the web form), or the author named in a MedCom
+    # CareCommunication received (``via_message``; no user then)
+    referrer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    referrer_name = models.CharField(_("referring doctor"), max_length=200, blank=True)
+    via_message = models.ForeignKey(InboundMessage, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                    verbose_name=_("referred by message"))
     referrer_kind = models.CharField(_("referred by"), max_length=10, choices=ReferrerKind.choices)
     referrer_org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     referrer_phone = models.CharField(_("the referring doctor's phone"), max_length=40)
@@ -84,6 +89,13 @@ class Referral(models.Model):
 
     def __str__(self) -> str:  # never the CPR number
         return f"acute referral {self.public_id}"
+
+    @property
+    def referrer_display(self) -> str:
+        """The referring doctor's name: the user's, or the author of the referral message."""
+        if self.referrer_id:
+            return self.referrer.get_full_name() or self.referrer.get_username()
+        return self.referrer_name
 
     @property
     def open(self) -> bool:

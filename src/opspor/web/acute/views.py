@@ -47,8 +47,7 @@ def _doctor(referral: Referral, responsible: str, route: routing.Route | None = 
         on_call = rules.on_call_of(referral.region_code)
         name, phone = (on_call.name, on_call.phone) if on_call else (title, "")
     else:
-        who = referral.referrer.get_full_name() or referral.referrer.get_username()
-        name, phone = f"{who}, {referral.referrer_org.name}", referral.referrer_phone
+        name, phone = f"{referral.referrer_display}, {referral.referrer_org.name}", referral.referrer_phone
     return Doctor(title, name, phone, route.rule if route else referral.responsible_rule,
                   route.holiday if route else None)
 

@@ -31,6 +31,7 @@ from opspor.web.audit import actions as audit
 from opspor.web.careplan import checklist
 from opspor.web.careplan.access import visible_tasks
 from opspor.web.careplan.models import Participant, PlanVersion, Sector, SharedPlan, Task
+from opspor.web.messaging import actions as messages
 from opspor.web.people.policy import scope_of
 from opspor.web.people.scope import visible_persons
 from opspor.web.worklists.models import MdtConference
@@ -97,6 +98,10 @@ def _start_day(conference: MdtConference) -> dt.date:
 
 
 def _log_task(user, task: Task) -> None:
+    """The new task's audit entry, and its message when it is given to the municipality or the GP
+    practice (``messaging.on_care_task``: the policy decides whether it may go)."""
+    profession = checklist.config().professions.get(task.profession)
+    messages.on_care_task(user, task, profession=profession.title_da if profession else task.profession)
     audit.record(user, audit.Event.CAREPLAN_TASK_CREATE, action=audit.CHANGE, why=_("Tasks after the MDT"),
                  persons=[task.person.person_key],
                  detail={"task": task.pk, "mdt": task.conference_id, "item": task.checklist_item,

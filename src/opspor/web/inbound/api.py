@@ -25,6 +25,7 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from opspor.web.acute import by_message
 from opspor.web.messaging import actions
 from opspor.web.messaging.models import InboundMessage
 from opspor.web.telemonitoring import actions as tokens
@@ -61,6 +62,7 @@ def receive(request):
         return _outcome(413, [{"severity": "error", "code": "too-costly",
                                "diagnostics": "the message is larger than the limit. Fix: send it as a file"}])
     receipt = actions.receive(body, channel=InboundMessage.Channel.HTTP, via=f"token {sender.name}",
+                              referrals=by_message.refer,
                               sender_org=sender.organisation)
     if receipt.status == "refused":
         return _outcome(receipt.http_status, [

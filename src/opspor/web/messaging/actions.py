@@ -249,6 +249,34 @@ def on_acute_closed(actor, referral) -> list[OutboundMessage]:
                 "author": actor.get_full_name() or actor.get_username()})
 
 
+def on_acute_declined(actor, referral) -> list[OutboundMessage]:
+    """The acute team declined a referral: the answer goes back to the referrer (the GP practice,
+    or the referring department) with the reason."""
+    kind = RecipientKind.GP_PRACTICE if referral.referrer_kind == "gp" else RecipientKind.DEPARTMENT
+    return _queue_for_person(
+        actor, "acute_declined", person=referral.person, region_code=referral.region_code,
+        source=referral.source, kinds=[kind], recipient_ids={kind: referral.referrer_org.code},
+        values={"team": referral.team_name, "reason": referral.decision_reason.strip(),
+                "referred": timezone.localtime(referral.called_at).strftime("%d-%m-%Y %H:%M"),
+                "author": actor.get_full_name() or actor.get_username()})
+
+
+def on_care_task(actor, task, *, profession: str) -> list[OutboundMessage]:
+    """A task on the shared board was given to the citizen's municipality or GP practice (its
+    owner): a CareCommunication to that organisation. Tasks of the hospital send nothing."""
+    kind = {"municipality": RecipientKind.MUNICIPALITY, "general_practice": RecipientKind.GP_PRACTICE}.get(task.sector)
+    if kind is None:
+        return []
+    conference = task.conference
+    department = conference.department if conference else task.created_by.organisation
+    return _queue_for_person(
+        actor, "care_task", person=task.person, region_code=department.region_code, source=f"careplan.task:{task.pk}",
+        kinds=[kind], recipient_ids={kind: task.owner_org.code},
+        values={"department": department.name, "title": task.title, "detail": task.detail.strip(),
+                "profession": profession, "due": task.due_on.strftime("%d-%m-%Y"),
+                "author": actor.get_full_name() or actor.get_username()})
+
+
 def on_telemonitoring_escalation(actor, *, person, region_code: str, source: str, alarm: str, note: str,
                                  kind: str = RecipientKind.GP_PRACTICE,
                                  recipient_id: str | None = None) -> list[OutboundMessage]:
@@ -440,8 +468,7 @@ class Receipt:
         CareCommunication with; always the same for the same message (a repeat gets the
         original answer). None for an acknowledgement (those are not acknowledged)."""
         message = self.message
-        if self.status == "refused" or message.kind not in (InboundMessage.Kind.REPLY,
-                                                            InboundMessage.Kind.HOSPITAL_NOTIFICATION):
+        if self.status == "refused" or message.kind == InboundMessage.Kind.ACKNOWLEDGEMENT:
             return None
         try:
             return medcom.acknowledgement(of=message.payload, ack_id=str(uuid.uuid5(_ACK_NAMESPACE, message.message_key)),
@@ -517,9 +544,46 @@ def _refuse(body: bytes, problems: list, status: int, *, channel: str, via: str,
 def _kind(received: medcom_inbound.Received | None) -> str:
     if received is None:
         return InboundMessage.Kind.UNREAD
+    if received.new_message:
+        return InboundMessage.Kind.REFERRAL
     return {medcom_inbound.ACK_EVENT: InboundMessage.Kind.ACKNOWLEDGEMENT,
             medcom_inbound.HN_EVENT: InboundMessage.Kind.HOSPITAL_NOTIFICATION}.get(received.event,
                                                                                   InboundMessage.Kind.REPLY)
+
+
+def _receive_referral(received: medcom_inbound.Received, sender: tuple[str, str, str], referrals, *, channel: str,
+                      via: str) -> Receipt | list:
+    """A new CareCommunication to a municipality: a referral to its acute function, made by
+    ``referrals`` (``acute.by_message.refer``, handed in: that app is above this one). The
+    problems when it cannot be taken. Inside the caller's transaction."""
+    book = policies.addressbook()
+    found = book.by_sor(received.receiver_sor)
+    if referrals is None or found is None or found[0] != RecipientKind.MUNICIPALITY:
+        return [medcom_inbound.Problem(
+            "MessageHeader.destination.receiver", f"SOR code {received.receiver_sor} is not a municipality's acute "
+            "function in the address book: opspor receives a new CareCommunication only as a referral to one",
+            f"send it to the municipality's SOR code (recipients.municipality in {book.file}), or send a reply to "
+            "the message opspor sent you")]
+    try:
+        with transaction.atomic():
+            row = InboundMessage.objects.create(
+                message_key=received.key, kind=InboundMessage.Kind.REFERRAL, status=InboundMessage.Status.ACCEPTED,
+                channel=channel, via=via[:200], sender_kind=sender[0], sender_id=sender[1],
+                sender_name=sender[2][:200], author=received.author, text=received.text, payload=received.payload)
+            referral = referrals(received, sender, found[1], row)
+    except medcom_inbound.Invalid as e:
+        return e.problems
+    except IntegrityError:  # the same message accepted by a parallel request just now
+        return Receipt("duplicate", InboundMessage.objects.get(message_key=received.key,
+                                                               status=InboundMessage.Status.ACCEPTED))
+    row.person = referral.person
+    row.save(update_fields=["person"])
+    audit.record(RECEIVER, audit.Event.MESSAGE_RECEIVED, action=audit.CHANGE, why="Referral to the acute function",
+                 persons=[referral.person.person_key],
+                 detail={"received": row.pk, "key": received.key, "kind": row.kind, "via": via[:100],
+                         "sender": f"{sender[0]}:{sender[1]}", "referral": str(referral.public_id),
+                         "team": found[1]})
+    return Receipt("accepted", row)
 
 
 def _department_of(received: medcom_inbound.Received, sender: tuple[str, str, str]) -> tuple[tuple[str, str], list]:
@@ -574,7 +638,7 @@ def _receive_notification(received: medcom_inbound.Received, sender: tuple[str, 
     return Receipt("accepted", row)
 
 
-def receive(body: bytes, *, channel: str, via: str, sender_org=None) -> Receipt:
+def receive(body: bytes, *, channel: str, via: str, sender_org=None, referrals=None) -> Receipt:
     """Receive one MedCom message (the endpoint with ``sender_org`` = the token's organisation,
     or a file of the folder). Checked (form, sender, the message it refers to), then exactly
     once by Bundle.id/MessageHeader.id: an **acknowledgement** closes opspor's message in the
@@ -592,8 +656,10 @@ def receive(body: bytes, *, channel: str, via: str, sender_org=None) -> Receipt:
         earlier = InboundMessage.objects.filter(message_key=received.key, status=InboundMessage.Status.ACCEPTED).first()
         if earlier is not None:
             return Receipt("duplicate", earlier)
-        if received.event == medcom_inbound.HN_EVENT:
-            result = _receive_notification(received, sender, channel=channel, via=via)
+        if received.event == medcom_inbound.HN_EVENT or received.new_message:
+            result = (_receive_notification(received, sender, channel=channel, via=via)
+                      if received.event == medcom_inbound.HN_EVENT
+                      else _receive_referral(received, sender, referrals, channel=channel, via=via))
             if isinstance(result, Receipt):
                 return result
             problems = result

@@ -57,6 +57,8 @@ class OutboundMessage(models.Model):
         DATA_ALERT = "data_alert", _("Data alert")
         ACUTE_CHANGE = "acute_change", _("Acute function: change in the citizen's condition")
         ACUTE_CLOSED = "acute_closed", _("Acute function: stay ended")
+        ACUTE_DECLINED = "acute_declined", _("Acute function: referral declined")
+        CARE_TASK = "care_task", _("Task after the MDT")
 
     message_id = models.UUIDField(_("message id"), unique=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -137,6 +139,7 @@ class InboundMessage(models.Model):
         ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
         REPLY = "reply", _("Reply to a message")
         HOSPITAL_NOTIFICATION = "hospital_notification", _("Hospital notification")
+        REFERRAL = "referral", _("Referral to the acute function")
         UNREAD = "unread", _("Not readable")
 
     class Status(models.TextChoices):

@@ -22,7 +22,7 @@ POLICY_FILE = CONFIG_DIR / "policy.yaml"
 SYNTHETIC_ADDRESSBOOK = CONFIG_DIR / "addressbook.synthetic.yaml"
 
 EVENTS = ("aps_included", "aps_ended", "mdt_action", "data_alert", "acute_change", "acute_closed",
-          "telemonitoring_alarm")
+          "telemonitoring_alarm", "acute_declined", "care_task")
 RECIPIENT_KINDS = ("gp_practice", "municipality", "on_call", "department")
 CONSENT_KINDS = ("aps_case", "none")
 

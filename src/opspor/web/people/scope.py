@@ -101,6 +101,12 @@ def care_tasks(user, prefix: str = "") -> Q | None:
     return None
 
 
+def department_patients(org) -> Q:
+    """The persons a hospital department treats, as opspor knows them: on its lists, or enrolled
+    in telemonitoring by it (the relations' names: those apps sit above this one)."""
+    return Q(list_entries__department=org) | Q(telemonitoring_enrolments__organisation=org)
+
+
 def visible_persons(user) -> QuerySet[Person]:
     persons = _visible_persons(user)
     # a nurse's tasks are those of the caseload, which the nurse reaches already
@@ -136,7 +142,7 @@ def _visible_persons(user) -> QuerySet[Person]:
     # telemonitoring (the relations' names: that app sits above this one): the patients a nurse
     # or a department enrolled stay theirs; the region's monitoring centre sees the active ones
     if role == Role.SPECIALIST:
-        return persons.filter(Q(list_entries__department=org) | Q(telemonitoring_enrolments__organisation=org)).distinct()
+        return persons.filter(department_patients(org)).distinct()
     if role == Role.NURSE:
         return persons.filter(Q(aps_cases__nurse=user) | Q(telemonitoring_enrolments__enrolled_by=user)).distinct()
     if role == Role.MONITORING_NURSE:
