@@ -37,7 +37,7 @@ BOOK = yaml.safe_load((Path(__file__).parents[3] / "src/opspor/web/messaging/con
 BASE = "https://ouh.example/fhir"
 PEOPLE = {  # letter: (name, birth, earlier contacts: (days ago, unit department, specialty, ongoing))
     "P": "Pia Intradag", "Q": "Quinn Natliste", "R": "Rita Natliste", "G": "Gert Geriatri", "U": "Ulla Geriatri",
-    "V": "Vera Enkelt",
+    "V": "Vera Enkelt", "W": "Willy Overført",
 }
 CPR = {p: cprlib.make(dt.date(1940, 1, 1) + dt.timedelta(days=31 * i), 200 + i) for i, p in enumerate(PEOPLE)}
 
@@ -65,6 +65,7 @@ def drop(folder: Path, today: dt.date) -> Path:
     c("G", 80, "GER", "geriatrics"), c("G", 40, "GER", "geriatrics"), c("G", 3, "GER", "geriatrics", days=None)
     c("U", 70), c("U", 40, "GER", "geriatrics")  # notified into geriatrics: that list, not MED1's
     c("V", 30)  # one earlier contact: not in the target group however admitted
+    c("W", 50), c("W", 25)  # like P: admitted today, then carried into a run published later today
     persons = [{"cpr": CPR[p], "name": name, "birth_date": f"19{40 + i}-01-01", "sex": "F", "municipality_code": "461",
                 "region_code": "1083", "gp_provider_number": "012345", "residence_type": "own_home", "death_date": ""}
                for i, (p, name) in enumerate(PEOPLE.items())]
@@ -242,3 +243,14 @@ def test_the_folder_reader_takes_notifications(site, tmp_path):
     assert done.returncode == 1, done.stdout + done.stderr
     assert "1 received, 1 already received (nothing changed), 1 refused" in done.stdout
     assert "Encounter.period.start: missing" in (inbox / "refused" / "c.json.reason.txt").read_text()
+
+
+def test_a_run_published_later_keeps_the_patients_notified_since_its_cut_off(site):
+    assert post(site, notification("W", episode="urn:uuid:willy"), site.token)[0] == 200
+    assert 'data-testid="added-intraday"' in _block(_html(site, "speciallaege"), PEOPLE["W"])
+    today = dt.datetime.now(LOCAL).date()
+    site.run_opspor("lists", "run", "--as-of", today.isoformat(), check=True)
+    site.run_opspor("web", "publish", check=True)  # the snapshot knows nothing of today's stay
+    willy = _block(_html(site, "speciallaege"), PEOPLE["W"])
+    assert 'data-testid="added-intraday"' in willy and willy.count("<tr><td>") == 3
+    assert _block(_html(site, "speciallaege"), PEOPLE["Q"])  # the new run's nightly lines

@@ -63,15 +63,18 @@ def _latest_run() -> ListRun | None:
     return ListRun.objects.order_by("-as_of", "-published_at").first()
 
 
-def _snapshot_rows(snapshot_id: str, person_key: str, unit: str, department: str):
-    """The person's row and contacts from the snapshot, and the department's specialty as the
+def _snapshot_rows(snapshot_id: str, person_key: str, departments: set[tuple[str, str]] = frozenset()):
+    """The person's row and contacts from the snapshot, and each department's specialty as the
     snapshot's newest contact there records it."""
     with engines.connect(ENGINE, snapshot=snapshot_id) as snap:
         person = people_publish.read(snap, [person_key])
         contacts = snap.query("SELECT * FROM contacts WHERE person_key = ?", [person_key]).to_pylist()
-        specialty = snap.row('SELECT specialty FROM contacts WHERE hospital_unit = ? AND contact_department = ? '
-                             'ORDER BY "start" DESC LIMIT 1', [unit, department])
-    return person, contacts, specialty[0] if specialty else None
+        specialties = {}
+        for unit, department in departments:
+            row = snap.row('SELECT specialty FROM contacts WHERE hospital_unit = ? AND contact_department = ? '
+                           'ORDER BY "start" DESC LIMIT 1', [unit, department])
+            specialties[(unit, department)] = _specialty(unit, department, row[0] if row else None)
+    return person, contacts, specialties
 
 
 def _specialty(unit: str, department: str, from_snapshot: str | None) -> str | None:
@@ -108,20 +111,27 @@ def _record_stay(sender: str, person: Person, unit: str, department: str, stay: 
     return row
 
 
-def _lines(run: ListRun, person: Person, person_row: list, contacts: list[dict], specialty: str | None,
-           moment: dt.datetime) -> tuple[list, dict[str, IntradayStay]]:
-    """The rule's lines for ``person`` at ``moment`` on the snapshot's contacts plus the stays
-    received that started at or after the run's cut-off (earlier ones are the snapshot's)."""
-    rule = rules.load_repeated_acute()
-    cutoff = run.cutoff or aware(rule.cutoff(run.as_of))
-    stays = {s.contact_id: s for s in IntradayStay.objects.select_related("person").filter(
-        person=person, start__gte=cutoff).exclude(state=IntradayStay.State.CANCELLED)}
-    rows = contacts + [_contact(s, _specialty(s.hospital_unit, s.department, specialty)) for s in stays.values()]
-    key, cpr, name, *_ = person_row or (person.person_key, person.cpr, person.name)
-    rule_now, run_day = rule.at_moment(moment)
+def _stays_since_cutoff(run: ListRun, **where):
+    """The stays received that started at or after the run's cut-off (earlier ones are the
+    snapshot's), not cancelled."""
+    cutoff = run.cutoff or aware(rules.load_repeated_acute().cutoff(run.as_of))
+    return (IntradayStay.objects.select_related("person").filter(start__gte=cutoff, **where)
+            .exclude(state=IntradayStay.State.CANCELLED))
+
+
+def _relist(run: ListRun, person: Person, now: dt.datetime) -> tuple[list[ListEntry], int]:
+    """The rule for ``person`` at ``now`` on the run's snapshot plus the stays since its
+    cut-off, applied to the run's lists."""
+    stays = {s.contact_id: s for s in _stays_since_cutoff(run, person=person)}
+    found, contacts, specialties = _snapshot_rows(run.snapshot_id, person.person_key,
+                                                  {(s.hospital_unit, s.department) for s in stays.values()})
+    rows = contacts + [_contact(s, specialties[(s.hospital_unit, s.department)]) for s in stays.values()]
+    key, cpr, name, *_ = found[0] if found else (person.person_key, person.cpr, person.name)
+    rule_now, run_day = rules.load_repeated_acute().at_moment(_naive(now))
     with engines.connect(ENGINE, snapshot=":memory:") as engine:
         engine.populate({"persons": [{"person_key": key, "cpr": cpr, "name": name}], "contacts": rows})
-        return rules.repeated_acute_list(engine, run_day, rule_now), stays
+        lines = rules.repeated_acute_list(engine, run_day, rule_now)
+    return _apply(run, person, lines, stays, now)
 
 
 def _apply(run: ListRun, person: Person, lines: list, stays: dict[str, IntradayStay], now: dt.datetime):
@@ -166,20 +176,16 @@ def notify(actor, *, sender: str, hospital_unit: str, department: str, cpr: str,
     person_key = cprlib.pseudonym(cpr, pseudonym_key())
     run = _latest_run()
     person = Person.objects.filter(person_key=person_key).first()
-    person_row, contacts, specialty = [], [], None
-    if run is not None:
-        found, contacts, specialty = _snapshot_rows(run.snapshot_id, person_key, hospital_unit, department)
+    if person is None and run is not None:
+        found = _snapshot_rows(run.snapshot_id, person_key)[0]
         if found:
-            person_row = list(found[0])
-            person = person or people_publish.upsert(found, run.snapshot_id)[person_key]
+            person = people_publish.upsert(found, run.snapshot_id)[person_key]
     if person is None:  # not in the snapshot: opspor keeps no data about the person
         return Outcome(None)
     row = _record_stay(sender, person, hospital_unit, department, stay, activity)
     outcome = Outcome(person, row, run)
     if run is not None:
-        now = timezone.now()
-        lines, stays = _lines(run, person, person_row, contacts, specialty, _naive(now))
-        outcome.added, outcome.removed = _apply(run, person, lines, stays, now)
+        outcome.added, outcome.removed = _relist(run, person, timezone.now())
     audit.record(actor, audit.Event.LISTS_INTRADAY, action=audit.CHANGE, why=_("Hospital notification received"),
                  persons=[person.person_key],
                  detail={"run": run.run_id if run else None, "stay": row.pk, "state": row.state, "activity": activity,
@@ -187,3 +193,19 @@ def notify(actor, *, sender: str, hospital_unit: str, department: str, cpr: str,
                          "removed": outcome.removed,
                          "lists": sorted({e.department.code for e in outcome.added})})
     return outcome
+
+
+def carry_over(actor, run: ListRun) -> int:
+    """A new run was published: the stays received that started at or after its cut-off are not
+    in its snapshot's view, so their patients' lines are added to it as during the day. Returns
+    the lines added; audited as ``actor`` (one entry, the persons named)."""
+    persons = {s.person_id: s.person for s in _stays_since_cutoff(run)}
+    now, added = timezone.now(), 0
+    for person in persons.values():
+        added += len(_relist(run, person, now)[0])
+    if persons:
+        audit.record(actor, audit.Event.LISTS_INTRADAY, action=audit.CHANGE,
+                     why=_("Stays received during the day carried into the new lists run"),
+                     persons=sorted(p.person_key for p in persons.values()),
+                     detail={"run": run.run_id, "persons": len(persons), "added": added})
+    return added

@@ -111,6 +111,9 @@ def publish(run_id: str | None = None, actor=PUBLISHER) -> Published:
             ))
         ListEntry.objects.bulk_create(entries, batch_size=2000)
         aps_publish.replace_pool(actor, run, eligibility, persons, admissions)
+        from opspor.web.worklists import intraday  # it reads this module's time helpers
+
+        intraday.carry_over(actor, run)  # stays notified since the new run's cut-off
         audit.record(actor, audit.Event.LISTS_PUBLISH, action=audit.CHANGE, why=_("Lists run published"),
                      detail={"run": run_id, "as_of": as_of.isoformat(), "snapshot": snapshot_id,
                              "entries": len(entries), "persons": len(persons)})
