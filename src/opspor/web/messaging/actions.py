@@ -551,6 +551,33 @@ def _kind(received: medcom_inbound.Received | None) -> str:
                                                                                   InboundMessage.Kind.REPLY)
 
 
+def _accept(received: medcom_inbound.Received, sender: tuple[str, str, str], kind: str, *, channel: str, via: str,
+            why: str, effect) -> Receipt | list:
+    """Record ``received`` as accepted and run ``effect(row) -> (person, audit detail)`` in one
+    transaction: the problems when ``effect`` raises ``medcom_inbound.Invalid``, a duplicate when a
+    parallel request accepted the same message just now. Inside the caller's transaction."""
+    try:
+        with transaction.atomic():
+            row = InboundMessage.objects.create(
+                message_key=received.key, kind=kind, status=InboundMessage.Status.ACCEPTED, channel=channel,
+                via=via[:200], sender_kind=sender[0], sender_id=sender[1], sender_name=sender[2][:200],
+                author=received.author, text=received.text or received.activity, payload=received.payload)
+            person, detail = effect(row)
+    except medcom_inbound.Invalid as e:
+        return e.problems
+    except IntegrityError:  # the same message accepted by a parallel request just now
+        return Receipt("duplicate", InboundMessage.objects.get(message_key=received.key,
+                                                               status=InboundMessage.Status.ACCEPTED))
+    if person is not None:
+        row.person = person
+        row.save(update_fields=["person"])
+    audit.record(RECEIVER, audit.Event.MESSAGE_RECEIVED, action=audit.CHANGE, why=why,
+                 persons=[person.person_key] if person else [],
+                 detail={"received": row.pk, "key": received.key, "kind": kind, "via": via[:100],
+                         "sender": f"{sender[0]}:{sender[1]}", **detail})
+    return Receipt("accepted", row)
+
+
 def _receive_referral(received: medcom_inbound.Received, sender: tuple[str, str, str], referrals, *, channel: str,
                       via: str) -> Receipt | list:
     """A new CareCommunication to a municipality: a referral to its acute function, made by
@@ -564,26 +591,13 @@ def _receive_referral(received: medcom_inbound.Received, sender: tuple[str, str,
             "function in the address book: opspor receives a new CareCommunication only as a referral to one",
             f"send it to the municipality's SOR code (recipients.municipality in {book.file}), or send a reply to "
             "the message opspor sent you")]
-    try:
-        with transaction.atomic():
-            row = InboundMessage.objects.create(
-                message_key=received.key, kind=InboundMessage.Kind.REFERRAL, status=InboundMessage.Status.ACCEPTED,
-                channel=channel, via=via[:200], sender_kind=sender[0], sender_id=sender[1],
-                sender_name=sender[2][:200], author=received.author, text=received.text, payload=received.payload)
-            referral = referrals(received, sender, found[1], row)
-    except medcom_inbound.Invalid as e:
-        return e.problems
-    except IntegrityError:  # the same message accepted by a parallel request just now
-        return Receipt("duplicate", InboundMessage.objects.get(message_key=received.key,
-                                                               status=InboundMessage.Status.ACCEPTED))
-    row.person = referral.person
-    row.save(update_fields=["person"])
-    audit.record(RECEIVER, audit.Event.MESSAGE_RECEIVED, action=audit.CHANGE, why="Referral to the acute function",
-                 persons=[referral.person.person_key],
-                 detail={"received": row.pk, "key": received.key, "kind": row.kind, "via": via[:100],
-                         "sender": f"{sender[0]}:{sender[1]}", "referral": str(referral.public_id),
-                         "team": found[1]})
-    return Receipt("accepted", row)
+
+    def refer(row):
+        referral = referrals(received, sender, found[1], row)
+        return referral.person, {"referral": str(referral.public_id), "team": found[1]}
+
+    return _accept(received, sender, InboundMessage.Kind.REFERRAL, channel=channel, via=via,
+                   why="Referral to the acute function", effect=refer)
 
 
 def _department_of(received: medcom_inbound.Received, sender: tuple[str, str, str]) -> tuple[tuple[str, str], list]:
@@ -613,29 +627,16 @@ def _receive_notification(received: medcom_inbound.Received, sender: tuple[str, 
     (unit, department), problems = _department_of(received, sender)
     if problems:
         return problems
-    try:
-        with transaction.atomic():
-            row = InboundMessage.objects.create(
-                message_key=received.key, kind=InboundMessage.Kind.HOSPITAL_NOTIFICATION,
-                status=InboundMessage.Status.ACCEPTED, channel=channel, via=via[:200], sender_kind=sender[0],
-                sender_id=sender[1], sender_name=sender[2][:200], text=received.activity, payload=received.payload)
-            outcome = intraday.notify(RECEIVER, sender=f"{sender[0]}:{sender[1]}", hospital_unit=unit,
-                                      department=department, cpr=received.patient_cpr, stay=received.stay,
-                                      activity=received.activity)
-    except intraday.Refused as e:
-        return [medcom_inbound.Problem(e.element, e.problem, e.fix)]
-    except IntegrityError:  # the same message accepted by a parallel request just now
-        return Receipt("duplicate", InboundMessage.objects.get(message_key=received.key,
-                                                               status=InboundMessage.Status.ACCEPTED))
-    if outcome.person is not None:
-        row.person = outcome.person
-        row.save(update_fields=["person"])
-    audit.record(RECEIVER, audit.Event.MESSAGE_RECEIVED, action=audit.CHANGE, why="Hospital notification",
-                 persons=[outcome.person.person_key] if outcome.person else [],
-                 detail={"received": row.pk, "key": received.key, "kind": row.kind, "via": via[:100],
-                         "sender": f"{sender[0]}:{sender[1]}", "activity": received.activity,
-                         "department": f"{unit}/{department}", "known_person": outcome.person is not None})
-    return Receipt("accepted", row)
+
+    def notify(row):
+        outcome = intraday.notify(RECEIVER, sender=f"{sender[0]}:{sender[1]}", hospital_unit=unit,
+                                  department=department, cpr=received.patient_cpr, stay=received.stay,
+                                  activity=received.activity)
+        return outcome.person, {"activity": received.activity, "department": f"{unit}/{department}",
+                                "known_person": outcome.person is not None}
+
+    return _accept(received, sender, InboundMessage.Kind.HOSPITAL_NOTIFICATION, channel=channel, via=via,
+                   why="Hospital notification", effect=notify)
 
 
 def receive(body: bytes, *, channel: str, via: str, sender_org=None, referrals=None) -> Receipt:
@@ -643,8 +644,12 @@ def receive(body: bytes, *, channel: str, via: str, sender_org=None, referrals=N
     or a file of the folder). Checked (form, sender, the message it refers to), then exactly
     once by Bundle.id/MessageHeader.id: an **acknowledgement** closes opspor's message in the
     outbox (acknowledged; transient-error: sent again later; fatal-error: failed); a **reply**
-    to a CareCommunication lands on the person of the message answered, with its sender. A
-    refused message is recorded as refused with its reasons and changes nothing else."""
+    to a CareCommunication lands on the person of the message answered, with its sender; a
+    **HospitalNotification** updates the patient's stay and the day's lists
+    (``worklists.intraday``); a **new CareCommunication** to a municipality is a referral to its
+    acute function, made by ``referrals`` (``acute.by_message.refer``, handed in by the endpoint
+    and the folder reader). A refused message is recorded as refused with its reasons and changes
+    nothing else."""
     try:
         received = medcom_inbound.read(body)
     except medcom_inbound.Invalid as e:

@@ -6,7 +6,8 @@ gives that the department's list lacks are added to the run's list, marked as ad
 day (``ListEntry.added_at``); lines added earlier during the day that the rule no longer gives (a
 stay cancelled as sent in error) are taken off again. Nightly lines are never changed.
 
-Called by ``messaging.actions.receive`` inside the receiving transaction, so a notification is
+Called by ``messaging.actions.receive`` inside the receiving transaction (a notification that
+cannot be taken raises ``medcom_inbound.Invalid`` naming the element and the fix), so it is
 taken whole or not at all (and exactly once: the message's key is unique among accepted ones).
 """
 
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from opspor import cpr as cprlib
 from opspor import engines, reference, rules
 from opspor.fhir import medcom
+from opspor.fhir.medcom_inbound import Invalid, Problem
 from opspor.store.key import pseudonym_key
 from opspor.web.accounts import organisations
 from opspor.web.audit import actions as audit
@@ -35,14 +37,6 @@ ENGINE = "duckdb://"  # one person's rows: the DuckDB engine, whatever engine th
 
 _STATES = {"in-progress": IntradayStay.State.ADMITTED, "onleave": IntradayStay.State.ON_LEAVE,
            "finished": IntradayStay.State.DISCHARGED, "entered-in-error": IntradayStay.State.CANCELLED}
-
-
-class Refused(ValueError):
-    """The notification cannot be taken: ``element``, ``problem`` and ``fix`` say why."""
-
-    def __init__(self, element: str, problem: str, fix: str) -> None:
-        super().__init__(f"{element}: {problem}. Fix: {fix}")
-        self.element, self.problem, self.fix = element, problem, fix
 
 
 @dataclass
@@ -103,8 +97,9 @@ def _record_stay(sender: str, person: Person, unit: str, department: str, stay: 
     if row is None:
         return IntradayStay.objects.create(sender=sender, episode=stay.episode, **values)
     if row.person_id != person.pk:
-        raise Refused("Encounter.subject", "the stay (episodeOfCare) was notified earlier about another patient",
-                      "send notifications about one stay with its own patient, or a new episodeOfCare identifier")
+        raise Invalid([Problem("Encounter.subject", "the stay (episodeOfCare) was notified earlier about another patient",
+                               "send notifications about one stay with its own patient, or a new episodeOfCare "
+                               "identifier")])
     for name, value in values.items():
         setattr(row, name, value)
     row.save()
@@ -170,9 +165,9 @@ def notify(actor, *, sender: str, hospital_unit: str, department: str, cpr: str,
     ``hospital_unit``/``department``. Call inside a transaction; audited as ``actor``."""
     if stay.encounter_class not in intraday_config.config().encounter_class:
         conf = intraday_config.config()
-        raise Refused("Encounter.class", f"class {stay.encounter_class!r} is not one opspor knows how to count "
-                      f"({', '.join(conf.encounter_class)})", f"use one of them, or the region adds the class to "
-                      f"encounter_class in {conf.file}")
+        raise Invalid([Problem("Encounter.class", f"class {stay.encounter_class!r} is not one opspor knows how to "
+                               f"count ({', '.join(conf.encounter_class)})", f"use one of them, or the region adds the "
+                               f"class to encounter_class in {conf.file}")])
     person_key = cprlib.pseudonym(cpr, pseudonym_key())
     run = _latest_run()
     person = Person.objects.filter(person_key=person_key).first()
