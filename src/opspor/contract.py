@@ -38,6 +38,8 @@ DIAGNOSIS = "diagnosis"  # one SKS diagnosis code, e.g. DJ441
 DIAGNOSES = "diagnoses"  # SKS diagnosis codes separated by ';'
 PROCEDURES = "procedures"  # SKS procedure codes separated by ';', e.g. AAF6
 NUMBER = "number"
+PHONE = "phone"  # a Danish phone number (opspor.contact_details)
+EMAIL = "email"  # an e-mail address (opspor.contact_details)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ PERSONS = DropFile(
         Column("gp_provider_number", TEXT, False, meaning="the GP practice's ydernummer"),
         Column("residence_type", ENUM, False, RESIDENCE_TYPES),
         Column("death_date", DATE, False),
+        Column("phone", PHONE, False, meaning="the person's phone number, Danish, e.g. 20 12 34 56"),
+        Column("email", EMAIL, False, meaning="the person's e-mail address"),
     ),
 )
 

@@ -132,9 +132,9 @@ def test_mixed_bundle_and_ndjson_in_any_order(run_opspor, tmp_path):
     assert_no_cpr(done.stdout, done.stderr)
     assert read_csv(out / "persons.csv") == [
         {"cpr": CPR2, "name": "Inger Marie Hansen", "birth_date": "1980-02-02", "sex": "M", "municipality_code": "461",
-         "gp_provider_number": "012345", "residence_type": "", "death_date": "2025-06-02"},
+         "gp_provider_number": "012345", "residence_type": "", "death_date": "2025-06-02", "phone": "", "email": ""},
         {"cpr": CPR, "name": "Inger Marie Hansen", "birth_date": "1970-01-01", "sex": "F", "municipality_code": "461",
-         "gp_provider_number": "012345", "residence_type": "nursing_home", "death_date": ""},
+         "gp_provider_number": "012345", "residence_type": "nursing_home", "death_date": "", "phone": "", "email": ""},
     ]
     common = {"hospital_unit": "OUH", "course_department": "OUH-AKM", "contact_department": "OUH-MED",
               "specialty": "medicine", "pathway": "", "drg_value": ""}
@@ -288,3 +288,37 @@ def test_export_refuses_a_value_fhir_cannot_hold(run_opspor, tmp_path):
     assert done.returncode == 1
     assert "missing required column(s): specialty" in " ".join(done.stdout.split())
     assert not out.exists()
+
+
+def test_patient_telecom_becomes_the_contact_columns_and_back(run_opspor, tmp_path):
+    """Patient.telecom: the first phone (or sms) and e-mail not marked old go to the drop's
+    optional columns as given, for ``opspor ingest`` to judge; the export writes them back."""
+    source = ndjson(tmp_path / "in.ndjson", patient("p1", telecom=[
+        {"system": "phone", "value": "31 12 34 56", "use": "old"},
+        {"system": "sms", "value": "+4521123456", "use": "mobile"},
+        {"system": "email", "value": "inger@eksempel.dk"}]),
+        patient("p2", CPR2, telecom=[{"system": "phone", "value": "777"}]))
+    drop = tmp_path / "drop"
+    done = run_opspor("fhir", "import", source, drop)
+    assert done.returncode == 0, done.stdout
+    assert [(r["phone"], r["email"]) for r in read_csv(drop / "persons.csv")] == [
+        ("+4521123456", "inger@eksempel.dk"), ("777", "")]
+    loaded = run_opspor("ingest", drop, "--max-reject-share", "0.6")
+    assert loaded.returncode == 0, loaded.stdout
+    assert "persons.csv · phone: not a Danish phone number" in " ".join(loaded.stdout.split())
+    assert "777" not in loaded.stdout.replace(str(tmp_path), "")
+
+    (drop / "persons.csv").write_text(
+        "cpr,name,birth_date,sex,municipality_code,phone,email\n"
+        f"{CPR},Inger Hansen,1970-01-01,F,461,21 12 34 56,inger@eksempel.dk\n"
+        f"{CPR2},Ole Hansen,1980-02-02,M,461,,\n")
+    (drop / "contacts.csv").write_text(
+        "contact_id,cpr,hospital_unit,course_department,contact_department,specialty,priority,contact_type,start,"
+        f"action_diagnosis\nK1,{CPR},OUH,MED,MED,medicine,acute,physical,2025-03-01T10:00:00,DJ441\n")
+    out = tmp_path / "fhir"
+    done = run_opspor("fhir", "export", drop, out)
+    assert done.returncode == 0, done.stdout
+    patients = [json.loads(line) for f in sorted(out.rglob("*.ndjson")) for line in f.read_text().splitlines()
+                if '"Patient"' in line]
+    assert [p.get("telecom") for p in sorted(patients, key=lambda p: p["identifier"][0]["value"])] == [
+        [{"system": "phone", "value": "21 12 34 56"}, {"system": "email", "value": "inger@eksempel.dk"}], None]

@@ -71,7 +71,7 @@ def _semicolon_drop(folder):
         with open(folder / name, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f, delimiter=";", lineterminator="\r\n")  # as a Danish Excel saves
             writer.writerow([c.name for c in columns])
-            writer.writerows([[row[c.name] for c in columns] for row in rows])
+            writer.writerows([[row.get(c.name, "") for c in columns] for row in rows])
     return folder
 
 

@@ -55,7 +55,8 @@ CPR = {p: cpr.make(born, 100 + i) for i, (p, born) in enumerate(BIRTHS.items())}
 NAMES = {p: f"Testperson {p} Jensen" for p in BIRTHS}
 
 PERSONS = [
-    {"cpr": CPR["A"][:6] + "-" + CPR["A"][6:], "municipality_code": "461"},
+    {"cpr": CPR["A"][:6] + "-" + CPR["A"][6:], "municipality_code": "461",
+     "phone": "21 22 23 24", "email": "anna@eksempel.dk"},  # the contract's optional contact columns
     {"cpr": CPR["B"], "municipality_code": "461"},
     {"cpr": CPR["C"], "municipality_code": "461", "residence_type": "assisted_living"},
     {"cpr": CPR["D"], "municipality_code": "461"},

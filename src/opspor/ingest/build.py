@@ -59,7 +59,11 @@ def merged_view(con: duckdb.DuckDBPyConnection, table: str, previous: str | None
     columns = ", ".join(ident(c) for c in schema.column_names(table))
     sql = f"SELECT {columns} FROM typed_{source}"
     if previous:
-        sql += f" UNION ALL SELECT {columns} FROM {previous}.{table} ANTI JOIN typed_{source} USING ({key})"
+        present = {r[0] for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND table_name = ?",
+            [previous, table]).fetchall()}
+        sql += (f" UNION ALL SELECT {schema.select_list(table, present)} FROM {previous}.{table} "
+                f"ANTI JOIN typed_{source} USING ({key})")
     con.execute(f"CREATE OR REPLACE TEMP VIEW new_{table} AS {sql}")
     return f"new_{table}"
 

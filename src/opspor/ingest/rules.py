@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from opspor import contract
+from opspor import contact_details, contract
 from opspor import reference as ref
 from opspor.contract import Column
 from opspor.ingest.sql import CPR_REGEX, lit, lit_list
@@ -256,6 +256,47 @@ class Number(Kind):
         return f"TRY_CAST({v} AS DOUBLE)"
 
 
+class Phone(Kind):
+    """A Danish phone number (``opspor.contact_details``), stored as +45XXXXXXXX."""
+
+    @staticmethod
+    def _digits(v: str) -> str:
+        return f"regexp_replace(trim({v}), {lit(contact_details.PHONE_SEPARATORS)}, '', 'g')"
+
+    def checks(self, column: Column) -> list[Check]:
+        return [
+            Check(
+                "phone",
+                "not a Danish phone number (8 digits, optionally after +45)",
+                "write the number as 8 digits, e.g. 20123456 or 20 12 34 56, with +45 in front if you like; "
+                "leave the field empty when the person has no Danish number",
+                lambda v: f"NOT regexp_full_match({self._digits(v)}, {lit(contact_details.PHONE_REGEX)})",
+            )
+        ]
+
+    def clean(self, v: str, column: Column) -> str:
+        return f"'+45' || regexp_extract({self._digits(v)}, {lit(contact_details.PHONE_REGEX + '$')}, 1)"
+
+
+class Email(Kind):
+    """An e-mail address (``opspor.contact_details``), stored trimmed."""
+
+    def checks(self, column: Column) -> list[Check]:
+        return [
+            Check(
+                "email",
+                "not an e-mail address (a name, @ and a domain such as eksempel.dk, no spaces)",
+                "write one address, e.g. navn@eksempel.dk, without spaces, names or '<>'; "
+                "leave the field empty when the person has none",
+                lambda v: f"(length(trim({v})) > {contact_details.EMAIL_MAX} OR "
+                f"NOT regexp_full_match(trim({v}), {lit(contact_details.EMAIL_REGEX)}))",
+            )
+        ]
+
+    def clean(self, v: str, column: Column) -> str:
+        return f"trim({v})"
+
+
 DIAGNOSIS_REGEX = "D[A-Z][0-9]{2}[A-Z0-9]{0,6}"
 PROCEDURE_REGEX = "[A-CE-Z][A-Z][A-Z0-9]{1,8}"
 DIAGNOSIS_TEXT = ("SKS diagnosis code", "D, a letter, 2 digits, then up to 6 letters or digits", "DJ441")
@@ -275,6 +316,8 @@ KINDS: dict[str, Kind] = {
         "a letter other than D, a letter, then 1-8 letters or digits", "KJFB20 or AAF6", many=True,
     ),
     contract.NUMBER: Number(),
+    contract.PHONE: Phone(),
+    contract.EMAIL: Email(),
 }
 
 

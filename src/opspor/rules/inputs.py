@@ -69,12 +69,12 @@ def arrow_tables(
     keys: dict[str, str] = {}
     identity_rows, person_rows = [], []
     for p in persons:
-        unknown = set(p) - {"cpr", "name", "person_key"} - set(PERSON_DEFAULTS)
+        unknown = set(p) - {"cpr", "name", "person_key", "phone", "email"} - set(PERSON_DEFAULTS)
         if unknown:
             raise ValueError(f"unknown person columns: {sorted(unknown)}")
         key = p.get("person_key") or f"pk-{p['cpr']}"
         keys[p["cpr"]] = key
-        identity_rows.append((key, p["cpr"], p.get("name", f"Name {p['cpr']}")))
+        identity_rows.append((key, p["cpr"], p.get("name", f"Name {p['cpr']}"), p.get("phone"), p.get("email")))
         row = {**PERSON_DEFAULTS, **{k: v for k, v in p.items() if k in PERSON_DEFAULTS}}
         person_rows.append((key, *(row[name] for name, _ in TABLES["persons"][1:])))
     contact_rows = []

@@ -1,6 +1,7 @@
 """The tables of a snapshot, written once here for the loader and every reader.
 
-``identity`` is the only table holding CPR numbers and names; every other table is keyed by
+``identity`` is the only table holding CPR numbers, names and contact details (phone, e-mail;
+snapshots made before these columns lack them: readers ask ``optional_columns``); every other table is keyed by
 ``person_key`` (``opspor.cpr.pseudonym``). ``_meta`` has one row describing the snapshot and
 ``_loads`` the history of every drop applied to reach it, oldest first.
 """
@@ -8,7 +9,8 @@
 from __future__ import annotations
 
 TABLES: dict[str, tuple[tuple[str, str], ...]] = {
-    "identity": (("person_key", "VARCHAR"), ("cpr", "VARCHAR"), ("name", "VARCHAR")),
+    "identity": (("person_key", "VARCHAR"), ("cpr", "VARCHAR"), ("name", "VARCHAR"),
+                 ("phone", "VARCHAR"), ("email", "VARCHAR")),
     "persons": (
         ("person_key", "VARCHAR"),
         ("birth_date", "DATE"),
@@ -63,6 +65,22 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("warnings", "BIGINT"),
     ),
 }
+
+
+# Columns added to a table after snapshots were first made: an older snapshot lacks them, and a
+# reader takes them as NULL there (``select_list``).
+LATER_COLUMNS: dict[str, tuple[str, ...]] = {"identity": ("phone", "email")}
+
+
+def select_list(table: str, present: set[str] | list[str], alias: str = "") -> str:
+    """SQL: the table's columns for a SELECT from a copy holding the columns ``present``; a
+    later column the copy lacks is NULL (of its type)."""
+    prefix = f"{alias}." if alias else ""
+    later = LATER_COLUMNS.get(table, ())
+    return ", ".join(
+        f"{prefix}{ident(name)}" if name in present or name not in later else f"NULL::{kind} AS {ident(name)}"
+        for name, kind in TABLES[table]
+    )
 
 
 def ident(name: str) -> str:

@@ -83,6 +83,30 @@ def cpr_strings(p: Persons) -> pa.Array:
     return _int_strings(p.cpr, 10)
 
 
+# Shares of the persons whose phone number / e-mail address the drop gives (the contract's
+# optional columns). The values follow from the CPR number, so they take no draw from the
+# generator's random streams (a drop of a given seed keeps its other values).
+PHONE_SHARE, EMAIL_SHARE = 0.9, 0.6
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def contact_columns(cpr: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    """Synthetic ``phone`` (8 digits, the first 2-9) and ``email`` (at example.org, a domain
+    reserved for examples) of persons, derived from their CPR numbers; null for a share."""
+    h = np.asarray(cpr, dtype=np.uint64) * _MIX
+    h ^= h >> np.uint64(29)
+    h *= _MIX
+    h ^= h >> np.uint64(32)
+    u_phone = (h & np.uint64(0xFFFF)).astype(np.float64) / 65536
+    u_email = ((h >> np.uint64(16)) & np.uint64(0xFFFF)).astype(np.float64) / 65536
+    number = 20_000_000 + (h >> np.uint64(32)) % np.uint64(80_000_000)
+    phone = pa.array(number.astype(np.int64), mask=u_phone >= PHONE_SHARE).cast(pa.string())
+    box = pc.binary_join_element_wise(
+        "borger", pa.array((h >> np.uint64(20)) % np.uint64(1_000_000), mask=u_email >= EMAIL_SHARE).cast(pa.string()),
+        "@example.org", "")
+    return phone, box
+
+
 def persons_table(model: Model, p: Persons, cpr: pa.Array, start: dt.date, muni_codes: list[str], death_day: np.ndarray, n_days: int) -> pa.Table:
     names = model.names
     firsts = pa.array(names["male"] + names["female"])
@@ -102,6 +126,7 @@ def persons_table(model: Model, p: Persons, cpr: pa.Array, start: dt.date, muni_
         "residence_type": _take(RESIDENCE, p.residence_recorded),
         "death_date": _dates(start, np.where(dead, death_day, 0), ~dead),
     }
+    cols["phone"], cols["email"] = contact_columns(p.cpr)
     return pa.table(cols, schema=PERSONS_SCHEMA)
 
 

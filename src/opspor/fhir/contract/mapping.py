@@ -168,6 +168,16 @@ def _coding(system: str, code: str) -> dict:
     return {"coding": [{"system": system, "code": code}]}
 
 
+# Patient.telecom's ContactPoint systems of the contract's contact columns, in the order exported
+TELECOM = (("phone", "phone"), ("email", "email"))
+
+
+def _telecom(res: dict, systems: tuple[str, ...]) -> str | None:
+    """The first value of a ContactPoint of ``systems`` that is not marked old."""
+    return next((t["value"] for t in res.get("telecom") or ()
+                 if t.get("system") in systems and t.get("value") and t.get("use") != "old"), None)
+
+
 def patient(row: dict, pid: str) -> dict:
     """A persons row as a Patient resource dict (validated by the caller through the model)."""
     res: dict = {"resourceType": "Patient", "id": pid}
@@ -190,6 +200,9 @@ def patient(row: dict, pid: str) -> dict:
         code = row["municipality_code"].zfill(4)  # DK Core writes municipality codes with 4 digits
         res["address"] = [{"use": "home", "extension": [{
             "url": MUNICIPALITY_EXTENSION, "valueCodeableConcept": _coding(MUNICIPALITY_SYSTEM, code)}]}]
+    telecom = [{"system": system, "value": row[column]} for system, column in TELECOM if row.get(column)]
+    if telecom:
+        res["telecom"] = telecom
     if row.get("gp_provider_number"):
         res["generalPractitioner"] = [{
             "type": "Organization",
@@ -350,6 +363,8 @@ def patient_row(res: dict) -> dict:
         "gp_provider_number": gps[0] if gps else None,
         "residence_type": residence.get("valueCode") if residence else None,
         "death_date": from_fhir_date(res["deceasedDateTime"]) if res.get("deceasedDateTime") else None,
+        "phone": _telecom(res, ("phone", "sms")),
+        "email": _telecom(res, ("email",)),
     }
 
 

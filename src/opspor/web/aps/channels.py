@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import smtplib
 import urllib.error
 import urllib.request
@@ -29,17 +28,16 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.mail.backends.smtp import EmailBackend
-from django.core.validators import validate_email
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from opspor import contact_details
 from opspor.web.aps.models import QuestionnaireRequest
 
 EMAIL, SMS = QuestionnaireRequest.Channel.EMAIL, QuestionnaireRequest.Channel.SMS
 
 TIMEOUT = 15.0
 SECURITY = ("starttls", "tls", "none")
-MOBILE = re.compile(r"^(?:\+45|0045)?([2-9]\d{7})$")  # a Danish number: 8 digits, +45 allowed
 
 
 class DeliveryError(Exception):
@@ -47,19 +45,18 @@ class DeliveryError(Exception):
 
 
 def clean_address(channel: str, value: str) -> str:
-    """The address as stored: an e-mail address, or a Danish mobile number as +45XXXXXXXX."""
-    value = (value or "").strip()
+    """The address as stored (``opspor.contact_details``): an e-mail address, or a Danish mobile
+    number as +45XXXXXXXX."""
     if channel == EMAIL:
-        try:
-            validate_email(value)
-        except ValidationError:
-            raise ValidationError(_("Write the citizen's e-mail address, e.g. navn@eksempel.dk.")) from None
-        return value
+        address = contact_details.email(value)
+        if address is None:
+            raise ValidationError(_("Write the citizen's e-mail address, e.g. navn@eksempel.dk."))
+        return address
     if channel == SMS:
-        found = MOBILE.match(re.sub(r"[\s-]", "", value))
-        if not found:
+        number = contact_details.phone(value)
+        if number is None:
             raise ValidationError(_("Write the citizen's Danish mobile number: 8 digits, e.g. 20 12 34 56."))
-        return f"+45{found.group(1)}"
+        return number
     raise ValidationError(_("Choose e-mail or SMS."))
 
 

@@ -250,7 +250,9 @@ class QuestionnaireForm(forms.Form):
 
 class ScheduleQuestionnaireForm(IdForm):
     """The programme's questionnaire sent to the citizen at the configured time points (the
-    nurse may leave some out), by e-mail or SMS. The address is checked by the action."""
+    nurse may leave some out), by e-mail or SMS. The address is checked by the action. Given the
+    ``person``, the channel and address start as the citizen chose them (their own page), else
+    e-mail to the address known, else SMS to the number known."""
 
     id_prefix = "schedule"
 
@@ -261,13 +263,23 @@ class ScheduleQuestionnaireForm(IdForm):
     timepoints = forms.MultipleChoiceField(label=_("Time points (months after the first)"),
                                            widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, person=None, **kwargs):
         configured = rules.QUESTIONNAIRES
         points = configured.timepoints if configured else ()
-        kwargs.setdefault("initial", {"first_day": timezone.localdate(), "timepoints": [t for t, _m in points]})
+        kwargs.setdefault("initial", {"first_day": timezone.localdate(), "timepoints": [t for t, _m in points],
+                                      **(self.reach(person) if person is not None else {})})
         super().__init__(*args, **kwargs)
         labels = dict(QuestionnaireResponse.Timepoint.choices)
         self.fields["timepoints"].choices = [(t, f"{labels[t]} ({months})") for t, months in points]
+
+    @staticmethod
+    def reach(person) -> dict:
+        Channel = QuestionnaireRequest.Channel
+        own = person.own_contact()
+        address = {Channel.EMAIL: person.contact_email, Channel.SMS: person.contact_phone}
+        channel = own.channel if own and own.channel else Channel.EMAIL if address[Channel.EMAIL] else \
+            Channel.SMS if address[Channel.SMS] else Channel.EMAIL
+        return {"channel": channel, "address": address[channel]}
 
 
 class CitizenQuestionnaireForm(forms.Form):

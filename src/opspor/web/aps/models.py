@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opspor.web.aps import rules
-from opspor.web.people.models import Person
+from opspor.web.people.models import ContactChoice, Person
 from opspor.web.worklists.models import ListRun
 
 
@@ -277,9 +277,7 @@ class QuestionnaireRequest(models.Model):
         EXPIRED = "expired", _("Not answered by the deadline")
         CANCELLED = "cancelled", _("Cancelled")
 
-    class Channel(models.TextChoices):
-        EMAIL = "email", _("E-mail")
-        SMS = "sms", _("SMS")
+    Channel = ContactChoice.Channel  # the ways a citizen can be reached: one definition
 
     OPEN_STATES = ("scheduled", "sent")
 

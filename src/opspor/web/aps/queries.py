@@ -365,7 +365,8 @@ def day_view(nurse: User, today: dt.date) -> Day:
     planned = (Session.objects.filter(case__nurse=nurse, case__state__in=Case.OPEN_STATES,
                                       status=Session.Status.PLANNED)
                .select_related("case__person").order_by("planned_for"))
-    calls = [DayRow(s.case, s, today) for s in planned.filter(planned_for__gte=start, planned_for__lt=end)]
+    calls = [DayRow(s.case, s, today) for s in planned.filter(planned_for__gte=start, planned_for__lt=end)
+             .select_related("case__person__contact_choice")]
     overdue = [DayRow(s.case, s, timezone.localdate(s.planned_for)) for s in planned.filter(planned_for__lt=start)]
     open_cases = Case.objects.filter(nurse=nurse).select_related("person", "allocation")
     reminder_start, _ = _day_bounds(today - dt.timedelta(days=rules.INVITATION_REMINDER_DAYS))

@@ -499,7 +499,7 @@ def _render_case(request, case: Case, *, bound: dict | None = None, saved: str =
             "plan": bound.get("plan") or PlanForm(initial={"text": plans[0].text if plans else ""}),
             "note": bound.get("note") or NoteForm(),
             "message": bound.get("message") or MessageForm(),
-            "schedule": bound.get("schedule") or ScheduleQuestionnaireForm(),
+            "schedule": bound.get("schedule") or ScheduleQuestionnaireForm(person=person),
             "end": bound.get("end") or EndForm(),
             "reassign": bound.get("reassign") or ReassignForm(
                 nurses=queries.region_nurses(case.region_code).exclude(pk=case.nurse_id)),

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("besked/", views.send, name="send"),
     path("indsigt/", views.access, name="access"),
+    path("kontakt/", views.contact, name="contact"),
     path("skema/<uuid:request_id>/", views.questionnaire, name="questionnaire"),
     path("paaroerende/", views.relatives, name="relatives"),
     path("paaroerende/<uuid:grant_id>/tilbagekald/", views.revoke, name="revoke"),

@@ -28,7 +28,8 @@ from opspor.web.aps.forms import CitizenQuestionnaireForm
 from opspor.web.aps.models import Case, QuestionnaireRequest, QuestionnaireResponse, Session
 from opspor.web.audit import actions as audit
 from opspor.web.audit.models import AuditEntry
-from opspor.web.citizen.forms import GrantForm
+from opspor.web.citizen import actions
+from opspor.web.citizen.forms import ContactForm, GrantForm
 from opspor.web.people.scope import visible_persons
 from opspor.web.signin import actions as signin
 from opspor.web.signin.models import RelativeGrant
@@ -95,6 +96,7 @@ def home(request):
     context["relatives"] = [g for g in person.relative_grants.all() if g.in_force(timezone.localdate())]
     context["questionnaires"] = _open_questionnaires(person)
     context["answered"] = _answered(person)
+    context["contact_choice"] = person.own_contact()
     audit.record(request, audit.Event.CITIZEN_PAGE, action=audit.READ, why=_("Citizen's own page"),
                  persons=[person.person_key], detail={"case": case.pk if case else None})
     return render(request, "citizen/home.html", context)
@@ -134,6 +136,34 @@ def access(request):
     audit.record(request, audit.Event.CITIZEN_ACCESS_REPORT, action=audit.READ, why=_("Citizen's own access report"),
                  persons=[person.person_key], detail={"results": len(entries)})
     return render(request, "citizen/access.html", {"person": person, "entries": entries})
+
+
+# --- the citizen's phone, e-mail and channel ----------------------------------------------------
+
+@citizen_only
+@require_http_methods(["GET", "POST"])
+def contact(request):
+    """How the nurse and the invitations reach the citizen: their own phone number and e-mail
+    address (shown as opspor has them: their own, else the region's), and e-mail or SMS."""
+    person = own_person(request.user)
+    choice = person.own_contact()
+    initial = {"phone": person.contact_phone_display, "email": person.contact_email,
+               "channel": choice.channel if choice else ""}
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.update_contact(request.user, person, phone=d["phone"], email=d["email"], channel=d["channel"])
+        except ValidationError as error:
+            form.add_error(None, error)  # each message on its field
+        else:
+            messages.success(request, _("Thank you. Your contact details are saved."))
+            return redirect("citizen:home")
+    if request.method == "GET":
+        audit.record(request, audit.Event.CITIZEN_PAGE, action=audit.READ, why=_("Citizen's own contact details"),
+                     persons=[person.person_key], detail={"part": "contact"})
+    return render(request, "citizen/contact.html", {"person": person, "form": form},
+                  status=400 if form.errors else 200)
 
 
 # --- questionnaires answered at home ------------------------------------------------------------

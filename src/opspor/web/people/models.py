@@ -6,9 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from opspor import contact_details
 
 
 class Residence(models.TextChoices):
@@ -37,6 +40,9 @@ class Person(models.Model):
     gp_provider_number = models.CharField(_("GP provider number"), max_length=20, blank=True, db_index=True)
     residence_type = models.CharField(_("residence"), max_length=20, blank=True, choices=Residence.choices)
     death_date = models.DateField(_("date of death"), null=True, blank=True)
+    # from the data drop (the contract's optional columns; opspor.contact_details's forms)
+    phone = models.CharField(_("phone"), max_length=16, blank=True)
+    email = models.CharField(_("e-mail"), max_length=254, blank=True)
     snapshot_id = models.CharField(_("snapshot"), max_length=40, blank=True)
 
     class Meta:
@@ -72,3 +78,47 @@ class Person(models.Model):
     @property
     def age(self) -> int | None:
         return self.age_on(dt.date.today())
+
+    def own_contact(self) -> ContactChoice | None:
+        """The citizen's own contact details and channel, if they have given any."""
+        try:
+            return self.contact_choice
+        except ContactChoice.DoesNotExist:
+            return None
+
+    @property
+    def contact_phone(self) -> str:
+        """The number to call: the citizen's own, else the data drop's (``+45XXXXXXXX``, or empty)."""
+        own = self.own_contact()
+        return (own.phone if own else "") or self.phone
+
+    @property
+    def contact_email(self) -> str:
+        """The e-mail address: the citizen's own, else the data drop's (or empty)."""
+        own = self.own_contact()
+        return (own.email if own else "") or self.email
+
+    @property
+    def contact_phone_display(self) -> str:
+        return contact_details.phone_display(self.contact_phone) if self.contact_phone else ""
+
+
+class ContactChoice(models.Model):
+    """The citizen's own phone number and e-mail address, and the way they want questionnaire
+    invitations (e-mail or SMS; seed 002 line 8516, "efter patienternes valg"). Kept apart from
+    :class:`Person`, whose values a new publication rewrites from the data drop; an own value
+    comes before the drop's. Changed only through ``citizen.actions.update_contact``."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("SMS")
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="contact_choice")
+    phone = models.CharField(_("phone"), max_length=16, blank=True)
+    email = models.CharField(_("e-mail"), max_length=254, blank=True)
+    channel = models.CharField(_("invitations by"), max_length=10, choices=Channel.choices, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:  # never the number or the address
+        return f"contact choice of {self.person}"

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from opspor.store import schema
 from opspor.web.people.models import Person
 
 PERSON_FIELDS = ("cpr", "name", "birth_date", "sex", "municipality_code", "region_code",
-                 "gp_provider_number", "residence_type", "death_date", "snapshot_id")
+                 "gp_provider_number", "residence_type", "death_date", "phone", "email", "snapshot_id")
 
-# the snapshot's columns, in the order of the rows handed to upsert()
+# the snapshot's columns, in the order of the rows handed to upsert(); {contact}: phone and
+# e-mail (NULL from a snapshot made before the contract had them)
 SNAPSHOT_QUERY = """
     SELECT p.person_key, i.cpr, i.name, p.birth_date, p.sex, p.municipality_code, p.region_code,
-           p.gp_provider_number, p.residence_type, p.death_date
+           p.gp_provider_number, p.residence_type, p.death_date, {contact}
     FROM persons p JOIN wanted USING (person_key) LEFT JOIN identity i USING (person_key)
 """
 
@@ -22,7 +24,9 @@ SNAPSHOT_QUERY = """
 def read(con, keys: list[str]) -> list[tuple]:
     """The person rows of ``keys`` from an open snapshot engine (:mod:`opspor.engines`)."""
     con.register("wanted", pa.table({"person_key": keys}))
-    return con.rows(SNAPSHOT_QUERY)
+    present = set(con.query("SELECT * FROM identity LIMIT 0").column_names)
+    contact = ", ".join(f"i.{c}" if c in present else f"NULL AS {c}" for c in schema.LATER_COLUMNS["identity"])
+    return con.rows(SNAPSHOT_QUERY.format(contact=contact))
 
 
 def by_key(keys: list[str], chunk: int = 5000) -> dict[str, Person]:
@@ -37,11 +41,11 @@ def upsert(rows: list[tuple], snapshot_id: str) -> dict[str, Person]:
     """Create or update the persons of ``rows`` (from :func:`read`); returns them by key."""
     existing = by_key([r[0] for r in rows])
     new, changed = [], []
-    for key, cpr, name, birth, sex, muni, region, gp, residence, death in rows:
+    for key, cpr, name, birth, sex, muni, region, gp, residence, death, phone, email in rows:
         values = {"cpr": cpr or "", "name": name or "", "birth_date": birth, "sex": sex or "",
                   "municipality_code": muni or "", "region_code": region or "",
                   "gp_provider_number": gp or "", "residence_type": residence or "",
-                  "death_date": death, "snapshot_id": snapshot_id}
+                  "death_date": death, "phone": phone or "", "email": email or "", "snapshot_id": snapshot_id}
         person = existing.get(key)
         if person is None:
             new.append(Person(person_key=key, **values))
