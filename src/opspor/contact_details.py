@@ -32,5 +32,5 @@ def email(value: str | None) -> str | None:
 
 def phone_display(stored: str) -> str:
     """``+4520123456`` as a Dane reads it: ``20 12 34 56``."""
-    digits = stored[3:] if stored.startswith("+45") else stored
+    digits = stored.removeprefix("+45")
     return " ".join(digits[i:i + 2] for i in range(0, len(digits), 2)) if len(digits) == 8 else stored

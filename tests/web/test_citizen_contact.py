@@ -61,7 +61,7 @@ def test_the_day_view_shows_the_number_to_call_as_a_tel_link(story, as_user):
 
 
 def test_the_citizen_updates_their_contact_and_channel_audited_without_the_values(story, as_user):
-    w, case, citizen, neighbour = story
+    w, _case, citizen, neighbour = story
     client = as_user(citizen)
     page = text(client.get("/borger/"))
     assert "31 31 31 31" in page and "register@eksempel.dk" in page and "/borger/kontakt/" in page

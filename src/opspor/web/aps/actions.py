@@ -64,11 +64,12 @@ from opspor.store import StoreError
 from opspor.store.key import pseudonym_key
 from opspor.web.accounts.models import User
 from opspor.web.accounts.roles import Role
-from opspor.web.aps import channels, instruments, queries, rules
+from opspor.web.aps import channels, consent, instruments, queries, rules
 from opspor.web.aps.models import (
     Case,
     CaseMessage,
     CaseQuerySet,
+    ConsentRecord,
     Goal,
     Note,
     Plan,
@@ -304,16 +305,50 @@ def invite_referred(lead, person, nurse: User, *, source: str, referrer: str, re
 
 @transaction.atomic
 def record_consent(nurse, case: Case) -> Case:
+    """The nurse records the consent the citizen gave her (on the phone or in person), to the
+    consent text in force."""
     _check_own_case(nurse, case)
-    case = _locked(case)
+    return _consent(nurse, _locked(case), ConsentRecord.How.NURSE)
+
+
+def _consent_record(user, case: Case, kind: str, how: str, texts: consent.ConsentTexts | None = None) -> ConsentRecord:
+    texts = texts or consent.texts()
+    return ConsentRecord.objects.create(case=case, kind=kind, how=how, text_version=texts.version,
+                                        text_digest=texts.digest, text=texts.as_text("da"), recorded_by=user)
+
+
+def _consent(user, case: Case, how: str) -> Case:
+    """``case`` (locked) consented: its state, the record, the audit entry, the trial's reveal,
+    and the GP and municipality told (by the case's nurse, the sender of the programme's
+    messages, also when the citizen said yes on their page)."""
     _require_state(case, [Case.State.INVITED], _("Only an invitation without an answer can be answered."))
     case.state, case.answered_at = Case.State.CONSENTED, timezone.now()
     case.save(update_fields=["state", "answered_at"])
     _cancel_planned(case, Session.Kind.INVITATION)
-    _log(nurse, audit.Event.APS_CONSENT, _("Consent to Aktiv Patientstøtte"), case)
-    trial_actions.reveal_on_consent(nurse, case)  # a trial: the arm is shown from now on
-    messaging.on_aps_consent(nurse, case)  # GP and municipality told (transactional outbox)
+    record = _consent_record(user, case, ConsentRecord.Kind.GIVEN, how)
+    _log(user, audit.Event.APS_CONSENT, _("Consent to Aktiv Patientstøtte"), case, how=how,
+         text_version=record.text_version, record=str(record.public_id))
+    trial_actions.reveal_on_consent(user, case)  # a trial: the arm is shown from now on
+    messaging.on_aps_consent(case.nurse, case)  # GP and municipality told (transactional outbox)
     return case
+
+
+@transaction.atomic
+def citizen_consent(citizen, case: Case, text_version: str) -> Case:
+    """The citizen says yes on their own page to the consent text of ``text_version`` (the one
+    they read: a text changed since is refused, to be read again)."""
+    _citizen_of(citizen, case)
+    if text_version != consent.texts().version:
+        raise ValidationError(_("The consent text has changed since you opened the page. Read it again."))
+    return _consent(citizen, _locked(case), ConsentRecord.How.CITIZEN)
+
+
+@transaction.atomic
+def citizen_withdraw(citizen, case: Case) -> Case:
+    """The citizen withdraws their consent on their own page: support ends (reason: the patient
+    withdrew), as when the nurse ends it so."""
+    _citizen_of(citizen, case)
+    return _end(citizen, _locked(case), Case.EndReason.WITHDREW, "", ConsentRecord.How.CITIZEN)
 
 
 @transaction.atomic
@@ -818,9 +853,13 @@ def _end_problems(case: Case, reason: str, note: str) -> None:
 
 @transaction.atomic
 def end_support(nurse, case: Case, reason: str, note: str = "") -> Case:
-    """End support (see the module's rules on 6 and 9 months)."""
+    """End support (see the module's rules on 6 and 9 months); "the patient withdrew" is also a
+    withdrawal of consent, recorded as such."""
     _check_own_case(nurse, case)
-    case = _locked(case)
+    return _end(nurse, _locked(case), reason, note, ConsentRecord.How.NURSE)
+
+
+def _end(user, case: Case, reason: str, note: str, how: str) -> Case:
     _end_problems(case, reason, note)
     today = timezone.localdate()
     months = None
@@ -832,8 +871,13 @@ def end_support(nurse, case: Case, reason: str, note: str = "") -> Case:
     case.state, case.ended_at = Case.State.ENDED, timezone.now()
     case.end_reason, case.end_note = reason, note.strip()
     case.save(update_fields=["state", "ended_at", "end_reason", "end_note"])
-    _log(nurse, audit.Event.APS_END, _("Support ended"), case, reason=reason, months=months, cancelled_sessions=cancelled)
-    messaging.on_aps_end(nurse, case)  # GP and municipality told (transactional outbox)
+    detail = {}
+    if reason == Case.EndReason.WITHDREW:
+        record = _consent_record(user, case, ConsentRecord.Kind.WITHDRAWN, how)
+        detail = {"how": how, "text_version": record.text_version, "record": str(record.public_id)}
+    _log(user, audit.Event.APS_END, _("Support ended"), case, reason=reason, months=months,
+         cancelled_sessions=cancelled, **detail)
+    messaging.on_aps_end(case.nurse, case)  # GP and municipality told (transactional outbox)
     return case
 
 

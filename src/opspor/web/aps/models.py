@@ -323,3 +323,35 @@ class CaseMessage(models.Model):
 
     class Meta:
         ordering = ["sent_at", "id"]
+
+
+class ConsentRecord(models.Model):
+    """Consent to the programme given or withdrawn, as a record (as REDCap's e-Consent): which
+    case, given or withdrawn, how (on the citizen's own page after MitID, or recorded by the
+    nurse), by whom and when, and which version of the consent text (``aps/consent.py``; the
+    file's digest pins the file, ``text`` keeps the Danish words for the receipt). Written only
+    by ``aps.actions``; never changed."""
+
+    class Kind(models.TextChoices):
+        GIVEN = "given", _("Consent given")
+        WITHDRAWN = "withdrawn", _("Consent withdrawn")
+
+    class How(models.TextChoices):
+        CITIZEN = "citizen", _("By the citizen on their own page (MitID)")
+        NURSE = "nurse", _("Recorded by the nurse")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="consent_records")
+    kind = models.CharField(_("consent"), max_length=10, choices=Kind.choices)
+    how = models.CharField(_("how"), max_length=10, choices=How.choices)
+    text_version = models.CharField(_("version of the consent text"), max_length=20)
+    text_digest = models.CharField(max_length=64)
+    text = models.TextField(_("the consent text"))  # in Danish, as the version said it: the receipt prints it
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"consent record {self.pk} ({self.kind})"

@@ -12,6 +12,7 @@ urlpatterns = [
     path("forloeb/eksport.<str:fmt>", views.caseload_export, name="caseload_export"),
     path("forloeb/<int:pk>/", views.case_detail, name="case"),
     path("forloeb/<int:pk>/samtykke/", views.consent, name="consent"),
+    path("forloeb/<int:pk>/samtykke/<uuid:record_id>/kvittering.pdf", views.consent_receipt, name="consent_receipt"),
     path("forloeb/<int:pk>/afslag/", views.refuse, name="refuse"),
     path("forloeb/<int:pk>/ikke-truffet/", views.not_reached, name="not_reached"),
     path("forloeb/<int:pk>/opstart/", views.startup, name="startup"),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
 from opspor.web.aps import actions, exports, instruments, queries, rules
+from opspor.web.aps import consent as consent_config
 from opspor.web.aps.forms import (
     CapacityForm,
     CaseloadForm,
@@ -480,6 +481,8 @@ def _render_case(request, case: Case, *, bound: dict | None = None, saved: str =
         "is_lead": user.has_role(Role.PROGRAMME_LEAD), "sessions": sessions, "goals": goals,
         "current_plan": plans[0] if plans else None, "older_plans": plans[1:], "notes": notes,
         "case_messages": list(case.messages.select_related("sender", "plan")),
+        "consent_records": list(case.consent_records.select_related("recorded_by")),
+        "consent_texts": consent_config.texts(),
         "can_message": can_change and case.state in actions.MESSAGE_STATES,
         "can_schedule": can_change and case.state in actions.SCHEDULE_STATES and rules.QUESTIONNAIRES is not None,
         "timeline": _timeline(case, sessions, plans, q["responses"]), "saved": saved, "today": today,
@@ -708,6 +711,35 @@ def review_response(request, pk: int, response_pk: int):
     response = get_object_or_404(case.responses, pk=response_pk)
     return _change(request, case, "review", None, lambda d: actions.review_response(request.user, response),
                    _("The answer is marked as seen."))
+
+
+def consent_pdf_response(request, case: Case, record=None) -> HttpResponse:
+    """The PDF receipt of a consent record, or (no ``record``) the written agreement alone
+    (``consent_pdf``), audited as an export; for the citizen's page and the nurse's case page."""
+    from opspor.web.aps import consent_pdf
+
+    plan = case.plans.first()
+    goals, plan_text = [g.text for g in case.goals.all()], plan.text if plan else None
+    if record is None:
+        body, name = consent_pdf.agreement(case, goals, plan_text), "aftale"
+    else:
+        body, name = consent_pdf.receipt(record, goals, plan_text), f"samtykke-{record.public_id}"
+    audit.record(request, audit.Event.APS_CONSENT_RECEIPT, action=audit.EXPORT,
+                 why=_("Receipt of consent downloaded") if record else _("Written agreement downloaded"),
+                 persons=[case.person.person_key],
+                 detail={"case": case.pk, "record": str(record.public_id) if record else None})
+    out = HttpResponse(body, content_type="application/pdf")
+    out["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return out
+
+
+@nurse_or_lead
+@require_GET
+def consent_receipt(request, pk: int, record_id):
+    case = queries.get_case(request.user, pk)
+    record = get_object_or_404(case.consent_records.select_related("case__person", "case__nurse", "recorded_by"),
+                               public_id=record_id)
+    return consent_pdf_response(request, case, record)
 
 
 @nurse_or_lead

@@ -106,6 +106,7 @@ class Event(models.TextChoices):
     RELATIVE_REVOKE = "citizen.relative.revoke", _("Relative's access revoked by the citizen")
     RELATIVE_READ = "citizen.relative.read", _("Relative's view of the citizen's page")
     CITIZEN_CONTACT = "citizen.contact", _("Citizen's phone, e-mail or choice of channel changed")
+    APS_CONSENT_RECEIPT = "aps.consent.receipt", _("Receipt of consent downloaded")
     # questionnaires answered at home
     QUESTIONNAIRE_SCHEDULE = "aps.questionnaire.schedule", _("Questionnaires scheduled for the citizen")
     QUESTIONNAIRE_INVITE = "aps.questionnaire.invite", _("Questionnaire invitation sent")

@@ -23,9 +23,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
 from opspor.web.aps import actions as aps_actions
-from opspor.web.aps import instruments
+from opspor.web.aps import consent, instruments
 from opspor.web.aps.forms import CitizenQuestionnaireForm
-from opspor.web.aps.models import Case, QuestionnaireRequest, QuestionnaireResponse, Session
+from opspor.web.aps.models import (
+    Case,
+    ConsentRecord,
+    QuestionnaireRequest,
+    QuestionnaireResponse,
+    Session,
+)
+from opspor.web.aps.views import consent_pdf_response
 from opspor.web.audit import actions as audit
 from opspor.web.audit.models import AuditEntry
 from opspor.web.citizen import actions
@@ -97,6 +104,7 @@ def home(request):
     context["questionnaires"] = _open_questionnaires(person)
     context["answered"] = _answered(person)
     context["contact_choice"] = person.own_contact()
+    context.update(_consent_context(case))
     audit.record(request, audit.Event.CITIZEN_PAGE, action=audit.READ, why=_("Citizen's own page"),
                  persons=[person.person_key], detail={"case": case.pk if case else None})
     return render(request, "citizen/home.html", context)
@@ -136,6 +144,71 @@ def access(request):
     audit.record(request, audit.Event.CITIZEN_ACCESS_REPORT, action=audit.READ, why=_("Citizen's own access report"),
                  persons=[person.person_key], detail={"results": len(entries)})
     return render(request, "citizen/access.html", {"person": person, "entries": entries})
+
+
+# --- consent as a record, the written agreement -------------------------------------------------
+
+def _consent_context(case) -> dict:
+    if case is None:
+        return {}
+    return {"consent_texts": consent.texts(), "consent_records": list(case.consent_records.all()),
+            "can_consent": case.state == Case.State.INVITED,
+            "can_withdraw": case.state in (Case.State.CONSENTED, Case.State.ACTIVE)}
+
+
+def _own_case(request) -> Case:
+    case = _case(own_person(request.user))
+    if case is None:
+        raise PermissionDenied
+    return case
+
+
+@citizen_only
+@require_POST
+def give_consent(request):
+    """The citizen says yes to the programme, to the version of the text their page showed."""
+    try:
+        aps_actions.citizen_consent(request.user, _own_case(request), request.POST.get("text_version", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Thank you. You have said yes to Aktiv Patientstøtte. Your receipt is on this page."))
+    return redirect("citizen:home")
+
+
+@citizen_only
+@require_POST
+def withdraw_consent(request):
+    try:
+        aps_actions.citizen_withdraw(request.user, _own_case(request))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("You have withdrawn your consent. Your receipt is on this page."))
+    return redirect("citizen:home")
+
+
+@citizen_only
+@require_GET
+def consent_receipt(request, record_id):
+    """The receipt of one of the citizen's own consent records (anyone else's: 404)."""
+    person = own_person(request.user)
+    try:
+        record = (ConsentRecord.objects.select_related("case__person", "case__nurse", "recorded_by")
+                  .get(public_id=record_id, case__person=person))
+    except (ConsentRecord.DoesNotExist, ValueError, ValidationError):
+        raise Http404("not found") from None
+    return consent_pdf_response(request, record.case, record)
+
+
+@citizen_only
+@require_GET
+def agreement_pdf(request):
+    """The written agreement to print, while the citizen takes part."""
+    case = _own_case(request)
+    if case.state not in (Case.State.CONSENTED, Case.State.ACTIVE):
+        raise Http404("not found")
+    return consent_pdf_response(request, case)
 
 
 # --- the citizen's phone, e-mail and channel ----------------------------------------------------
