@@ -91,11 +91,14 @@ def test_unknown_and_missing_elements_are_refused(rtype, element, value):
 
 
 def test_an_element_opspor_does_not_read_is_not_looked_into():
-    """The documented difference: the full model refuses a malformed ``telecom``, the fast path
-    passes it on (opspor never reads it); ``--full-validation`` refuses it."""
-    res = {**VALID[0], "telecom": [{"system": "phone", "value": 5}]}
+    """The documented difference: the full model refuses a malformed ``contact`` (the patient's
+    contact persons), the fast path passes it on (opspor never reads it); ``--full-validation``
+    refuses it. ``telecom`` is read (the contract's phone and email) and so checked."""
+    res = {**VALID[0], "contact": [{"gender": 5}]}
     assert fast.problem(res, MODELS["Patient"]) is None
     assert fast.validate(res, MODELS["Patient"], full=True)
+    telecom = {**VALID[0], "telecom": [{"system": "phone", "value": 5}]}
+    assert fast.problem(telecom, MODELS["Patient"]) is not None
 
 
 def test_the_two_paths_give_the_same_drop_and_the_same_refusal(run_opspor, tmp_path):

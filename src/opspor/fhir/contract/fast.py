@@ -6,11 +6,11 @@ The full ``fhir.resources`` models (pydantic) check every element of a resource 
 1. its top-level element names against the R4 resource's own (read once from the
    ``fhir.resources`` model, so a misspelt ``birthdate`` is refused as the full model refuses it);
 2. ``msgspec.convert`` into small typed structs holding only what ``mapping`` reads (identifiers,
-   names, addresses, codings, references, periods, extensions, status), with FHIR R4's primitive
-   formats (id, code, uri, date, dateTime with its required offset, positiveInt, non-empty strings)
-   and real calendar dates.
+   names, addresses, telecom, codings, references, periods, extensions, status), with FHIR R4's
+   primitive formats (id, code, uri, date, dateTime with its required offset, positiveInt,
+   non-empty strings) and real calendar dates.
 
-Elements opspor does not read (narrative, contact, telecom, meta, ...) are not looked into. When a
+Elements opspor does not read (narrative, contact, meta, ...) are not looked into. When a
 resource fails, the full model is run on it for the error report, so the messages are as precise as
 before; ``--full-validation`` runs the full model on every resource (the old path).
 """
@@ -104,6 +104,12 @@ class Address(_Element):
     extension: list[Extension] | None = None
 
 
+class ContactPoint(_Element):
+    system: Code | None = None
+    value: String | None = None
+    use: Code | None = None
+
+
 class Patient(_Element):
     id: Id | None = None
     extension: list[Extension] | None = None
@@ -114,6 +120,7 @@ class Patient(_Element):
     deceasedBoolean: bool | None = None
     deceasedDateTime: DateTime | None = None
     address: list[Address] | None = None
+    telecom: list[ContactPoint] | None = None
     generalPractitioner: list[Reference] | None = None
 
 
