@@ -84,16 +84,9 @@ def test_auditor_prints_or_downloads_the_access_report(page, site):
     page.goto(f"{site.url}/revision/indsigt/")
     page.get_by_label("Personens CPR-nummer").fill(CPR["C"])
     page.get_by_label("Begrundelse").fill("Borgerens anmodning")
-    downloads = []  # page.on, not expect_download: the fixtures hide Playwright's loop from tests
-    page.on("download", lambda d: downloads.append(d))
-    page.get_by_role("button", name="Hent som PDF").click()
-    for _ in range(100):
-        if downloads:
-            break
-        page.wait_for_timeout(100)
-    assert downloads, "no download"
-    assert downloads[0].suggested_filename.startswith("indsigtsrapport-")
-    with open(downloads[0].path(), "rb") as f:
+    download = web_kit.download_of(page, page.get_by_role("button", name="Hent som PDF").click)
+    assert download.suggested_filename.startswith("indsigtsrapport-")
+    with open(download.path(), "rb") as f:
         assert f.read(5) == b"%PDF-"
     page.get_by_role("button", name="Lav rapport").click()
     report = page.locator("section.card", has_text="Sofie")

@@ -87,6 +87,20 @@ def shot(page, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
+def download_of(page, click) -> object:
+    """The Playwright download ``click()`` starts (``page.on``, not ``expect_download``: the
+    fixtures hide Playwright's loop from the tests); fails after 10 s without one."""
+    downloads = []
+    page.on("download", downloads.append)
+    click()
+    for _ in range(100):
+        if downloads:
+            break
+        page.wait_for_timeout(100)
+    assert downloads, "no download"
+    return downloads[0]
+
+
 def log_in_with_second_factor(login, user):
     """``user`` logged in through the real forms with password and a confirmed TOTP device (the
     administrator's pages ask for the second factor)."""

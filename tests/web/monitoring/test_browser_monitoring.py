@@ -77,3 +77,28 @@ def test_secretariat_dashboard_chart_table_and_task_in_the_aarshjul(page, site):
     text = page.locator("main").inner_text()
     assert "seed" not in text and "patients expected" not in text and "×" not in text
     shot(page, "rollout")
+
+
+def _log_in(page, site, username: str) -> None:
+    page.goto(f"{site.url}/konto/log-ind/")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(site.users[username]["password"])
+    page.locator("form button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+
+
+def test_secretariat_makes_and_downloads_the_committee_report(page, site):
+    _log_in(page, site, "sekretariat")
+    page.goto(f"{site.url}/overvaagning/rapporter/")
+    form = page.locator("form#make-report")
+    expect(form.locator("input[name=year]")).not_to_have_value("")
+    form.locator("select[name=lang]").select_option("da")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    row = page.locator("table#reports tbody tr").first
+    expect(row).to_contain_text("report.pdf")
+    shot(page, "reports")
+    download = web_kit.download_of(page, row.locator('a[href$="/report.pdf"]').click)
+    assert download.suggested_filename.endswith("-report.pdf")
+    with open(download.path(), "rb") as f:
+        assert f.read(5) == b"%PDF-"

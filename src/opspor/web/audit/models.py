@@ -171,6 +171,7 @@ class Event(models.TextChoices):
     MONITORING_EFFECT = "monitoring.effect", _("Effect estimates published")
     MONITORING_REGISTER = "monitoring.register", _("Task register imported")
     MONITORING_TASK = "monitoring.task", _("Monitoring task updated")
+    MONITORING_REPORT = "monitoring.report", _("Committee report made")
     # telemonitoring
     TELEMONITORING_RECEIVE = "telemonitoring.receive", _("Home measurements received")
     TELEMONITORING_TOKEN = "telemonitoring.token", _("Sender token made")

@@ -57,3 +57,11 @@ class RegisterFilter(forms.Form):
                                choices=lambda: [("", _("All"))] + enum_choices(T.Weight))
     state = forms.ChoiceField(label=_("Due"), required=False, choices=lambda: [("", _("All"))] + [
         (s, T.state_labels(language.current())[s]) for s in STATES])
+
+
+class ReportForm(forms.Form):
+    """The committee report to make: its year and its language."""
+
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100,
+                              widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    lang = forms.ChoiceField(label=_("Language"), choices=(("da", _("Danish")), ("en", _("English"))))

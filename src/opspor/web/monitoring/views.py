@@ -17,22 +17,20 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from opspor import reference as ref
 from opspor.i18n import localized
-from opspor.monitor import schedule as monitor_schedule
 from opspor.monitor import targets as tg
 from opspor.monitor import tasks as T
 from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
 from opspor.web.core import language, params
 from opspor.web.core.tables import table_response
-from opspor.web.monitoring import actions, charts, queries
+from opspor.web.monitoring import actions, charts, committee_reports, queries
 from opspor.web.monitoring import register as reg
 from opspor.web.monitoring import rollout as ro
-from opspor.web.monitoring.forms import RegisterFilter, TaskForm
+from opspor.web.monitoring.forms import RegisterFilter, ReportForm, TaskForm
 from opspor.web.monitoring.models import FollowUpGroup, MonitoringTask
 
 REGISTER_ROLES = (Role.SECRETARIAT, Role.PROGRAMME_LEAD)
 PERIOD_KINDS = ("year", "month")
-REPORT_FILES = {"report.html": "text/html; charset=utf-8", "report.pdf": "application/pdf"}
 
 
 def _region_name(code: str) -> str:
@@ -343,33 +341,36 @@ def group_pdf(request, pk: int):
 # --------------------------------------------------------------------------- committee reports
 
 
-def _reports() -> list[dict]:
-    folder = monitor_schedule.reports_dir()
-    if not folder.is_dir():
-        return []
-    out = []
-    for d in sorted(folder.iterdir(), reverse=True):
-        if d.is_dir():
-            files = [f for f in REPORT_FILES if (d / f).is_file()]
-            if files:
-                out.append({"name": d.name, "files": files,
-                            "made": dt.datetime.fromtimestamp((d / files[0]).stat().st_mtime)})
-    return out
-
-
 @role_required(Role.SECRETARIAT)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def reports(request):
-    return render(request, "monitoring/reports.html", {"reports": _reports(), "folder": monitor_schedule.reports_dir()})
+    """The reports made, and (POST) a new one made by the secretariat: one year, one language."""
+    data = committee_reports.data_range()
+    form = ReportForm(request.POST or None, initial={
+        "year": committee_reports.default_year(data, timezone.localdate()), "lang": language.current()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = committee_reports.make(request, request.user.region_code, form.cleaned_data["year"],
+                                          form.cleaned_data["lang"])
+        except committee_reports.ReportError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The committee report for %(year)s is made: download it below.")
+                             % {"year": made.year})
+            return redirect(f"{request.path}#report-{made.name}")
+    return render(request, "monitoring/reports.html", {
+        "reports": committee_reports.listing(), "form": form, "data": data,
+        "region_name": _region_name(request.user.region_code)},
+        status=400 if request.method == "POST" else 200)
 
 
 @role_required(Role.SECRETARIAT)
 @require_GET
 def report_file(request, name: str, file: str):
-    if file not in REPORT_FILES or name not in {r["name"] for r in _reports()}:
+    if file not in committee_reports.FILES or name not in {r["name"] for r in committee_reports.listing()}:
         raise Http404
-    path = monitor_schedule.reports_dir() / name / file
-    response = FileResponse(path.open("rb"), content_type=REPORT_FILES[file],
+    path = committee_reports.folder() / name / file
+    response = FileResponse(path.open("rb"), content_type=committee_reports.FILES[file],
                             as_attachment=file.endswith(".pdf"), filename=f"{name}-{file}")
     response["Cache-Control"] = "no-store"
     return response
