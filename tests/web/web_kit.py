@@ -91,7 +91,7 @@ def download_of(page, click) -> object:
     """The Playwright download ``click()`` starts (``page.on``, not ``expect_download``: the
     fixtures hide Playwright's loop from the tests); fails after 10 s without one."""
     downloads = []
-    page.on("download", downloads.append)
+    page.on("download", lambda d: downloads.append(d))
     click()
     for _ in range(100):
         if downloads:
