@@ -92,7 +92,7 @@ def _pct(value) -> str:
 def train(
     test_as_of: str = typer.Option(None, "--test-as-of", help="Test as-of date (YYYY-MM-DD). Default: the "
                                    "latest quarter day whose outcome horizon lies inside the data."),
-    horizon: str = typer.Option(None, "--horizon", help="Outcome horizon: 6m or 12m. Default: outcome.yaml's."),
+    horizon: str = typer.Option(None, "--horizon", help="Outcome horizon: 3m, 6m or 12m (outcome.yaml). Default: outcome.yaml's."),
     truth: Path = typer.Option(None, "--truth", exists=True, file_okay=False, dir_okay=True,
                                help="Synthetic data only: the truth/ folder of `opspor synth`, to put the "
                                "generator's true probabilities beside the models in the report."),
@@ -392,3 +392,72 @@ def _rows_with_identity(result) -> list[dict]:
              "name": identity.get(s.person_key, ("", ""))[1], "person_key": s.person_key,
              "score": f"{s.score:.4f}", "rank_in_region": s.rank_in_region, "routes": ";".join(s.routes),
              "explanation": s.explanation} for s in result.selected]
+
+
+@app.command("monitor")
+def monitor(
+    month: str = typer.Option(..., "--month", help="The month whose scores are monitored (YYYY-MM); their outcome "
+                              "must be known (the horizon inside the data)."),
+    config: Path = typer.Option(None, "--config", exists=True, dir_okay=False,
+                                help="Limits file (default: monitoring.yaml of OPSPOR_RISK_CONFIG or the shipped one)."),
+    publish: bool = typer.Option(False, "--publish", help="Publish the run to the web app's monitoring page and "
+                                 "alert the programme leads when a limit is passed."),
+    engine: str = engine_option(),
+) -> None:
+    """Monitor the risk model after deployment: observed against expected by region,
+    municipality, GP practice, sex, age band and residence type, AUROC over time and feature
+    drift, for the scores made in MONTH; alerts where a limit of monitoring.yaml is passed.
+
+    Writes $OPSPOR_HOME/risk/monitoring/<month>/<run>/monitoring.json and report.pdf.
+    Exit code 0: stored (alerts or not); 1: nothing stored (the message says why); 2: bad options."""
+    from opspor.risk import monitoring
+    from opspor.risk.monitoring_pdf import alert_text
+
+    try:
+        first = monitoring.parse_month(month)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--month") from None
+    try:
+        record = monitoring.monitor(first, log=_log, engine=engine, config=config)
+        published = _publish_monitoring(record) if publish else None
+    except Exception as error:  # noqa: BLE001
+        if isinstance(error, monitoring.MonitorError):
+            _err().print(f"[red]{mask_cpr(str(error))}[/red]", soft_wrap=True)
+            raise typer.Exit(1) from None
+        raise _fail(error) from None
+    console = Console(highlight=False)
+    o = record["overall"]
+    console.print(f"[bold]Monitored[/bold] {record['month']}: scores {record['score_id']} of {record['as_of']} "
+                  f"(model {record['model_id']}), outcome within {record['horizon_days']} days; "
+                  f"{record['persons']:,} persons, {o['observed']:,} admitted, {o['expected']:,.1f} expected "
+                  f"(O/E {_f(o['ratio'], 2)} [{_f(o['ratio_low'], 2)}; {_f(o['ratio_high'], 2)}]); calibration "
+                  f"slope {_f(o['slope'], 2)} [{_f(o['slope_low'], 2)}; {_f(o['slope_high'], 2)}]; AUROC "
+                  f"{_f(o['auroc'])} [{_f(o['auroc_low'])}; {_f(o['auroc_high'])}]", soft_wrap=True)
+    table = Table("month", "persons", "admitted", "AUROC [95 % CI]", title="AUROC over time", title_justify="left")
+    for p in record["auroc_over_time"]:
+        table.add_row(p["month"], f"{p['persons']:,}", f"{p['positives']:,}",
+                      f"{_f(p['auroc'])} [{_f(p['auroc_low'])}; {_f(p['auroc_high'])}]")
+    console.print(table)
+    drift = ", ".join(f"{r['feature']} {r['psi']:.3f}" for r in record["drift"]["features"][:5])
+    console.print(f"largest feature drift (PSI): {drift}", soft_wrap=True)
+    for alert in record["alerts"]:
+        console.print(f"[red]ALERT[/red] {alert_text(alert, 'en')}", soft_wrap=True)
+    if not record["alerts"]:
+        console.print("no limit passed")
+    console.print(f"written: {record['path']}/monitoring.json, report.pdf", soft_wrap=True)
+    if published is not None:
+        console.print(f"published: run {published['run_id']}, {published['alerts']} alerts to "
+                      f"{published['recipients']} programme leads", soft_wrap=True)
+
+
+def _publish_monitoring(record: dict) -> dict:
+    """Into the web app (``opspor.web.riskmonitor`` imports ``opspor.risk``, never the reverse)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opspor.web.settings")
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+    from opspor.web.riskmonitor.actions import publish
+
+    return publish(record)

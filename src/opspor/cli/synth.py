@@ -62,6 +62,12 @@ def synth(
         None, "--excess", help="Put an excess of acute contacts in municipalities: CODE=FACTOR,... "
         "(e.g. 461=2.0,479=1.8; the residents' acute hazards times FACTOR; writes truth/excess.json).",
     ),
+    risk_shift: str = typer.Option(
+        None, "--risk-shift", help="Shift the acute-admission risk in municipalities from --risk-shift-from on: "
+        "CODE=FACTOR,... (e.g. 461=2.0; the residents' acute-admission hazard times FACTOR; writes "
+        "truth/risk_shift.json), to check the risk model's monitoring (`opspor risk monitor`).",
+    ),
+    risk_shift_from: str = typer.Option(None, "--risk-shift-from", help="First day of --risk-shift (YYYY-MM-DD)."),
     telemonitoring: int = typer.Option(
         None, "--telemonitoring", min=1, help="Simulate telemonitoring: enrol the N highest-risk adults with COPD "
         "or heart failure at --telemonitoring-start and write their home measurements (telemonitoring/"
@@ -141,10 +147,26 @@ def synth(
             excess_mod.check(excess_opts, _municipality_codes(region))
         except ValueError as error:
             raise typer.BadParameter(str(error), param_hint="--excess") from None
+    shift_opts = None
+    if risk_shift is not None:
+        from opspor.synth import risk_shift as shift_mod
+
+        if risk_shift_from is None:
+            raise typer.BadParameter("--risk-shift needs --risk-shift-from", param_hint="--risk-shift-from")
+        try:
+            shift_opts = shift_mod.parse(risk_shift, cli_date(risk_shift_from, "--risk-shift-from"))
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--risk-shift") from None
+        try:
+            shift_mod.check(shift_opts, _municipality_codes(region), start_d, end_d)
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--risk-shift") from None
+    elif risk_shift_from is not None:
+        raise typer.BadParameter("--risk-shift-from needs --risk-shift", param_hint="--risk-shift")
     opts = Options(
         persons=persons, start=start_d, end=end_d, seed=seed, out=out, region=region,
         fmt=fmt.value, truth_as_of=as_of, workers=workers, chunk_size=chunk_size, trial=trial_opts,
-        excess=excess_opts, telemonitoring=tm_opts,
+        excess=excess_opts, telemonitoring=tm_opts, risk_shift=shift_opts,
     )
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -177,6 +199,9 @@ def _print_summary(s) -> None:
     table.add_row("truth rows", f"{s.truth_rows:,}")
     if s.excess:
         table.add_row("excess (municipality = factor)", ", ".join(f"{k}={v:g}" for k, v in s.excess.items()))
+    if s.risk_shift:
+        table.add_row(f"risk shift from {s.risk_shift['from']} (municipality = factor)",
+                      ", ".join(f"{k}={v:g}" for k, v in s.risk_shift["municipalities"].items()))
     for name, k in s.telemonitoring.items():
         table.add_row(f"telemonitoring: {name.replace('_', ' ')}", f"{k:,}")
     for path, rows in s.files.items():

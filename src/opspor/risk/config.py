@@ -70,6 +70,14 @@ def _concept(ctx: Ctx, value: Any) -> str:
     return config_reader.choice(ctx, value, tuple(clinical.shipped().contacts), "concept")
 
 
+def _concepts(ctx: Ctx, value: Any) -> tuple[str, ...]:
+    """One contact concept, or a list of them (a contact meeting any of them)."""
+    if isinstance(value, list):
+        return config_reader.choices(ctx, value, tuple(clinical.shipped().contacts),
+                                     "[acute_admission, preventable_admission]")
+    return (_concept(ctx, value),)
+
+
 def _int_list(ctx: Ctx, value: Any, minimum: int, example: str) -> tuple[int, ...]:
     if not isinstance(value, list) or not value:
         raise ctx.error(f"expected a non-empty list of whole numbers, got {config_reader.show(value)}",
@@ -290,8 +298,13 @@ class OutcomeConfig:
     digest: str
     horizon: str  # the name, e.g. "6m"
     horizons_days: dict[str, int] = field(hash=False)
-    concept: str  # the event, a contact concept of concepts.yaml (acute_admission)
+    concepts: tuple[str, ...]  # the event: a contact meeting any of these concepts of concepts.yaml
     deaths: str
+
+    @property
+    def concept(self) -> str:
+        """The event's concepts as one name (``acute_admission``, or ``a | b`` for several)."""
+        return " | ".join(self.concepts)
 
     @property
     def admission_hours(self) -> int:
@@ -332,7 +345,7 @@ def load_outcome(path: Path) -> OutcomeConfig:
         digest=digest,
         horizon=horizon,
         horizons_days=horizons,
-        concept=_concept(ctx.at("concept"), top["concept"]),
+        concepts=_concepts(ctx.at("concept"), top["concept"]),
         deaths=config_reader.choice(ctx.at("deaths"), top["deaths"], DEATH_HANDLING),
     )
 

@@ -75,7 +75,8 @@ def outcome_sql(as_of: date, cfg: OutcomeConfig, data_end: datetime, d: Dialect)
     A = d.date(as_of)
     window_end = d.add_days(T, cfg.horizon_days)
     last_day = as_of + timedelta(days=cfg.horizon_days - 1)
-    event = clinical.shipped().sql(cfg.concept, d, "contacts", data_end)
+    event = "(" + " OR ".join(f"({clinical.shipped().sql(name, d, 'contacts', data_end)})"
+                              for name in cfg.concepts) + ")"  # any of the concepts
     return f"""
 WITH adm AS (
   SELECT DISTINCT person_key FROM contacts

@@ -28,6 +28,7 @@ from opspor.ingest import manifest as drop_manifest
 from opspor.synth import contacts as contacts_mod
 from opspor.synth import excess as excess_mod
 from opspor.synth import hazards, population, simulate, truth, write
+from opspor.synth import risk_shift as shift_mod
 from opspor.synth import telemonitoring as tm_mod
 from opspor.synth import trial as trial_mod
 from opspor.synth.model import load
@@ -55,6 +56,7 @@ class Options:
     trial: trial_mod.TrialOptions | None = None  # a simulated randomised trial (synth/trial.py)
     excess: excess_mod.Excess | None = None  # put-in excess by municipality (synth/excess.py)
     telemonitoring: tm_mod.TelemonitoringOptions | None = None  # enrolled patients' measurements
+    risk_shift: shift_mod.RiskShift | None = None  # admission risk changed from a day (synth/risk_shift.py)
 
     @property
     def n_days(self) -> int:
@@ -76,6 +78,7 @@ class Summary:
     files: dict[str, int] = field(default_factory=dict)  # path -> rows
     seconds: float = 0.0
     excess: dict[str, float] = field(default_factory=dict)  # --excess: municipality -> factor
+    risk_shift: dict = field(default_factory=dict)  # --risk-shift: municipalities and the day
     telemonitoring: dict[str, int] = field(default_factory=dict)  # --telemonitoring: counts
 
 
@@ -121,11 +124,17 @@ def _run_chunk(args: tuple) -> dict:
                                    opts.telemonitoring.effect, tm_mod.condition_columns(model, tm_cfg),
                                    tm_cfg.enrolment_days)
         hook = tm_hook  # --trial and --telemonitoring are not combined (generate() refuses it)
+    shift = shifted = None
+    if opts.risk_shift is not None:
+        per_person = shift_mod.factors(opts.risk_shift, p, muni_codes)
+        shift = ((opts.risk_shift.start - opts.start).days, per_person)
+        shifted = shift_mod.shifted(p, per_person)
     sim = simulate.simulate(_seq(opts.seed, STREAM_SIMULATE, chunk), model, p, n_days, asof_days,
-                            trial_day=hook and hook.day, trial_hook=hook)
+                            trial_day=hook and hook.day, trial_hook=hook, shift=shift)
     rows = []
     for d, a in zip(asof, asof_days):
-        who, p6, p12 = truth.probabilities(p, sim.snapshots[a], a)
+        who, p6, p12 = truth.probabilities(shifted if shift is not None and a >= shift[0] else p,
+                                           sim.snapshots[a], a)
         rows.append((d, who, p6, p12))
     weekday0 = opts.start.weekday()
     cts, _ = contacts_mod.build(_seq(opts.seed, STREAM_CONTACTS, chunk), model, p, sim, n_days, weekday0)
@@ -202,6 +211,8 @@ def generate(opts: Options, progress: Callable[[str, int, int], None] | None = N
     muni_codes, muni_weights = population.municipality_list(opts.region)
     if opts.excess is not None:
         excess_mod.check(opts.excess, muni_codes)
+    if opts.risk_shift is not None:
+        shift_mod.check(opts.risk_shift, muni_codes, opts.start, opts.end)
     bounds = _chunk_bounds(opts.persons, opts.chunk_size)
     quota = (trial_mod.quotas(opts.trial.persons, [b - a for a, b in bounds]) if opts.trial is not None
              else [0] * len(bounds))
@@ -336,6 +347,10 @@ def generate(opts: Options, progress: Callable[[str, int, int], None] | None = N
         manifest["excess"] = {"municipalities": opts.excess.as_dict(), "file": "excess.json"}
         excess_mod.write(opts.excess, out / "truth")
         summary.excess = opts.excess.as_dict()
+    if opts.risk_shift is not None:  # only with --risk-shift: the default manifest stays byte-identical
+        manifest["risk_shift"] = opts.risk_shift.describe()
+        shift_mod.write(opts.risk_shift, out / "truth")
+        summary.risk_shift = opts.risk_shift.describe()
     (out / "truth" / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     summary.seconds = time.perf_counter() - t0
     return summary

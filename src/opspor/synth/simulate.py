@@ -116,6 +116,7 @@ def simulate(
     state: Snapshot | None = None,
     trial_day: int | None = None,
     trial_hook: Callable[[Snapshot], np.ndarray] | None = None,
+    shift: tuple[int, np.ndarray] | None = None,
 ) -> SimResult:
     """Simulate days ``first_day`` .. ``n_days - 1``, from a fresh start or from ``state``.
 
@@ -124,8 +125,14 @@ def simulate(
     hazard (after its cap, before the excitation) from that day on; a hook may then hold a
     ``schedule`` {day: (persons, factor)} of factors that start on later days. Without it nothing
     changes.
+
+    ``shift`` (``opspor synth --risk-shift``, :mod:`opspor.synth.risk_shift`): (day, per-person
+    factor) — from that day on the person-level acute-admission scale ``s_adm`` is multiplied by
+    the factor (the hazard's cap applies as before, so the truth computed with the shifted scale
+    is exact).
     """
     tab = hazards.tables()
+    s_adm = p.s_adm
     n = p.n
     alive = np.ones(n, dtype=bool) if state is None else state.alive.copy()
     death_day = np.full(n, -1, dtype=np.int64)
@@ -142,7 +149,7 @@ def simulate(
     # Persons never admitted have no excitation, so their admission probability is the "quiet"
     # one (excitation 0); the excitation term is computed only for persons ever discharged.
     medical, birth, death = hazards.base_rates(
-        tab, hazards.table_index(p.sex, p.bday, first_day), p.s_adm, p.s_death
+        tab, hazards.table_index(p.sex, p.bday, first_day), s_adm, p.s_death
     )
     qd_home, qd_hosp = hazards.death_probabilities(death)
     qa_quiet = hazards.admission_probability(medical, birth, 0.0)
@@ -163,8 +170,16 @@ def simulate(
         if hi > lo:
             who = b_pid[lo:hi]
             idx = hazards.table_index(p.sex[who], p.bday[who], day)
-            medical[who], birth[who], death[who] = hazards.base_rates(tab, idx, p.s_adm[who], p.s_death[who])
+            medical[who], birth[who], death[who] = hazards.base_rates(tab, idx, s_adm[who], p.s_death[who])
             qd_home[who], qd_hosp[who] = hazards.death_probabilities(death[who])
+            if adm_factor is not None:
+                medical[who] *= adm_factor[who]
+            qa_quiet[who] = hazards.admission_probability(medical[who], birth[who], 0.0)
+        if shift is not None and day == shift[0]:  # --risk-shift: the scale changes from today
+            who = np.flatnonzero(shift[1] != 1.0)
+            s_adm = s_adm * shift[1]
+            idx = hazards.table_index(p.sex[who], p.bday[who], day)
+            medical[who] = hazards.base_rates(tab, idx, s_adm[who], p.s_death[who])[0]
             if adm_factor is not None:
                 medical[who] *= adm_factor[who]
             qa_quiet[who] = hazards.admission_probability(medical[who], birth[who], 0.0)
