@@ -15,7 +15,8 @@ from opspor.risk.features import FeatureSet
 def test_shipped_configuration():
     cfg = settings.load(CONFIG_DIR)
     assert cfg.outcome.horizon == "6m" and cfg.outcome.horizon_days == 182
-    assert cfg.outcome.horizons_days == {"6m": 182, "12m": 365}
+    assert cfg.outcome.horizons_days == {"3m": 91, "6m": 182, "12m": 365}
+    assert cfg.outcome.concepts == ("acute_admission", "preventable_admission")
     assert cfg.outcome.admission_hours == 12 and cfg.outcome.deaths == "competing_risk"
     assert cfg.features.windows_days == (30, 91, 182, 365) and cfg.features.history_days == 365
     assert cfg.model.select == "boosted" and cfg.model.calibration_method == "sigmoid"
@@ -57,9 +58,11 @@ def _broken(tmp_path: Path, name: str, old: str, new: str) -> Path:
      "has no category 'castle'"),
     ("features.yaml", '"{acute_admissions_91d} akutte', '"{acute_admisions_91d} akutte',
      "explain.groups.acute_admissions.texts[1].da", "not a feature"),
-    ("outcome.yaml", "horizon: 6m", "horizon: 9m", "horizon", "allowed values: 6m, 12m"),
+    ("outcome.yaml", "horizon: 6m", "horizon: 9m", "horizon", "allowed values: 3m, 6m, 12m"),
     ("outcome.yaml", "deaths: competing_risk", "deaths: ignore", "deaths", "competing_risk, exclude"),
-    ("outcome.yaml", "concept: acute_admission", "concept: acute_admissions", "concept",
+    ("outcome.yaml", "concept: [acute_admission,", "concept: [acute_admissions,", "concept[0]",
+     "did you mean `acute_admission`?"),
+    ("outcome.yaml", "concept: [acute_admission, preventable_admission]", "concept: acute_admissions", "concept",
      "did you mean `acute_admission`?"),
     ("outcome.yaml", "deaths: competing_risk", "deaths: competing_risk\nadmission_hours: 12", "admission_hours",
      "concepts.yaml"),

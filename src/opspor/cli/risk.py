@@ -461,3 +461,29 @@ def _publish_monitoring(record: dict) -> dict:
     from opspor.web.riskmonitor.actions import publish
 
     return publish(record)
+
+
+@app.command("schedule")
+def schedule_command(
+    once_at: str = typer.Option(None, "--once-at", help="Run once at YYYY-MM-DDTHH:MM[:SS] (Copenhagen), "
+                                "then stop; exit code 0 if the run succeeded."),
+) -> None:
+    """Every month (OPSPOR_RISK_DAY, _AT, _PUBLISH; default day 2 at 05:00 Copenhagen, publishing):
+    score everybody with the selected model, then monitor every scored month whose outcome has
+    become known (published to the web app, alerts to the programme leads)."""
+    from opspor.lists.scheduler import configure_logging
+    from opspor.risk import schedule as sch
+
+    try:
+        s = sch.settings()
+    except Exception as error:  # noqa: BLE001
+        _err().print(f"[red]{error}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
+    moment = None
+    if once_at is not None:
+        try:
+            moment = dt.datetime.fromisoformat(once_at)
+        except ValueError:
+            raise typer.BadParameter(f"{once_at!r} is not YYYY-MM-DDTHH:MM[:SS]", param_hint="--once-at") from None
+    configure_logging()
+    raise typer.Exit(sch.serve(s, moment, publish=_publish_monitoring if s.publish else None))

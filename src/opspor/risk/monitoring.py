@@ -237,14 +237,21 @@ def group_labels(frame, fs: FeatureSet, gp: np.ndarray, age_bands: tuple[int, ..
     }
 
 
-def by_group(y: np.ndarray, p: np.ndarray, labels: np.ndarray, cfg: MonitorConfig) -> list[dict]:
+def by_group(y: np.ndarray, p: np.ndarray, labels: np.ndarray, cfg: MonitorConfig,
+             regions: np.ndarray | None = None) -> list[dict]:
+    """One row per unit; with ``regions`` (per person) each row names the region most of the
+    unit's persons live in (the programme lead who is alerted), else ``""``."""
     rows = []
     order = np.argsort(labels, kind="stable")
     values, starts = np.unique(labels[order], return_index=True)
     bounds = list(starts) + [len(order)]
     for i, value in enumerate(values):
         idx = order[bounds[i]:bounds[i + 1]]
-        row = {"unit": str(value), **unit_figures(y[idx], p[idx], cfg.confidence)}
+        row = {"unit": str(value), "region": "", **unit_figures(y[idx], p[idx], cfg.confidence)}
+        if regions is not None and len(idx):
+            names, counts = np.unique(regions[idx], return_counts=True)
+            if names[counts.argmax()] != UNKNOWN:
+                row["region"] = str(names[counts.argmax()])
         row["flag"] = flag(row, cfg)
         rows.append(row)
     return sorted(rows, key=lambda r: (r["unit"] == UNKNOWN, r["unit"]))
@@ -405,7 +412,9 @@ def monitor(
         y, p = out.y[rows].astype(np.int8), p[rows]
         overall = {**unit_figures(y, p, mcfg.confidence), **auroc_figures(y, p, mcfg.confidence)}
         labels = group_labels(frame, fs, gp, cfg.model.age_bands)
-        groups = {g: by_group(y, p, labels[g][rows], mcfg) for g in mcfg.groups}
+        local = ("region", "municipality", "gp_practice")  # units inside a region
+        groups = {g: by_group(y, p, labels[g][rows], mcfg, labels["region"][rows] if g in local else None)
+                  for g in mcfg.groups}
         current = {"month": f"{month:%Y-%m}", "as_of": as_of.isoformat(), "score_id": score_set.score_id,
                    "model_id": score_set.model_id, "persons": int(len(rows)), "positives": int(y.sum()),
                    **{k: overall[k] for k in ("auroc", "auroc_low", "auroc_high")}}
@@ -472,7 +481,8 @@ def _alerts(overall: dict, groups: dict[str, list[dict]], drift_rows: list[dict]
     for group, rows in groups.items():
         for r in rows:
             if r["flag"]:
-                out.append({"kind": "observed_expected", "group": group, "unit": r["unit"], "direction": r["flag"],
+                out.append({"kind": "observed_expected", "group": group, "unit": r["unit"], "region": r["region"],
+                            "direction": r["flag"],
                             "value": r["ratio"], "low": r["ratio_low"], "high": r["ratio_high"],
                             "observed": r["observed"], "expected": r["expected"],
                             "limit": [cfg.ratio_low, cfg.ratio_high]})

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "opspor.web.acute",
     "opspor.web.inbound",
     "opspor.web.careplan",
+    "opspor.web.riskmonitor",
     "opspor.web.core",
 ]
 

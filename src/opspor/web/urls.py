@@ -32,6 +32,7 @@ urlpatterns = [
     path("akut/", include("opspor.web.acute.urls")),
     path("samarbejde/", include("opspor.web.careplan.urls")),
     path("risikomodeller/", include("opspor.web.riskmodels.urls")),
+    path("risikomodel/", include("opspor.web.riskmonitor.urls")),
     path("admin/", admin.site.urls),
     path("", include("opspor.web.core.urls")),
 ]

@@ -198,6 +198,8 @@ class Event(models.TextChoices):
     RISK_MODEL_APPROVE = "risk.model.approve", _("Risk model approved for use")
     RISK_MODEL_SELECT = "risk.model.select", _("Risk model put in use")
     RISK_MODEL_ROLLBACK = "risk.model.rollback", _("Back to the previous risk model")
+    RISK_MONITORING_PUBLISH = "risk.monitoring.publish", _("Risk model monitoring published")
+    RISK_MONITORING = "risk.monitoring", _("Risk model monitoring")
 
 
 SYSTEM_ROLE = "system"

@@ -57,6 +57,9 @@ for _role in (Role.SPECIALIST, Role.NURSE, Role.MUNICIPALITY, Role.DOCTOR):
 # the risk models and their governance (web/riskmodels): who proposes, approves and selects
 for _role in (Role.PROGRAMME_LEAD, Role.DOCTOR, Role.ADMIN, Role.AUDITOR):
     MENUS[_role].append(("riskmodels:list", _("Risk models")))
+# the risk model's monitoring after deployment (web/riskmonitor)
+for _role in (Role.SECRETARIAT, Role.PROGRAMME_LEAD):
+    MENUS[_role].append(("riskmonitor:page", _("Risk model monitoring")))
 
 
 def navigation(request) -> dict:
