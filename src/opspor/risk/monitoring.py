@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opspor import config_reader, engines, reference
+from opspor import config_reader, engines
 from opspor import dates as dates_mod
 from opspor.alerts.stats import ratio_interval
 from opspor.risk import drift, registry, scoring, settings
@@ -255,21 +255,6 @@ def by_group(y: np.ndarray, p: np.ndarray, labels: np.ndarray, cfg: MonitorConfi
         row["flag"] = flag(row, cfg)
         rows.append(row)
     return sorted(rows, key=lambda r: (r["unit"] == UNKNOWN, r["unit"]))
-
-
-def unit_name(group: str, code: str, lang: str = "da") -> str:
-    """A unit's readable name: municipalities and regions by name, the rest as coded."""
-    from opspor.i18n import localized
-
-    if group == "municipality":
-        for m in reference.municipalities():
-            if m.code == code:
-                return f"{m.name} ({code})"
-    if group == "region":
-        for r in reference.regions():
-            if r.code == code:
-                return f"{localized(r, 'name', lang)} ({code})"
-    return code
 
 
 # --------------------------------------------------------------------------- the run

@@ -12,7 +12,8 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from opspor.i18n import decimal, translate_all, translator
+from opspor import reference
+from opspor.i18n import decimal, localized, translate_all, translator
 from opspor.i18n import gettext_lazy as _
 from opspor.risk import monitoring_charts as charts
 
@@ -63,10 +64,19 @@ def _ci(value, low, high, digits: int, lang: str) -> str:
     return f"{_d(value, digits, lang)} [{_d(low, digits, lang)}; {_d(high, digits, lang)}]"
 
 
-def unit_label(group: str, unit: str, lang: str) -> str:
-    from opspor.risk.monitoring import unit_name
+def unit_label(group: str, code: str, lang: str = "da") -> str:
+    """A unit's readable name: municipalities and regions by name, the rest as coded."""
+    if group == "municipality":
+        for m in reference.municipalities():
+            if m.code == code:
+                return f"{m.name} ({code})"
+    if group == "region":
+        for r in reference.regions():
+            if r.code == code:
+                return f"{localized(r, 'name', lang)} ({code})"
+    return code
 
-    return unit_name(group, unit, lang)
+
 
 
 def alert_text(alert: dict, lang: str = "da") -> str:
