@@ -45,7 +45,10 @@ def site(tmp_path_factory):
         server.synth = server.cli("synth", *ARGS, "--out", drop)
         server.drop = drop
         server.cli("ingest", drop)
-        server.cli("risk", "train", "--test-as-of", "2024-07-01", "--select")
+        trained = server.cli("risk", "train", "--test-as-of", "2024-07-01")
+        boosted = next(line.split()[2] for line in trained.stdout.splitlines() if line.startswith("model boosted"))
+        risk_kit.approve(server.home, boosted)  # governance: only an approved model is put in use
+        server.cli("risk", "select-model", boosted)
         for day in ("2024-10-01", "2025-01-01"):
             server.cli("risk", "score", "--as-of", day)
         server.monitored = server.run_opspor("risk", "monitor", "--month", "2025-01", "--publish", check=True)
