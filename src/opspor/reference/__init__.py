@@ -1,4 +1,5 @@
-"""Reference data shipped with the product: regions, municipalities, hospital units, departments.
+"""Reference data shipped with the product: regions, municipalities, hospital units, departments,
+the texts of the SKS diagnosis codes the product and the synthetic data use.
 
 The files live in ``reference/data`` with their sources in ``SOURCES.md``. Everything is read
 once and cached; callers get immutable tuples and dicts keyed by code.
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-REFERENCE_VERSION = "2024.1"
+REFERENCE_VERSION = "2026.1"
 
 
 @dataclass(frozen=True)
@@ -115,3 +116,21 @@ def hospital_unit_codes() -> dict[str, str]:
         for alias in unit.aliases:
             out[alias] = unit.code
     return out
+
+
+@cache
+def department_names() -> dict[str, str]:
+    """The catalogue's department names by department code (``departments.csv``)."""
+    return {d.code: d.name for d in departments()}
+
+
+@cache
+def diagnosis_texts() -> dict[str, str]:
+    """SKS diagnosis code -> its Danish text (``sks_diagnoses.csv``: the codes of the shipped code
+    lists, the synthetic generator and the tests; source and date in ``SOURCES.md``)."""
+    return {r["code"]: r["text"] for r in _rows("sks_diagnoses.csv")}
+
+
+def diagnosis_text(code: str | None) -> str | None:
+    """The text of ``code`` exactly as written (no guessing from a shorter code), or None."""
+    return diagnosis_texts().get(code) if code else None

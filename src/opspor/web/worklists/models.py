@@ -81,6 +81,10 @@ class ListEntry(models.Model):
     new_today = models.BooleanField()
     added_at = models.DateTimeField(null=True)
     stay = models.ForeignKey(IntradayStay, on_delete=models.PROTECT, null=True, related_name="entries")
+    # the contact's hospital unit and, when it does not count, why: [[condition, value], ...]
+    # (opspor.rules.explain.not_counted); empty for runs published before these were recorded
+    hospital_unit = models.CharField(max_length=40, blank=True)
+    not_counted = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["position"]

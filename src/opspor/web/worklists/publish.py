@@ -19,12 +19,14 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from opspor import engines
 from opspor.lists import export_parquet, runs
+from opspor.rules import explain, load_repeated_acute, reference_engine
 from opspor.web.accounts import organisations
 from opspor.web.aps import publish as aps_publish
 from opspor.web.audit import actions as audit
@@ -67,10 +69,46 @@ def aware(value: dt.datetime | None) -> dt.datetime | None:
     return None if value is None else value.replace(tzinfo=LOCAL)
 
 
-def _read_snapshot(snapshot_id: str, keys: list[str], eligible_keys: list[str], as_of: dt.date):
-    """The persons of ``keys`` and the eligible persons' acute admissions, from the snapshot."""
+# the contacts of the listed persons, as the reference engine reads them
+CONTACTS_QUERY = """
+    SELECT contact_id, person_key, hospital_unit, course_department, contact_department, specialty,
+           priority, contact_type, start, "end", action_diagnosis, secondary_diagnoses, procedures,
+           drg_value, pathway
+    FROM contacts JOIN listed USING (person_key) WHERE start < ?
+"""
+
+
+def _explanations(con, lines: list[dict], record: dict) -> dict[str, tuple[str, list]]:
+    """contact_id -> (hospital unit, why it does not count) for every line, computed with the
+    shipped rule when it is the rule the run used (its sha256 in run.json); otherwise only the
+    hospital units (an explanation by another rule could contradict the list)."""
+    if not lines or not record.get("cutoff"):
+        return {}
+    cutoff = dt.datetime.fromisoformat(record["cutoff"])
+    con.register("listed", pa.table({"person_key": sorted({r["person_key"] for r in lines})}))
+    history: dict[str, list[reference_engine.Contact]] = {}
+    for row in con.rows(CONTACTS_QUERY, [cutoff]):
+        values = list(row)
+        values[11], values[12] = tuple(values[11] or ()), tuple(values[12] or ())
+        contact = reference_engine.Contact(*values)
+        history.setdefault(contact.person_key, []).append(contact)
+    rule = load_repeated_acute()
+    same_rule = rule.info.digest == record.get("rules", {}).get("repeated_acute", {}).get("sha256")
+    out = {}
+    for contacts in history.values():
+        for c in contacts:
+            why = [u.as_list() for u in explain.not_counted(rule, c, cutoff, contacts)] if same_rule else []
+            out[c.contact_id] = (c.hospital_unit or "", why)
+    return out
+
+
+def _read_snapshot(snapshot_id: str, keys: list[str], eligible_keys: list[str], as_of: dt.date,
+                   lines: list[dict], record: dict):
+    """The persons of ``keys``, the eligible persons' acute admissions and the lines'
+    explanations, from the snapshot."""
     with engines.connect(snapshot=snapshot_id) as con:
-        return people_publish.read(con, keys), aps_publish.acute_admissions(con, eligible_keys, as_of)
+        return (people_publish.read(con, keys), aps_publish.acute_admissions(con, eligible_keys, as_of),
+                _explanations(con, lines, record))
 
 
 def publish(run_id: str | None = None, actor=PUBLISHER) -> Published:
@@ -88,7 +126,8 @@ def publish(run_id: str | None = None, actor=PUBLISHER) -> Published:
                            "by an older opspor. Run `opspor lists run` again and publish that run.") from None
     snapshot_id = record["snapshot_id"]
     keys = sorted({r["person_key"] for r in lines} | {r["person_key"] for r in eligibility})
-    person_rows, admissions = _read_snapshot(snapshot_id, keys, sorted({r["person_key"] for r in eligibility}), as_of)
+    person_rows, admissions, explained = _read_snapshot(
+        snapshot_id, keys, sorted({r["person_key"] for r in eligibility}), as_of, lines, record)
     with transaction.atomic():
         persons = people_publish.upsert(person_rows, snapshot_id)
         run = ListRun.objects.create(
@@ -99,6 +138,7 @@ def publish(run_id: str | None = None, actor=PUBLISHER) -> Published:
         entries = []
         for position, line in enumerate(lines):
             dept_key = (line["hospital_unit"], line["department"])
+            unit, why = explained.get(line["contact_id"], ("", []))
             if dept_key not in departments:
                 departments[dept_key] = organisations.department(*dept_key)
             entries.append(ListEntry(
@@ -107,7 +147,8 @@ def publish(run_id: str | None = None, actor=PUBLISHER) -> Published:
                 action_diagnosis=line["action_diagnosis"] or "", course_department=line["course_department"] or "",
                 contact_department=line["contact_department"] or "",
                 contact_start=aware(line["contact_start"]), contact_end=aware(line["contact_end"]),
-                counted=line["counted"], new_today=line["new_today"],
+                counted=line["counted"], new_today=line["new_today"], hospital_unit=unit,
+                not_counted=[] if line["counted"] else why,
             ))
         ListEntry.objects.bulk_create(entries, batch_size=2000)
         aps_publish.replace_pool(actor, run, eligibility, persons, admissions)

@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 
 from opspor.web.people.models import Person
+from opspor.web.worklists import explain
 from opspor.web.worklists.models import ListEntry, ListRun, MdtConference, Screening
+
+# the worklist's filters (?vis=...) and the table's sort keys (?sort=name, ?sort=-name)
+FILTERS = ("new", "unscreened")
+SORTS = ("name", "age", "new", "last_contact", "counted", "decision")
 
 
 @dataclass
@@ -18,6 +23,8 @@ class PatientBlock:
     screening: Screening | None = None  # the decision in force for this list
     earlier_lists: int = 0  # earlier runs on which the patient was on this department's list
     open_mdt: MdtConference | None = None
+    concluded_mdt: MdtConference | None = None  # the newest concluded conference at this department
+    why: explain.Why | None = None  # why the patient is on the list, in words
 
     @property
     def new_today(self) -> bool:
@@ -30,7 +37,12 @@ class PatientBlock:
 
     @property
     def counted(self) -> int:
-        return sum(line.counted for line in self.lines)
+        """The contacts that count for the patient here (no reason against them)."""
+        return sum(line.counted and not getattr(line, "reasons", ()) for line in self.lines)
+
+    @property
+    def last_contact(self):
+        return max(line.contact_start for line in self.lines)
 
 
 def latest_run_for(department) -> ListRun | None:
@@ -53,12 +65,47 @@ def department_list(department, run: ListRun) -> list[PatientBlock]:
                .values("person_id").annotate(n=Count("run", distinct=True)))
     for row in earlier:
         blocks[row["person_id"]].earlier_lists = row["n"]
-    for m in MdtConference.objects.filter(department=department, person_id__in=ids, status=MdtConference.Status.OPEN):
-        blocks[m.person_id].open_mdt = m
+    for m in (MdtConference.objects.filter(department=department, person_id__in=ids)
+              .select_related("concluded_by").order_by("opened_at", "id")):  # the newest wins
+        if m.status == MdtConference.Status.OPEN:
+            blocks[m.person_id].open_mdt = m
+        else:
+            blocks[m.person_id].concluded_mdt = m
+    for b in blocks.values():
+        b.why = explain.annotate(b.lines)
     return list(blocks.values())
+
+
+def shown(blocks: list[PatientBlock], filters: set[str], sort: str) -> list[PatientBlock]:
+    """The blocks the worklist shows: ``filters`` (new today, not screened) and the table's
+    ``sort`` (a key of ``SORTS``, "-" first for the reverse; "" keeps the lists' reading order)."""
+    out = [b for b in blocks if ("new" not in filters or b.new_today)
+           and ("unscreened" not in filters or b.screening is None)]
+    if sort:
+        key = {
+            "name": lambda b: (b.person.name.casefold(),),
+            "age": lambda b: (b.person.age or 0,),
+            "new": lambda b: (not b.new_today,),
+            "last_contact": lambda b: (b.last_contact,),
+            "counted": lambda b: (b.counted,),
+            "decision": lambda b: (b.screening is not None, b.screening.decision if b.screening else ""),
+        }[sort.lstrip("-")]
+        out.sort(key=key, reverse=sort.startswith("-"))
+    return out
 
 
 def runs_of(department):
     """The department's published lists, newest first, with patient counts."""
     return (ListRun.objects.filter(entries__department=department)
             .annotate(patients=Count("entries__person", distinct=True)).order_by("-as_of", "-published_at"))
+
+
+def newest_lines(department, person) -> tuple[ListRun | None, list[ListEntry], explain.Why | None]:
+    """The patient's lines on the newest list of ``department`` that had them, explained."""
+    newest = (ListEntry.objects.filter(department=department, person=person)
+              .order_by("-run__as_of", "-run__published_at").values_list("run_id", flat=True).first())
+    if newest is None:
+        return None, [], None
+    lines = list(ListEntry.objects.filter(department=department, person=person, run_id=newest)
+                 .select_related("run").order_by("position"))
+    return lines[0].run, lines, explain.annotate(lines)

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opspor.lists.status import lists_status
 from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
 from opspor.web.audit import actions as audit
+from opspor.web.core import params
 from opspor.web.people.scope import get_person, get_person_by_pk
-from opspor.web.worklists import actions, exports, queries
+from opspor.web.worklists import actions, explain, exports, queries
 from opspor.web.worklists.forms import MdtForm, ScreeningForm
 from opspor.web.worklists.models import Category, ListRun, MdtConference, Screening
 
@@ -23,20 +27,55 @@ specialist_only = role_required(Role.SPECIALIST)
 CHOICES = {"decisions": Screening.Decision.choices, "categories": Category.choices}
 
 
+SORT_VALUES = [s for name in queries.SORTS for s in (name, f"-{name}")]
+SORT_LABELS = {"name": _l("Patient"), "age": _l("Age"), "new": _l("New today"),
+               "last_contact": _l("Latest contact"), "counted": _l("Counting contacts"), "decision": _l("Decision")}
+
+
+def _list_params(request) -> tuple[str, set[str], str]:
+    """(view, filters, sort) of the worklist's query; a bad one is a 400 naming it."""
+    view = params.choice_param(request.GET, "view", ("table", "cards")) or "cards"
+    filters = set()
+    for value in request.GET.getlist("filter"):
+        filters.add(params.choice_param({"filter": value}, "filter", queries.FILTERS))
+    return view, filters - {""}, params.choice_param(request.GET, "sort", SORT_VALUES)
+
+
+def _query(**values) -> str:
+    return urlencode([(k, v) for k, vs in values.items() for v in ([vs] if isinstance(vs, str) else vs) if v])
+
+
 def _render_list(request, run: ListRun | None, is_today: bool):
+    view, filters, sort = _list_params(request)
     department = request.user.organisation
     blocks = queries.department_list(department, run) if run else []
     audit.record(request, audit.Event.WORKLIST, action=audit.READ, why=_("Department worklist"),
-                 persons=[b.person.person_key for b in blocks], detail={"run": run.run_id if run else None})
-    for b in blocks:
-        b.form = ScreeningForm.for_block(b)
+                 persons=[b.person.person_key for b in blocks],
+                 detail={"run": run.run_id if run else None, "view": view, "filters": sorted(filters), "sort": sort})
+    shown = queries.shown(blocks, filters, sort)
+    if view == "cards":
+        for b in shown:
+            b.form = ScreeningForm.for_block(b)
     status = lists_status(timezone.localdate()) if is_today else None
+    current = sort
+    columns = [{"key": key, "label": label, "sort": key if current != key else f"-{key}",
+                "aria": "ascending" if current == key else "descending" if current == f"-{key}" else ""}
+               for key, label in SORT_LABELS.items()]
+    filter_links = [{"value": value, "label": label, "on": value in filters,
+                     "query": _query(view=view if view == "table" else "", sort=sort,
+                                     filter=sorted(filters ^ {value}))}
+                    for value, label in (("new", _("New today")), ("unscreened", _("Not screened")))]
     return render(request, "worklists/list.html", {
-        "department": department, "run": run, "blocks": blocks, "is_today": is_today,
+        "department": department, "run": run, "blocks": shown, "all_blocks": blocks, "is_today": is_today,
         "lists_missing": bool(status and status.alarm), "deadline": status.deadline if status else None,
         **CHOICES,
         "today": timezone.localdate(),
         "screened": sum(1 for b in blocks if b.screening), "new": sum(1 for b in blocks if b.new_today),
+        "view": view, "filters": filters, "sort": sort, "columns": columns, "filter_links": filter_links,
+        "keep": _query(view="table", filter=sorted(filters)),
+        "cards_query": _query(filter=sorted(filters)), "table_query": _query(view="table", filter=sorted(filters), sort=sort),
+        "rule_text": explain.rule_text(), "rule_version": explain.rule_version(),
+        "run_rule_version": (run.rules.get("repeated_acute", {}).get("version") if run else None),
     })
 
 
@@ -110,7 +149,9 @@ def mdt(request, pk: int):
     else:
         audit.record(request, audit.Event.MDT, action=audit.READ, why=_("MDT conference"),
                      persons=[person.person_key], detail={"mdt": conference.pk})
-    return render(request, "worklists/mdt.html", {"conference": conference, "person": person, "form": form})
+    run, lines, why = queries.newest_lines(conference.department, person)
+    return render(request, "worklists/mdt.html", {"conference": conference, "person": person, "form": form,
+                                                  "list_run": run, "lines": lines, "why": why})
 
 
 @specialist_only
