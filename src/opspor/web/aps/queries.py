@@ -15,7 +15,7 @@ from django.utils import timezone
 from opspor import reference
 from opspor.web.accounts.models import User
 from opspor.web.accounts.roles import Role
-from opspor.web.aps import rules
+from opspor.web.aps import risk_words, rules
 from opspor.web.aps.models import (
     Case,
     CaseMessage,
@@ -65,6 +65,8 @@ class Ranking:
     source: str
     model_id: str = ""
     scores: dict[str, float] = field(default_factory=dict)  # person_key → score (0-100)
+    explanations: dict[str, str] = field(default_factory=dict)  # person_key → stored top factors
+    facts: risk_words.ModelFacts | None = None  # what the scores predict, the model's report
 
     @property
     def by_risk(self) -> bool:
@@ -80,13 +82,16 @@ def ranking(region_code: str) -> Ranking:
         found = api.latest_scores()
         if found is None:
             return Ranking(RANKING_ADMISSIONS)
-        table = found.table(region_code, columns=["person_key", "score"])
+        table = found.table(region_code, columns=["person_key", "score", "explanation"])
     except Exception:  # the risk store must never take the programme page down
         log.warning("the risk scores could not be read; ranking by acute admissions", exc_info=True)
         return Ranking(RANKING_ADMISSIONS)
     keys, values = table.column("person_key").to_pylist(), table.column("score").to_pylist()
     scores = {k: 100 * v for k, v in zip(keys, values, strict=True) if v is not None}
-    return Ranking(RANKING_RISK, found.model_id, scores) if scores else Ranking(RANKING_ADMISSIONS)
+    if not scores:
+        return Ranking(RANKING_ADMISSIONS)
+    explanations = {k: e for k, e in zip(keys, table.column("explanation").to_pylist(), strict=True) if e}
+    return Ranking(RANKING_RISK, found.model_id, scores, explanations, risk_words.model_facts(found.model_id))
 
 
 @dataclass

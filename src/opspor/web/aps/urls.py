@@ -34,6 +34,7 @@ urlpatterns = [
     path("forloeb/<int:pk>/sygeplejerske/", views.reassign, name="reassign"),
     path("program/", views.programme, name="programme"),
     path("program/eksport.<str:fmt>", views.programme_export, name="programme_export"),
+    path("program/modelrapport/", views.model_report, name="model_report"),
     path("program/inviter/", views.invite, name="invite"),
     path("program/henvist/", views.refer, name="refer"),
     path("program/vis/<uuid:public_id>/", views.reveal, name="reveal"),

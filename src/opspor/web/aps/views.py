@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
-from opspor.web.aps import actions, exports, instruments, queries, rules
+from opspor.web.aps import actions, exports, instruments, queries, risk_words, rules
 from opspor.web.aps import consent as consent_config
 from opspor.web.aps.forms import (
     CapacityForm,
@@ -112,6 +112,8 @@ def programme(request):
         row.age_band = queries.age_band(row.person)
         row.municipality = queries.municipality_name(row.entry.municipality_code)
         row.revealed = revealed(request, row.person)  # looked up with a reason earlier today
+        row.risk_text = ranking.facts.sentence(row.score) if ranking.facts and row.score is not None else ""
+        row.factors = risk_words.factors(ranking.explanations.get(row.person.person_key))
     audit.record(request, audit.Event.APS_PROGRAMME, action=audit.READ, why=_("Programme pool (pseudonymised)"),
                  persons=[r.person.person_key for r in rows], detail={"page": page.number, "ranking": ranking.source})
     query = request.GET.copy()
@@ -120,6 +122,7 @@ def programme(request):
     loads = queries.nurse_loads(region)
     return render(request, "aps/programme.html", {
         "run": queries.newest_eligibility_run(), "ranking": ranking, "rows": rows, "page": page,
+        "predicts": ranking.facts.sentence(None) if ranking.facts else "",
         "counts": [(value, label, counts[value]) for value, label in Case.State.choices], "total": len(order),
         "eligible": queries.eligible_entries(region).count(), "filter_form": filter_form,
         "referred": sum(queries.region_referral_counts(region).values()),
@@ -127,6 +130,19 @@ def programme(request):
         "trial": rules.TRIAL if rules.TRIAL.enabled else None,
         "trial_randomised": trial_actions.randomised_count(region) if rules.TRIAL.enabled else 0,
     })
+
+
+@lead_only
+@require_GET
+def model_report(request):
+    """The evaluation report of the model whose scores rank the pool (the training run's
+    report.html: figures only, no person data), shown to the lead as it was written."""
+    ranking = queries.ranking(request.user.region_code)
+    if ranking.facts is None or ranking.facts.report is None:
+        raise Http404(_("No report of the risk model is stored."))
+    # one self-contained file: its own styles and PNG images (data: URLs), no script; the app's
+    # Content-Security-Policy (core.middleware) allows exactly that
+    return HttpResponse(ranking.facts.report.read_bytes(), content_type="text/html; charset=utf-8")
 
 
 @lead_only

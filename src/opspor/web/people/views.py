@@ -15,7 +15,6 @@ from opspor.web.accounts.roles import OrgKind, Role
 from opspor.web.audit import actions as audit
 from opspor.web.people.policy import scope_of
 from opspor.web.people.scope import get_person, shows_identity
-from opspor.web.worklists import explain as worklist_explain
 from opspor.web.worklists.models import ListEntry, MdtConference, Screening
 
 
@@ -24,13 +23,10 @@ def _own_department(user, rows):
 
 
 def _hospital_contacts(user, person) -> dict:
-    """(run, department) -> {"lines", "why"}: the lists the patient was on, explained."""
     entries = ListEntry.objects.filter(person=person).select_related("run", "department").order_by("-run__as_of", "position")
     lists: dict = {}
     for e in _own_department(user, entries):
-        lists.setdefault((e.run, e.department), {"lines": []})["lines"].append(e)
-    for value in lists.values():
-        value["why"] = worklist_explain.annotate(value["lines"])
+        lists.setdefault((e.run, e.department), []).append(e)
     return lists
 
 
