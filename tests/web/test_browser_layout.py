@@ -41,7 +41,7 @@ print(case.pk)
 # role (demo user) -> (name, page); "first:<selector>" follows the first link matching on the page before
 PAGES = {
     "speciallaege": [("list", "/lister/"), ("person", "first:article.patient a[href^='/personer/']"),
-                     ("history", "/lister/tidligere/")],
+                     ("history", "/lister/tidligere/"), ("table", "/lister/?view=table")],
     "sygeplejerske": [("day", "/aps/min-dag/"), ("caseload", "/aps/forloeb/"), ("case", "case"),
                       ("another-day", "/aps/min-dag/?dato=2026-03-05"), ("week", "/aps/min-uge/")],
     "programleder": [("pool", "/aps/program/"), ("nurses", "/aps/sygeplejersker/"), ("refer", "/aps/program/henvist/"),

@@ -80,17 +80,26 @@ def read_snapshot(engine: Engine) -> Snapshot:
         )
     }
     contacts: dict[str, list[Contact]] = defaultdict(list)
-    for row in engine.rows(
-        "SELECT contact_id, person_key, hospital_unit, course_department, contact_department, "
-        'specialty, priority, contact_type, start, "end", action_diagnosis, secondary_diagnoses, '
-        "procedures, drg_value, pathway FROM contacts"
-    ):
-        values = list(row)
-        values[11] = tuple(values[11] or ())
-        values[12] = tuple(values[12] or ())
-        contact = Contact(*values)
+    for row in engine.rows(f"SELECT {CONTACT_COLUMNS} FROM contacts"):
+        contact = contact_of(row)
         contacts[contact.person_key].append(contact)
     return Snapshot(persons, identity, dict(contacts))
+
+
+# the columns of the contacts table, in the order of :class:`Contact` (for :func:`contact_of`)
+CONTACT_COLUMNS = (
+    "contact_id, person_key, hospital_unit, course_department, contact_department, specialty, "
+    'priority, contact_type, start, "end", action_diagnosis, secondary_diagnoses, procedures, '
+    "drg_value, pathway"
+)
+
+
+def contact_of(row) -> Contact:
+    """A :class:`Contact` from a row of ``SELECT CONTACT_COLUMNS FROM contacts``."""
+    values = list(row)
+    values[11] = tuple(values[11] or ())
+    values[12] = tuple(values[12] or ())
+    return Contact(*values)
 
 
 # --------------------------------------------------------------------------- shared meaning

@@ -69,15 +69,6 @@ def aware(value: dt.datetime | None) -> dt.datetime | None:
     return None if value is None else value.replace(tzinfo=LOCAL)
 
 
-# the contacts of the listed persons, as the reference engine reads them
-CONTACTS_QUERY = """
-    SELECT contact_id, person_key, hospital_unit, course_department, contact_department, specialty,
-           priority, contact_type, start, "end", action_diagnosis, secondary_diagnoses, procedures,
-           drg_value, pathway
-    FROM contacts JOIN listed USING (person_key) WHERE start < ?
-"""
-
-
 def _explanations(con, lines: list[dict], record: dict) -> dict[str, tuple[str, list]]:
     """contact_id -> (hospital unit, why it does not count) for every line, computed with the
     shipped rule when it is the rule the run used (its sha256 in run.json); otherwise only the
@@ -87,16 +78,16 @@ def _explanations(con, lines: list[dict], record: dict) -> dict[str, tuple[str, 
     cutoff = dt.datetime.fromisoformat(record["cutoff"])
     con.register("listed", pa.table({"person_key": sorted({r["person_key"] for r in lines})}))
     history: dict[str, list[reference_engine.Contact]] = {}
-    for row in con.rows(CONTACTS_QUERY, [cutoff]):
-        values = list(row)
-        values[11], values[12] = tuple(values[11] or ()), tuple(values[12] or ())
-        contact = reference_engine.Contact(*values)
+    query = f"SELECT {reference_engine.CONTACT_COLUMNS} FROM contacts JOIN listed USING (person_key) WHERE start < ?"
+    for row in con.rows(query, [cutoff]):
+        contact = reference_engine.contact_of(row)
         history.setdefault(contact.person_key, []).append(contact)
     rule = load_repeated_acute()
     same_rule = rule.info.digest == record.get("rules", {}).get("repeated_acute", {}).get("sha256")
     out = {}
+    wanted = {r["contact_id"] for r in lines}
     for contacts in history.values():
-        for c in contacts:
+        for c in (c for c in contacts if c.contact_id in wanted):
             why = [u.as_list() for u in explain.not_counted(rule, c, cutoff, contacts)] if same_rule else []
             out[c.contact_id] = (c.hospital_unit or "", why)
     return out
