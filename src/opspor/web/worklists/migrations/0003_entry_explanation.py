@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('worklists', '0001_initial'),
+        ('worklists', '0002_intraday'),
     ]
 
     operations = [
