@@ -28,7 +28,7 @@ def words() -> tuple[str, str]:
     """The outcome's label and horizon in Danish, from the configuration the model records."""
     outcome = risk_settings.load().outcome
     months = int(outcome.horizon.rstrip("m"))
-    return concepts().label(outcome.concept, "da"), f"{months} måneder"
+    return " eller ".join(concepts().label(n.strip(), "da") for n in outcome.concept.split("|")), f"{months} måneder"
 
 
 def text(html: str) -> str:
@@ -72,7 +72,7 @@ def test_the_words_follow_the_models_recorded_horizon_and_english(world, as_user
     data["config"]["outcome"].update(horizon="12m", horizon_days=365)
     record.write_text(json.dumps(data))
     html = as_user(world.users["pia"]).get("/aps/program/").content.decode()
-    outcome = concepts().label(risk_settings.load().outcome.concept, "en")
+    outcome = " or ".join(concepts().label(n.strip(), "en") for n in risk_settings.load().outcome.concept.split("|"))
     assert f"50 % risk of {outcome} within 12 months" in text(html)
     assert "modelrapport" not in html  # no report stored: no link
     assert as_user(world.users["pia"]).get("/aps/program/modelrapport/").status_code == 404

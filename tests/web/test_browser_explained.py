@@ -88,7 +88,7 @@ def test_the_programme_lead_reads_what_each_score_predicts(page, site):
     web_kit.log_in(page, site, "programleder")
     page.goto(f"{site.url}/aps/program/")
     outcome = risk_settings.load().outcome
-    label = concepts().label(outcome.concept, "da")
+    label = " eller ".join(concepts().label(n.strip(), "da") for n in outcome.concept.split("|"))
     months = int(outcome.horizon.rstrip("m"))
     top = page.locator("table.pool tbody tr").first
     expect(top.get_by_test_id("risk")).to_contain_text(f"86 % risiko for {label} inden for {months} måneder")

@@ -47,10 +47,14 @@ class ModelFacts:
 
     def outcome_words(self) -> str:
         lang = "en" if (get_language() or "da").startswith("en") else "da"
-        try:
-            return shipped_concepts().label(self.concept, lang)
-        except KeyError:
-            return self.concept
+        labels = []
+        for name in (n.strip() for n in self.concept.split("|")):  # "a | b": either concept
+            try:
+                labels.append(shipped_concepts().label(name, lang))
+            except KeyError:
+                labels.append(name)
+        return labels[0] if len(labels) == 1 else _("%(first)s or %(last)s") % {
+            "first": ", ".join(labels[:-1]), "last": labels[-1]}
 
     def sentence(self, score: float | None) -> str:
         """``score`` (0-100) in words; without a score, what the scores predict."""
