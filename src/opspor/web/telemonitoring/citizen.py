@@ -4,7 +4,7 @@ and how often) and a form to enter a measurement by hand, e.g. when the device c
 An entry goes the way a device's does: it is written as a FHIR R4 Observation of the catalogue's
 codes and units (``observation``), read and checked by ``telemonitoring.observations`` and stored
 by ``actions.store`` (source *entered by the patient*), so the same plausibility checks, triage
-and alarms apply. Only the citizen's own person (``citizen.views.own_person``), only while
+and alarms apply. Only the citizen's own person (``people.scope``), only while
 enrolled; every read and entry audited."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import uuid
 import msgspec
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,6 +30,7 @@ from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
 from opspor.web.audit import actions as audit
 from opspor.web.core.language import current
+from opspor.web.people.scope import visible_persons
 from opspor.web.telemonitoring import actions
 from opspor.web.telemonitoring.models import Enrolment, Measurement, Source
 
@@ -99,9 +101,9 @@ def _label(kind: kinds.Kind, lang: str) -> str:
 @role_required(Role.CITIZEN)
 @require_http_methods(["GET", "POST"])
 def measurements(request):
-    from opspor.web.citizen.views import own_person
-
-    person = own_person(request.user)
+    person = visible_persons(request.user).first()  # a citizen's own person (citizen.views.own_person)
+    if person is None:
+        raise PermissionDenied
     enrolment = Enrolment.objects.filter(person=person, state=Enrolment.State.ACTIVE).first()
     if enrolment is None:
         raise Http404("not enrolled")

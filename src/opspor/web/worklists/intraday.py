@@ -31,7 +31,7 @@ from opspor.web.people import publish as people_publish
 from opspor.web.people.models import Person
 from opspor.web.worklists import intraday_config
 from opspor.web.worklists.models import IntradayStay, ListEntry, ListRun
-from opspor.web.worklists.publish import LOCAL, aware
+from opspor.web.worklists.times import LOCAL, aware
 
 ENGINE = "duckdb://"  # one person's rows: the DuckDB engine, whatever engine the nightly run used
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +31,8 @@ from opspor.web.aps import publish as aps_publish
 from opspor.web.audit import actions as audit
 from opspor.web.people import publish as people_publish
 from opspor.web.worklists.models import ListEntry, ListRun
+from opspor.web.worklists.times import aware
 
-LOCAL = zoneinfo.ZoneInfo("Europe/Copenhagen")
 PUBLISHER = audit.system("opspor web publish")
 
 
@@ -62,11 +61,6 @@ def _run_record(run_id: str | None) -> dict:
     if not path.is_file():
         raise PublishError(f"No stored lists run {run_id!r} in {folder}. `opspor lists runs` shows them.")
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def aware(value: dt.datetime | None) -> dt.datetime | None:
-    """The store's timestamps are Danish wall-clock times without offset."""
-    return None if value is None else value.replace(tzinfo=LOCAL)
 
 
 def _explanations(con, lines: list[dict], record: dict) -> dict[str, tuple[str, list]]:
@@ -143,7 +137,7 @@ def publish(run_id: str | None = None, actor=PUBLISHER) -> Published:
             ))
         ListEntry.objects.bulk_create(entries, batch_size=2000)
         aps_publish.replace_pool(actor, run, eligibility, persons, admissions)
-        from opspor.web.worklists import intraday  # it reads this module's time helpers
+        from opspor.web.worklists import intraday  # it uses this module: imported when needed
 
         intraday.carry_over(actor, run)  # stays notified since the new run's cut-off
         audit.record(actor, audit.Event.LISTS_PUBLISH, action=audit.CHANGE, why=_("Lists run published"),
