@@ -22,7 +22,7 @@ unset OPSPOR_PG_DIR DJANGO_SETTINGS_MODULE
 
 bash scripts/setup.sh
 bash scripts/system-deps.sh
-pytest=(.venv/bin/python -m pytest -n "${OPSPOR_TEST_WORKERS:-2}")
+pytest=(.venv/bin/python -m pytest -n "${OPSPOR_TEST_WORKERS:-2}" --dist loadscope --durations=25)
 
 # Pass 2's arguments.
 web=$(realpath tests/web)
