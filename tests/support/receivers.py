@@ -7,12 +7,17 @@ import contextlib
 import email
 import email.policy
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+
+# aiosmtpd's server thread logs each connection at INFO; after a test ends pytest has closed the
+# stream that logging would write to, and every late line printed a "--- Logging error ---".
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class _Handler:
