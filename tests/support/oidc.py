@@ -55,13 +55,23 @@ def install() -> None:
         stamp.write_text(lock.read_text())
 
 
+# The level of assurance the provider gives a log-in (the ID token's acr) unless told otherwise:
+# what a MitID broker gives after a MitID log-in (signin/config/oidc.yaml asks for it).
+SUBSTANTIAL = "https://data.gov.dk/concept/core/nsis/loa/Substantial"
+LOW = "https://data.gov.dk/concept/core/nsis/loa/Low"
+
+
 @contextlib.contextmanager
-def provider(tmp: Path, accounts: dict[str, dict]) -> Iterator[str]:
-    """A provider with opspor's client and ``accounts`` (login name -> claims); yields the issuer."""
+def provider(tmp: Path, accounts: dict[str, dict], acr: dict[str, str | None] | None = None,
+             default_acr: str = SUBSTANTIAL) -> Iterator[str]:
+    """A provider with opspor's client and ``accounts`` (login name -> claims), each log-in with
+    the level of assurance ``acr[login]`` (None: no acr at all), else ``default_acr``; yields the
+    issuer."""
     install()
     tmp.mkdir(parents=True, exist_ok=True)
     config = tmp / "provider.json"
-    config.write_text(json.dumps({"clients": [CLIENT], "accounts": accounts}))
+    config.write_text(json.dumps({"clients": [CLIENT], "accounts": accounts, "acr": acr or {},
+                                  "default_acr": default_acr}))
     log = open(tmp / "provider.log", "w")  # noqa: SIM115 (closed in the finally below)
     process = subprocess.Popen(["node", str(FOLDER / "oidc_provider.mjs"), str(config)], stdout=subprocess.PIPE,
                                stderr=log, text=True, start_new_session=True)

@@ -15,12 +15,18 @@ from tests.support import oidc
 from tests.web import web_kit
 from tests.web.web_kit import CPR, NAMES
 
+HIGH = "https://data.gov.dk/concept/core/nsis/loa/High"
 UNKNOWN_CPR = "0101011234"  # a valid date, no person of the hand-made drop
 ACCOUNTS = {
     "borger-a": {"dk.cpr": CPR["A"][:6] + "-" + CPR["A"][6:], "name": NAMES["A"]},
     "borger-ukendt": {"dk.cpr": UNKNOWN_CPR, "name": "Ukendt Borger"},
     "borger-b": {"dk.cpr": CPR["B"], "name": NAMES["B"]},
     "borger-uden-cpr": {"name": "Uden Cpr"},
+    # citizen A again, logged in with a lower level of assurance than the mapping's minimum, with
+    # none at all, and with the highest
+    "borger-a-lav": {"dk.cpr": CPR["A"], "name": NAMES["A"]},
+    "borger-a-uden-acr": {"dk.cpr": CPR["A"], "name": NAMES["A"]},
+    "borger-a-hoej": {"dk.cpr": CPR["A"], "name": NAMES["A"]},
     "nina": {"email": "nina@regionsyddanmark.dk", "name": "Nina Hansen",
              "roles": ["opspor-sygeplejerske", "andet-system"], "organisation": "region:1083"},
     "uden-rolle": {"email": "per@regionsyddanmark.dk", "name": "Per Uden", "roles": ["andet-system"],
@@ -32,7 +38,8 @@ ACCOUNTS = {
 
 @pytest.fixture(scope="module")
 def idp(tmp_path_factory):
-    with oidc.provider(tmp_path_factory.mktemp("idp"), ACCOUNTS) as issuer:
+    acr = {"borger-a-lav": oidc.LOW, "borger-a-uden-acr": None, "borger-a-hoej": HIGH}
+    with oidc.provider(tmp_path_factory.mktemp("idp"), ACCOUNTS, acr=acr) as issuer:
         yield issuer
 
 
@@ -209,3 +216,24 @@ def test_a_token_signed_with_another_key_is_refused(tmp_path, idp, server_factor
         assert session.get(f"{server.url}/borger/", allow_redirects=False).status_code == 302
         refusals = audit_entries(server, "login.refused")
         assert [e["detail"]["reason"] for e in refusals] == ["signature"]
+
+
+@pytest.mark.parametrize(("login", "acr"), [("borger-a-lav", oidc.LOW), ("borger-a-uden-acr", "")])
+def test_a_citizen_log_in_below_the_level_of_assurance_is_refused(site, login, acr):
+    session, page = log_in(site, "citizen", login)
+    assert page.status_code == 403 and 'data-reason="assurance"' in page.text
+    assert "lavere sikringsniveau" in page.text and "MitID-appen" in page.text
+    assert session.get(f"{site.url}/borger/", allow_redirects=False).status_code == 302  # not logged in
+    # opspor asked the broker for the accepted levels only
+    asked = next(u for u in session.visited if "/auth?" in u or "acr_values=" in u)
+    assert "acr_values=https%3A%2F%2Fdata.gov.dk%2Fconcept%2Fcore%2Fnsis%2Floa%2FSubstantial" in asked
+    assert "Low" not in asked.split("acr_values=")[1].split("&")[0]
+    refusal = [e for e in audit_entries(site, "login.refused") if e["detail"]["reason"] == "assurance"][-1]
+    assert refusal["detail"]["door"] == "citizen" and refusal["detail"]["acr"] == acr
+    assert refusal["detail"]["minimum"].endswith("/Substantial")
+    assert refusal["person_key"] == web_kit_key("A") and CPR["A"] not in json.dumps(refusal)
+
+
+def test_a_citizen_log_in_at_the_highest_level_is_let_in(site):
+    session, page = log_in(site, "citizen", "borger-a-hoej")
+    assert page.status_code == 200 and page.url == f"{site.url}/borger/", session.visited

@@ -28,6 +28,9 @@ def _write(tmp_path, text: str):
     (("opspor-sygeplejerske: nurse", "opspor-sygeplejerske: nurze"), "staff.roles.opspor-sygeplejerske", "did you mean `nurse`"),
     (("cpr_claim: dk.cpr", "cpr_clam: dk.cpr"), "citizen.cpr_clam", "cpr_claim"),
     (('scopes: "openid ssn"', 'scopes: "ssn"'), "citizen.scopes", "openid"),
+    (("minimum: https://data.gov.dk/concept/core/nsis/loa/Substantial", "minimum: Substantial"),
+     "citizen.assurance.minimum", "loa/Substantial"),
+    (("    claim: acr\n", ""), "citizen.assurance", "claim"),
 ])
 def test_a_mistake_names_the_file_the_key_and_the_fix(tmp_path, change, key, fix):
     path = _write(tmp_path, change)
@@ -51,3 +54,14 @@ def test_claims_give_one_role_and_an_organisation_of_its_kind():
         with pytest.raises(m.Refused) as refused:
             m.staff_organisation(staff, {"organisation": value}, "nurse")
         assert refused.value.reason == "no_organisation"
+
+
+def test_the_level_of_assurance_is_the_minimum_or_above():
+    a = m.load().citizen.assurance
+    assert a.claim == "acr" and a.minimum.endswith("/loa/Substantial")
+    assert [level.rsplit("/", 1)[1] for level in a.accepted()] == ["Substantial", "High"]
+    assert m.assurance_level(a, {"acr": a.levels[-1]}) == a.levels[-1]
+    for token in ({"acr": a.levels[0]}, {}, {"acr": "urn:other"}, {"acr": ["x"]}):
+        with pytest.raises(m.Refused) as refused:
+            m.assurance_level(a, token)
+        assert refused.value.reason == "assurance" and refused.value.detail["minimum"] == a.minimum

@@ -4,11 +4,13 @@
 //   node oidc_provider.mjs CONFIG.json
 //
 // CONFIG.json: {"clients": [{"client_id", "client_secret", "redirect_uris", "post_logout_redirect_uris"}],
-//               "accounts": {"<login>": {<claims>}}}
+//               "accounts": {"<login>": {<claims>}}, "acr": {"<login>": "<acr>" or null}, "default_acr": "<acr>"}
 // A client is a "native" application, so its loopback redirect URIs may have any port (RFC 8252
 // 7.3): the test server's port is not known when the provider starts. Log-in is the provider's
 // development interaction (any login name, any password, then "Continue"); the account's claims
-// are those of CONFIG.json's entry for the login name. Each start makes a new RSA signing key
+// are those of CONFIG.json's entry for the login name; the ID token's `acr` (the level of assurance
+// of the log-in, as a MitID broker gives it) is CONFIG.json's "acr" of the login name, else its
+// "default_acr", else none. Each start makes a new RSA signing key
 // with the same key id, so two providers sign with different keys under one name (the refused
 // signature test). Prints one JSON line {"issuer": ...} on stdout when it listens.
 import { generateKeyPairSync } from 'node:crypto';
@@ -34,8 +36,11 @@ server.listen(0, '127.0.0.1', () => {
       ...c,
     })),
     jwks: { keys: [jwk] },
+    // the levels the provider may give (without any, it leaves acr out of every ID token)
+    acrValues: [...new Set([config.default_acr, ...Object.values(config.acr || {})].filter(Boolean))],
     cookies: { keys: ['opspor-test-cookie-key'] },
     claims: {
+      acr: null, // always in the ID token when the log-in has one
       openid: ['sub'],
       profile: ['name', 'given_name', 'family_name'],
       email: ['email'],
@@ -51,6 +56,14 @@ server.listen(0, '127.0.0.1', () => {
       rpInitiatedLogout: { enabled: true },
     },
   });
+  // the log-in's level of assurance: the development interaction finishes a log-in with the
+  // account only; the provider puts the result's `acr` into the session and the ID token
+  const finished = provider.interactionFinished.bind(provider);
+  provider.interactionFinished = async (req, res, result, options) => {
+    const own = config.acr || {};
+    const acr = result.login && (result.login.accountId in own ? own[result.login.accountId] : config.default_acr);
+    return finished(req, res, acr ? { ...result, login: { ...result.login, acr } } : result, options);
+  };
   server.on('request', provider.callback());
   process.stdout.write(`${JSON.stringify({ issuer })}\n`);
 });

@@ -77,6 +77,12 @@ def _cpr(value) -> str:
     return digits if cprlib.birth_date(digits) is not None else ""
 
 
+def person_key_of(m: ClaimsMapping, claims: dict) -> str:
+    """The pseudonym of the CPR number of ``claims`` (for a refusal's audit entry), or ""."""
+    cpr = _cpr(claims.get(m.citizen.cpr_claim))
+    return cprlib.pseudonym(cpr, pseudonym_key()) if cpr else ""
+
+
 @transaction.atomic
 def citizen_sign_in(m: ClaimsMapping, issuer: str, claims: dict) -> User:
     """The citizen of ``claims``: the CPR number of the token must match exactly one person

@@ -1,7 +1,8 @@
 """The authentication backend of OpenID Connect log-in: mozilla-django-oidc's code flow (token
 request, signature by the provider's published keys, nonce, PKCE), with the door chosen at the
 start of the log-in, the ID token's issuer and audience checked, and the user found by the
-claims mapping (``mapping.py``, ``actions.py``) instead of by e-mail."""
+claims mapping (``mapping.py``, ``actions.py``) instead of by e-mail; a citizen's log-in must
+have the configured level of assurance (the ID token's ``acr``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from opspor.web.accounts import oidc
 from opspor.web.signin import actions
-from opspor.web.signin.mapping import Refused, mapping
+from opspor.web.signin.mapping import Refused, assurance_level, mapping
 
 # The door of each log-in under way, by its state: {state: door}.
 DOORS_SESSION_KEY = "opspor.oidc_doors"
@@ -60,5 +61,10 @@ class OpenIdBackend(OIDCAuthenticationBackend):
             raise Refused("token", {"userinfo_sub": False})
         m = mapping()
         if self.door.name == "citizen":
+            try:  # the level of assurance is the ID token's (signed), never the userinfo's
+                assurance_level(m.citizen.assurance, payload)
+            except Refused as refusal:
+                refusal.person_key = actions.person_key_of(m, claims)
+                raise
             return actions.citizen_sign_in(m, self.door.issuer, claims)
         return actions.staff_sign_in(m, self.door.issuer, claims)

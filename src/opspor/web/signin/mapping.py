@@ -29,10 +29,23 @@ class StaffMapping:
 
 
 @dataclass(frozen=True)
+class Assurance:
+    """The level of assurance a citizen's log-in must have: the ID token's ``claim`` (``acr``)
+    must be one of ``levels`` (lowest first) at or above ``minimum``."""
+    claim: str
+    levels: tuple[str, ...]
+    minimum: str
+
+    def accepted(self) -> tuple[str, ...]:
+        return self.levels[self.levels.index(self.minimum):]
+
+
+@dataclass(frozen=True)
 class CitizenMapping:
     scopes: str
     cpr_claim: str
     name_claim: str
+    assurance: Assurance
 
 
 @dataclass(frozen=True)
@@ -62,8 +75,9 @@ def load(path: str | Path = MAPPING_FILE) -> ClaimsMapping:
     roles = {str(value): config_reader.choice(r_ctx.at(str(value)), role, MAPPABLE_ROLES, "role")
              for value, role in staff["roles"].items()}
     c_ctx = ctx.at("citizen")
-    c_keys = ("scopes", "cpr_claim", "name_claim")
+    c_keys = ("scopes", "cpr_claim", "name_claim", "assurance")
     citizen = config_reader.mapping(c_ctx, top["citizen"], c_keys, c_keys)
+    assurance = _assurance(c_ctx.at("assurance"), citizen["assurance"])
     for door_ctx, body in ((s_ctx, staff), (c_ctx, citizen)):
         scopes = text(door_ctx.at("scopes"), body["scopes"], "scopes")
         if "openid" not in scopes.split():
@@ -82,8 +96,24 @@ def load(path: str | Path = MAPPING_FILE) -> ClaimsMapping:
             scopes=text(c_ctx.at("scopes"), citizen["scopes"]),
             cpr_claim=text(c_ctx.at("cpr_claim"), citizen["cpr_claim"], "claim name"),
             name_claim=text(c_ctx.at("name_claim"), citizen["name_claim"], "claim name"),
+            assurance=assurance,
         ),
     )
+
+
+def _assurance(ctx: config_reader.Ctx, value) -> Assurance:
+    keys = ("claim", "levels", "minimum")
+    body = config_reader.mapping(ctx, value, keys, keys)
+    raw = body["levels"]
+    if not isinstance(raw, list) or not raw:
+        raise ctx.at("levels").error("expected a list of the provider's acr values, lowest first",
+                                     "write e.g. `levels: [https://data.gov.dk/concept/core/nsis/loa/Low, "
+                                     "https://data.gov.dk/concept/core/nsis/loa/Substantial]`")
+    levels = tuple(config_reader.text(ctx.at(f"levels[{i}]"), v, "acr value") for i, v in enumerate(raw))
+    if len(set(levels)) != len(levels):
+        raise ctx.at("levels").error("a level is listed twice", "list each acr value once, lowest first")
+    return Assurance(claim=config_reader.text(ctx.at("claim"), body["claim"], "claim name"), levels=levels,
+                     minimum=config_reader.choice(ctx.at("minimum"), body["minimum"], levels, "level"))
 
 
 def mapping_path() -> Path:
@@ -127,6 +157,15 @@ def staff_role(m: StaffMapping, claims: dict) -> str:
     if len(found) > 1:
         raise Refused("several_roles", {"roles": found})
     return found[0]
+
+
+def assurance_level(a: Assurance, token: dict) -> str:
+    """The level of the ID token ``token`` if it is at or above the minimum; :class:`Refused`
+    ``assurance`` otherwise (a lower level, one not listed, or none)."""
+    level = token.get(a.claim)
+    if not isinstance(level, str) or level not in a.accepted():
+        raise Refused("assurance", {"claim": a.claim, "acr": str(level or "")[:80], "minimum": a.minimum})
+    return level
 
 
 def staff_organisation(m: StaffMapping, claims: dict, role: str) -> tuple[str, str]:

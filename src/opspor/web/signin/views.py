@@ -39,6 +39,9 @@ REASONS = {
                           "Tell the region's IT support."),
     "no_cpr": gettext_lazy("The log-in service did not give your CPR number, so we cannot find your data. "
                            "Log in with MitID again and allow the CPR number to be passed on."),
+    "assurance": gettext_lazy("You logged in with a lower level of security than opspor needs to show you "
+                              "health data. Nothing was logged in. Log in again with MitID using the MitID app, "
+                              "a code display or a code reader (a password alone is not enough)."),
     "no_person": gettext_lazy("We have no data about you in opspor. Only citizens in Aktiv Patientstøtte or the "
                               "package for repeated admissions can log in here. If you think this is wrong, call "
                               "your contact person."),
@@ -76,6 +79,13 @@ class Start(OIDCAuthenticationRequestView):
         if attr == "OIDC_RP_SCOPES":
             return mapping().scopes(self.door.name)
         return import_from_settings(attr, *args)
+
+    def get_extra_params(self, request):
+        """A citizen's log-in asks the broker for the accepted levels of assurance (checked again
+        on the ID token: a request is no guarantee)."""
+        if self.door.name == "citizen":
+            return {"acr_values": " ".join(mapping().citizen.assurance.accepted())}
+        return {}
 
     def get(self, request, door):
         self.door = oidc.door(door)
