@@ -73,7 +73,7 @@ def demo(
     _invoke(["monitor", "import-register"])  # the example monitoring-task register
     _invoke(["alerts", "run", "--publish"])  # last month's data alerts, messages queued
     _invoke(["web", "directory-load", "--example"])  # the example service directory (Odense)
-    _invoke(["web", "demo-users", "--region", region])
+    _invoke(["web", "demo-users", "--region", region, "--citizen-course"])
     console.rule("Done")
     console.print(f"Everything is under {paths.home()}  ·  see `opspor lists status`, "
                   "`opspor snapshots list` and `opspor --help`.")

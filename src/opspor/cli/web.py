@@ -73,13 +73,20 @@ def publish(run_id: str = typer.Argument(None, help="Run id (default: the newest
 
 
 @app.command("demo-users")
-def demo_users(region: str = typer.Option("1083", help="Region of the demo users.")) -> None:
+def demo_users(
+    region: str = typer.Option("1083", help="Region of the demo users."),
+    citizen_course: bool = typer.Option(False, "--citizen-course", help=(
+        "Also put the demo citizen in Aktiv Patientstøtte (active, with the programme's questionnaire "
+        "scheduled by e-mail), as `opspor demo` does.")),
+) -> None:
     """Create one demo user per role (passwords kept in $OPSPOR_HOME/demo-users.json) and print them."""
     django_setup()
+    from functools import partial
+
     from opspor.web.accounts.demo import credentials_file, ensure_demo_users
     from opspor.web.citizen.demo import ensure_demo_citizen
 
-    users = ensure_demo_users(region, more=ensure_demo_citizen)
+    users = ensure_demo_users(region, more=partial(ensure_demo_citizen, course=citizen_course))
     table = Table(title="Demo log-ins (synthetic data only)")
     for column in ("user name", "password", "role", "organisation"):
         table.add_column(column)
@@ -87,7 +94,12 @@ def demo_users(region: str = typer.Option("1083", help="Region of the demo users
         table.add_row(u.username, u.password, u.role, u.organisation)
     Console().print(table)
     Console().print(f"Kept in {credentials_file()} (mode 0600). The administrator sets up a second factor "
-                    "(TOTP) at first log-in. The citizen (borger) sees their own page at /borger/.")
+                    "(TOTP) at first log-in. The citizen (borger) sees their own page at /borger/, the "
+                    "relative (paaroerende) the part of it the citizen granted.")
+    if citizen_course:
+        Console().print("The citizen takes part in Aktiv Patientstøtte with the nurse sygeplejerske; their "
+                        "questionnaires are scheduled by e-mail: `opspor web questionnaire-reminders` sends "
+                        "the invitation (docs/citizen.md, \"Sending\").")
 
 
 @app.command("directory-load")
