@@ -13,6 +13,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.clock import local_today
 from tests.web import web_kit
 from tests.web.web_kit import CPR, NAMES
 
@@ -80,7 +81,7 @@ def test_referral_then_the_nurses_day(page, site):
     answer.get_by_role("button", name="Registrér: ikke truffet").click()
     expect(page.get_by_text("Ikke truffet: registreret, og et nyt forsøg er planlagt.")).to_be_visible()
     expect(page.get_by_test_id("state")).to_have_text("Inviteret")
-    retry_day = _next_working_day(dt.date.today())
+    retry_day = _next_working_day(local_today())
     expect(page.get_by_test_id("next-call")).to_contain_text(f"Nyt forsøg planlagt: {retry_day:%d-%m-%Y}")
     expect(page.get_by_test_id("missed-calls")).to_contain_text("Ikke truffet 1 gang")
 

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support import oidc
+from tests.support.clock import local_today
 from tests.web import a11y, web_kit
 from tests.web.web_kit import CPR, NAMES
 
@@ -167,7 +168,7 @@ def test_a_relative_sees_what_was_granted_and_loses_it_when_taken_back(phone, ph
     phone.get_by_label("Din pårørendes CPR-nummer").fill("121285-1234")
     phone.get_by_label("Forløb og kontaktperson").check()
     phone.get_by_label("Mål og plan").check()
-    phone.get_by_label("Til og med").fill((dt.date.today() + dt.timedelta(days=30)).isoformat())
+    phone.get_by_label("Til og med").fill((local_today() + dt.timedelta(days=30)).isoformat())
     phone.get_by_role("button", name="Giv adgang").click()
     expect(phone.get_by_test_id("grant")).to_contain_text("Bo Hansen")
     web_kit.shot(phone, "citizen-relatives")

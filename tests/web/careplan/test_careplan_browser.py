@@ -14,6 +14,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.clock import local_today
 from tests.web import web_kit
 from tests.web.web_kit import CPR, NAMES
 
@@ -55,7 +56,7 @@ def test_mdt_with_the_municipality_makes_tasks_the_municipality_completes_and_th
     expect(participants.get_by_role("link", name="video")).to_have_count(2)
     # the conference's minimum content and its conclusion
     page.goto(mdt_url)
-    for label, value in [("Konferencedato", dt.date.today().strftime("%d-%m-%Y")),
+    for label, value in [("Konferencedato", local_today().strftime("%d-%m-%Y")),
                          ("Deltagere", "overlæge, sygeplejerske"),
                          ("Ultrakort anamnese", "KOL, 3 akutte indlæggelser på 4 mdr."),
                          ("Komorbiditet", "Hjertesvigt"), ("Kliniske fund", "Stabil"),
@@ -78,7 +79,7 @@ def test_mdt_with_the_municipality_makes_tasks_the_municipality_completes_and_th
     page.get_by_label("Opgave", exact=True).fill("Faldscreening i hjemmet")
     page.get_by_label("Ansvarlig (sektor)").select_option(label="Kommune")
     page.get_by_label("Ansvarlig (faggruppe)").select_option(label="Kommunal terapeut")
-    page.get_by_label("Forfald").fill((dt.date.today() + dt.timedelta(days=5)).strftime("%d-%m-%Y"))
+    page.get_by_label("Forfald").fill((local_today() + dt.timedelta(days=5)).strftime("%d-%m-%Y"))
     page.get_by_role("button", name="Opret opgaven").click()
     expect(page.get_by_text("Opgaven er oprettet.")).to_be_visible()
     expect(page.locator("#tasks tbody tr")).to_have_count(4)

@@ -12,6 +12,7 @@ import json
 
 import pytest
 
+from tests.support.clock import local_today
 from tests.web import web_kit
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +86,7 @@ def test_participants_checklist_tasks_and_each_sector_s_board(world, login):
     assert c.post(f"/samarbejde/mdt/{mdt.pk}/tjekliste/", {"items": items}).status_code == 302
     again = c.post(f"/samarbejde/mdt/{mdt.pk}/tjekliste/", {"items": ["call_home"]}, follow=True)
     assert "1 havde allerede en opgave" in again.content.decode()
-    due = (dt.date.today() + dt.timedelta(days=4)).strftime("%d-%m-%Y")
+    due = (local_today() + dt.timedelta(days=4)).strftime("%d-%m-%Y")
     assert c.post(f"/samarbejde/mdt/{mdt.pk}/opgave/", {"title": "Faldscreening i hjemmet", "sector": "municipality",
                                                           "profession": "municipal_therapist", "due_on": due}).status_code == 302
     tasks = {t.checklist_item or t.title: t for t in Task.objects.filter(person=persons["odense"])}

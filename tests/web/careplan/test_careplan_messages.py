@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 
+from tests.support.clock import local_today
 from tests.web.careplan.test_careplan_http import world  # noqa: F401 (the fixture)
 from tests.web.messaging.msg_kit import Receiver
 from tests.web.messaging.test_messaging_delivery import settings
@@ -26,7 +27,7 @@ def test_tasks_for_the_municipality_and_the_gp_are_sent_as_care_communications(w
     odense, vejle = conferences["odense"], conferences["vejle"]
     assert c.post(f"/samarbejde/mdt/{odense.pk}/tjekliste/",
                   {"items": ["follow_home_meeting", "new_agreements_with_gp", "call_home"]}).status_code == 302
-    due = (dt.date.today() + dt.timedelta(days=4)).strftime("%d-%m-%Y")
+    due = (local_today() + dt.timedelta(days=4)).strftime("%d-%m-%Y")
     assert c.post(f"/samarbejde/mdt/{odense.pk}/opgave/", {
         "title": "Faldscreening i hjemmet", "detail": "Borgeren er faldet to gange", "sector": "municipality",
         "profession": "municipal_therapist", "due_on": due}).status_code == 302

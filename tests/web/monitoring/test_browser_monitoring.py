@@ -7,12 +7,12 @@ OPSPOR_SCREENSHOTS_DIR set, the pages are saved there as docs/screenshots/monito
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.clock import local_today
 from tests.web import web_kit
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -60,7 +60,7 @@ def test_secretariat_dashboard_chart_table_and_task_in_the_aarshjul(page, site):
     page.locator("form button[type=submit].primary").click()
     expect(page.locator("tr#task-genoptraening-tidsfrister")).to_contain_text("REV")
 
-    page.goto(f"{site.url}/overvaagning/opgaver/aarshjul/?year={dt.date.today().year}")
+    page.goto(f"{site.url}/overvaagning/opgaver/aarshjul/?year={local_today().year}")
     wheel = page.locator("tr#wheel-genoptraening-tidsfrister")
     expect(wheel).to_contain_text("(REV)")
     cells = wheel.locator("td.m")

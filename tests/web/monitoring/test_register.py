@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from opspor.monitor.register import load_register
+from tests.support.clock import local_today
 from tests.web.factories import *
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ def test_register_list_and_filters(register, users, as_user):
     assert mon.count('<tr id="task-') == sum(any(s.value == "MON" for s in t.status) for t in FILE_TASKS)
     from opspor.monitor import tasks as T
 
-    overdue = [t for t in FILE_TASKS if T.due_state(t, dt.date.today()).state == T.OVERDUE]
+    overdue = [t for t in FILE_TASKS if T.due_state(t, local_today()).state == T.OVERDUE]
     html = client.get("/overvaagning/opgaver/", {"state": "overdue"}).content.decode()
     assert html.count('<tr id="task-') == len(overdue) > 0
     assert client.get("/overvaagning/opgaver/", {"state": "nonsense"}).status_code == 200  # ignored, all shown
@@ -71,7 +72,7 @@ def test_secretariat_edits_a_task_audited_and_sees_it_in_the_aarshjul(register, 
     row = MonitoringTask.objects.get(key="genoptraening-tidsfrister")  # yearly, January, MON
     url = f"/overvaagning/opgaver/{row.pk}/"
     assert client.get(url).status_code == 200
-    done = dt.date.today() - dt.timedelta(days=3)
+    done = local_today() - dt.timedelta(days=3)
     r = client.post(url, _form(row, status=["REV", "EVAL"], anchor_month="5", last_done=done.isoformat()))
     assert r.status_code == 302
     row.refresh_from_db()
@@ -81,7 +82,7 @@ def test_secretariat_edits_a_task_audited_and_sees_it_in_the_aarshjul(register, 
     assert entry.detail["task"] == row.key
     assert entry.detail["changes"]["status"] == {"old": "MON", "new": "REV/EVAL"}
     assert entry.detail["changes"]["anchor_month"] == {"old": "1", "new": "5"}
-    year = dt.date.today().year
+    year = local_today().year
     wheel = client.get("/overvaagning/opgaver/aarshjul/", {"year": year}).content.decode()
     line = wheel.split(f'<tr id="wheel-{row.key}">')[1].split("</tr>")[0]
     cells = line.split('<td class="m')[1:]
@@ -102,7 +103,7 @@ def test_invalid_changes_are_refused_with_the_field_named(register, users, as_us
     r = client.post(url, _form(row, anchor_month=""))  # a yearly task needs its month
     assert r.status_code == 400 and "needs anchor_month" in r.content.decode()
     assert 'class="field has-error"' in r.content.decode()
-    future = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    future = (local_today() + dt.timedelta(days=10)).isoformat()
     r = client.post(url, _form(row, last_done=future))
     assert r.status_code == 400 and "cannot lie in the future" in r.content.decode()
     r = client.post(url, _form(row, frequency="weekly"))
@@ -130,7 +131,7 @@ def test_due_page_and_group_pdf(register, users, as_user):
 
     client = as_user(users["secretariat"])
     html = client.get("/overvaagning/opgaver/forfaldne/").content.decode()
-    due = [i for i in T.due_list(list(FILE_TASKS), dt.date.today()) if i.state in (T.OVERDUE, T.DUE)]
+    due = [i for i in T.due_list(list(FILE_TASKS), local_today()) if i.state in (T.OVERDUE, T.DUE)]
     assert html.count("<tr><td class=\"state-") == len(due)
     for i in due:
         assert i.task.title.replace('"', "&quot;") in html

@@ -7,8 +7,9 @@ import datetime as dt
 
 import pytest
 
-from tests.web.factories import *
+from tests.support.clock import local_today
 from tests.web.exports_kit import csv_dicts
+from tests.web.factories import *
 from tests.web.factories import aware, make_case
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def test_aps_funnel_nurses_intake_and_sessions(world, as_user):
     from opspor.web.aps.models import Case, Session
 
     u, p = world.users, world.persons
-    today = dt.date.today()
+    today = local_today()
     a = make_case(p["p1"], u["nina"], u["pia"], "active", invited_at=aware(today - dt.timedelta(days=60)),
                   answered_at=aware(today - dt.timedelta(days=50)), started_at=aware(today - dt.timedelta(days=40)))
     make_case(p["p2"], u["nina"], u["pia"], "refused", answered_at=aware(today - dt.timedelta(days=5)))
@@ -107,7 +108,7 @@ def test_rollout_exports_in_danish(world, login):
     from opspor.web.aps.models import Session
 
     u, p = world.users, world.persons
-    today = dt.date.today()
+    today = local_today()
     a = make_case(p["p1"], u["nina"], u["pia"], "active", started_at=aware(today - dt.timedelta(days=40)))
     Session.objects.create(case=a, kind="phone", planned_for=aware(today - dt.timedelta(days=12)), status="held",
                            held_at=aware(today - dt.timedelta(days=12)))

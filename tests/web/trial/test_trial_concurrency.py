@@ -21,11 +21,12 @@ from opspor.web.aps.models import EligibilityEntry
 from opspor.web.people.models import Person
 from opspor.web.worklists.models import ListRun
 from opspor.web.accounts.organisations import ensure_reference_organisations
+from django.utils import timezone
 ensure_reference_organisations()
 org = Organisation.objects.get(kind=OrgKind.REGION, code="1083")
 for name, role in (("lead1", Role.PROGRAMME_LEAD), ("lead2", Role.PROGRAMME_LEAD), ("nurse1", Role.NURSE), ("nurse2", Role.NURSE)):
     User.objects.create_user(username=name, password="not-used-0123456789", role=role, organisation=org, capacity=100)
-run = ListRun.objects.create(run_id="r1", as_of=dt.date.today(), snapshot_id="s")
+run = ListRun.objects.create(run_id="r1", as_of=timezone.localdate(), snapshot_id="s")
 for i in range(40):
     p = Person.objects.create(person_key=f"conc{i:02d}", cpr="", region_code="1083", municipality_code="461")
     EligibilityEntry.objects.create(run=run, person=p, region_code="1083", municipality_code="461", routes=["diagnosis"])

@@ -17,6 +17,7 @@ from opspor import cpr
 from opspor.web.audit.models import AuditEntry
 from opspor.web.trial.models import Allocation
 from tests.support import write_drop
+from tests.support.clock import local_today
 from tests.web import factories
 from tests.web.factories import *  # the fixture as_user
 from tests.web.trial.trial_kit import build_trial_world, cases_of, invite
@@ -28,7 +29,7 @@ REGION_OF = {"461": "1083", "330": "1085"}
 
 def _write_drop(folder, n_per_region: int = 30):
     """Persons in Odense and Holbæk; acute admissions from tomorrow on (the randomisation is today)."""
-    start = dt.date.today() + dt.timedelta(days=1)
+    start = local_today() + dt.timedelta(days=1)
     persons, contacts = [], []
     for r, muni in enumerate(("461", "330")):
         for i in range(n_per_region):
@@ -83,7 +84,7 @@ def test_export_feeds_the_itt_analysis_and_verify_finds_tampering(trial_on, db, 
     persons = _web_persons(w)
     invite(as_user(w.users["pia"]), persons["1083"], w.users["tina"])
     invite(as_user(w.users["lone"]), persons["1085"], w.users["tove"])
-    today = dt.date.today().isoformat()
+    today = local_today().isoformat()
     n_consented = 0
     for region, nurse in (("1083", "tina"), ("1085", "tove")):
         client = as_user(w.users[nurse])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opspor.monitor import tasks as T
@@ -48,7 +49,7 @@ def update_task(actor, row: MonitoringTask, changes: dict) -> list[str]:
     row = MonitoringTask.objects.select_for_update().get(pk=row.pk)
     proposed = {**as_mapping(row), **changes}
     last_done = proposed.get("last_done")
-    if last_done and last_done > dt.date.today():
+    if last_done and last_done > timezone.localdate():
         raise TaskError("last_done", _("The last measurement cannot lie in the future."))
     try:
         T.MonitoringTask.from_mapping(proposed)

@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opspor import contact_details
@@ -77,7 +78,7 @@ class Person(models.Model):
 
     @property
     def age(self) -> int | None:
-        return self.age_on(dt.date.today())
+        return self.age_on(timezone.localdate())
 
     def own_contact(self) -> ContactChoice | None:
         """The citizen's own contact details and channel, if they have given any."""
