@@ -83,6 +83,30 @@ def test_acute_admissions_copd_lookback_edges(tables):
     assert (num(r, "numerator"), num(r, "denominator"), num(r, "crude")) == (1, 1, 1000.0)
 
 
+def test_a_year_without_the_whole_look_back_is_not_reported(loaded):
+    # The data begin 2018-12-31 (P9x). 2023: P0 = 2023-01-01, look-back [2018-01-01, 2023-01-01)
+    # (1826 days); 2018-01-01 .. 2018-12-31 = 364 days before the data: not reported. Had it
+    # been, COPD 2023 would count P9 (DJ441 2018-12-31) and P10 (2019-01-01) and nobody whose
+    # diagnosis lies in the missing 364 days: the bias of a first year. 2024: complete.
+    path = loaded.base / "lookback.csv"
+    result = loaded("monitor", "indicators", "--by", "municipality", "--from", "2023", "--to", "2024",
+                    "--out", path)
+    assert "not reported: periods whose condition look-back" in result.stdout
+    rows = read_csv(path)
+    for ind in ("acute_admissions_copd", "acute_admissions_type2_diabetes", "drg_value_copd_type2_diabetes"):
+        r = cell(rows, ind, "1", "461", "2023")
+        assert (r["lookback_complete"], r["lookback_missing_days"]) == ("false", "364"), ind
+        assert r["numerator"] == r["denominator"] == r["crude"] == r["standardised"] == r["crude_low"] == "", ind
+        full = cell(rows, ind, "1", "461", "2024")
+        assert (full["lookback_complete"], full["lookback_missing_days"]) == ("true", "0"), ind
+    assert (num(cell(rows, "acute_admissions_copd", "1", "461", "2024"), "numerator"),
+            num(cell(rows, "acute_admissions_copd", "1", "461", "2024"), "denominator")) == (1, 1)
+    # an indicator without a condition has no look-back: 2023 is reported (P3's DN390 stay in 2023,
+    # preventable, the only one; P3 was 83 and alive at 2023-01-01)
+    prev = cell(rows, PREV, "2", "461", "2023")
+    assert prev["lookback_complete"] == "true" and num(prev, "numerator") == 1
+
+
 def test_drg_value_per_citizen_with_copd_or_type2_diabetes(tables):
     # population: P6 (T2D) and P10 (COPD) -> 2. Somatic contacts in 2024: P6 f 30,000, g 2,500,
     # h empty (counts 0, reported in `extra`), P10 i 50,000; P6's psychiatric contact (1,000)

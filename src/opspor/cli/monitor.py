@@ -115,16 +115,21 @@ def indicators(
     except Exception as error:  # noqa: BLE001 - shown without a traceback
         raise _fail(error) from None
     console = Console(highlight=False)
-    summary = Table("indicator", "version", "rows", "suppressed", title=f"Indicators by {by} and {period}",
+    summary = Table("indicator", "version", "rows", "suppressed", "not reported", title=f"Indicators by {by} and {period}",
                     title_justify="left")
     counts: dict[tuple[str, str], list[int]] = {}
     for r in table.rows:
-        c = counts.setdefault((r.indicator_id, r.indicator_version), [0, 0])
+        c = counts.setdefault((r.indicator_id, r.indicator_version), [0, 0, 0])
         c[0] += 1
         c[1] += r.suppressed
-    for (ind, ver), (n, s) in counts.items():
-        summary.add_row(ind, ver, f"{n:,}", f"{s:,}")
+        c[2] += not r.lookback_complete
+    for (ind, ver), (n, s, short) in counts.items():
+        summary.add_row(ind, ver, f"{n:,}", f"{s:,}", f"{short:,}")
     console.print(summary)
+    if any(not r.lookback_complete for r in table.rows):
+        console.print("not reported: periods whose condition look-back (indicators.yaml, conditions: lookback_days) "
+                      "begins before the data; the rows say how many days are missing (lookback_missing_days)",
+                      soft_wrap=True)
     note = (f"small numbers suppressed (below {table.threshold})" if outside_region
             else "small numbers NOT suppressed: for use inside the region only")
     console.print(f"snapshot {table.snapshot_id}; {note}; {table.seconds:.1f} s", soft_wrap=True)

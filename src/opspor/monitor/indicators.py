@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from opspor import reference as ref
@@ -64,6 +64,7 @@ class IndicatorRow:
     extra: float | None  # value: contacts without a value; proportion: discharges not followed 30 days
     period_complete: bool  # the data cover the whole period
     lookback_complete: bool  # the data reach back over the condition's whole look-back
+    lookback_missing_days: int = 0  # days of the look-back before the data begin: not reported
     suppressed: bool = False
     suppression_reason: str = ""
 
@@ -72,6 +73,7 @@ class IndicatorRow:
 
 
 COLUMNS = tuple(IndicatorRow.__dataclass_fields__)
+NOT_REPORTED = suppression.FIGURES
 
 
 @dataclass
@@ -221,6 +223,7 @@ def _aggregate(v: IndicatorVersion, result: list[tuple], periods, levels, cfg: I
     out = []
     for (level, unit, reg, period), bands in cells.items():
         p = by_period[period]
+        missing = max(0, (data_start.date() - (p.start - dt.timedelta(days=lookback))).days) if lookback else 0
         numerator = sum(b[0] for b in bands.values())
         count = sum(b[1] for b in bands.values())
         denominator = sum(b[2] for b in bands.values())
@@ -239,7 +242,9 @@ def _aggregate(v: IndicatorVersion, result: list[tuple], periods, levels, cfg: I
             standardised=std.value, standardised_low=std.low, standardised_high=std.high,
             standard_population=cfg.standard.key, extra=extra,
             period_complete=p.start >= data_start.date() and p.end <= data_end.date() + dt.timedelta(days=1),
-            lookback_complete=not lookback
-            or (p.start - dt.timedelta(days=lookback)) >= data_start.date(),
+            lookback_complete=missing == 0, lookback_missing_days=missing,
         ))
-    return out
+    # A population found from diagnoses over a look-back the data do not reach holds only those
+    # seen lately, the sickest: its figure would be biased (COPD in a first year: 1,382 admissions
+    # per 1,000), so it is not reported; the row stays and says how much data is missing.
+    return [r if r.lookback_complete else replace(r, **{k: None for k in NOT_REPORTED}) for r in out]

@@ -67,7 +67,8 @@ TEXTS = {
     "suppressed": _("suppressed (small numbers)"),
     "std_note": _("Directly age-standardised to {std} (the European Standard Population 2013)."),
     "lookback_note": _("Chronic disease is found from diagnoses in the {years:g} years before the period; the data "
-                       "do not reach that far back for {periods}, so the denominators are too small there."),
+                       "do not reach that far back for {periods}, so these periods are not reported (a population "
+                       "found over a shorter look-back holds mostly the sickest)."),
     "incomplete": _("incomplete period"),
     "s_targets": _("Target paths"),
     "path": pgettext_lazy("committee report", "Target path"),
@@ -312,7 +313,8 @@ def _indicator_section(tx, lang, cfg, table, monthly, region, region_name, year,
             chart = charts.rates_over_time(
                 charts_dir / f"{v.indicator_id}_v{v.version}_over_time.png", muni, region_name,
                 [(r.period, r.crude, r.crude_low, r.crude_high) for r in reg_rows], unit,
-                tx["over_time"].format(title=localized(ind, "title", lang)))
+                tx["over_time"].format(title=localized(ind, "title", lang)),
+                incomplete=frozenset(r.period for r in rows if not r.period_complete))
             blocks.append(Chart(chart))
             body = []
             for r in reg_rows:
@@ -351,7 +353,8 @@ def _indicator_section(tx, lang, cfg, table, monthly, region, region_name, year,
                         charts_dir / f"{v.indicator_id}_v{v.version}_months.png", {}, region_name,
                         [(r.period[5:], r.crude, r.crude_low, r.crude_high) for r in mrows],
                         _("{unit} per month").format(unit=unit),
-                        tx["monthly"].format(title=localized(ind, "title", lang), year=year))
+                        tx["monthly"].format(title=localized(ind, "title", lang), year=year),
+                        incomplete=frozenset(r.period[5:] for r in mrows if not r.period_complete))
                     blocks.append(Chart(mchart))
     return Section(tx["s_ind"], blocks, new_page=True)
 

@@ -30,32 +30,76 @@ def _style(ax, ylabel: str) -> None:
     ax.set_axisbelow(True)
 
 
+def _with_titles(path: Path, titles: dict[str, str]) -> None:
+    """An SVG's points get their value as a ``<title>`` (the browser shows it on hover; screen
+    readers read it): each point was drawn as its own artist with ``gid``."""
+    from xml.sax.saxutils import escape
+
+    text = path.read_text(encoding="utf-8")
+    for gid, title in titles.items():
+        text = text.replace(f'<g id="{gid}">', f'<g id="{gid}"><title>{escape(title)}</title>', 1)
+    path.write_text(text, encoding="utf-8")
+
+
 def rates_over_time(path: Path, series: dict[str, list[tuple[str, float | None]]], region_label: str,
                     region: list[tuple[str, float | None, float | None, float | None]], ylabel: str,
-                    title: str) -> Path:
+                    title: str, *, highlight: str | None = None, incomplete: frozenset[str] = frozenset(),
+                    labels: dict[str, str] | None = None, tip=None) -> Path:
     """One grey line per municipality (suppressed years are gaps), the region bold with its 95 %
-    interval as a band."""
+    interval as a band, the municipality named by ``highlight`` in orange. A period in
+    ``incomplete`` (the data do not cover all of it: the current month, a first year) is drawn as a
+    hollow point, not joined to the line, so that it cannot read as a fall. ``tip(name, period,
+    value)``: an SVG's points carry that text as their ``<title>``."""
+    labels = {"municipalities": "kommuner / municipalities", "incomplete": "ufuldstændig periode / incomplete period",
+              **(labels or {})}
     fig, ax = plt.subplots(figsize=(8, 3.6))
     periods = [p for p, *_ in region]
     x = {p: i for i, p in enumerate(periods)}
+    titles: dict[str, str] = {}
+
+    def nan(v):
+        return v if v is not None else float("nan")
+
+    def draw(name: str, points: list[tuple[str, float | None]], colour: str, width: float, size: float,
+             label: str) -> None:
+        points = [(p, v) for p, v in points if p in x]
+        ax.plot([x[p] for p, _ in points], [nan(v) if p not in incomplete else float("nan") for p, v in points],
+                color=colour, linewidth=width, label=label)
+        for p, v in points:
+            if v is None:
+                continue
+            hollow = p in incomplete
+            point, = ax.plot([x[p]], [v], linestyle="none", marker="o", markersize=size, color=colour,
+                             markerfacecolor="white" if hollow else colour)
+            if tip is not None:
+                gid = f"pt{len(titles)}"
+                point.set_gid(gid)
+                titles[gid] = tip(name, p, v)
+
     for name, points in series.items():
-        xs = [x[p] for p, v in points if p in x]
-        ys = [v if v is not None else float("nan") for p, v in points if p in x]
-        ax.plot(xs, ys, color=GREY, linewidth=0.8, marker="o", markersize=2.5, label="_" + name)
+        if name != highlight:
+            draw(name, points, GREY, 0.8, 2.5, "_" + name)
     xs = list(range(len(periods)))
-    ys = [v if v is not None else float("nan") for _, v, _, _ in region]
-    lo = [v if v is not None else float("nan") for _, _, v, _ in region]
-    hi = [v if v is not None else float("nan") for _, _, _, v in region]
+    lo = [nan(v) if p not in incomplete else float("nan") for p, _, v, _ in region]
+    hi = [nan(v) if p not in incomplete else float("nan") for p, _, _, v in region]
     ax.fill_between(xs, lo, hi, color=BLUE, alpha=0.15, linewidth=0)
-    ax.plot(xs, ys, color=BLUE, linewidth=2.2, marker="o", label=region_label)
-    ax.plot([], [], color=GREY, linewidth=0.8, label="kommuner / municipalities")
+    if series and highlight is None:
+        ax.plot([], [], color=GREY, linewidth=0.8, label=labels["municipalities"])
+    if highlight in series:
+        draw(highlight, series[highlight], ORANGE, 2.0, 4, highlight)
+    draw(region_label, [(p, v) for p, v, _, _ in region], BLUE, 2.2, 6, region_label)
+    if any(p in incomplete for p in periods):
+        ax.plot([], [], linestyle="none", marker="o", color=BLUE, markerfacecolor="white", label=labels["incomplete"])
     step = max(1, len(periods) // 12)
     ax.set_xticks(xs[::step], periods[::step], rotation=0 if len(periods) <= 12 else 45)
     ax.set_title(title, fontsize=10, loc="left")
     _style(ax, ylabel)
     ax.legend(fontsize=7, frameon=False, loc="best")
     ax.set_ylim(bottom=0)
-    return _save(fig, path)
+    _save(fig, path)
+    if titles and path.suffix == ".svg":
+        _with_titles(path, titles)
+    return path
 
 
 def municipality_bars(path: Path, rows: list[tuple[str, float | None, float | None, float | None]],

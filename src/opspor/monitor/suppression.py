@@ -21,8 +21,9 @@ from dataclasses import replace
 
 DEFAULT_THRESHOLD = 5
 
-_BLANK = ("numerator", "count", "denominator", "crude", "crude_low", "crude_high",
-          "standardised", "standardised_low", "standardised_high", "extra")
+FIGURES = (  # the numbers of a row: blanked together (also when a figure is not reported)
+    "numerator", "count", "denominator", "crude", "crude_low", "crude_high",
+    "standardised", "standardised_low", "standardised_high", "extra")
 
 
 def primary_reason(count: float | None, denominator: float | None, threshold: int) -> str:
@@ -57,4 +58,4 @@ def suppress(rows: list, threshold: int = DEFAULT_THRESHOLD) -> list:
 
 
 def _blank(row, reason: str):
-    return replace(row, suppressed=True, suppression_reason=reason, **{k: None for k in _BLANK})
+    return replace(row, suppressed=True, suppression_reason=reason, **{k: None for k in FIGURES})

@@ -114,3 +114,71 @@ def test_indicator_export_in_danish_and_as_numbers(indicators, users, as_user, l
     column = sheet[0].index("Rå rate")
     assert all(isinstance(r[column], (int, float)) for r in sheet[1:] if r[column] is not None)
     assert 333.3333333333333 in [r[column] for r in sheet[1:]]
+
+
+def test_a_year_without_the_whole_look_back_shows_not_reported(indicators, users, login):
+    """A chronic condition is known from diagnoses in the 1826 days before a year; the hand-made
+    drop begins within that window for every year it covers, so no such year is reported: the page
+    says how much data is missing instead of a biased figure (issue 19: COPD 1,382 per 1,000)."""
+    import datetime as dt
+    import html
+    import re
+
+    from opspor.web.monitoring.models import IndicatorValue, Publication
+
+    pub = Publication.objects.get()
+    condition = ("acute_admissions_copd", "acute_admissions_type2_diabetes", "drg_value_copd_type2_diabetes")
+    rows = IndicatorValue.objects.filter(indicator_id__in=condition, period_kind="year", level="region")
+    assert rows and all(not r.lookback_complete and r.crude is None and r.denominator is None for r in rows)
+    indicator = rows[0].indicator_id
+    rows = rows.filter(indicator_id=indicator)
+    page = re.sub(r"\s+", " ", html.unescape(login(users["secretariat"]).get(
+        f"/overvaagning/indikator/{indicator}/v1/").content.decode()))
+    for r in rows:
+        missing = (pub.data_start.date() - (dt.date(int(r.period), 1, 1) - dt.timedelta(days=1826))).days
+        assert r.lookback_missing_days == missing
+        years = round(missing / 365.25, 1)
+        shown = str(int(years)) if years.is_integer() else str(years).replace(".", ",")
+        assert f"<td>{r.period}" in page and f"ikke opgjort: mangler {shown} års data" in page
+    dashboard = html.unescape(login(users["secretariat"]).get("/overvaagning/").content.decode())
+    assert "ikke opgjort: mangler" in dashboard
+    # an indicator without a condition is reported for the same years
+    prev = IndicatorValue.objects.get(indicator_id="preventable_admissions_elderly", indicator_version="2",
+                                      period_kind="year", level="region", period="2025")
+    assert prev.lookback_complete and prev.crude is not None
+
+
+def test_a_chosen_municipality_against_the_region_with_values_on_hover(indicators, users, login, as_user):
+    """The chosen municipality is drawn in its own colour with its table; every point of a chart
+    carries its value as an SVG <title>; an incomplete month is marked, not drawn as a fall."""
+    import html
+    import re
+
+    from opspor.web.monitoring.models import IndicatorValue
+
+    client = login(users["secretariat"])  # Danish
+    page = html.unescape(client.get(PREVENTABLE, {"kommune": "461"}).content.decode())
+    assert '<option value="461" selected>Odense</option>' in page
+    crude = page.split("<svg")[1]
+    titles = re.findall(r"<title>([^<]*)</title>", crude)
+    odense = IndicatorValue.objects.get(indicator_id="preventable_admissions_elderly", indicator_version="2",
+                                        period_kind="year", level="municipality", unit_code="461", period="2025")
+    region = IndicatorValue.objects.get(indicator_id="preventable_admissions_elderly", indicator_version="2",
+                                        period_kind="year", level="region", unit_code="1083", period="2025")
+    value = f"{odense.crude:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    # the drop begins in 2025 and ends 2026-03-03: both years are incomplete (a first year, the current one)
+    assert not odense.period_complete and not region.period_complete
+    assert f"Odense, 2025 (ufuldstændig): {value} pr. 1.000 ældre (65+)" in titles
+    assert (f"Region Syddanmark, 2025 (ufuldstændig): {region.crude:.1f} pr. 1.000 ældre (65+)".replace(".", ",", 1)
+            in titles)
+    assert 'id="chosen-table"' in page and "<caption>Odense, pr. 1.000 ældre (65+)</caption>" in page
+    # the data end 2026-03-03: March 2026 is incomplete, marked in the table and the chart, not a fall
+    assert "marts 2026 (ufuldstændig)" in page
+    months = page.split("<svg")[3]
+    assert re.search(r"<title>Region Syddanmark, marts 2026 \(ufuldstændig\): [\d.,]+ pr\. 1\.000", months)
+    assert "Ufuldstændig periode (åbent punkt)" in months
+    # an unknown municipality is a bad request, not a silent default
+    assert client.get(PREVENTABLE, {"kommune": "999"}).status_code == 400
+    # a municipality user sees their own municipality chosen without choosing (its small numbers hidden)
+    own = html.unescape(login(users["odense"]).get(PREVENTABLE).content.decode())
+    assert "<caption>Odense, pr. 1.000 ældre (65+)</caption>" in own and "skjult (små tal)" in own

@@ -27,14 +27,29 @@ def _svg(name: str, *args, **kwargs) -> str:
 
 
 def rates(region_rows: list[dict], municipality_rows: list[dict], measure: str, region_label: str,
-          ylabel: str, title: str) -> str:
+          ylabel: str, title: str, highlight: str | None = None, lang: str = "da") -> str:
     """``measure``: ``crude`` or ``standardised``; the region bold with its 95 % band, the
-    municipalities grey (a suppressed cell is a gap)."""
+    municipalities grey (a suppressed cell is a gap), the municipality named ``highlight`` in
+    orange; an incomplete period a hollow point; every point's value as its SVG ``<title>``."""
+    from django.utils.translation import gettext as _
+
+    from opspor.i18n import decimal
+    from opspor.web.core.templatetags.numbers import month
+
     series: dict[str, list] = {}
     for r in municipality_rows:
         series.setdefault(r["unit_name"], []).append((r["period"], r[measure]))
     region = [(r["period"], r[measure], r[f"{measure}_low"], r[f"{measure}_high"]) for r in region_rows]
-    return _svg("rates_over_time", series, region_label, region, ylabel, title)
+    incomplete = frozenset(r["period"] for r in [*region_rows, *municipality_rows] if not r["period_complete"])
+
+    def tip(name: str, period: str, value: float) -> str:
+        when = month(period) if len(period) == 7 else period
+        note = f" ({_('incomplete')})" if period in incomplete else ""
+        return f"{name}, {when}{note}: {decimal(value, 1, lang)} {ylabel}"
+
+    return _svg("rates_over_time", series, region_label, region, ylabel, title, highlight=highlight,
+                incomplete=incomplete, tip=tip,
+                labels={"municipalities": _("Municipalities"), "incomplete": _("Incomplete period (open point)")})
 
 
 def target(path_points: list[tuple[int, float]], actual: list[tuple[int, float, float | None, float | None]],

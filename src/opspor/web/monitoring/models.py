@@ -72,6 +72,7 @@ class IndicatorValue(models.Model):
     standardised_high = models.FloatField(null=True)
     period_complete = models.BooleanField()
     lookback_complete = models.BooleanField()
+    lookback_missing_days = models.PositiveIntegerField(default=0, help_text="not reported: the look-back is short")
     suppressed = models.BooleanField(default=False, help_text="blanked for readers outside the region")
     suppression_reason = models.CharField(max_length=60, blank=True)
 

@@ -28,7 +28,8 @@ PUBLISHER = audit.system("opspor monitor publish")
 _VALUE_FIELDS = ("indicator_id", "indicator_version", "title_da", "title_en", "label_da", "label_en", "kind",
                  "unit_da", "unit_en", "per", "level", "unit_code", "unit_name", "region_code", "period",
                  "period_start", "numerator", "count", "denominator", "crude", "crude_low", "crude_high",
-                 "standardised", "standardised_low", "standardised_high", "period_complete", "lookback_complete")
+                 "standardised", "standardised_low", "standardised_high", "period_complete", "lookback_complete",
+                 "lookback_missing_days")
 
 
 @dataclass(frozen=True)

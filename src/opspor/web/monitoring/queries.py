@@ -74,6 +74,9 @@ def _visible(qs, v: Viewer):
 def _row(value: IndicatorValue, v: Viewer) -> dict:
     row = {f.name: getattr(value, f.name) for f in IndicatorValue._meta.concrete_fields}
     row["hidden"] = v.outside_region and value.suppressed
+    # not reported (opspor.monitor.indicators): the years of data the condition's look-back lacks
+    years = round(value.lookback_missing_days / 365.25, 1)
+    row["missing_years"] = int(years) if years.is_integer() else years
     if row["hidden"]:
         row.update({k: None for k in BLANKED})
     return row
@@ -89,7 +92,7 @@ def indicator_index(pub: Publication, v: Viewer, lang: str) -> list[dict]:
         if s is None:
             continue
         reg = s.region_rows(v.region)
-        complete = [r for r in reg if r["period_complete"]]
+        complete = [r for r in reg if r["period_complete"] and r["lookback_complete"]]
         out.append({"series": s, "latest": (complete or reg)[-1] if reg else None})
     return out
 

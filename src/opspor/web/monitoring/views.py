@@ -106,25 +106,33 @@ def _cached_svg(key: str, draw) -> str:
 def indicator(request, indicator_id: str, version: str):
     pub, v, years = _series_or_404(request, indicator_id, version, "year")
     lang = language.current()
-    base = f"{pub.pk}-{pub.published_at.timestamp()}:{indicator_id}:{version}:{v.region}:{v.municipality}:{int(v.outside_region)}:{lang}"
     months = queries.series(pub, v, indicator_id, version, "month", lang)
     region_label = _region_name(v.region)
     title = f"{years.title} – {years.label}"
     region_years = years.region_rows(v.region)
     munis = years.municipality_rows()
+    # the municipality drawn against the region: chosen on the page, else a municipality user's own
+    names = {r["unit_code"]: r["unit_name"] for r in munis}
+    chosen = params.choice_param(request.GET, "kommune", sorted(names)) or (
+        v.municipality if v.municipality in names else "")
+    highlight = names.get(chosen)
+    base = (f"{pub.pk}-{pub.published_at.timestamp()}:{indicator_id}:{version}:{v.region}:{v.municipality}:"
+            f"{int(v.outside_region)}:{lang}:{chosen}")
     chart_crude = _cached_svg(f"{base}:crude", lambda: charts.rates(
-        region_years, munis, "crude", region_label, years.unit, _("Crude, %(title)s") % {"title": years.title}))
+        region_years, munis, "crude", region_label, years.unit, _("Crude, %(title)s") % {"title": years.title},
+        highlight, lang))
     chart_std = _cached_svg(f"{base}:std", lambda: charts.rates(
         region_years, munis, "standardised", region_label, years.unit,
-        _("Age-standardised (%(std)s), %(title)s") % {"std": pub.standard_population.upper(), "title": years.title}))
+        _("Age-standardised (%(std)s), %(title)s") % {"std": pub.standard_population.upper(), "title": years.title},
+        highlight, lang))
     chart_months = None
     if months is not None:
         region_months = months.region_rows(v.region)
-        own = months.municipality_rows() if v.outside_region else []
+        own = [r for r in months.municipality_rows() if r["unit_code"] == chosen]
         if region_months:
             chart_months = _cached_svg(f"{base}:months", lambda: charts.rates(
                 region_months, own, "crude", region_label, years.unit,
-                _("Month by month, %(title)s") % {"title": years.title}))
+                _("Month by month, %(title)s") % {"title": years.title}, highlight, lang))
     latest_year = max((r["period"] for r in region_years if r["period_complete"]), default=None)
     target_rows = [t for t in queries.targets(pub, v, indicator_id) if t.indicator_version == version]
     by_target: dict[str, list] = {}
@@ -137,6 +145,9 @@ def indicator(request, indicator_id: str, version: str):
         "latest_year": latest_year, "chart_crude": chart_crude, "chart_std": chart_std,
         "chart_months": chart_months, "month_rows": months.region_rows(v.region) if months else [],
         "target_charts": target_charts, "standard": pub.standard_population.upper(),
+        "municipalities": sorted(names.items(), key=lambda kv: kv[1]), "chosen": chosen, "highlight": highlight,
+        "chosen_rows": [r for r in munis if r["unit_code"] == chosen],
+        "chosen_months": [r for r in months.municipality_rows() if r["unit_code"] == chosen] if months else [],
     })
 
 
