@@ -58,7 +58,7 @@ def _row(year: int, crude: float | None, suppressed: bool = False) -> IndicatorR
     return IndicatorRow(
         "preventable_admissions_elderly", "2", "", "", "", "", "rate", "", "", 1000, "region", "1083", "", "1083",
         str(year), dt.date(year, 1, 1), dt.date(year + 1, 1, 1), None, None, None, crude, None, None, None,
-        None, None, "esp2013", 0, True, True, suppressed, "")
+        None, None, "esp2013", 0, True, True, suppressed=suppressed, suppression_reason="")
 
 
 def test_status_with_tolerance():
