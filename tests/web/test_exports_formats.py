@@ -73,3 +73,32 @@ def test_department_list_in_danish_and_english(users, login, as_user, published)
     sheet = xlsx_rows(login(users["med1"]).get(f"/lister/{published.pk}/eksport.xlsx"))
     assert sheet[0][:2] == ["CPR-nr.", "Navn"]
     assert isinstance(sheet[1][5], dt.datetime)  # the contact's start as a date, not a text
+
+
+def test_a_line_added_during_the_day_is_marked_in_the_exports_as_on_the_page(users, login, as_user, published):
+    """A line a hospital notification added (``ListEntry.added_at``, written by worklists.intraday,
+    tests/web/inbound/test_hospital_notification.py) carries the worklist's label in both files."""
+    from django.utils import timezone
+
+    from opspor.web.worklists.models import ListEntry
+
+    a_lines = ListEntry.objects.filter(run=published, person__cpr=CPR["A"]).order_by("position")
+    added = a_lines.first()
+    added.added_at = dt.datetime(2026, 3, 4, 13, 5, tzinfo=dt.timezone.utc)  # 14:05 in Copenhagen (winter)
+    added.save(update_fields=["added_at"])
+    label = "Tilføjet i løbet af dagen kl. 14:05 (sygehusadvis)"
+    client = login(users["med1"])
+    assert label in client.get("/lister/").content.decode()  # the page's badge: the same words
+    cpr_a = f"{CPR['A'][:6]}-{CPR['A'][6:]}"
+    danish = csv_dicts(client.get(f"/lister/{published.pk}/eksport.csv"), "da")
+    marked = [r for r in danish if r["Tilføjet i løbet af dagen"]]
+    assert [r["Tilføjet i løbet af dagen"] for r in marked] == [label]
+    start = timezone.localtime(added.contact_start).strftime("%d-%m-%Y %H:%M")
+    assert marked[0]["CPR-nr."] == cpr_a and marked[0]["Kontaktstart"] == start
+    assert len(danish) > 1  # the nightly lines stay unmarked
+    sheet = xlsx_rows(client.get(f"/lister/{published.pk}/eksport.xlsx"))
+    column = sheet[0].index("Tilføjet i løbet af dagen")
+    assert [r[column] for r in sheet[1:] if r[column]] == [label]
+    english = csv_dicts(as_user(users["med1"]).get(f"/lister/{published.pk}/eksport.csv"), "en")
+    assert [r["Added during the day"] for r in english if r["Added during the day"]] == [
+        "Added during the day at 14:05 (hospital notification)"]

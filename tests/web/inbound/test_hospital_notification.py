@@ -14,8 +14,11 @@ different workers, each with its own server): it notifies what it asserts about.
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as dt
+import io
 import json
+import re
 import time
 import uuid
 import zoneinfo
@@ -143,6 +146,14 @@ def test_an_admission_puts_a_target_group_patient_on_the_list_within_a_minute(si
     quinn = page.locator("article.patient", has=page.get_by_role("heading", name=PEOPLE["Q"]))
     assert quinn.get_by_test_id("added-intraday").count() == 0  # the nightly lines stay as published
     assert not _block(_html(site, "speciallaege2"), PEOPLE["P"])  # geriatrics' list is not MED1's
+    # the department list's export marks the added line with the badge's words (worklists/queries.added_label)
+    browser = Browser(site)
+    browser.log_in("speciallaege", med1["password"])
+    export = re.search(r'href="(/lister/\d+/eksport\.csv)"', browser.request("/lister/")[2]).group(1)
+    rows = list(csv.reader(io.StringIO(browser.request(export)[2].lstrip("\ufeff")), delimiter=";"))
+    column = rows[0].index("Tilføjet i løbet af dagen")
+    marked = {r[column] for r in rows[1:] if r[1] == PEOPLE["P"] and r[column]}
+    assert marked == {badge.inner_text().strip()}, (marked, badge.inner_text())
 
 
 def test_the_rule_decides_and_the_department_is_the_notified_one(site):

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Count
+from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.translation import gettext as _
 
 from opspor.web.people.models import Person
 from opspor.web.worklists import explain
@@ -14,6 +17,13 @@ from opspor.web.worklists.models import ListEntry, ListRun, MdtConference, Scree
 # the worklist's filters (?vis=...) and the table's sort keys (?sort=name, ?sort=-name)
 FILTERS = ("new", "unscreened")
 SORTS = ("name", "age", "new", "last_contact", "counted", "decision")
+
+
+def added_label(when) -> str:
+    """The one wording for a line put on the list during the day by a hospital notification, on the
+    worklist and in its exports: "Tilføjet i løbet af dagen kl. 14:05 (sygehusadvis)" (local time)."""
+    return _("Added during the day at %(time)s (hospital notification)") % {
+        "time": time_format(timezone.localtime(when), "H:i")}
 
 
 @dataclass
@@ -34,6 +44,10 @@ class PatientBlock:
     def added_at(self):
         """When the patient was put on the list during the day (a hospital notification), if so."""
         return min((line.added_at for line in self.lines if line.added_at), default=None)
+
+    @property
+    def added_label(self) -> str:
+        return added_label(self.added_at) if self.added_at else ""
 
     @property
     def counted(self) -> int:
