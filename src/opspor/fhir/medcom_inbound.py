@@ -10,11 +10,13 @@ Kinds read (``MessageHeader.eventCoding`` of MedCom's messaging event codes):
   medcom-messaging-provenance), either as a reference ``.../MessageHeader/<id>`` or as an
   identifier with that id;
 * ``hospital-notification-message``: a MedCom HospitalNotification (github.com/medcomdk/
-  dk-medcom-hospitalnotification): the focus is an Encounter (status in-progress | onleave |
-  finished | entered-in-error, class, ``episodeOfCare`` identifier, ``period``, the
-  ``serviceProvider`` department with its SOR code, the Patient with a CPR number, the leave
-  period extension when on leave: invariant medcom-hospitalNotification-6) and the Provenance's
-  activity is one of the HospitalNotification activity codes.
+  dk-medcom-hospitalnotification): the focus is an Encounter (status, class, ``episodeOfCare``
+  identifier, ``period``, the ``serviceProvider`` department with its SOR code, the Patient with
+  a CPR number, the leave period when on leave) and the Provenance's activity is one of the
+  HospitalNotification activity codes. These checks are versioned profile rules,
+  ``profiles_config/medcom-hospitalnotification-opspor-1.yaml``, interpreted by
+  ``opspor.fhir.profiles`` (the interpreter of the outgoing CareCommunication's rules); the
+  values are read here only once the rules hold.
 
 This module checks the form only (no database): the ids, the event code, the sender
 Organization with its SOR code, the focus, and per kind what opspor needs. Each problem names
@@ -29,18 +31,13 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from opspor.fhir import medcom
+from opspor.fhir import medcom, profiles
 
 ACK_EVENT = "acknowledgement-message"
 CARE_EVENT = "care-communication-message"
 HN_EVENT = medcom.HN_EVENT
 EVENTS = (ACK_EVENT, CARE_EVENT, HN_EVENT)
-# MedComHospitalNotificationMessageActivities (the value set of the HospitalNotification Provenance)
-HN_ACTIVITIES = tuple(
-    f"{change}{what}" for what in ("admit-emergency", "admit-inpatient", "start-leave-inpatient", "end-leave-inpatient",
-                                   "discharge-emergency-home", "discharge-inpatient-home")
-    for change in ("", "revise-", "cancel-"))
-HN_STATUSES = ("in-progress", "onleave", "finished", "entered-in-error")
+HN_PROFILE = "medcom-hospitalnotification"  # the rules a received HospitalNotification must meet
 ACK_CODES = ("ok", "transient-error", "fatal-error")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -233,7 +230,10 @@ def read(body: bytes) -> Received:
                                     "send a reply: a Provenance with activity reply-message and an entity with role "
                                     "revision whose what refers to the MessageHeader of opspor's message"))
     elif event == HN_EVENT:
-        _read_notification(received, header, index, problems)
+        found = profile_problems(bundle, HN_PROFILE)
+        problems.extend(found)
+        if not found:
+            _read_notification(received, header, index)
     if problems:
         raise Invalid(problems)
     return received
@@ -267,71 +267,43 @@ def _read_new_message(received: Received, header: dict, communication: dict, ind
                 received.written_at = _when(ext.get("valueDateTime"), "Communication.payload.extension(date)", problems)
 
 
+def profile_problems(bundle: dict, name: str) -> list[Problem]:
+    """The findings of the profile rules ``name`` as problems told to the sender: the rule's
+    element, problem and fix (a rule without a fix names its rule and source as the fix)."""
+    return [Problem(f.element or f.path, f.message, f.fix or f"meet rule {f.rule} of {profiles.profile(name).title}")
+            for f in profiles.findings(bundle, name, base=False)]
+
+
 def _when(value, element: str, problems: list[Problem], required: bool = True) -> dt.datetime | None:
     if not value:
         if required:
             problems.append(Problem(element, "missing", "give the time as an ISO 8601 date-time with its offset, "
                                     "e.g. 2026-12-05T10:15:00+01:00"))
         return None
-    try:
-        moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
+    moment = profiles.parse_datetime(value)
+    if moment is None:
         problems.append(Problem(element, f"{value!r} is not a date-time with a time zone",
                                 "give an ISO 8601 date-time with its offset, e.g. 2026-12-05T10:15:00+01:00"))
         return None
     return moment
 
 
-def _read_notification(received: Received, header: dict, index: dict[str, dict], problems: list[Problem]) -> None:
-    """The HospitalNotification's Encounter, Patient, department and activity into ``received``."""
+def _read_notification(received: Received, header: dict, index: dict[str, dict]) -> None:
+    """The HospitalNotification's Encounter, Patient, department and activity into ``received``;
+    called once the profile rules hold, so every value read here is there and well-formed."""
     encounter = _resolve(index, (header.get("focus") or [None])[0], "Encounter")
-    if encounter is None:
-        problems.append(Problem("MessageHeader.focus", "does not refer to an Encounter in the Bundle",
-                                "set focus to the HospitalNotification's Encounter"))
-        return
-    status = str(encounter.get("status", ""))
-    if status not in HN_STATUSES:
-        problems.append(Problem("Encounter.status", f"{status!r} is not a HospitalNotification status",
-                                "use " + ", ".join(HN_STATUSES)))
-    klass = encounter.get("class") if isinstance(encounter.get("class"), dict) else {}
-    if not klass.get("code"):
-        problems.append(Problem("Encounter.class", "missing", "give the class of the stay (v3 ActCode IMP or EMER)"))
-    episodes = [e.get("identifier", {}).get("value", "") for e in encounter.get("episodeOfCare") or []
-                if isinstance(e, dict) and isinstance(e.get("identifier"), dict)]
-    episode = str(next((e for e in episodes if e), ""))[:120]
-    if not episode:
-        problems.append(Problem("Encounter.episodeOfCare.identifier", "missing",
-                                "give the identifier of the whole hospital stay (the same in every notification "
-                                "about it)"))
-    period = encounter.get("period") if isinstance(encounter.get("period"), dict) else {}
-    start = _when(period.get("start"), "Encounter.period.start", problems)
-    end = _when(period.get("end"), "Encounter.period.end", problems, required=status == "finished")
-    if start and end and end < start:
-        problems.append(Problem("Encounter.period.end", "before the start", "give the end of the stay after its start"))
-    leave = next((x.get("valuePeriod") for x in encounter.get("extension") or []
-                  if isinstance(x, dict) and x.get("url") == medcom.EXT_LEAVE_PERIOD), None) or {}
-    leave_start = _when(leave.get("start"), "Encounter.extension(leavePeriod).valuePeriod.start", problems,
-                        required=status == "onleave")  # medcom-hospitalNotification-6
-    leave_end = _when(leave.get("end"), "Encounter.extension(leavePeriod).valuePeriod.end", problems, required=False)
-    provider = _resolve(index, encounter.get("serviceProvider"), "Organization")
-    received.provider_sor = _identifier(provider, medcom.SOR_SYSTEM) if provider else ""
-    if not received.provider_sor:
-        problems.append(Problem("Encounter.serviceProvider", "no Organization with a SOR code",
-                                f"refer to the department where the patient is, with an identifier of system "
-                                f"{medcom.SOR_SYSTEM}"))
-    patient = _resolve(index, encounter.get("subject"), "Patient")
-    received.patient_cpr = _identifier(patient, medcom.CPR_SYSTEM) if patient else ""
-    if not received.patient_cpr:
-        problems.append(Problem("Encounter.subject", "no Patient with a CPR number",
-                                f"refer to the Patient, with an identifier of system {medcom.CPR_SYSTEM}"))
-    activities = [c.get("code", "") for r in index.values() if r.get("resourceType") == "Provenance"
-                  for c in (r.get("activity") or {}).get("coding") or [] if isinstance(c, dict)]
-    received.activity = next((a for a in activities if a in HN_ACTIVITIES), "")
-    if not received.activity:
-        problems.append(Problem("Provenance.activity", f"no HospitalNotification activity (found {activities or 'none'})",
-                                "add a Provenance whose activity is one of " + ", ".join(HN_ACTIVITIES[:6]) + ", ..."))
-    if start and episode and status in HN_STATUSES and klass.get("code"):
-        received.stay = medcom.Stay(episode=episode, status=status, encounter_class=str(klass["code"])[:10], start=start,
-                                    end=end, leave_start=leave_start, leave_end=leave_end)
+    period = encounter.get("period") or {}
+    leave = next((x["valuePeriod"] for x in encounter.get("extension") or [] if isinstance(x, dict)
+                  and x.get("url") == medcom.EXT_LEAVE_PERIOD and isinstance(x.get("valuePeriod"), dict)), {})
+    received.provider_sor = _identifier(_resolve(index, encounter.get("serviceProvider"), "Organization"),
+                                        medcom.SOR_SYSTEM)
+    received.patient_cpr = _identifier(_resolve(index, encounter.get("subject"), "Patient"), medcom.CPR_SYSTEM)
+    received.activity = _activity(index)
+    episode = next(e["identifier"]["value"] for e in encounter["episodeOfCare"]
+                   if isinstance(e, dict) and isinstance(e.get("identifier"), dict) and e["identifier"].get("value"))
+    moment = profiles.parse_datetime
+    received.stay = medcom.Stay(
+        episode=str(episode)[:120], status=encounter["status"], encounter_class=str(encounter["class"]["code"])[:10],
+        start=moment(period["start"]), end=moment(period["end"]) if period.get("end") else None,
+        leave_start=moment(leave["start"]) if leave.get("start") else None,
+        leave_end=moment(leave["end"]) if leave.get("end") else None)

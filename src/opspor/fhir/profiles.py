@@ -1,6 +1,8 @@
-"""Profile validation of outgoing messages: the base FHIR rules by the ``fhir.resources`` models,
-then the profile's own constraints, kept as versioned data in ``profiles_config/*.yaml`` and
-interpreted here.
+"""Profile validation of messages: the base FHIR rules by the ``fhir.resources`` models, then the
+profile's own constraints, kept as versioned data in ``profiles_config/*.yaml`` and interpreted
+here. Outgoing messages are checked before they are queued (``check``); incoming
+HospitalNotifications are checked by the same rules before they are read
+(``fhir/medcom_inbound.py``, ``findings(..., base=False)``).
 
 No Python library validates StructureDefinition profiles and the HL7 Java validator cannot be
 fetched where opspor is built, so the constraints of the MedCom profiles were read from their
@@ -20,12 +22,17 @@ and what must hold for each context item: ``min``/``max`` (how many values the p
 ``fixed`` (every value equals), ``includes`` (some value equals), ``in`` (every value is one
 of), ``pattern`` (every value matches the regular expression), ``resolves`` (every value is a
 reference to a bundle entry of one of these types), ``among`` (every value is one of the values
-of another path from the Bundle), and ``when`` (the rule applies only if a path has / lacks a
-value or equals something). Every finding names the concrete element path and the rule.
+of another path from the Bundle), ``datetime`` (every value is an ISO 8601 date-time with its
+time zone), ``not_before`` (every value is a date-time not before that of another path of the
+same context), and ``when`` (the rule applies only if a path has / lacks a value or equals
+something). Every finding names the concrete element path and the rule. A rule may also say how
+a refusal to the sender names the element (``element``), the problem (``problem``; ``{value}``
+is the value found) and the fix (``fix``): the finding carries them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,9 +46,11 @@ CONFIG_DIR = Path(__file__).with_name("profiles_config")
 PROFILES = {
     "medcom-carecommunication": "medcom-carecommunication-5.0.4.yaml",
     "opspor-data-alert": "opspor-data-alert-1.yaml",
+    "medcom-hospitalnotification": "medcom-hospitalnotification-opspor-1.yaml",
 }
 _RULE_KEYS = {"id", "source", "description", "context", "path", "min", "max", "fixed", "includes", "in",
-              "pattern", "resolves", "among", "when", "xor"}
+              "pattern", "resolves", "among", "when", "xor", "datetime", "not_before", "element", "problem", "fix"}
+_CHECKS = {"min", "max", "fixed", "includes", "in", "pattern", "resolves", "among", "xor", "datetime", "not_before"}
 _WHEN_KEYS = {"path", "exists", "equals", "not_equals"}
 
 
@@ -58,6 +67,8 @@ class Finding:
     path: str
     rule: str
     message: str
+    element: str = ""  # how a refusal names the element (the rule's ``element``), else the path
+    fix: str = ""  # the rule's ``fix``, if it gives one
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message} [{self.rule}]"
@@ -90,6 +101,11 @@ class Rule:
     among: str | None = None
     when: dict | None = None
     xor: tuple = ()
+    datetime: bool = False
+    not_before: str | None = None
+    element: str = ""
+    problem: str = ""
+    fix: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,10 +135,15 @@ def _load(path: Path) -> Profile:
         if raw["id"] in seen:
             raise ProfileConfigError(file, f"{where}.id", f"duplicate rule id {raw['id']!r}", "give each rule its own id")
         seen.add(raw["id"])
-        checks = {"min", "max", "fixed", "includes", "in", "pattern", "resolves", "among", "xor"} & set(raw)
-        if not checks:
+        if not _CHECKS & set(raw):
             raise ProfileConfigError(file, where, "says nothing to check", "add min, max, fixed, includes, in, "
-                                     "pattern, resolves, among or xor")
+                                     "pattern, resolves, among, xor, datetime or not_before")
+        for key in ("element", "problem", "fix", "not_before"):
+            if key in raw and not (isinstance(raw[key], str) and raw[key].strip()):
+                raise ProfileConfigError(file, f"{where}.{key}", "must be a non-empty text", f"give the {key} as text "
+                                         "or leave the key out")
+        if "datetime" in raw and raw["datetime"] is not True:
+            raise ProfileConfigError(file, f"{where}.datetime", "must be true", "write `datetime: true` or leave it out")
         when = raw.get("when")
         if when is not None and (not isinstance(when, dict) or "path" not in when or set(when) - _WHEN_KEYS):
             raise ProfileConfigError(file, f"{where}.when", "must be a mapping with `path` and one of "
@@ -137,7 +158,9 @@ def _load(path: Path) -> Profile:
             id=raw["id"], source=raw["source"], path=raw["path"], context=raw.get("context", "Bundle"),
             min=raw.get("min"), max=raw.get("max"), fixed=raw.get("fixed"), includes=raw.get("includes"),
             in_=tuple(raw.get("in", ())), pattern=raw.get("pattern"), resolves=tuple(raw.get("resolves", ())),
-            among=raw.get("among"), when=when, xor=tuple(raw.get("xor", ())),
+            among=raw.get("among"), when=when, xor=tuple(raw.get("xor", ())), datetime=bool(raw.get("datetime")),
+            not_before=raw.get("not_before"), element=raw.get("element", ""), problem=raw.get("problem", ""),
+            fix=raw.get("fix", ""),
         ))
     return Profile(name=data["name"], version=str(data["version"]), title=data["title"], file=file,
                    rules=tuple(rules))
@@ -178,14 +201,16 @@ def _split(path: str) -> list[str]:
 
 
 def _children(node: Node, name: str) -> Iterator[Node]:
+    """The values of ``name`` below ``node``; an empty text or null is no value (as in FHIR)."""
     path, value = node
     if not isinstance(value, dict) or name not in value:
         return
     child = value[name]
     if isinstance(child, list):
         for i, item in enumerate(child):
-            yield _label(f"{path}.{name}[{i}]", item), item
-    else:
+            if item not in (None, ""):
+                yield _label(f"{path}.{name}[{i}]", item), item
+    elif child not in (None, ""):
         yield _label(f"{path}.{name}", child), child
 
 
@@ -199,8 +224,11 @@ class _Bundle:
     def __init__(self, bundle: dict) -> None:
         self.root: Node = ("Bundle", bundle)
         self.by_ref: dict[str, Node] = {}
-        for i, entry in enumerate(bundle.get("entry") or []):
-            resource = entry.get("resource") or {}
+        entries = bundle.get("entry") if isinstance(bundle.get("entry"), list) else []
+        for i, entry in enumerate(entries):
+            resource = entry.get("resource") if isinstance(entry, dict) else None
+            if not isinstance(resource, dict):
+                continue
             node = (f"Bundle.entry[{i}].resource({resource.get('resourceType', '?')})", resource)
             if entry.get("fullUrl"):
                 self.by_ref[entry["fullUrl"]] = node
@@ -230,13 +258,20 @@ class _Bundle:
                 for n in nodes:
                     out.extend(c for c in _children(n, "extension") if isinstance(c[1], dict) and c[1].get("url") == url)
             elif name == "resolve":
-                out = [self.by_ref[n[1]] for n in nodes if isinstance(n[1], str) and n[1] in self.by_ref]
+                out = [found for n in nodes if (found := self.resolve(n[1])) is not None]
             else:
                 raise ValueError(f"unknown function {name}() in {path!r}")
             if index is not None:
                 out = out[int(index):int(index) + 1]
             nodes = out
         return nodes
+
+    def resolve(self, reference: Any) -> Node | None:
+        """The bundle entry ``reference`` points to: by fullUrl or ``Type/id``, also when the
+        reference is absolute (``https://host/fhir/Type/id``) and the entry's fullUrl is not."""
+        if not isinstance(reference, str):
+            return None
+        return self.by_ref.get(reference) or self.by_ref.get("/".join(reference.split("/")[-2:]))
 
     def _holds(self, node: Node, condition: str) -> bool:
         m = _COND.match(condition)
@@ -270,11 +305,22 @@ def _applies(doc: _Bundle, rule: Rule, context: Node) -> bool:
     return True
 
 
+def parse_datetime(value: Any) -> dt.datetime | None:
+    """An ISO 8601 date-time with its time zone (``Z`` or an offset), else None."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
 def _check_rule(doc: _Bundle, rule: Rule) -> list[Finding]:
     findings: list[Finding] = []
 
-    def bad(path: str, message: str) -> None:
-        findings.append(Finding(path, rule.id, message))
+    def bad(path: str, message: str, value: Any = None) -> None:
+        if rule.problem:
+            message = rule.problem.replace("{value}", _show(value) if value is not None else "none")
+        findings.append(Finding(path, rule.id, message, rule.element, rule.fix))
 
     for context in doc.eval(rule.context, doc.root):
         if not _applies(doc, rule, context):
@@ -296,11 +342,11 @@ def _check_rule(doc: _Bundle, rule: Rule) -> list[Finding]:
             allowed = {v for _, v in doc.eval(rule.among, doc.root)}
         for path, value in nodes:
             if rule.fixed is not None and value != rule.fixed:
-                bad(path, f"must be {_show(rule.fixed)}, is {_show(value)}")
+                bad(path, f"must be {_show(rule.fixed)}, is {_show(value)}", value)
             if rule.in_ and value not in rule.in_:
-                bad(path, f"{_show(value)} is not one of {', '.join(map(str, rule.in_))}")
+                bad(path, f"{_show(value)} is not one of {', '.join(map(str, rule.in_))}", value)
             if rule.pattern is not None and not (isinstance(value, str) and re.fullmatch(rule.pattern, value)):
-                bad(path, f"{_show(value)} does not match {rule.pattern}")
+                bad(path, f"{_show(value)} does not match {rule.pattern}", value)
             if rule.resolves:
                 target = doc.by_ref.get(value) if isinstance(value, str) else None
                 if target is None:
@@ -309,6 +355,14 @@ def _check_rule(doc: _Bundle, rule: Rule) -> list[Finding]:
                     bad(path, f"must point to {' or '.join(rule.resolves)}, points to {target[1].get('resourceType')}")
             if allowed is not None and value not in allowed:
                 bad(path, f"{_show(value)} is not one of the values of {rule.among}")
+            if (rule.datetime or rule.not_before) and parse_datetime(value) is None:
+                if rule.datetime:
+                    bad(path, f"{_show(value)} is not a date-time with a time zone", value)
+                continue
+            if rule.not_before:
+                earlier = [t for _, v in doc.eval(rule.not_before, context) if (t := parse_datetime(v))]
+                if any(parse_datetime(value) < t for t in earlier):
+                    bad(path, f"before {rule.not_before}", value)
     return findings
 
 
@@ -325,9 +379,10 @@ def base_findings(bundle: dict) -> list[Finding]:
     return []
 
 
-def findings(bundle: dict, name: str) -> list[Finding]:
-    """Every problem of ``bundle`` against the base spec and the profile ``name``."""
-    found = base_findings(bundle)
+def findings(bundle: dict, name: str, base: bool = True) -> list[Finding]:
+    """Every problem of ``bundle`` against the base spec (unless ``base`` is false: the profile's
+    rules only, for a message received) and the profile ``name``."""
+    found = base_findings(bundle) if base else []
     if not isinstance(bundle, dict):
         return found or [Finding("Bundle", "fhir-r4-base", "is not a JSON object")]
     doc = _Bundle(bundle)
