@@ -118,7 +118,7 @@ def test_who5_with_a_missing_answer_is_saved_without_a_score(world, as_user):
     (("max_missing: 1", "max_missing: 0"), "scoring.max_missing", "set max_missing: 1"),
     (("{value: 2, label", "{value: 1, label"), "scales.agree[1].value", "its own value"),
     (("version: \"0.1-test\"\n", ""), "version", "add `version:`"),
-    (("- {id: m1,", "- {id: m1, id2: x,"), "items[0].id2", "allowed keys here: id, reverse, scale, text"),
+    (("- {id: m1,", "- {id: m1, id2: x,"), "items[0].id2", "allowed keys here: enable_when, id, reverse, scale, text"),
 ])
 def test_config_errors_name_file_key_path_and_fix(tmp_path, change, where, fix):
     old, new = change

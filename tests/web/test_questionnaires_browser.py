@@ -112,14 +112,16 @@ def test_scheduled_by_the_nurse_sent_by_email_answered_on_the_phone_red_on_the_d
 
 def test_the_instrument_exports_as_a_fhir_questionnaire(site):
     """`opspor web questionnaire-fhir who5`: the YAML instrument as a FHIR R4 Questionnaire the R4B
-    models accept, one required choice item per question with the scale's six answers."""
+    models accept, one required choice item per question with the scale's six answers, and the
+    score as a calculated item (SDC; tests/web/test_questionnaire_sdc.py has the rest)."""
     from fhir.resources.R4B.questionnaire import Questionnaire
 
     done = site.run_opspor("web", "questionnaire-fhir", "who5", check=True)
     form = Questionnaire.model_validate_json(done.stdout)
     assert (form.url, form.version, form.title) == ("urn:opspor:questionnaire:who5", "1998", "WHO-5 Trivselsindeks")
-    assert [i.linkId for i in form.item] == ["q1", "q2", "q3", "q4", "q5"]
-    assert all(i.required and i.type == "choice" and len(i.answerOption) == 6 for i in form.item)
+    assert [i.linkId for i in form.item] == ["q1", "q2", "q3", "q4", "q5", "score"]
+    assert all(i.required and i.type == "choice" and len(i.answerOption) == 6 for i in form.item[:5])
+    assert form.item[5].type == "decimal" and form.item[5].readOnly
     assert form.item[0].answerOption[-1].valueCoding.display == "På intet tidspunkt"
     missing = site.run_opspor("web", "questionnaire-fhir", "phq9")
     assert missing.returncode == 2 and "who5" in missing.stderr

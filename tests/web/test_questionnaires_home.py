@@ -206,7 +206,8 @@ def test_the_citizen_answers_a_red_who5_and_the_nurse_sees_it_on_her_day(story, 
 
     body = FhirResponse.model_validate_json(download.content)
     assert body.questionnaire == "urn:opspor:questionnaire:who5|1998" and body.status == "completed"
-    assert [(i.linkId, i.answer[0].valueCoding.code) for i in body.item] == [(f"q{n}", "1") for n in range(1, 6)]
+    assert [(i.linkId, i.answer[0].valueCoding.code) for i in body.item[:5]] == [(f"q{n}", "1") for n in range(1, 6)]
+    assert (body.item[5].linkId, float(body.item[5].answer[0].valueDecimal)) == ("score", 20.0)  # the calculated item
     assert body.source.identifier.value == w.persons["p1"].cpr  # answered by the citizen
     assert AuditEntry.objects.filter(what="aps.questionnaire.fhir", action="export", username="nina",
                                      person_key=w.persons["p1"].person_key).count() == 1

@@ -185,9 +185,13 @@ def questionnaire_reminders(
 
 
 @app.command("questionnaire-fhir")
-def questionnaire_fhir(instrument: str = typer.Argument(..., help="The questionnaire's id, e.g. who5.")) -> None:
-    """Print a configured questionnaire as a FHIR R4 Questionnaire (JSON): the YAML file stays the
-    source; this is its export (docs/citizen.md)."""
+def questionnaire_fhir(
+    instrument: str = typer.Argument(..., help="The questionnaire's id, e.g. who5."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write the JSON to this file (else print it)."),
+) -> None:
+    """A configured questionnaire as a FHIR R4 Questionnaire (JSON) with SDC: enableWhen of the
+    conditional questions, ordinalValue of each answer, the score as a calculatedExpression. The
+    YAML file stays the source; this is its export (docs/citizen.md)."""
     import json
 
     django_setup()
@@ -199,8 +203,64 @@ def questionnaire_fhir(instrument: str = typer.Argument(..., help="The questionn
         Console(stderr=True).print(f"[red]No questionnaire {instrument!r}[/red]; configured: "
                                    f"{', '.join(instruments.instruments())}")
         raise typer.Exit(2)
-    print(json.dumps(questionnaire(found), ensure_ascii=False, indent=2))
+    text = json.dumps(questionnaire(found), ensure_ascii=False, indent=2)
+    if output is None:
+        print(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        Console().print(f"Questionnaire {found.id} (version {found.version}) written to {output}.")
 
+
+@app.command("questionnaire-fhir-import")
+def questionnaire_fhir_import(
+    file: Path = typer.Argument(..., help="A FHIR R4 Questionnaire (JSON)."),
+    output: Path = typer.Option(..., "--output", "-o", help="The instrument file to write (.yaml; must not exist)."),
+) -> None:
+    """Read a FHIR R4 Questionnaire into opspor's instrument form (YAML), checked by the FHIR
+    models and by the instrument loader before the file is written. Put the file in a folder of
+    OPSPOR_APS_INSTRUMENTS to use it; add interpretation bands by hand (a Questionnaire has none)."""
+    import json
+
+    import yaml
+
+    from opspor.fhir.questionnaire_import import QuestionnaireImportError, to_instrument
+    from opspor.web.aps.instruments.loader import InstrumentConfigError, load_file
+
+    err = Console(stderr=True, soft_wrap=True)  # a message is one line, to read and to grep
+    if output.suffix != ".yaml":
+        err.print(f"[red]{output}: the instrument file must end in .yaml[/red] (the loader reads *.yaml)")
+        raise typer.Exit(2)
+    if output.exists():
+        err.print(f"[red]{output} exists[/red]: choose another name, or remove it first (nothing was written)")
+        raise typer.Exit(2)
+    try:
+        resource = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        err.print(f"[red]{file}: cannot be read ({e})[/red]")
+        raise typer.Exit(1) from None
+    except json.JSONDecodeError as e:
+        err.print(f"[red]{file}: line {e.lineno}, column {e.colno}: not JSON ({e.msg}).[/red] Fix: give the "
+                  "Questionnaire as FHIR JSON")
+        raise typer.Exit(1) from None
+    try:
+        data = to_instrument(resource, str(file))
+    except QuestionnaireImportError as e:
+        err.print(f"[red]Not imported:[/red] {e}")
+        raise typer.Exit(1) from None
+    header = (f"# Imported from the FHIR Questionnaire {file.name} by `opspor web questionnaire-fhir-import`.\n"
+              "# No interpretation bands: a FHIR Questionnaire has none. Add them by hand (interpretation:, see\n"
+              "# opspor/web/aps/instruments/loader.py) and check the wording against the source.\n")
+    tmp = output.with_name(f".{output.name}.tmp")
+    tmp.write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100), encoding="utf-8")
+    try:
+        load_file(tmp)
+    except InstrumentConfigError as e:
+        tmp.unlink()
+        err.print(f"[red]Not imported:[/red] {file}: the instrument it gives is refused by the loader: {e}")
+        raise typer.Exit(1) from None
+    os.replace(tmp, output)
+    Console().print(f"Instrument {data['id']} (version {data['version']}, {len(data['items'])} questions) written "
+                    f"to {output}. It has no interpretation bands: add them by hand.")
 
 @app.command("trial-export")
 def trial_export(out: Path = typer.Argument(..., help="Folder for trial.csv, trial_who5.csv and manifest.json."),

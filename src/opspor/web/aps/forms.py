@@ -283,17 +283,36 @@ class ScheduleQuestionnaireForm(IdForm):
 
 
 class CitizenQuestionnaireForm(forms.Form):
-    """The citizen's form of one instrument: one radio group per question, each answered (at
-    home every question is asked; the error names the question)."""
+    """The citizen's form of one instrument: one radio group per question, each question asked
+    answered (at home every question is asked; the error names the question). A conditional
+    question (``enable_when``) is asked only when the answer it depends on was given: hidden, it
+    is neither required nor kept, whatever the browser sent."""
 
     def __init__(self, instrument: Instrument, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.spec = instrument
+        self.numbers = {}
         for n, item in enumerate(instrument.items, start=1):
+            self.numbers[item.id] = n
             self.fields[item_field_name(item.id)] = forms.TypedChoiceField(
-                label=f"{n}. {item.label()}", coerce=int, widget=forms.RadioSelect,
-                choices=[(c.value, c.text()) for c in item.scale.choices],
-                error_messages={"required": _("Answer question %(n)s.") % {"n": n}})
+                label=f"{n}. {item.label()}", coerce=int, empty_value=None, widget=forms.RadioSelect,
+                required=False, choices=[(c.value, c.text()) for c in item.scale.choices])
+            if item.enable_when is not None:  # for the page's script (citizen/enable_when.js)
+                self.fields[item_field_name(item.id)].when = {
+                    "field": item_field_name(item.enable_when.item),
+                    "values": " ".join(map(str, item.enable_when.answers))}
+
+    def clean(self):
+        data = super().clean()
+        given = {item.id: data.get(item_field_name(item.id)) for item in self.spec.items}
+        asked = {i.id for i in self.spec.enabled(given)}
+        for item in self.spec.items:
+            name = item_field_name(item.id)
+            if item.id not in asked:
+                data[name] = None  # hidden: not kept
+            elif data.get(name) is None and name not in self.errors:
+                self.add_error(name, _("Answer question %(n)s.") % {"n": self.numbers[item.id]})
+        return data
 
     def answers(self) -> dict[str, int | None]:
         return {item.id: self.cleaned_data.get(item_field_name(item.id)) for item in self.spec.items}

@@ -775,7 +775,8 @@ def response_fhir(request, pk: int, response_pk: int):
         instrument, response_id=str(response.pk), version=response.instrument_version, answers=response.answers,
         authored=response.recorded_at, cpr=person.cpr, name=person.name,
         by_citizen=response.source == response.Source.CITIZEN,
-        author=response.recorded_by.get_full_name() or response.recorded_by.username)
+        author=response.recorded_by.get_full_name() or response.recorded_by.username,
+        score=float(response.score) if response.score is not None else None)
     audit.record(request, audit.Event.APS_QUESTIONNAIRE_FHIR, action=audit.EXPORT,
                  why=_("Questionnaire answer exported (FHIR QuestionnaireResponse)"), persons=[person.person_key],
                  detail={"case": case.pk, "response": response.pk})

@@ -19,6 +19,10 @@ The file format (see ``config/who5.yaml`` for a full example)::
         - {value: 5, label: {da: ..., en: ...}}
     items:
       - {id: q1, text: {da: ..., en: ...}, scale: <scale id>, reverse: false}
+      - id: q1b                   # a follow-up question, asked only when q1 was answered 0 or 1
+        text: ...                 # (FHIR enableWhen); never part of the score
+        scale: <scale id>
+        enable_when: {item: q1, answers: [0, 1]}
     scoring:
       method: sum                 # sum | mean
       multiplier: 4               # optional, default 1
@@ -48,6 +52,7 @@ from opspor.web.aps.instruments.model import (
     SUM,
     Band,
     Choice,
+    EnableWhen,
     Instrument,
     Item,
     Scale,
@@ -60,7 +65,8 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 LEVELS = ("ok", "warn", "alarm")
 
 TOP_KEYS = {"id", "version", "title", "instructions", "source", "scales", "items", "scoring", "interpretation"}
-ITEM_KEYS = {"id", "text", "scale", "reverse"}
+ITEM_KEYS = {"id", "text", "scale", "reverse", "enable_when"}
+ENABLE_KEYS = {"item", "answers"}
 CHOICE_KEYS = {"value", "label"}
 SCORING_KEYS = {"method", "multiplier", "decimals", "missing", "max_missing"}
 BAND_KEYS = {"id", "label", "at_most", "below", "level"}
@@ -165,7 +171,7 @@ class _Reader:
     def items(self, value: Any, scales: dict[str, Scale]) -> tuple[Item, ...]:
         if not isinstance(value, list) or not value:
             self.fail("items", "expected a list of items", "write items: - {id: q1, text: ..., scale: ...}")
-        out, seen = [], set()
+        out, seen, by_id = [], set(), {}
         for n, item in enumerate(value):
             where = f"items[{n}]"
             item = self.mapping(item, where, ITEM_KEYS, required=("id", "text", "scale"))
@@ -179,8 +185,33 @@ class _Reader:
             reverse = item.get("reverse", False)
             if not isinstance(reverse, bool):
                 self.fail(f"{where}.reverse", f"{reverse!r} is not true or false", "write reverse: true or reverse: false")
-            out.append(Item(iid, self.texts(item["text"], f"{where}.text"), scale, reverse))
+            when = self.enable_when(item["enable_when"], f"{where}.enable_when", by_id) if "enable_when" in item else None
+            if when is not None and reverse:
+                self.fail(f"{where}.reverse", "a conditional item is not scored, so it cannot be reverse-scored",
+                          "remove reverse: true, or remove enable_when")
+            made = Item(iid, self.texts(item["text"], f"{where}.text"), scale, reverse, when)
+            by_id[iid] = made
+            out.append(made)
+        if all(i.enable_when is not None for i in out):
+            self.fail("items", "every item is conditional, so nothing is scored",
+                      "leave enable_when off the items that make the score")
         return tuple(out)
+
+    def enable_when(self, value: Any, where: str, earlier: Mapping[str, Item]) -> EnableWhen:
+        value = self.mapping(value, where, ENABLE_KEYS, required=("item", "answers"))
+        target = earlier.get(value["item"])
+        if target is None:
+            self.fail(f"{where}.item", f"{value['item']!r} is not an earlier item",
+                      f"name an item listed before this one: {', '.join(earlier) or '(none)'}")
+        answers = value["answers"]
+        if not isinstance(answers, list) or not answers:
+            self.fail(f"{where}.answers", "expected a list of answer values", "write e.g. answers: [0, 1]")
+        for n, v in enumerate(answers):
+            self.number(v, f"{where}.answers[{n}]", integer=True)
+            if v not in target.scale.values:
+                self.fail(f"{where}.answers[{n}]", f"{v} is not an answer of {target.id}",
+                          f"use values of the scale {target.scale.id}: {', '.join(map(str, target.scale.values))}")
+        return EnableWhen(target.id, tuple(int(v) for v in answers))
 
     def scoring(self, value: Any) -> Scoring:
         value = self.mapping(value, "scoring", SCORING_KEYS, required=("method", "missing"))

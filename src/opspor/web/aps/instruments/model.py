@@ -12,6 +12,11 @@ Scoring, in order:
 5. the score is that raw value × ``multiplier``, rounded to ``decimals``;
 6. the interpretation band is the first band whose bound the score meets (``at_most``: ≤,
    ``below``: <; the last band may have no bound and takes the rest).
+
+A **conditional item** (``enable_when``: shown only when an earlier item's answer is one of the
+given values, FHIR's ``enableWhen``) is a follow-up question: it is asked only when enabled, an
+answer to it while it is hidden is dropped (:meth:`Instrument.enabled_answers`), and it is never
+part of the score.
 """
 
 from __future__ import annotations
@@ -67,11 +72,19 @@ class Scale:
 
 
 @dataclass(frozen=True)
+class EnableWhen:
+    """Shown only when the earlier item ``item`` is answered with one of ``answers``."""
+    item: str
+    answers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Item:
     id: str
     text: Mapping[str, str]
     scale: Scale
     reverse: bool = False
+    enable_when: EnableWhen | None = None
 
     def label(self, language: str | None = None) -> str:
         return localized(self.text, language)
@@ -137,13 +150,35 @@ class Instrument:
 
     @property
     def score_range(self) -> tuple[float, float]:
-        lows = [i.scale.low for i in self.items]
-        highs = [i.scale.high for i in self.items]
+        lows = [i.scale.low for i in self.scored_items]
+        highs = [i.scale.high for i in self.scored_items]
         if self.scoring.method == MEAN:
             low, high = sum(lows) / len(lows), sum(highs) / len(highs)
         else:
             low, high = sum(lows), sum(highs)
         return low * self.scoring.multiplier, high * self.scoring.multiplier
+
+    @property
+    def scored_items(self) -> tuple[Item, ...]:
+        """The items the score is made of: all but the conditional ones."""
+        return tuple(i for i in self.items if i.enable_when is None)
+
+    def enabled(self, answers: Mapping[str, Any]) -> tuple[Item, ...]:
+        """The items asked, given ``answers``: an item is enabled when it has no condition, or
+        when the item it names is enabled and answered with one of the values."""
+        shown: dict[str, Any] = {}
+        out = []
+        for item in self.items:
+            when = item.enable_when
+            if when is None or (when.item in shown and _as_int(shown[when.item]) in when.answers):
+                shown[item.id] = answers.get(item.id)
+                out.append(item)
+        return tuple(out)
+
+    def enabled_answers(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """``answers`` less those to items that are not asked (hidden by their condition)."""
+        asked = {i.id for i in self.enabled(answers)}
+        return {k: v for k, v in answers.items() if k in asked or k not in {i.id for i in self.items}}
 
     def band_of(self, score: float | None) -> Band | None:
         if score is None:
@@ -154,11 +189,13 @@ class Instrument:
         return next((b for b in self.bands if b.id == band_id), None)
 
     def score(self, answers: Mapping[str, Any]) -> Result:
-        """Score ``answers`` (item id → value; ``None``, ``""`` or absent = unanswered)."""
+        """Score ``answers`` (item id → value; ``None``, ``""`` or absent = unanswered). Answers
+        to hidden conditional items are dropped; conditional items are kept but not scored."""
         known = {i.id for i in self.items}
         unknown = sorted(set(answers) - known)
         if unknown:
             raise AnswerError(f"{self.id}: unknown item(s) {', '.join(unknown)}")
+        answers = self.enabled_answers(answers)
         given: dict[str, int] = {}
         for item in self.items:
             value = answers.get(item.id)
@@ -171,17 +208,25 @@ class Instrument:
             if number not in item.scale.values:
                 raise AnswerError(f"{self.id}: item {item.id}: {number} is not on the scale {item.scale.values}")
             given[item.id] = number
-        missing = tuple(i.id for i in self.items if i.id not in given)
+        scored = self.scored_items
+        missing = tuple(i.id for i in scored if i.id not in given)
         rule = self.scoring
-        if missing and (rule.missing == NO_SCORE or len(missing) > rule.max_missing or not given):
+        counted = [item.counted(given[item.id]) for item in scored if item.id in given]
+        if missing and (rule.missing == NO_SCORE or len(missing) > rule.max_missing or not counted):
             return Result(None, None, None, missing, given)
-        counted = [item.counted(given[item.id]) for item in self.items if item.id in given]
         total = sum(counted)
         if rule.method == MEAN:
             raw = total / len(counted)
         else:
-            raw = total * len(self.items) / len(counted)  # = total when nothing is missing
+            raw = total * len(scored) / len(counted)  # = total when nothing is missing
         score = round(raw * rule.multiplier, rule.decimals)
         if rule.decimals == 0:
             score = float(int(score))
         return Result(score, raw, self.band_of(score), missing, given)
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
