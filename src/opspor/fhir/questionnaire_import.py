@@ -6,7 +6,8 @@ a Questionnaire), then against what an instrument can hold: ``choice`` questions
 are ``valueCoding`` with whole-number codes (the value stored and scored), an ``ordinalValue``
 extension equal to the code or to the reversed code (reverse scoring), ``enableWhen`` with
 operator ``=`` on an earlier question (behaviour ``any``), and one read-only ``decimal`` item
-whose SDC ``calculatedExpression`` is the score in the form the export writes. Every refusal
+whose SDC ``calculatedExpression`` is the score in the form the export writes. The texts are
+taken as the instrument's Danish ones (an instrument's first language). Every refusal
 names the file, the item's linkId, the field and the fix (:class:`QuestionnaireImportError`). The
 interpretation bands are not part of a Questionnaire: the result has none (the caller says so).
 """
@@ -85,9 +86,6 @@ class _Reader:
                       "set id to 1-40 lower-case letters, digits, - or _ (e.g. who5)")
         if not r.get("version"):
             self.fail("", "version", "missing", 'set version (stored with every answer), e.g. "1.0"')
-        if r.get("language", "da").split("-")[0] != "da":
-            self.fail("", "language", f"the texts are in {r['language']!r}",
-                      "give the Danish texts (language da): an instrument's texts are Danish first")
         title = r.get("title") or r.get("name")
         if not title:
             self.fail("", "title", "missing", "set the questionnaire's Danish title")
