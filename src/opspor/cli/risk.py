@@ -487,3 +487,202 @@ def schedule_command(
             raise typer.BadParameter(f"{once_at!r} is not YYYY-MM-DDTHH:MM[:SS]", param_hint="--once-at") from None
     configure_logging()
     raise typer.Exit(sch.serve(s, moment, publish=_publish_monitoring if s.publish else None))
+
+
+def _capacity_options():
+    return (typer.Option(None, "--capacity", help="A region's places: REGION=N, e.g. 1083=200. Repeat for each "
+                         "region; the capacity threshold is the score of the last person a region invites."),
+            typer.Option(None, "--capacity-file", help="Capacities, one REGION,N per line."),
+            typer.Option(None, "--model", help="A model id (default: the selected model)."))
+
+
+@app.command("decision")
+def decision(
+    capacity: list[str] = _capacity_options()[0],
+    capacity_file: Path = _capacity_options()[1],
+    model: str = _capacity_options()[2],
+    uptake: float = typer.Option(1.0, "--uptake", help="The share of the invited who take part (0-1], for the "
+                                 "number needed to invite."),
+    out: Path = typer.Option(None, "--out", help="JSON file with every figure (no person data)."),
+    plot: Path = typer.Option(None, "--plot", help="PNG file with the decision curve."),
+    engine: str = engine_option(),
+) -> None:
+    """Net benefit at the capacity threshold against inviting everybody eligible and inviting by
+    the count of acute admissions, the decision curve and the number needed to invite per
+    prevented admission under the published effect sizes, on the model's temporal test set
+    (docs/risk.md, "Decisions"). Stored beside the model's other analyses (the model card)."""
+    from opspor.risk import decision as decision_mod
+    from opspor.risk import registry
+
+    caps = _capacities(capacity, capacity_file)
+    try:
+        model_id = model or registry.require_selected()
+        ts = decision_mod.test_set(model_id, engine=engine)
+        result = decision_mod.analyse(ts, caps, uptake)
+        result.pop("invited_mask")
+        stored = registry.save_analysis("decision", result)
+    except Exception as error:  # noqa: BLE001
+        raise _fail(error) from None
+    console = Console(highlight=False)
+    console.print(f"[bold]Decision[/bold] on the test set of model {model_id} ({result['as_of']}): "
+                  f"{result['eligible']:,} eligible of {result['persons']:,} persons, {result['admitted']:,} "
+                  f"admitted ({_pct(result['prevalence'])}); capacity threshold {_f(result['threshold'])}",
+                  soft_wrap=True)
+    console.print("per region: " + ", ".join(f"{r} {v['invited']:,}/{v['eligible']:,} invited, threshold "
+                                             f"{_f(v['threshold'])}" for r, v in result["by_region"].items()),
+                  soft_wrap=True)
+    table = Table("strategy", "invited", "admitted", "PPV", "sensitivity", "net benefit", "per 1,000 eligible",
+                  title="At the capacity threshold", title_justify="left")
+    for name, s in result["strategies"].items():
+        table.add_row(name, f"{s['invited']:,}", f"{s['admitted']:,}", _pct(s["ppv"]), _pct(s["sensitivity"]),
+                      _f(s["net_benefit"], 4), _f(1000 * s["net_benefit"], 1))
+    console.print(table)
+    for name, e in result["number_needed_to_invite"].items():
+        cells = ", ".join(f"{k} {'∞ (no effect)' if e[k] is None else f'{e[k]:.0f}'}"
+                          for k in ("model", "admissions_count", "everybody"))
+        console.print(f"number needed to invite per prevented admission, {name} (rate ratio {e['rate_ratio']}, "
+                      f"uptake {uptake:g}): {cells}", soft_wrap=True)
+    _figures_written(console, stored, out, result)
+    if plot is not None:
+        _decision_plot(result, plot)
+        console.print(f"decision curve: {plot}", soft_wrap=True)
+
+
+@app.command("fairness")
+def fairness(
+    capacity: list[str] = _capacity_options()[0],
+    capacity_file: Path = _capacity_options()[1],
+    model: str = _capacity_options()[2],
+    out: Path = typer.Option(None, "--out", help="JSON file with every figure (no person data)."),
+    engine: str = engine_option(),
+) -> None:
+    """Sensitivity, PPV and calibration by sex, age band, municipality and residence type at the
+    capacity threshold, with intervals, judged by governance.yaml's `fairness` limits, on the
+    model's temporal test set (docs/risk.md, "Fairness"). Stored for the model card.
+    Exit code 0 also when a group is flagged (the output names it)."""
+    from opspor.risk import decision as decision_mod
+    from opspor.risk import fairness as fairness_mod
+    from opspor.risk import governance, registry, settings
+
+    caps = _capacities(capacity, capacity_file)
+    try:
+        model_id = model or registry.require_selected()
+        ts = decision_mod.test_set(model_id, engine=engine)
+        invited = decision_mod.analyse(ts, caps)["invited_mask"]
+        fair = fairness_mod.analyse(ts, invited, governance.load_policy().fairness, settings.load().model.confidence)
+        fair["capacity"] = caps
+        stored = registry.save_analysis("fairness", fair)
+    except Exception as error:  # noqa: BLE001
+        raise _fail(error) from None
+    console = Console(highlight=False)
+    o = fair["overall"]
+    console.print(f"[bold]Fairness[/bold] of model {model_id} at the capacity threshold on its test set "
+                  f"({fair['as_of']}): {o['invited']:,} invited of {o['eligible']:,} eligible; sensitivity "
+                  f"{_pct(o['sensitivity'])}, PPV {_pct(o['ppv'])}, O/E {_f(o['calibration']['ratio'], 2)}",
+                  soft_wrap=True)
+    ftable = Table("group", "eligible", "invited", "admitted", "sensitivity [CI]", "PPV [CI]", "O/E [CI]",
+                   "slope [CI]", "judgement", title=f"Fairness at the capacity threshold ({fair['confidence']:.0%} "
+                   "intervals)", title_justify="left")
+    for grouping, rows in fair["groups"].items():
+        for label, r in rows.items():
+            c = r["calibration"]
+            ftable.add_row(f"{grouping} {label}", f"{r['eligible']:,}", f"{r['invited']:,}", f"{r['admitted']:,}",
+                           f"{_pct(r['sensitivity'])} [{_pct(r['sensitivity_ci'][0])}; {_pct(r['sensitivity_ci'][1])}]",
+                           f"{_pct(r['ppv'])} [{_pct(r['ppv_ci'][0])}; {_pct(r['ppv_ci'][1])}]",
+                           _ci(c, "ratio", 2), _ci(c, "slope", 2),
+                           r["judgement"] + (f": {r['why']}" if r["judgement"] == "flagged" else ""))
+    console.print(ftable)
+    console.print("flagged groups: " + ("; ".join(fair["flagged"]) if fair["flagged"] else "none"), soft_wrap=True)
+    _figures_written(console, stored, out, fair)
+
+
+@app.command("validate-external")
+def validate_external(
+    train_region: str = typer.Option(..., "--train-region", help="The region the model is developed on "
+                                     "(a 4-digit region code, e.g. 1083); every other region validates it."),
+    kind: str = typer.Option(None, "--kind", help="Model kind: logistic or boosted (default: model.yaml's select)."),
+    test_as_of: str = typer.Option(None, "--test-as-of", help="Test as-of date (YYYY-MM-DD), as for train."),
+    horizon: str = typer.Option(None, "--horizon", help="Outcome horizon: 3m, 6m or 12m (outcome.yaml)."),
+    out: Path = typer.Option(None, "--out", help="JSON file with every figure (no person data)."),
+    engine: str = engine_option(),
+) -> None:
+    """External validation as OHDSI PatientLevelPrediction does it: develop a model on one region
+    and validate it on each other region's test as-of date as developed and recalibrated (in the
+    large; logistic) on that region's own earlier data (docs/risk.md, "External validation").
+    Nothing is registered; the figures are stored in $OPSPOR_HOME/risk/external/."""
+    from opspor.risk import external
+    from opspor.risk.models.estimators import KINDS
+
+    if not re.fullmatch(r"\d{4}", train_region):
+        raise typer.BadParameter(f"{train_region!r} is not a 4-digit region code (e.g. 1083)", param_hint="--train-region")
+    if kind is not None and kind not in KINDS:
+        raise typer.BadParameter(f"{kind!r}: use {' or '.join(KINDS)}", param_hint="--kind")
+    day = cli_date(test_as_of, "--test-as-of")
+    try:
+        record = external.validate(train_region, kind, day, horizon, log=_log, engine=engine)
+    except Exception as error:  # noqa: BLE001
+        raise _fail(error) from None
+    console = Console(highlight=False)
+    console.print(f"[bold]External validation[/bold] of a {record['kind']} model developed on region "
+                  f"{record['train_region']} ({record['development']['rows']:,} rows, "
+                  f"{record['development']['positives']:,} admitted; training as-of "
+                  f"{', '.join(record['schedule']['train_as_of'])}), validated on {record['schedule']['test_as_of']}",
+                  soft_wrap=True)
+
+    def cells(f: dict | None) -> list[str]:
+        if f is None:
+            return ["–"] * 4
+        return [_ci(f, "auroc"), _ci(f, "ratio", 2), _ci(f, "intercept", 2), _ci(f, "slope", 2)]
+
+    table = Table("region", "validation", "persons", "admitted", "AUROC [CI]", "O/E [CI]", "cal. in the large [CI]",
+                  "slope [CI]", title=f"By region ({record['confidence']:.0%} intervals)", title_justify="left")
+    for r in record["regions"]:
+        f = r["as_developed"]
+        table.add_row(r["region"], "internal (development)" if r["role"] == "development" else "as developed",
+                      f"{f['persons']:,}", f"{f['observed']:,}", *cells(f))
+        for name, label in (("in_the_large", "recalibrated in the large"), ("logistic", "recalibrated (logistic)")):
+            if name in r:
+                table.add_row("", label, "", "", *cells(r[name]))
+    console.print(table)
+    console.print(f"recalibration fitted on each region's persons of {record['schedule']['train_as_of'][-1]}",
+                  soft_wrap=True)
+    _figures_written(console, record["path"], out, record)
+
+
+def _figures_written(console: Console, stored, out: Path | None, record: dict) -> None:
+    """Say where the figures are stored, and write them to ``--out`` too when given."""
+    import json
+
+    console.print(f"stored: {stored}", soft_wrap=True)
+    if out is None:
+        return
+    if out.is_dir():
+        raise typer.BadParameter(f"{out} is a folder; give a file name", param_hint="--out")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    console.print(f"figures: {out}", soft_wrap=True)
+
+
+def _ci(f: dict, key: str, digits: int = 3) -> str:
+    """``value [low; high]`` of ``f[key]``, ``f[key + '_low']``, ``f[key + '_high']``."""
+    return f"{_f(f[key], digits)} [{_f(f[key + '_low'], digits)}; {_f(f[key + '_high'], digits)}]"
+
+
+def _decision_plot(result: dict, path: Path) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 4.2))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    xs = [c["threshold"] for c in result["curve"]]
+    for key, colour in (("model", "#1b6ca8"), ("admissions_count", "#e08a1e"), ("everybody", "#777"),
+                        ("nobody", "#bbb")):
+        ax.plot(xs, [c[key] for c in result["curve"]], label=key, color=colour)
+    ax.axvline(result["threshold"], color="#1b6ca8", ls=":", lw=1)
+    top = max(c["model"] for c in result["curve"])
+    ax.set(xlabel="threshold probability", ylabel="net benefit", ylim=(-0.1 * top, 1.15 * top),
+           title=f"Decision curve, test as-of {result['as_of']} (dotted: capacity threshold)")
+    ax.legend(fontsize=8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")

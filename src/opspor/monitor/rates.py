@@ -42,13 +42,14 @@ def poisson_interval(k: float, alpha: float = ALPHA) -> tuple[float, float]:
     return low, high
 
 
-def wilson(k: float, n: float) -> tuple[float, float]:
+def wilson(k: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of ``k / n``; ``z`` the normal quantile (95 % by default)."""
     if n <= 0:
         return (math.nan, math.nan)
     p = k / n
-    denom = 1 + Z95**2 / n
-    centre = (p + Z95**2 / (2 * n)) / denom
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
+    denom = 1 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n * n)) / denom
     return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))
 
 

@@ -72,6 +72,7 @@ class Policy:
     command_line_select: bool
     intended_use: dict[str, str]
     limits: tuple[dict[str, str], ...]
+    fairness: dict  # min_admissions, oe_low, oe_high, ppv_ratio_min (opspor.risk.fairness)
 
     def allows(self, actor: Actor, step: str) -> bool:
         return any(actor.role == role and (not kind or actor.organisation_kind == kind)
@@ -86,6 +87,20 @@ def _texts(ctx: Ctx, value: Any) -> dict[str, str]:
     return {lang: config_reader.text(ctx.at(lang), value[lang]) for lang in LANGS}
 
 
+def _fairness(ctx: Ctx, value: Any) -> dict:
+    keys = ("min_admissions", "oe_low", "oe_high", "ppv_ratio_min")
+    value = config_reader.mapping(ctx, value, keys, keys, docs="see the shipped governance.yaml")
+    out = {"min_admissions": config_reader.integer(ctx.at("min_admissions"), value["min_admissions"], 1, "min_admissions: 20")}
+    for key in keys[1:]:
+        v = value[key]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
+            raise ctx.at(key).error(f"expected a positive number, got {v!r}", f"write e.g. `{key}: 0.8`")
+        out[key] = float(v)
+    if out["oe_low"] >= out["oe_high"]:
+        raise ctx.at("oe_low").error("must be below oe_high", "e.g. `oe_low: 0.8` and `oe_high: 1.25`")
+    return out
+
+
 def load_policy(path: Path | None = None) -> Policy:
     """Read and check ``governance.yaml`` (a region's from ``OPSPOR_RISK_CONFIG``, else the shipped)."""
     if path is None:
@@ -94,7 +109,8 @@ def load_policy(path: Path | None = None) -> Policy:
     data, _ = config_reader.read_yaml(path, RiskConfigError)
     ctx = Ctx(str(path))
     top = config_reader.mapping(ctx, data, ("version", "steps", "approver_not_proposer", "command_line_select",
-                                            "card"), ("version", "steps", "card"), docs="see the shipped governance.yaml")
+                                            "card", "fairness"), ("version", "steps", "card", "fairness"),
+                                docs="see the shipped governance.yaml")
     steps_in = config_reader.mapping(ctx.at("steps"), top["steps"], STEPS, STEPS,
                                      docs="e.g. `[{role: programme_lead, organisation: region}]`")
     steps: dict[str, tuple[tuple[str, str], ...]] = {}
@@ -119,6 +135,7 @@ def load_policy(path: Path | None = None) -> Policy:
         raise ctx.at("card").at("limits").error("expected a list of `{da: ..., en: ...}`", "see the shipped file")
     return Policy(
         file=str(path),
+        fairness=_fairness(ctx.at("fairness"), top["fairness"]),
         version=config_reader.version(ctx.at("version"), top["version"]),
         steps=steps,
         approver_not_proposer=config_reader.boolean(ctx.at("approver_not_proposer"),

@@ -40,6 +40,16 @@ def _group_rows(groups: dict, kind: str) -> dict[str, list[dict]]:
     return out
 
 
+def _capacity_fairness(record: dict | None) -> dict | None:
+    """The judgement of ``opspor risk fairness`` (opspor.risk.fairness), when one is stored."""
+    if record is None:
+        return None
+    rows = [r for rows in record["groups"].values() for r in rows.values()]
+    return {"as_of": record["as_of"], "capacity": record.get("capacity", {}),
+            "judged": sum(r["judgement"] != "too_small" for r in rows),
+            "too_small": sum(r["judgement"] == "too_small" for r in rows), "flagged": record["flagged"]}
+
+
 def card(model_id: str, lang: str = "da", policy: governance.Policy | None = None) -> dict:
     """Everything the card shows, as data."""
     policy = policy or governance.load_policy()
@@ -82,6 +92,7 @@ def card(model_id: str, lang: str = "da", policy: governance.Policy | None = Non
             "top": m.get("top", []),
         },
         "fairness": _group_rows(run["evaluation"]["groups"], kind) if run else {},
+        "capacity_fairness": _capacity_fairness(registry.analysis(model_id, "fairness")),
         "truth_auroc": (run or {}).get("headline", {}).get("truth_auroc"),
         "config": {k: f"{v['file']} v{v['version']}" for k, v in record.get("config", {}).items()},
         "code_version": record.get("code_version", {}),
@@ -147,6 +158,15 @@ def markdown(c: dict, lang: str = "da") -> str:
                          f"{_pct(r['observed'], lang, 2)} | {_pct(r['predicted'], lang, 2)} | "
                          f"{_num(r['auroc'], 3, lang)} [{_num(r['auroc_ci'][0], 3, lang)}; "
                          f"{_num(r['auroc_ci'][1], 3, lang)}] |")
+    cf = c["capacity_fairness"]
+    lines.append("")
+    if cf is None:
+        lines.append(t("card_capacity_fairness_missing", lang))
+    else:
+        lines.append(t("card_capacity_fairness", lang, date=cf["as_of"],
+                       capacity=", ".join(f"{r} {_int(n, lang)}" for r, n in cf["capacity"].items()),
+                       judged=cf["judged"], small=cf["too_small"],
+                       flagged="; ".join(cf["flagged"]) or t("card_flagged_none", lang)))
     lines += ["", f"## {t('card_limits', lang)}", ""] + [f"- {limit}" for limit in c["limits"]]
     lines += ["", f"## {t('card_governance', lang)}", "",
               f"- {t('card_proposed', lang)}: {_who(c['proposed'], lang)}",

@@ -225,16 +225,19 @@ def _categories(frame, fs: FeatureSet, name: str) -> np.ndarray:
     return names[np.where(np.isnan(x), len(cats), np.nan_to_num(x, nan=0).astype(np.int64))]
 
 
-def group_labels(frame, fs: FeatureSet, gp: np.ndarray, age_bands: tuple[int, ...]) -> dict[str, np.ndarray]:
+def group_labels(frame, fs: FeatureSet, gp: np.ndarray | None, age_bands: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """Each person's unit of every group (``gp_practice`` only when ``gp`` is given)."""
     male = frame.column("sex_male")
-    return {
+    out = {
         "region": _labels(frame.region_code.to_pylist()),
         "municipality": _categories(frame, fs, "municipality"),
-        "gp_practice": gp,
         "sex": np.where(np.isnan(male), UNKNOWN, np.where(male == 1, "M", "F")).astype(object),
         "age_band": age_band_labels(frame.column("age"), age_bands),
         "residence": _categories(frame, fs, "residence"),
     }
+    if gp is not None:
+        out["gp_practice"] = gp
+    return out
 
 
 def by_group(y: np.ndarray, p: np.ndarray, labels: np.ndarray, cfg: MonitorConfig,

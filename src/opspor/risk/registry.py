@@ -70,6 +70,29 @@ def selected_file() -> Path:
     return risk_dir() / "SELECTED"
 
 
+def analyses_dir(model_id: str) -> Path:
+    """``risk/analyses/<model_id>``: a model's decision, fairness and external-validation figures
+    (aggregates only; ``opspor risk decision`` etc.), read by the model card."""
+    return risk_dir() / "analyses" / model_id
+
+
+def save_analysis(kind: str, record: dict) -> Path:
+    """Store ``record`` (with ``model_id``) as the model's latest ``kind`` analysis; returns the path."""
+    folder = analyses_dir(record["model_id"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{kind}.json"
+    tmp = path.with_suffix(".tmp")
+    write_json(tmp, record)
+    tmp.replace(path)
+    return path
+
+
+def analysis(model_id: str, kind: str) -> dict | None:
+    """The model's latest stored ``kind`` analysis, or None."""
+    path = analyses_dir(model_id) / f"{kind}.json"
+    return read_json(path) if path.is_file() else None
+
+
 def schema_sha256(schema: list[dict]) -> str:
     return hashlib.sha256(json.dumps(schema, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 

@@ -106,6 +106,12 @@ TEXTS: dict[str, str] = {
     "card_yes": _("yes"),
     "card_no": _("no"),
     "card_none": _("nobody yet"),
+    "card_capacity_fairness": _("At the capacity threshold (test as-of date {date}; capacity {capacity}): "
+                                "{judged} groups judged against the limits of governance.yaml, {small} too "
+                                "small to judge; flagged: {flagged}"),
+    "card_capacity_fairness_missing": _("Fairness at the capacity threshold is not assessed yet "
+                                        "(opspor risk fairness)."),
+    "card_flagged_none": _("none"),
 }
 
 

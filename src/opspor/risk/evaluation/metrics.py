@@ -163,6 +163,7 @@ class CalibrationFit:
     slope: float  # of logit(P(y)) on logit(p), intercept free
     slope_se: float
     intercept_se: float
+    slope_intercept: float = float("nan")  # the intercept beside the slope (logistic recalibration)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -183,26 +184,36 @@ def calibration_fit(y: np.ndarray, p: np.ndarray, iterations: int = 50) -> Calib
     Z = np.column_stack([np.ones_like(s), s])
     beta[1] = 1.0
     info = np.eye(2)
-    for _ in range(iterations):
-        mu = 1 / (1 + np.exp(-(Z @ beta)))
-        grad = Z.T @ (y - mu)
-        info = (Z * (mu * (1 - mu))[:, None]).T @ Z
-        step = np.linalg.solve(info, grad)
-        beta += step
-        if np.abs(step).max() < 1e-10:
-            break
-    slope_se = float(np.sqrt(np.linalg.inv(info)[1, 1]))
+    try:
+        with np.errstate(over="ignore"):
+            for _ in range(iterations):
+                mu = 1 / (1 + np.exp(-(Z @ beta)))
+                grad = Z.T @ (y - mu)
+                info = (Z * (mu * (1 - mu))[:, None]).T @ Z
+                step = np.linalg.solve(info, grad)
+                beta += step
+                if np.abs(step).max() < 1e-10:
+                    break
+        slope_se = float(np.sqrt(np.linalg.inv(info)[1, 1]))
+    except np.linalg.LinAlgError:
+        # no slope to fit: every score the same, or the outcome separated by the score (a small unit)
+        beta[:], slope_se = float("nan"), float("nan")
+    if not (np.isfinite(beta[1]) and np.isfinite(slope_se)):
+        beta[:], slope_se = float("nan"), float("nan")
     # intercept with offset
     a = 0.0
     v = 1.0
-    for _ in range(iterations):
-        mu = 1 / (1 + np.exp(-(a + s)))
-        v = float((mu * (1 - mu)).sum())
-        step = float((y - mu).sum()) / v
-        a += step
-        if abs(step) < 1e-12:
-            break
-    return CalibrationFit(float(a), float(beta[1]), slope_se, float(np.sqrt(1 / v)))
+    with np.errstate(over="ignore"):
+        for _ in range(iterations):
+            mu = 1 / (1 + np.exp(-(a + s)))
+            v = float((mu * (1 - mu)).sum())
+            if not v > 0:  # every score at 0 or 1 (a small unit): no intercept to fit
+                return CalibrationFit(float("nan"), float(beta[1]), slope_se, float("nan"), float(beta[0]))
+            step = float((y - mu).sum()) / v
+            a += step
+            if abs(step) < 1e-12:
+                break
+    return CalibrationFit(float(a), float(beta[1]), slope_se, float(np.sqrt(1 / v)), float(beta[0]))
 
 
 def calibration_curve(y: np.ndarray, p: np.ndarray, bins: int) -> list[dict]:
