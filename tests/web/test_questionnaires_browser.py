@@ -15,7 +15,8 @@ from playwright.sync_api import expect
 
 from tests.support import oidc, receivers
 from tests.web import web_kit
-from tests.web.test_citizen_browser import PHONE, check_accessible
+from tests.web.test_citizen_browser import PHONE, check_accessible, mitid_log_in
+from tests.web.test_questionnaire_sdc import conditional_yaml
 from tests.web.web_kit import CPR, NAMES
 
 pytestmark = pytest.mark.browser
@@ -26,9 +27,11 @@ EMAIL = "borger.a@eksempel.dk"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     accounts = {"borger-a": {"dk.cpr": CPR["A"], "name": NAMES["A"]}}
+    folder = tmp_path_factory.mktemp("instruments")  # WHO-5 with a follow-up question (who5x)
+    (folder / "who5x.yaml").write_text(conditional_yaml())
     with oidc.provider(tmp_path_factory.mktemp("idp"), accounts) as issuer, receivers.smtp_server() as smtp, \
             web_kit.published_site(tmp_path_factory.mktemp("site") / "home",
-                                   env=oidc.door_env("citizen", issuer)) as server:
+                                   env={**oidc.door_env("citizen", issuer), "OPSPOR_APS_INSTRUMENTS": str(folder)}) as server:
         code = f"""
 import datetime as dt, json
 from django.utils import timezone
@@ -125,3 +128,30 @@ def test_the_instrument_exports_as_a_fhir_questionnaire(site):
     assert form.item[0].answerOption[-1].valueCoding.display == "På intet tidspunkt"
     missing = site.run_opspor("web", "questionnaire-fhir", "phq9")
     assert missing.returncode == 2 and "who5" in missing.stderr
+
+
+def test_a_follow_up_question_shows_only_when_its_condition_holds(phone, site):
+    """enableWhen on the phone: WHO-5 with a follow-up asked when question 1 is answered 0 or 1
+    (tests/web/test_questionnaire_sdc.py has the server's side); hidden until then, hidden again
+    when the answer changes."""
+    code = f"""
+import uuid
+from django.utils import timezone
+from opspor.web.aps.models import Case, QuestionnaireRequest
+case = Case.objects.get(pk={site.story['case']})
+r = QuestionnaireRequest.objects.create(case=case, instrument="who5x", timepoint="other", send_on=timezone.localdate(),
+    deadline=timezone.localdate(), channel="email", address={EMAIL!r}, state="sent", scheduled_by=case.nurse)
+print(r.public_id)
+"""
+    public_id = site.run_opspor("manage", "shell", "-c", code, check=True).stdout.strip().splitlines()[-1]
+    mitid_log_in(phone, site, "borger-a")
+    phone.goto(f"{site.url}/borger/skema/{public_id}/")
+    follow_up = phone.get_by_test_id("question-item_q6")
+    expect(phone.locator("fieldset.question:visible")).to_have_count(5)
+    expect(follow_up).to_be_hidden()
+    q1 = phone.get_by_test_id("question-item_q1")
+    q1.get_by_label("Lidt af tiden").check()
+    expect(follow_up).to_be_visible()
+    check_accessible(phone)
+    q1.get_by_label("Hele tiden").check()
+    expect(follow_up).to_be_hidden()
