@@ -102,7 +102,18 @@ def card(model_id: str, lang: str = "da", policy: governance.Policy | None = Non
         "history": [e for e in entries if e["model_id"] == model_id],
         "policy_version": policy.version,
     }
+    out["capacity_fairness_text"] = _capacity_fairness_text(out["capacity_fairness"], lang)
     return out
+
+
+def _capacity_fairness_text(cf: dict | None, lang: str) -> str:
+    """The judgement at the capacity threshold in one sentence (card page and file)."""
+    if cf is None:
+        return t("card_capacity_fairness_missing", lang)
+    return t("card_capacity_fairness", lang, date=cf["as_of"],
+             capacity=", ".join(f"{r} {_int(n, lang)}" for r, n in cf["capacity"].items()),
+             judged=cf["judged"], small=cf["too_small"],
+             flagged="; ".join(cf["flagged"]) or t("card_flagged_none", lang))
 
 
 def _num(value, digits: int, lang: str) -> str:
@@ -158,15 +169,7 @@ def markdown(c: dict, lang: str = "da") -> str:
                          f"{_pct(r['observed'], lang, 2)} | {_pct(r['predicted'], lang, 2)} | "
                          f"{_num(r['auroc'], 3, lang)} [{_num(r['auroc_ci'][0], 3, lang)}; "
                          f"{_num(r['auroc_ci'][1], 3, lang)}] |")
-    cf = c["capacity_fairness"]
-    lines.append("")
-    if cf is None:
-        lines.append(t("card_capacity_fairness_missing", lang))
-    else:
-        lines.append(t("card_capacity_fairness", lang, date=cf["as_of"],
-                       capacity=", ".join(f"{r} {_int(n, lang)}" for r, n in cf["capacity"].items()),
-                       judged=cf["judged"], small=cf["too_small"],
-                       flagged="; ".join(cf["flagged"]) or t("card_flagged_none", lang)))
+    lines += ["", c["capacity_fairness_text"]]
     lines += ["", f"## {t('card_limits', lang)}", ""] + [f"- {limit}" for limit in c["limits"]]
     lines += ["", f"## {t('card_governance', lang)}", "",
               f"- {t('card_proposed', lang)}: {_who(c['proposed'], lang)}",

@@ -127,3 +127,24 @@ def test_a_step_whose_audit_entry_cannot_be_written_is_not_taken(client, login, 
     with pytest.raises(DatabaseError):  # the audit store's refusal, whatever the database says
         client.post(f"/risikomodeller/{boosted}/propose/", {"note": "x"})
     assert _log(risk_home) == []
+
+
+def test_the_card_shows_the_judgement_at_the_capacity_threshold(client, login, people, risk_home, registry_risk):
+    """`opspor risk fairness` stores its judgement beside the model (tests/risk/test_decision.py
+    makes it through the command line); the card page says it, or that none is made yet."""
+    from opspor.risk import registry
+
+    boosted = registry_risk.models["boosted"]
+    login(people["lead"])
+    card = client.get(f"/risikomodeller/{boosted}/").content.decode()
+    assert "Retfærdighed ved kapacitetstærsklen er endnu ikke vurderet" in card
+    row = {"judgement": "flagged", "admitted": 40}
+    registry.save_analysis("fairness", {
+        "model_id": boosted, "as_of": "2025-07-01", "capacity": {"1083": 1200},
+        "groups": {"sex": {"F": row, "M": {**row, "judgement": "acceptable"}},
+                   "age_band": {"0-17": {**row, "judgement": "too_small", "admitted": 3}}},
+        "flagged": ["sex F: O/E 1.40 [1.27; 1.55] outside 0.8-1.25"]})
+    card = client.get(f"/risikomodeller/{boosted}/").content.decode()
+    assert ("Ved kapacitetstærsklen (testdato 2025-07-01; kapacitet 1083 1.200): 2 grupper vurderet mod "
+            "grænserne i governance.yaml, 1 for små til at vurdere; markeret: sex F: O/E 1.40 [1.27; 1.55] "
+            "outside 0.8-1.25") in card
