@@ -18,12 +18,16 @@ Imported by ``tests/web/conftest.py``; the fixtures are documented in ``docs/tes
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import functools
+import hashlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -101,6 +105,24 @@ class Postgres:
     def drop_database(self, name: str) -> None:
         with self.admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def exists(self, name: str) -> bool:
+        with self.admin() as conn:
+            return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+
+    def copy_database(self, template: str, name: str) -> None:
+        """CREATE DATABASE name TEMPLATE template, retried while another worker's copy holds it."""
+        import psycopg
+
+        for attempt in range(20):
+            try:
+                with self.admin() as conn:
+                    conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                return
+            except psycopg.errors.ObjectInUse:
+                if attempt == 19:
+                    raise
+                time.sleep(0.5)
 
 
 # Set by conftest.py before Django is imported: the PostgreSQL pass's cluster, or None for SQLite.
@@ -225,6 +247,83 @@ def _wait_healthy(server: Server, deadline: float) -> str | None:
     return f"no 200 from /healthz within {STARTUP_TIMEOUT:.0f} s (last: {last})"
 
 
+# --------------------------------------------------------------------------- migrated once
+
+# Migrating a new database costs ~12 s of CPU and every live-server fixture needs one; the suite
+# migrates once per set of migrations (and settings) and copies the result: the SQLite file, or a
+# PostgreSQL database made with CREATE DATABASE ... TEMPLATE. Built under a file lock shared by the
+# xdist workers, renamed into place when whole.
+TEMPLATES = Path(tempfile.gettempdir()) / f"opspor-test-templates-{os.getuid()}"
+SQLITE_FILE = "opspor.sqlite3"
+
+
+@functools.cache
+def _source_digest() -> str:
+    """Of every file of the installed package: migrations, and what post_migrate handlers read."""
+    import django
+
+    import opspor
+
+    digest = hashlib.sha256(f"django {django.__version__}\n".encode())
+    root = Path(opspor.__file__).parent
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _template_key(env: dict[str, str]) -> str:
+    digest = hashlib.sha256(_source_digest().encode())
+    for name in sorted(k for k in env if k.startswith("OPSPOR_") and k not in ("OPSPOR_HOME", "OPSPOR_DB_NAME")):
+        digest.update(f"{name}={env[name]}\n".encode())
+    digest.update(repr(PREPARE_COMMANDS).encode())
+    return digest.hexdigest()[:20]
+
+
+@contextlib.contextmanager
+def _locked(key: str) -> Iterator[None]:
+    TEMPLATES.mkdir(mode=0o700, exist_ok=True)
+    with open(TEMPLATES / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _prepare(server: Server, database: str | None) -> None:
+    """Give ``server`` a migrated database: a copy of the template, made first if need be."""
+    if database is None and "OPSPOR_DB_NAME" in server.env:  # a database file of the caller's: as it is
+        for args in PREPARE_COMMANDS:
+            server.run_opspor(*args, check=True)
+        return
+    key = _template_key(server.env)
+    with _locked(key):
+        if database is None:
+            template = TEMPLATES / key
+            if not template.is_dir():
+                build = TEMPLATES / f"{key}.build-{uuid.uuid4().hex[:8]}"
+                build.mkdir(mode=0o700)
+                for args in PREPARE_COMMANDS:
+                    server.run_opspor(*args, env={"OPSPOR_HOME": str(build)}, check=True)
+                build.rename(template)
+        else:
+            template = f"opspor_tmpl_{key}"
+            if not POSTGRES.exists(template):
+                build = f"opspor_build_{uuid.uuid4().hex[:10]}"
+                with POSTGRES.admin() as conn:
+                    conn.execute(f'CREATE DATABASE "{build}"')
+                for args in PREPARE_COMMANDS:
+                    server.run_opspor(*args, env={"OPSPOR_DB_NAME": build}, check=True)
+                with POSTGRES.admin() as conn:
+                    conn.execute(f'ALTER DATABASE "{build}" RENAME TO "{template}"')
+    if database is None:
+        for source in template.glob(f"{SQLITE_FILE}*"):
+            target = server.home / source.name
+            shutil.copyfile(source, target)
+            os.chmod(target, source.stat().st_mode & 0o777)
+    else:
+        POSTGRES.drop_database(database)  # made empty by start_server: replaced by the copy
+        POSTGRES.copy_database(template, database)
+
+
 @contextlib.contextmanager
 def start_server(home: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
     """Prepare ``home``, start ``SERVER_COMMAND`` on a free port, yield the Server; stop it after."""
@@ -239,8 +338,7 @@ def start_server(home: Path, env: dict[str, str] | None = None) -> Iterator[Serv
     server = None
     try:
         server = Server(url="", home=home, env=full_env, log_path=home / "server.log")
-        for args in PREPARE_COMMANDS:
-            server.run_opspor(*args, check=True)
+        _prepare(server, database)
         for attempt in range(3):  # the free port can be taken before the server binds it
             port = free_port()
             server.url = f"http://{HOST}:{port}"
