@@ -59,6 +59,8 @@ def phone(browser):
 
 
 def test_scheduled_by_the_nurse_sent_by_email_answered_on_the_phone_red_on_the_day_view(page, phone, site):
+    """Issue 14's journey in one go: scheduled, e-mailed, answered on the phone after the MitID
+    log-in, red on the nurse's day view, the nurse's reply read by the citizen."""
     # the nurse schedules the programme's default on the case page
     web_kit.log_in(page, site, "sygeplejerske")
     page.goto(f"{site.url}/aps/forloeb/{site.story['case']}/#sec-questionnaires")
@@ -111,6 +113,17 @@ def test_scheduled_by_the_nurse_sent_by_email_answered_on_the_phone_red_on_the_d
     expect(row).to_contain_text("WHO-5 på 28 eller derunder: sandsynlig depression")
     expect(row).to_contain_text("Besvaret af borgeren")
     web_kit.shot(page, "questionnaire-day-view")
+
+    # the nurse answers the red result on the case page; the citizen reads the reply on the phone
+    page.goto(f"{site.url}/aps/forloeb/{site.story['case']}/")
+    section = page.locator("#sec-messages")
+    section.get_by_label("Besked").fill("Tak for dine svar. Jeg ringer til dig i dag, så vi kan tale om dem.")
+    section.get_by_role("button", name="Send til borgeren").click()
+    expect(page.locator("#sec-messages")).to_contain_text("Ikke læst endnu")
+    phone.goto(f"{site.url}/borger/")
+    expect(phone.get_by_test_id("message").filter(has_text="Jeg ringer til dig i dag, så vi kan tale om dem.")).to_be_visible()
+    page.reload()
+    expect(page.locator("#sec-messages")).to_contain_text("Læst af borgeren")
 
 
 def test_the_instrument_exports_as_a_fhir_questionnaire(site):
