@@ -159,9 +159,10 @@ TEXTS = {
         # xgettext:no-python-format
         _("95 % confidence intervals: exact Poisson (crude rates), Wilson (proportions), Fay-Feuer"
           " (age-standardised rates)."),
-        _("The DRG value is in DKK 1,000 per 1,000 citizens with COPD and/or type 2 diabetes, "
-          "numerically DKK per citizen. The source leaves the population base implicit (see "
-          "docs/monitoring.md)."),
+        _("The DRG value, its target and its path are in DKK per citizen with COPD and/or type 2 "
+          "diabetes. The health agreement states its target \"in DKK 1,000\" without a population "
+          "base; it is read as per 1,000 such citizens, the base of the two admission targets it "
+          "was estimated from, which is numerically DKK per citizen."),
     ],
 }
 

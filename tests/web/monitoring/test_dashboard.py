@@ -182,3 +182,19 @@ def test_a_chosen_municipality_against_the_region_with_values_on_hover(indicator
     # a municipality user sees their own municipality chosen without choosing (its small numbers hidden)
     own = html.unescape(login(users["odense"]).get(PREVENTABLE).content.decode())
     assert "<caption>Odense, pr. 1.000 ældre (65+)</caption>" in own and "skjult (små tal)" in own
+
+
+def test_the_drg_target_and_its_actual_figure_in_one_stated_unit(indicators, users, login):
+    """Issue 19 item 7: the DRG target (seed 003 table 4, note 5: '2700' in DKK 1,000, read per
+    1,000 citizens) and the actual figure stated in the same unit, DKK per citizen, in Danish."""
+    from opspor.web.monitoring.models import TargetValue
+
+    client = login(users["secretariat"])  # Danish by default
+    page = client.get("/overvaagning/").content.decode()
+    row = next(r for r in page.split("<tr") if "DRG-værdi højst 2.700 kr. pr. borger" in r)
+    assert "kr. pr. borger (= 1.000 kr. pr. 1.000 borgere)" in row  # the unit column of the target row
+    drg = TargetValue.objects.filter(target_id="drg_value_copd_type2_diabetes_2023", year=2023).get()
+    assert drg.path_value == 2700.0
+    html = client.get("/overvaagning/indikator/drg_value_copd_type2_diabetes/v1/").content.decode()
+    assert "Målsti og faktisk tal i samme enhed: kr. pr. borger (= 1.000 kr. pr. 1.000 borgere)." in html
+    assert "2.700,0" in html  # the path's target year in Danish format

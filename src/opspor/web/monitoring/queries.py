@@ -120,11 +120,16 @@ def targets(pub: Publication, v: Viewer, indicator_id: str | None = None) -> lis
     return list(qs)
 
 
-def target_summary(pub: Publication, v: Viewer) -> list[dict]:
-    """Per target: the newest year with an actual figure (else the newest path year)."""
+def target_summary(pub: Publication, v: Viewer, lang: str) -> list[dict]:
+    """Per target: the newest year with an actual figure (else the newest path year), and the unit
+    of its indicator version, in which both the path and the actual figure are stated."""
+    units = {(u["indicator_id"], u["indicator_version"]): localized(u, "unit", lang)
+             for u in pub.values.filter(level="region").values(
+                 "indicator_id", "indicator_version", "unit_da", "unit_en").distinct()}
     out: dict[str, dict] = {}
     for t in targets(pub, v):
-        entry = out.setdefault(t.target_id, {"target": t, "current": None, "years": []})
+        entry = out.setdefault(t.target_id, {"target": t, "current": None, "years": [],
+                                             "unit": units.get((t.indicator_id, t.indicator_version), "")})
         entry["years"].append(t)
     for entry in out.values():
         with_actual = [t for t in entry["years"] if t.actual is not None]

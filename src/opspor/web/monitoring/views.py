@@ -51,7 +51,7 @@ def dashboard(request):
     context = {"pub": pub, "viewer": v, "region_name": _region_name(v.region)}
     if pub is not None:
         context["indicators"] = queries.indicator_index(pub, v, language.current())
-        context["targets"] = queries.target_summary(pub, v)
+        context["targets"] = queries.target_summary(pub, v, language.current())
     return render(request, "monitoring/dashboard.html", context)
 
 
