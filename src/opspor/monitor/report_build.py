@@ -200,6 +200,7 @@ class Inputs:
     who5: Path | None = None  # trial_who5.csv
     trial_key: str = "cpr"
     register: object | None = None  # opspor.monitor.register.Register
+    plan: ro.IntakePlan | None = None  # the region's own intake plan (else the published one)
 
 
 def read_rollout_dir(folder: Path) -> tuple[list, list, list]:
@@ -405,15 +406,15 @@ def _rollout_section(tx, lang, inputs: Inputs, as_of, charts_dir) -> Section:
         blocks.append(Chart(charts.funnel(charts_dir / "funnel_aps.png",
                                           list(zip(tx["stages_aps"], [n for _, n in stages], strict=True)),
                                           tx["funnel_aps"].format(date=as_of.isoformat()))))
-        plan = planned_intake()
+        plan = inputs.plan or planned_intake()
         starts = [e.started_on for e in inputs.enrolments if e.started_on]
-        if starts and min(starts) > plan.end:
+        if inputs.plan is None and starts and min(starts) > plan.end:
             # the programme's own period: the published plan's pace (14,194 in 4 years) moved to it
             first = dt.date(min(starts).year, 1, 1)
             plan = ro.IntakePlan(plan.total, first, dt.date(first.year + 3, 12, 31), (), plan.source)
         share = 1.0
         regions = {e.region for e in inputs.enrolments}
-        if len(regions) == 1:
+        if inputs.plan is None and len(regions) == 1:
             reg = next(iter(regions))
             pops = {m.code: m for m in ref.municipalities()}
             total = sum(m.population for m in pops.values())

@@ -130,3 +130,73 @@ def test_rollout_exports_in_danish(world, login):
              "november", "december")
     assert f"<td>{names[today.month - 1]} {today.year}</td>" in page
     assert f"<td>{today:%Y-%m}</td>" not in page
+
+
+def test_the_secretariat_sets_the_regions_own_intake_plan(world, login):
+    """Issue 19 item 7: the shipped plan covers 2016-2019, so every current month showed 0 % of
+    plan; the secretariat sets the region's own plan on the rollout page (validated in Danish,
+    audited, history kept) and the intake figures, the export and the page use it."""
+    from opspor.web.audit.models import AuditEntry
+    from opspor.web.monitoring.models import IntakePlan
+
+    u, p = world.users, world.persons
+    today = local_today()
+    make_case(p["p1"], u["nina"], u["pia"], "active", started_at=aware(today - dt.timedelta(days=3)))
+    client = login(u["sara"])  # the region's secretariat, Danish
+    page = client.get("/overvaagning/udrulning/").content.decode()
+    assert "Fastsæt regionens egen plan for optag" in page and "udrulningsplanens version" in page
+    before = csv_dicts(client.get("/overvaagning/udrulning/intake.csv"), "da")[-1]
+    assert before["Andel af plan (%)"] == "0,0"  # 1 started against the whole of the published 2016-2019 plan
+    start = dt.date(today.year, 1, 1)
+    bad = client.post("/overvaagning/udrulning/plan/", {"total": "0", "start": start.strftime("%d-%m-%Y"),
+                                                          "end": "31-12-2020", "source": ""})
+    assert bad.status_code == 400
+    text = bad.content.decode()
+    assert "Planens slutdato skal ligge på eller efter dens startdato." in text
+    assert "Dette felt er påkrævet." in text  # the source, in Danish
+    assert "Denne værdi skal være større end eller lig 1." in text  # Django's own Danish message
+    assert "<details id=\"intake-plan\" open>" in text  # the form open with its errors
+    assert not IntakePlan.objects.exists()
+    end = dt.date(today.year + 2, 12, 31)
+    ok = client.post("/overvaagning/udrulning/plan/", {"total": "1200", "start": start.strftime("%d-%m-%Y"),
+                                                         "end": end.strftime("%d-%m-%Y"),
+                                                         "source": "Regionsrådet 20-11-2025"})
+    assert ok.status_code == 302
+    plan = IntakePlan.objects.get()
+    assert (plan.region_code, plan.total, plan.start, plan.end, plan.set_by) == ("1083", 1200, start, end, u["sara"])
+    entry = AuditEntry.objects.filter(what="monitoring.plan").get()
+    assert entry.username == "sara" and entry.detail["old"] is None and entry.detail["new"]["total"] == 1200
+    page = client.get("/overvaagning/udrulning/").content.decode()
+    assert f"Regionens egen plan: 1.200 patienter fra {start:%d-%m-%Y} til {end:%d-%m-%Y}." in page
+    assert "Regionsrådet 20-11-2025" in page
+    row = csv_dicts(client.get("/overvaagning/udrulning/intake.csv"), "da")[-1]
+    days = (end - start).days + 1
+    month_end = min(dt.date.fromisoformat(_iso(row["Månedens sidste dag"])), end)
+    planned = 1200 * ((month_end - start).days + 1) / days
+    assert float(row["Planlagt (samlet)"].replace(",", ".")) == pytest.approx(round(planned, 1), abs=0.05)
+    assert float(row["Andel af plan (%)"].replace(",", ".")) == pytest.approx(round(100 / planned, 1), abs=0.05)
+    # a second plan replaces it; the first is kept, the change logged with before and after
+    client.post("/overvaagning/udrulning/plan/", {"total": "600", "start": start.strftime("%d-%m-%Y"),
+                                                   "end": end.strftime("%d-%m-%Y"), "source": "Regionsrådet 2026"})
+    assert IntakePlan.objects.count() == 2
+    assert AuditEntry.objects.filter(what="monitoring.plan").latest("pk").detail["old"]["total"] == 1200
+    assert "Regionens egen plan: 600 patienter" in client.get("/overvaagning/udrulning/").content.decode()
+    # only the secretariat: the programme lead sees the figures, not the form, and may not post
+    lead = login(u["pia"])
+    assert "Fastsæt regionens egen plan" not in lead.get("/overvaagning/udrulning/").content.decode()
+    assert lead.post("/overvaagning/udrulning/plan/", {"total": "1", "start": "01-01-2026", "end": "02-01-2026",
+                                                       "source": "x"}).status_code == 403
+    assert IntakePlan.objects.count() == 2
+    # the other region's figures keep their own (configured) plan
+    assert ro_plan_of("1085").total != 600
+
+
+def _iso(day: str) -> str:
+    d, m, y = day.split("-")
+    return f"{y}-{m}-{d}"
+
+
+def ro_plan_of(region: str):
+    from opspor.web.monitoring import rollout as ro
+
+    return ro.rollout(region).plan

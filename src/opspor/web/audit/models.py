@@ -172,6 +172,7 @@ class Event(models.TextChoices):
     MONITORING_REGISTER = "monitoring.register", _("Task register imported")
     MONITORING_TASK = "monitoring.task", _("Monitoring task updated")
     MONITORING_REPORT = "monitoring.report", _("Committee report made")
+    MONITORING_PLAN = "monitoring.plan", _("Region's intake plan set")
     # telemonitoring
     TELEMONITORING_RECEIVE = "telemonitoring.receive", _("Home measurements received")
     TELEMONITORING_TOKEN = "telemonitoring.token", _("Sender token made")

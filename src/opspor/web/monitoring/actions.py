@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from opspor.monitor import tasks as T
 from opspor.web.audit import actions as audit
-from opspor.web.monitoring.models import MonitoringTask
+from opspor.web.monitoring.models import IntakePlan, MonitoringTask
 from opspor.web.monitoring.register import as_mapping
 
 EDITABLE = ("status", "monitoring", "weight", "owner", "frequency", "data_source", "indicators", "anchor_month",
@@ -69,3 +69,36 @@ def update_task(actor, row: MonitoringTask, changes: dict) -> list[str]:
     return changed
 
 
+
+
+class PlanError(ValueError):
+    """A plan that cannot be in force; ``field`` names the form field to fix."""
+
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@transaction.atomic
+def set_intake_plan(actor, region: str, total: int, start: dt.date, end: dt.date, source: str) -> IntakePlan:
+    """Put ``region``'s own intake plan in force (a new row; the one before stays as history),
+    audited with the plan before and after in the same transaction. Raises :class:`PlanError`."""
+    source = (source or "").strip()
+    if total is None or total < 1:
+        raise PlanError("total", _("Write the number of patients planned, at least 1."))
+    if end < start:
+        raise PlanError("end", _("The plan's end must be on or after its start."))
+    if not source:
+        raise PlanError("source", _("Write who decided the plan and when, e.g. 'Regionsrådet 20-11-2025'."))
+    before = IntakePlan.objects.select_for_update().filter(region_code=region).first()
+    plan = IntakePlan.objects.create(region_code=region, total=total, start=start, end=end, source=source,
+                                     set_by=actor)
+    audit.record(actor, audit.Event.MONITORING_PLAN, action=audit.CHANGE, why=_("Region's intake plan set"),
+                 detail={"region": region, "old": _plan_detail(before), "new": _plan_detail(plan)})
+    return plan
+
+
+def _plan_detail(plan: IntakePlan | None) -> dict | None:
+    if plan is None:
+        return None
+    return {"total": plan.total, "start": _show(plan.start), "end": _show(plan.end), "source": plan.source}

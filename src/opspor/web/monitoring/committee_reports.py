@@ -97,7 +97,7 @@ def _inputs(region: str, year: int):
         register = Register("web", "db", year, tasks, {g.name: g.owner for g in FollowUpGroup.objects.all()},
                             {g: tuple(days) for g, days in reg.meetings().items()})
     return Inputs(screenings=ro.screening_rows(region), enrolments=ro.enrolment_rows(region),
-                  sessions=ro.session_rows(region), register=register)
+                  sessions=ro.session_rows(region), register=register, plan=ro.own_plan(region))
 
 
 def make(actor, region: str, year: int, lang: str) -> Made:

@@ -65,3 +65,20 @@ class ReportForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100,
                               widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     lang = forms.ChoiceField(label=_("Language"), choices=(("da", _("Danish")), ("en", _("English"))))
+
+
+class IntakePlanForm(forms.Form):
+    """The region's own intake plan for Aktiv Patientstøtte (set by its secretariat)."""
+
+    total = forms.IntegerField(label=_("Patients planned"), min_value=1, max_value=1_000_000,
+                               widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    start = date_fields.DateField(label=_("From"))
+    end = date_fields.DateField(label=_("To"))
+    source = forms.CharField(label=_("Decided by (body and date)"), max_length=200)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The plan's end must be on or after its start."))
+        return data

@@ -9,6 +9,9 @@ queries blank those cells for them.
 
 The task register mirrors :class:`opspor.monitor.tasks.MonitoringTask` (the domain logic stays
 there; ``register.as_task`` converts a row). Register changes go through ``actions``.
+
+A region's own intake plan (:class:`IntakePlan`) is set by its secretariat in the app; each
+change is a new row (the newest is in force), so the history stays.
 """
 
 from __future__ import annotations
@@ -194,3 +197,22 @@ class EffectEstimate(models.Model):
 
     class Meta:
         ordering = ["outcome", "months", "id"]
+
+
+class IntakePlan(models.Model):
+    """A region's own plan for Aktiv Patientstøtte's intake: ``total`` patients started from
+    ``start`` to ``end``, spread evenly; the newest row of a region is in force over
+    ``rollout.yaml``'s plan. Set through :func:`opspor.web.monitoring.actions.set_intake_plan`."""
+
+    region_code = models.CharField(max_length=4, db_index=True)
+    total = models.PositiveIntegerField(_("patients planned"))
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+    source = models.CharField(_("decided by"), max_length=200)
+    set_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["region_code", "-set_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(end__gte=models.F("start")),
+                                              name="intake_plan_end_after_start")]

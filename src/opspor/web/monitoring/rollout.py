@@ -1,9 +1,11 @@
 """Programme rollout from the web app's own rows: the ORM gives plain rows (dates and
 organisational fields, no person) to :mod:`opspor.monitor.rollout`, which counts.
 
-The planned intake is the published plan of ``opspor/monitor/data/references.yaml`` (the seed's
-14,194 patients over 2016-2019) unless ``config/rollout.yaml`` (versioned) gives a region's own,
-and it is split over the regions by population when ``split: population``."""
+The planned intake is the region's own plan set by its secretariat in the app
+(:class:`~opspor.web.monitoring.models.IntakePlan`, the newest row) when there is one; else the
+published plan of ``opspor/monitor/data/references.yaml`` (the seed's 14,194 patients over
+2016-2019) unless ``config/rollout.yaml`` (versioned) gives another, split over the regions by
+population when ``split: population``."""
 
 from __future__ import annotations
 
@@ -58,6 +60,14 @@ def load_config(path: str | Path | None = None) -> RolloutConfig:
     plan = R.IntakePlan(config_reader.integer(ictx.at("total"), body["total"], 1, "total: 3000"), start, end,
                         source=config_reader.text(ictx.at("source"), body["source"], "source"))
     return RolloutConfig(str(path), version, plan, split)
+
+
+def own_plan(region: str) -> R.IntakePlan | None:
+    """The region's own plan in force (the newest set in the app), or None."""
+    from opspor.web.monitoring.models import IntakePlan
+
+    own = IntakePlan.objects.filter(region_code=region).first()
+    return None if own is None else R.IntakePlan(own.total, own.start, own.end, source=own.source)
 
 
 def _day(moment) -> dt.date | None:
@@ -221,6 +231,7 @@ class Rollout:
     config: RolloutConfig
     capacity: dict[str, int]
     questionnaires: list[QuestionnaireRate]
+    own_plan: bool = False  # the region's own plan set in the app (else rollout.yaml's)
 
 
 def rollout(region: str, as_of: dt.date | None = None) -> Rollout:
@@ -232,11 +243,12 @@ def rollout(region: str, as_of: dt.date | None = None) -> Rollout:
     screenings = screening_rows(region)
     enrolments = enrolment_rows(region)
     nurses = R.enrolment_by_region_nurse(enrolments, as_of)
-    plan = cfg.plan_for(region)
+    own = own_plan(region)
+    plan = own or cfg.plan_for(region)
     intake = R.intake_against_plan(enrolments, plan, as_of)
     capacity = {_nurse_name(u.first_name, u.last_name, u.username): u.capacity
                 for u in User.objects.filter(role=Role.NURSE, organisation__region_code=region)}
     return Rollout(as_of, R.screening_by_department_week(screenings), R.package_funnel(screenings), nurses,
                    R.totals_by_region(nurses), R.aps_funnel(enrolments, as_of), intake,
                    R.sessions_against_plan(session_rows(region), as_of), plan, cfg, capacity,
-                   questionnaire_rates(region))
+                   questionnaire_rates(region), own_plan=own is not None)

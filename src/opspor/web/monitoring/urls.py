@@ -10,6 +10,7 @@ urlpatterns = [
     path("indikator/<slug:indicator_id>/v<str:version>/<str:period_kind>.<str:fmt>", views.indicator_export,
          name="indicator_export"),
     path("udrulning/", views.rollout, name="rollout"),
+    path("udrulning/plan/", views.rollout_plan, name="rollout_plan"),
     path("udrulning/<slug:table>.<str:fmt>", views.rollout_export, name="rollout_export"),
     path("effekt/", views.effect, name="effect"),
     path("opgaver/", views.register, name="register"),

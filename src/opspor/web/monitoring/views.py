@@ -26,7 +26,7 @@ from opspor.web.core.tables import table_response
 from opspor.web.monitoring import actions, charts, committee_reports, queries
 from opspor.web.monitoring import register as reg
 from opspor.web.monitoring import rollout as ro
-from opspor.web.monitoring.forms import RegisterFilter, ReportForm, TaskForm
+from opspor.web.monitoring.forms import IntakePlanForm, RegisterFilter, ReportForm, TaskForm
 from opspor.web.monitoring.models import FollowUpGroup, MonitoringTask
 
 REGISTER_ROLES = (Role.SECRETARIAT, Role.PROGRAMME_LEAD)
@@ -188,8 +188,33 @@ STAGES = {"listed": gettext_lazy("Listed"), "screened": gettext_lazy("Screened")
 @role_required(*queries.REGION_ROLES)
 @require_GET
 def rollout(request):
+    return _rollout_page(request, None)
+
+
+@role_required(Role.SECRETARIAT)
+@require_http_methods(["POST"])
+def rollout_plan(request):
+    """The secretariat sets the region's own intake plan (the form on the rollout page)."""
+    form = IntakePlanForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.set_intake_plan(request.user, request.user.region_code, d["total"], d["start"], d["end"],
+                                    d["source"])
+        except actions.PlanError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+        else:
+            messages.success(request, _("The region's intake plan is saved: the rollout figures use it now."))
+            return redirect("monitoring:rollout")
+    return _rollout_page(request, form, status=400)
+
+
+def _rollout_page(request, form: IntakePlanForm | None, status: int = 200):
     region = request.user.region_code
     r = ro.rollout(region)
+    if form is None and request.user.role == Role.SECRETARIAT:
+        form = IntakePlanForm(initial={"total": r.plan.total, "start": r.plan.start, "end": r.plan.end,
+                                       "source": r.plan.source} if r.own_plan else None)
     stages = {k: str(v) for k, v in STAGES.items()}
     package = [(stages[k], n) for k, n in r.package_funnel]
     aps = [(stages[k], n) for k, n in r.aps_funnel]
@@ -203,7 +228,8 @@ def rollout(request):
                                     {"planned": _("Planned (cumulative)"), "started": _("Started (cumulative)"),
                                      "ylabel": _("Patients")}) if r.intake else None,
         "intake_rows": shown_intake, "capacity": r.capacity, "routes": ro.intake_routes(region),
-    })
+        "plan_form": form,
+    }, status=status)
 
 
 @role_required(*queries.REGION_ROLES)
