@@ -8,6 +8,8 @@ Both are read strictly: unknown or missing keys are errors naming the file, the 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import os
 import re
 from dataclasses import dataclass
@@ -50,6 +52,12 @@ class RecipientPolicy:
     legal_basis: str
     consent: str
     objection_allowed: bool
+    asks: str = ""  # what the message asks the practice or municipality to do (plain Danish)
+    answer_within_days: int | None = None  # by when, from sending; None: not by a date
+
+    def asked_by(self, sent: dt.date) -> dt.date | None:
+        """The day by which the recipient is asked to act on a message sent on ``sent``."""
+        return None if self.answer_within_days is None else sent + dt.timedelta(days=self.answer_within_days)
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,22 @@ def _keys(file: str, where: str, data, required: set[str], optional: set[str] = 
                           docs="see docs/messages.md")
 
 
+# the recipients who read their messages in opspor's inbox: each message must say what it asks
+ASKED_KINDS = ("gp_practice", "municipality")
+
+
+def _asks(file: str, at: str, kind: str, rule: dict) -> tuple[str, int | None]:
+    asks = str(rule.get("asks") or "").strip()
+    if kind in ASKED_KINDS and not asks:
+        raise MessagesConfigError(file, f"{at}.asks", "is missing: the inbox must say what the message asks of them",
+                                  "write in plain Danish what they are asked to do (or that it is for information)")
+    within = rule.get("answer_within_days")
+    if within is not None and (isinstance(within, bool) or not isinstance(within, int) or within < 0):
+        raise MessagesConfigError(file, f"{at}.answer_within_days", f"{within!r} is not a number of days",
+                                  "write a whole number of days (0 or more), or null when nothing is asked by a date")
+    return asks, within
+
+
 def load_policy(path: Path = POLICY_FILE) -> Policy:
     file = str(path)
     data = _read(path)
@@ -99,14 +123,16 @@ def load_policy(path: Path = POLICY_FILE) -> Policy:
             at = f"{where}.recipients.{kind}"
             if kind not in RECIPIENT_KINDS:
                 raise MessagesConfigError(file, at, "unknown recipient kind", f"use {', '.join(RECIPIENT_KINDS)}")
-            _keys(file, at, rule, {"purpose", "legal_basis", "consent", "objection_allowed"})
+            _keys(file, at, rule, {"purpose", "legal_basis", "consent", "objection_allowed"},
+                  {"asks", "answer_within_days"})
+            asks, within = _asks(file, at, kind, rule)
             if rule["consent"] not in CONSENT_KINDS:
                 raise MessagesConfigError(file, f"{at}.consent", f"{rule['consent']!r} is not known",
                                           f"use {' or '.join(CONSENT_KINDS)}")
             if not isinstance(rule["objection_allowed"], bool):
                 raise MessagesConfigError(file, f"{at}.objection_allowed", "must be true or false", "write true or false")
             recipients[kind] = RecipientPolicy(str(rule["purpose"]).strip(), str(rule["legal_basis"]).strip(),
-                                               rule["consent"], rule["objection_allowed"])
+                                               rule["consent"], rule["objection_allowed"], asks, within)
         if event != "data_alert" and not (raw.get("category") and raw.get("topic")):
             raise MessagesConfigError(file, where, "a CareCommunication needs `category` and `topic`",
                                       "add the MedCom category code and a topic")

@@ -3,10 +3,13 @@ specialist). Thin: parse, call ``messaging.actions``, redirect or render."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,6 +20,7 @@ from opspor.web.audit import actions as audit
 from opspor.web.core import params
 from opspor.web.messaging import actions, delivery
 from opspor.web.messaging.models import InboundMessage, Objection, OutboundMessage, RecipientKind
+from opspor.web.messaging.policy import policy
 from opspor.web.people.scope import get_person, get_person_by_pk, visible_persons
 
 outbox_users = role_required(Role.ADMIN, Role.SECRETARIAT)
@@ -114,6 +118,8 @@ def inbox(request):
         received = received.filter(status=status)
     page = Paginator(received, 50).get_page(request.GET.get("page"))
     sent_to_us = list(sent_to_us)
+    for m in sent_to_us:  # what each message asks of them and by when (policy.yaml)
+        m.asks, m.asked_by = _asked(m)
     persons = {m.person.person_key for m in [*page, *sent_to_us] if m.person_id}
     audit.record(request, audit.Event.INBOX, action=audit.READ, why=_("Inbox of messages"), persons=sorted(persons),
                  detail={"status": status, "received": len(page.object_list), "sent_to_us": len(sent_to_us)})
@@ -121,3 +127,10 @@ def inbox(request):
         "page": page, "status": status, "statuses": InboundMessage.Status.choices, "sent_to_us": sent_to_us,
         "is_municipality": user.role == Role.MUNICIPALITY, "shows_reasons": user.has_role(Role.ADMIN, Role.SECRETARIAT),
     })
+
+
+def _asked(message: OutboundMessage) -> tuple[str, dt.date | None]:
+    rule = policy().rule(message.event, message.recipient_kind)
+    if rule is None:
+        return "", None
+    return rule.asks, rule.asked_by(timezone.localdate(message.sent_at or message.created_at))
