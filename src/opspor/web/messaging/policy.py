@@ -1,5 +1,6 @@
 """The two configuration files of the messages: the policy (``config/policy.yaml``: purpose,
-legal basis, consent and objection per event and recipient kind, and the message texts) and the
+legal basis, consent and objection per event and recipient kind, what a message asks of a
+practice or municipality and by when, and the message texts) and the
 address book (recipient -> SOR code and EAN number; the shipped one is synthetic, a region
 points ``OPSPOR_MESSAGES_ADDRESSBOOK`` at its own).
 
@@ -9,7 +10,6 @@ Both are read strictly: unknown or missing keys are errors naming the file, the 
 from __future__ import annotations
 
 import datetime as dt
-
 import os
 import re
 from dataclasses import dataclass
