@@ -13,7 +13,3 @@ APP_ZONE = ZoneInfo("Europe/Copenhagen")
 
 def local_today() -> dt.date:
     return dt.datetime.now(APP_ZONE).date()
-
-
-def local_now() -> dt.datetime:
-    return dt.datetime.now(APP_ZONE)

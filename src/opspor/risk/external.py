@@ -33,6 +33,7 @@ from datetime import date
 
 import numpy as np
 import pyarrow as pa
+from scipy.special import expit
 
 from opspor import engines
 from opspor.risk import registry, settings
@@ -59,10 +60,6 @@ def _subset(d: DateData, mask: np.ndarray) -> DateData:
     return DateData(d.features, d.outcome, d.rows[mask])
 
 
-def _expit(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))
-
-
 def recalibrations(y: np.ndarray, p: np.ndarray) -> dict[str, tuple[float, float]]:
     """(a, b) of ``logit p' = a + b · logit p`` for each recalibration, fitted on (y, p)."""
     fit = calibration_fit(y, p)
@@ -70,7 +67,7 @@ def recalibrations(y: np.ndarray, p: np.ndarray) -> dict[str, tuple[float, float
 
 
 def recalibrated(p: np.ndarray, a: float, b: float) -> np.ndarray:
-    return _expit(a + b * _logit(p))
+    return expit(a + b * _logit(p))
 
 
 def _figures(y: np.ndarray, p: np.ndarray, confidence: float) -> dict:
