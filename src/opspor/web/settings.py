@@ -7,6 +7,8 @@ Environment:
 - ``OPSPOR_ALLOWED_HOSTS``: comma-separated host names (default ``127.0.0.1,localhost``).
 - ``OPSPOR_DB``: ``sqlite`` (default, ``$OPSPOR_HOME/opspor.sqlite3``) or ``postgresql`` with
   ``OPSPOR_DB_NAME``, ``OPSPOR_DB_USER``, ``OPSPOR_DB_PASSWORD``, ``OPSPOR_DB_HOST``, ``OPSPOR_DB_PORT``.
+- ``OPSPOR_DB_CONN_MAX_AGE``: seconds a server thread keeps its database connection between
+  requests (default 60; 0 opens one per request).
 - ``OPSPOR_HTTPS``: ``0`` to serve over plain HTTP on loopback (the demo); default ``1``.
 - Log-in throttling (``accounts/throttle.py``, django-axes): ``OPSPOR_LOGIN_FAILURE_LIMIT``
   (default 10) failures from one client address lock that address for
@@ -206,6 +208,10 @@ def _databases() -> dict:
 
 
 DATABASES = _databases()
+# Keep a server thread's connection between requests (a new PostgreSQL connection costs a server
+# process; a new SQLite one its PRAGMAs): seconds, 0 closes after each request as Django's default.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("OPSPOR_DB_CONN_MAX_AGE", "60"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

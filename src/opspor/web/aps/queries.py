@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -82,16 +83,37 @@ def ranking(region_code: str) -> Ranking:
         found = api.latest_scores()
         if found is None:
             return Ranking(RANKING_ADMISSIONS)
-        table = found.table(region_code, columns=["person_key", "score", "explanation"])
+        return _score_ranking(found, region_code)
     except Exception:  # the risk store must never take the programme page down
         log.warning("the risk scores could not be read; ranking by acute admissions", exc_info=True)
         return Ranking(RANKING_ADMISSIONS)
-    keys, values = table.column("person_key").to_pylist(), table.column("score").to_pylist()
-    scores = {k: 100 * v for k, v in zip(keys, values, strict=True) if v is not None}
-    if not scores:
-        return Ranking(RANKING_ADMISSIONS)
-    explanations = {k: e for k, e in zip(keys, table.column("explanation").to_pylist(), strict=True) if e}
-    return Ranking(RANKING_RISK, found.model_id, scores, explanations, risk_words.model_facts(found.model_id))
+
+
+_RANKINGS: dict[tuple, Ranking] = {}
+_RANKINGS_LOCK = threading.Lock()  # gunicorn's threads share a worker's cache
+
+
+def _score_ranking(found, region_code: str) -> Ranking:
+    """The ranking of one stored score set for one region, read once per process: a score set
+    is never changed after it is written (a new scoring is a new ``score_id``; the file's identity
+    is in the key as well), and reading a region's scores and explanations takes longer than the
+    rest of the page."""
+    stat = found.path.stat()
+    key = (found.score_id, str(found.path), stat.st_mtime_ns, stat.st_size, region_code)
+    with _RANKINGS_LOCK:
+        made = _RANKINGS.get(key)
+    if made is None:
+        table = found.table(region_code, columns=["person_key", "score", "explanation"])
+        keys, values = table.column("person_key").to_pylist(), table.column("score").to_pylist()
+        scores = {k: 100 * v for k, v in zip(keys, values, strict=True) if v is not None}
+        explanations = {k: e for k, e in zip(keys, table.column("explanation").to_pylist(), strict=True) if e}
+        made = (Ranking(RANKING_RISK, found.model_id, scores, explanations, risk_words.model_facts(found.model_id))
+                if scores else Ranking(RANKING_ADMISSIONS))
+        with _RANKINGS_LOCK:
+            if len(_RANKINGS) >= 8:  # a few regions and the newest scorings; the oldest goes first
+                _RANKINGS.pop(next(iter(_RANKINGS)))
+            _RANKINGS[key] = made
+    return made
 
 
 @dataclass

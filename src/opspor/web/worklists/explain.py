@@ -96,8 +96,14 @@ def _condition(field: str, value) -> str:
 
 
 @cache
+def _rule():
+    """The shipped target-group rule, read once per process (a page asks for it per request)."""
+    return load_repeated_acute()
+
+
+@cache
 def _parts():
-    return explain.target_group_parts(load_repeated_acute(), shipped_concepts())
+    return explain.target_group_parts(_rule(), shipped_concepts())
 
 
 def rule_text() -> str:
@@ -116,7 +122,7 @@ def rule_text() -> str:
 
 
 def rule_version() -> str:
-    return load_repeated_acute().info.version
+    return _rule().info.version
 
 
 def reason_text(condition: str, value: str | None) -> str:
@@ -134,7 +140,7 @@ def reason_text(condition: str, value: str | None) -> str:
     if condition == "drg_value_not_zero":
         return _("non-tariff activity (DRG value 0)")
     if condition == "procedures_none_of":
-        label = _procedure_concept(load_repeated_acute().target_group.contact.procedures_none_of)
+        label = _procedure_concept(_rule().target_group.contact.procedures_none_of)
         return f"{label or _('procedure')} ({value})" if value else (label or _("procedure"))
     if condition == "action_diagnosis_in":
         return _("action diagnosis not on the list")
