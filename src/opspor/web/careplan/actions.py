@@ -10,6 +10,9 @@ written, one transaction; views stay thin.
   citizen's municipality, the citizen's GP practice.
 * **A task's status** is changed by the owner organisation's users (start, done, back to not
   started); the conference's department may also cancel it.
+* **Places from the service directory** are booked and released by the conference's department
+  for the conference's citizen (offers of the citizen's municipality or region, a free place
+  today); the booking names the conference as its source and is audited by ``directory.actions``.
 * **The shared plan**: any user whose role is granted the ``shared_plan`` part and who reaches
   the citizen writes a new version (never changes one); the form names the version it was based
   on, and a plan changed meanwhile is refused with who changed it, so nothing is lost silently.
@@ -31,6 +34,8 @@ from opspor.web.audit import actions as audit
 from opspor.web.careplan import checklist
 from opspor.web.careplan.access import visible_tasks
 from opspor.web.careplan.models import Participant, PlanVersion, Sector, SharedPlan, Task
+from opspor.web.directory import actions as directory
+from opspor.web.directory.models import Booking, Offer
 from opspor.web.messaging import actions as messages
 from opspor.web.people.policy import scope_of
 from opspor.web.people.scope import visible_persons
@@ -185,6 +190,34 @@ def set_status(user, task: Task, status: str, note: str = "") -> Task:
     audit.record(user, audit.Event.CAREPLAN_TASK_STATUS, action=audit.CHANGE, why=_("Tasks after the MDT"),
                  persons=[locked.person.person_key], detail={"task": locked.pk, "from": before, "to": status})
     return locked
+
+
+def mdt_source(conference: MdtConference) -> str:
+    """What a place booked from the conference names as its source."""
+    return f"worklists.mdt:{conference.pk}"
+
+
+def _check_booking(user, conference: MdtConference) -> None:
+    _check_conference(user, conference)
+    if not visible_persons(user).filter(pk=conference.person_id).exists():
+        raise PermissionDenied
+
+
+@transaction.atomic
+def book_place(user, conference: MdtConference, offer: Offer, note: str = "") -> Booking:
+    """A free place of ``offer`` for the conference's citizen (refusals as ``directory.book``)."""
+    _check_booking(user, conference)
+    return directory.book(user, offer, person=conference.person, source=mdt_source(conference), note=note,
+                          checked_by="careplan.mdt")
+
+
+@transaction.atomic
+def release_place(user, conference: MdtConference, booking: Booking) -> Booking:
+    """Free a place booked from this conference."""
+    _check_booking(user, conference)
+    if booking.source != mdt_source(conference):
+        raise PermissionDenied
+    return directory.release(user, booking, why=_("Place released after the MDT"), checked_by="careplan.mdt")
 
 
 def current_version(plan: SharedPlan | None) -> PlanVersion | None:

@@ -9,6 +9,9 @@ from opspor.i18n import localized
 from opspor.web.careplan import checklist
 from opspor.web.careplan.models import Task
 from opspor.web.core import language
+from opspor.web.directory import actions as directory
+from opspor.web.directory.models import Booking
+from opspor.web.directory.queries import search
 
 
 def tasks_of_conference(conference):
@@ -28,6 +31,22 @@ def labelled(tasks):
         p = professions.get(t.profession)
         t.profession_label = localized(p, "title", lang) if p else t.profession
     return out
+
+
+def places_of_conference(conference, source: str) -> list:
+    return list(Booking.objects.filter(source=source).select_related("offer").order_by("booked_at", "id"))
+
+
+def places_of_person(person) -> list:
+    """The places booked for the citizen and not released (from an MDT, an acute referral, ...)."""
+    return list(Booking.objects.in_force().filter(person=person).select_related("offer").order_by("starts_on", "id"))
+
+
+def offers_for(person, params) -> tuple[list, dict]:
+    """The directory's search (``params``) narrowed to offers that serve the citizen and have a
+    free place today."""
+    rows, filters = search(params)
+    return [o for o in rows if o.free > 0 and directory.serves(o, person)], filters
 
 
 def aps_part(person) -> dict | None:

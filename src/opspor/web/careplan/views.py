@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +23,7 @@ from opspor.web.audit import actions as audit
 from opspor.web.careplan import access, actions, checklist, queries
 from opspor.web.careplan.forms import ParticipantForm, PlanForm, StatusForm, TaskForm
 from opspor.web.careplan.models import Task
+from opspor.web.directory.models import Booking, Offer, OfferKind
 from opspor.web.core import language
 from opspor.web.people.scope import get_person_by_pk, shows_identity
 from opspor.web.worklists.models import MdtConference
@@ -49,7 +51,10 @@ def follow_up(request, pk: int):
     audit.record(request, audit.Event.CAREPLAN_FOLLOW_UP, action=audit.READ, why=_("MDT conference"),
                  persons=[conference.person.person_key], detail={"mdt": conference.pk})
     done = {t.checklist_item for t in tasks if t.checklist_item}
+    offers, filters = queries.offers_for(conference.person, request.GET)
     return render(request, "careplan/follow_up.html", {
+        "places": queries.places_of_conference(conference, actions.mdt_source(conference)),
+        "offers": offers, "filters": filters, "kinds": OfferKind.choices,
         "conference": conference, "person": conference.person, "tasks": queries.labelled(tasks),
         "participants": conference.careplan_participants.select_related("organisation"),
         "participant_form": ParticipantForm(),
@@ -105,6 +110,34 @@ def add_task(request, pk: int):
     return redirect("careplan:follow_up", pk=pk)
 
 
+@specialist_only
+@require_POST
+def book_place(request, pk: int):
+    conference = _conference(request, pk)
+    offer = get_object_or_404(Offer, key=request.POST.get("offer", ""), active=True)
+    try:
+        booking = actions.book_place(request.user, conference, offer, note=request.POST.get("note", ""))
+    except ValidationError as e:
+        _error(request, e)
+    else:
+        messages.success(request, _("Place booked in %(offer)s.") % {"offer": booking.offer.name})
+    return redirect(reverse("careplan:follow_up", kwargs={"pk": pk}) + "#places")
+
+
+@specialist_only
+@require_POST
+def release_place(request, pk: int, booking: int):
+    conference = _conference(request, pk)
+    held = get_object_or_404(Booking, pk=booking, source=actions.mdt_source(conference))
+    try:
+        actions.release_place(request.user, conference, held)
+    except ValidationError as e:
+        _error(request, e)
+    else:
+        messages.success(request, _("Place released."))
+    return redirect(reverse("careplan:follow_up", kwargs={"pk": pk}) + "#places")
+
+
 @board_roles
 @require_GET
 def board(request):
@@ -155,6 +188,7 @@ def _plan_context(request, person) -> dict:
         v.titled = [(titles.get(sid, sid), text) for sid, text in v.sections.items()]
     return {"person": person, "plan": plan, "current": current, "versions": versions, "sections": sections,
             "tasks": queries.labelled(queries.tasks_of_person(person)), "aps": queries.aps_part(person),
+            "places": queries.places_of_person(person),
             "show_identity": shows_identity(request, person)}
 
 

@@ -5,7 +5,9 @@ entry in one transaction.
 Who keeps an offer: the cross-sector coordinator of its owner (a municipality's coordinator its
 municipality's offers; a region's coordinator every offer in the region). Who books a place: its
 keeper, or the acute team (acute-team nurse) of the owning municipality or, for a region's offer,
-of a municipality in that region.
+of a municipality in that region; or, for a citizen, an action of an app above that has checked
+that its user may book for that citizen (``checked_by``: the MDT conference's department in
+``careplan``): then only offers that serve the citizen (their municipality's, their region's).
 """
 
 from __future__ import annotations
@@ -51,6 +53,21 @@ def may_book(user, offer: Offer) -> bool:
     if offer.owner_kind == OwnerKind.MUNICIPALITY:
         return offer.owner_code == org.code
     return offer.region_code == org.region_code
+
+
+def serves(offer: Offer, person) -> bool:
+    """Is ``offer`` one for the citizen: their municipality's, or their region's?"""
+    if offer.owner_kind == OwnerKind.MUNICIPALITY:
+        return offer.owner_code == person.municipality_code
+    return offer.region_code == person.region_code
+
+
+def _check_booker(user, offer: Offer, person, checked_by: str) -> None:
+    if checked_by:
+        if person is None or not serves(offer, person):
+            raise PermissionDenied
+    elif not may_book(user, offer):
+        raise PermissionDenied
 
 
 def in_force(offer: Offer) -> int:
@@ -173,13 +190,13 @@ def update_offer(user, offer: Offer, **values) -> Offer:
 # --------------------------------------------------------------------------- places
 
 @transaction.atomic
-def book(user, offer: Offer, *, person=None, source: str = "", note: str = "", starts_on: dt.date | None = None
-         ) -> Booking:
+def book(user, offer: Offer, *, person=None, source: str = "", note: str = "", starts_on: dt.date | None = None,
+         checked_by: str = "") -> Booking:
     """Take a free place of ``offer`` (for ``person`` when given). Refused with the reason when
-    the user may not book it, the offer has left the directory, or no place is free."""
+    the user may not book it, the offer has left the directory, or no place is free.
+    ``checked_by``: the action that checked that ``user`` may book for ``person`` (module docs)."""
     offer = Offer.objects.select_for_update().get(pk=offer.pk)  # one booking at a time per offer
-    if not may_book(user, offer):
-        raise PermissionDenied
+    _check_booker(user, offer, person, checked_by)
     if not offer.active:
         raise ValidationError(_("“%(offer)s” is no longer in the directory.") % {"offer": offer.name})
     booked = in_force(offer)
@@ -194,20 +211,21 @@ def book(user, offer: Offer, *, person=None, source: str = "", note: str = "", s
     audit.record(user, audit.Event.DIRECTORY_BOOK, action=audit.CHANGE, why=_("Place booked"),
                  persons=[person.person_key] if person else [],
                  detail={"offer": offer.key, "booking": booking.pk, "source": booking.source,
-                         "free_after": offer.capacity - booked - 1})
+                         "free_after": offer.capacity - booked - 1, **({"checked_by": checked_by} if checked_by else {})})
     return booking
 
 
 @transaction.atomic
-def release(user, booking: Booking, *, why: str = "") -> Booking:
+def release(user, booking: Booking, *, why: str = "", checked_by: str = "") -> Booking:
+    """Free the place of ``booking``; ``checked_by`` as for ``book``."""
     booking = Booking.objects.select_for_update(of=("self",)).select_related("offer", "person").get(pk=booking.pk)
-    if not may_book(user, booking.offer):
-        raise PermissionDenied
+    _check_booker(user, booking.offer, booking.person, checked_by)
     if booking.released_at:
         raise ValidationError(_("The place has already been released."))
     booking.released_at, booking.released_by = timezone.now(), user
     booking.save(update_fields=["released_at", "released_by"])
     audit.record(user, audit.Event.DIRECTORY_RELEASE, action=audit.CHANGE, why=why or _("Place released"),
                  persons=[booking.person.person_key] if booking.person else [],
-                 detail={"offer": booking.offer.key, "booking": booking.pk, "source": booking.source})
+                 detail={"offer": booking.offer.key, "booking": booking.pk, "source": booking.source,
+                         **({"checked_by": checked_by} if checked_by else {})})
     return booking
