@@ -95,9 +95,15 @@ class Postgres:
                 last = exc
         raise RuntimeError(f"cannot connect to PostgreSQL at {self.host}:{self.port} as {self.user!r}: {last}")
 
-    def create_database(self) -> str:
+    @staticmethod
+    def new_name() -> str:
+        """A database name of its own for this xdist worker (nothing is created)."""
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        name = f"opspor_srv_{worker}_{uuid.uuid4().hex[:10]}"
+        return f"opspor_srv_{worker}_{uuid.uuid4().hex[:10]}"
+
+    def create_database(self) -> str:
+        """A new, empty database; its name."""
+        name = self.new_name()
         with self.admin() as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return name
@@ -320,8 +326,7 @@ def _prepare(server: Server, database: str | None) -> None:
             shutil.copyfile(source, target)
             os.chmod(target, source.stat().st_mode & 0o777)
     else:
-        POSTGRES.drop_database(database)  # made empty by start_server: replaced by the copy
-        POSTGRES.copy_database(template, database)
+        POSTGRES.copy_database(template, database)  # named by start_server, made here
 
 
 @contextlib.contextmanager
@@ -332,7 +337,7 @@ def start_server(home: Path, env: dict[str, str] | None = None) -> Iterator[Serv
     full_env = base_env(home)
     database = None
     if POSTGRES is not None and (env or {}).get("OPSPOR_DB", "postgresql") == "postgresql":
-        database = POSTGRES.create_database()
+        database = POSTGRES.new_name()  # created by _prepare as a copy of the migrated template
         full_env.update(POSTGRES.env(database))
     full_env.update(env or {})
     server = None
