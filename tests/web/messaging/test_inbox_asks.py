@@ -89,3 +89,27 @@ def test_a_policy_without_what_it_asks_of_a_practice_is_refused_naming_the_key(t
     bad.write_text(text.replace("answer_within_days: 30", "answer_within_days: -3", 1), encoding="utf-8")
     with pytest.raises(P.MessagesConfigError, match=r"answer_within_days.*whole number of days"):
         P.load_policy(bad)
+
+
+def test_a_passed_date_without_a_reply_is_flagged(world, login):
+    """A message whose date to answer by has passed, and no reply from the recipient has come,
+    says so; one still within its date does not."""
+    from opspor.web.messaging import actions
+    from opspor.web.messaging.models import OutboundMessage
+    from opspor.web.messaging.policy import policy
+
+    within = policy().rule("data_alert", "municipality").answer_within_days
+    queued = {}
+    for month, key in ((dt.date(2026, 1, 1), "old"), (dt.date(2026, 2, 1), "new")):
+        queued[key] = actions.queue_data_alert(recipient_kind="municipality", recipient_id="461", month=month,
+                                 indicator="repeated_acute", observed=14, expected=6.2, ratio=2.26, p_value=0.004,
+                                 alert_key=f"{key}:municipality:461", reason="")
+    from django.utils import timezone
+
+    OutboundMessage.objects.filter(pk=queued["old"].pk).update(created_at=timezone.now() - dt.timedelta(days=within + 1))
+    rows = _rows(login(world.users["odense"]).get("/meddelelser/indbakke/").content.decode())
+    assert len(rows) == 2
+    flagged = [r for r in rows if 'data-testid="overdue"' in r]
+    assert len(flagged) == 1 and "Fristen er overskredet, og der er ikke modtaget svar." in flagged[0]
+    passed = (timezone.localdate() - dt.timedelta(days=1)).strftime("%d-%m-%Y")
+    assert f"Senest {passed}" in flagged[0]

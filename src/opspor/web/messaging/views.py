@@ -118,8 +118,13 @@ def inbox(request):
         received = received.filter(status=status)
     page = Paginator(received, 50).get_page(request.GET.get("page"))
     sent_to_us = list(sent_to_us)
+    replied = set(InboundMessage.objects.filter(in_reply_to__in=sent_to_us, kind=InboundMessage.Kind.REPLY)
+                  .values_list("in_reply_to_id", flat=True))
+    today = timezone.localdate()
     for m in sent_to_us:  # what each message asks of them and by when (policy.yaml)
         m.asks, m.asked_by = _asked(m)
+        m.replied = m.pk in replied
+        m.overdue = m.asked_by is not None and m.asked_by < today and not m.replied
     persons = {m.person.person_key for m in [*page, *sent_to_us] if m.person_id}
     audit.record(request, audit.Event.INBOX, action=audit.READ, why=_("Inbox of messages"), persons=sorted(persons),
                  detail={"status": status, "received": len(page.object_list), "sent_to_us": len(sent_to_us)})
