@@ -448,6 +448,17 @@ def monitor(
     if published is not None:
         console.print(f"published: run {published['run_id']}, {published['alerts']} alerts to "
                       f"{published['recipients']} programme leads", soft_wrap=True)
+        _print_mailed(console, published)
+
+
+def _print_mailed(console, published: dict) -> None:
+    console.print(f"e-mailed {published['mailed']} programme leads the limits not e-mailed this month", soft_wrap=True)
+    if published["without_address"]:
+        console.print(f"[yellow]{published['without_address']} programme leads have no e-mail address: set it "
+                      "in the admin (Users)[/yellow]", soft_wrap=True)
+    for error in published["mail_errors"]:
+        console.print(f"[yellow]not e-mailed: {error}; tried again at the next publish of the month[/yellow]",
+                      soft_wrap=True)
 
 
 def _publish_monitoring(record: dict) -> dict:

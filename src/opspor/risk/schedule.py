@@ -106,11 +106,12 @@ def run_job(s: RiskSchedule, publish=None, today: dt.date | None = None) -> dict
         monitored = []
         for month in due_months():
             run = monitoring.monitor(month)
-            if s.publish:
-                publish(run)
+            published = publish(run) if s.publish else {}
             monitored.append(run["month"])
             log.info("monitored %s: %d alerts (run %s)%s", run["month"], len(run["alerts"]), run["run_id"],
-                     ", published" if s.publish else "")
+                     f", published, e-mailed {published['mailed']} programme leads" if s.publish else "")
+            for error in published.get("mail_errors", []):
+                log.warning("alert e-mail not sent: %s; tried again at the next publish of the month", error)
     except Exception as error:  # noqa: BLE001 - the scheduler must survive any failure
         log.error("the monthly risk run failed: %s\n%s", mask_cpr(f"{type(error).__name__}: {error}"),
                   mask_cpr("".join(traceback.format_tb(error.__traceback__))))

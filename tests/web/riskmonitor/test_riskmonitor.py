@@ -17,6 +17,7 @@ import pytest
 from opspor.lists.schedule import TIMEZONE
 from tests.risk import risk_kit
 from tests.support import Opspor, pdf_text
+from tests.support.receivers import smtp_server
 from tests.web.fixtures_server import TEST_PSEUDONYM_KEY, start_server
 from tests.web.test_headers_logs import Browser
 
@@ -38,7 +39,8 @@ def site(tmp_path_factory):
         server.run_opspor("manage", "shell", "-c", (
             "from opspor.web.accounts.models import Organisation, User; "
             f"User.objects.create_user(username='{OTHER_LEAD}', password='{PASSWORD}', role='programme_lead', "
-            "organisation=Organisation.objects.get(kind='region', code='1085'))"), check=True)
+            "organisation=Organisation.objects.get(kind='region', code='1085'), email='leder-1085@region.test'); "
+            "User.objects.filter(username='programleder').update(email='programleder@region.test')"), check=True)
         cli = Opspor(server.home, TEST_PSEUDONYM_KEY, shaped=False)
         server.cli = lambda *args, **kw: cli(*args, env=env, **kw)
         drop = base / "drop"
@@ -156,3 +158,31 @@ def test_the_monthly_schedule_scores_and_monitors(site):
     assert status == 200 and "Måned 2024-10" in html
     bad = site.run_opspor("risk", "schedule", "--once-at", at.isoformat(), env={"OPSPOR_RISK_DAY": "30"})
     assert bad.returncode == 1 and "OPSPOR_RISK_DAY: '30' is not a day 1-28" in bad.stderr
+
+
+def test_the_programme_lead_is_mailed_each_limit_once_a_month(site):
+    """The fixture published 2025-01 without e-mail set up: nothing was recorded as mailed, the CLI
+    said why. Published again with a real SMTP server, the lead of the region gets one e-mail in
+    Danish with the Odense limit; the other region's lead none; a third publish mails nothing."""
+    assert "not e-mailed: e-mail is not set up: set OPSPOR_SMTP_HOST" in site.monitored.stdout
+    with smtp_server() as smtp:
+        env = {**smtp.env(), "OPSPOR_PUBLIC_URL": "https://opspor.region.test"}
+        again = site.run_opspor("risk", "monitor", "--month", "2025-01", "--publish", env=env, check=True)
+        assert "e-mailed 1 programme leads" in again.stdout
+        [message] = smtp.wait_for("programleder@region.test")
+        assert str(message["Subject"]).strip() == "Risikomodellen: en overvågningsgrænse er overskredet i 2025-01"
+        body = message.get_content()
+        assert "Kommune Odense (461): observeret/forventet" in body
+        assert re.search(r"observeret/forventet \d+,\d\d \[\d+,\d\d; \d+,\d\d\] ligger over 1,\d\d", body)
+        assert "https://opspor.region.test/risikomodel/?maaned=2025-01" in body
+        assert "programleder for Region Syddanmark" in body and "ingen person" in body
+        third = site.run_opspor("risk", "monitor", "--month", "2025-01", "--publish", env=env, check=True)
+        assert "e-mailed 0 programme leads" in third.stdout
+        assert len(smtp.messages) == 1 and not smtp.to("leder-1085@region.test")
+    audit = site.run_opspor("manage", "shell", "-c", (
+        "from opspor.web.audit.models import AuditEntry; from opspor.web.riskmonitor.models import AlertMail; "
+        "e = AuditEntry.objects.filter(what='risk.monitoring.mail'); "
+        "print(e.count(), e.first().username, e.first().detail['to'], "
+        "sorted({m.limit for m in AlertMail.objects.filter(month='2025-01')}))"), check=True)
+    assert "\n1 opspor risk monitor programleder [" in audit.stdout
+    assert "'observed_expected:municipality:461:high'" in audit.stdout

@@ -100,7 +100,9 @@ def _sms_text(inv: Invitation) -> str:
             % {"deadline": inv.deadline, "link": inv.link})
 
 
-def send_email(inv: Invitation) -> str:
+def smtp() -> tuple[EmailBackend, str, str]:
+    """Django's SMTP backend as the environment sets it up, the sender, and where it sends
+    ("host:port"); ``DeliveryError`` naming the setting to fix when it is not set up."""
     host = os.environ.get("OPSPOR_SMTP_HOST", "")
     sender = os.environ.get("OPSPOR_MAIL_FROM", "")
     if not host or not sender:
@@ -115,12 +117,21 @@ def send_email(inv: Invitation) -> str:
     backend = EmailBackend(host=host, port=port, username=os.environ.get("OPSPOR_SMTP_USER", ""),
                            password=os.environ.get("OPSPOR_SMTP_PASSWORD", ""), use_tls=security == "starttls",
                            use_ssl=security == "tls", timeout=TIMEOUT, fail_silently=False)
-    message = EmailMessage(_subject(inv), _email_text(inv), sender, [inv.address], connection=backend)
+    return backend, sender, f"{host}:{port}"
+
+
+def send(message: EmailMessage, where: str) -> str:
+    """Send ``message`` (made with the backend of :func:`smtp`); what took it, or ``DeliveryError``."""
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as e:  # refused sender or recipients, time-outs, no server
-        raise DeliveryError(f"the SMTP server {host}:{port} did not take the e-mail: {type(e).__name__}") from None
-    return f"smtp {host}:{port}"
+        raise DeliveryError(f"the SMTP server {where} did not take the e-mail: {type(e).__name__}") from None
+    return f"smtp {where}"
+
+
+def send_email(inv: Invitation) -> str:
+    backend, sender, where = smtp()
+    return send(EmailMessage(_subject(inv), _email_text(inv), sender, [inv.address], connection=backend), where)
 
 
 def send_sms(inv: Invitation) -> str:

@@ -201,6 +201,7 @@ class Event(models.TextChoices):
     RISK_MODEL_ROLLBACK = "risk.model.rollback", _("Back to the previous risk model")
     RISK_MONITORING_PUBLISH = "risk.monitoring.publish", _("Risk model monitoring published")
     RISK_MONITORING = "risk.monitoring", _("Risk model monitoring")
+    RISK_MONITORING_MAIL = "risk.monitoring.mail", _("Risk model alert e-mailed to a programme lead")
 
 
 SYSTEM_ROLE = "system"

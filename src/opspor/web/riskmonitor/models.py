@@ -35,7 +35,28 @@ class MonitoringAlert(models.Model):
     unit = models.CharField(_("unit"), max_length=60, blank=True)
     detail = models.JSONField(_("detail"))
 
+    @property
+    def limit_key(self) -> str:
+        """The limit passed, the same in every run of a month: kind, group, unit and direction."""
+        return ":".join([self.kind, self.group, self.unit, self.detail.get("direction") or ""])
+
     class Meta:
         ordering = ["run", "id"]
         verbose_name = _("risk model alert")
         verbose_name_plural = _("risk model alerts")
+
+
+class AlertMail(models.Model):
+    """A limit of a month e-mailed to a programme lead: at most once per month, limit and lead
+    (the unique constraint; a later run of the same month does not mail the limit again)."""
+
+    month = models.CharField(_("month"), max_length=7)
+    limit = models.CharField(_("limit"), max_length=120)  # MonitoringAlert.limit_key
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("user"))
+    run = models.ForeignKey(MonitoringRun, on_delete=models.PROTECT, related_name="mails")
+    sent_at = models.DateTimeField(_("sent"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "limit", "user"], name="riskmonitor_mail_once")]
+        verbose_name = _("risk model alert e-mail")
+        verbose_name_plural = _("risk model alert e-mails")
