@@ -112,6 +112,12 @@ TEXTS: dict[str, str] = {
     "card_capacity_fairness_missing": _("Fairness at the capacity threshold is not assessed yet "
                                         "(opspor risk fairness)."),
     "card_flagged_none": _("none"),
+    "proposal_reason": _("Proposed for {region}: {label} {model}, the highest AUROC on the region's persons among "
+                         "the {n} approved models with figures for the region: {auroc} [{low}; {high}] on its test "
+                         "as-of date {date} ({persons} persons, {positives} admitted; calibration slope {slope})."),
+    "proposal_in_use": _("It is the model in use."),
+    "proposal_none": _("No proposal for {region}: no approved model has figures for the region's persons. A doctor "
+                       "of the region approves a model first."),
 }
 
 

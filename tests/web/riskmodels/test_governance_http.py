@@ -148,3 +148,49 @@ def test_the_card_shows_the_judgement_at_the_capacity_threshold(client, login, p
     assert ("Ved kapacitetstærsklen (testdato 2025-07-01; kapacitet 1083 1.200): 2 grupper vurderet mod "
             "grænserne i governance.yaml, 1 for små til at vurdere; markeret: sex F: O/E 1.40 [1.27; 1.55] "
             "outside 0.8-1.25") in card
+
+
+def _region_auroc(home, model_id: str, region: str) -> float:
+    record = json.loads((home / "risk" / "models" / model_id / "model.json").read_text())
+    run = json.loads((home / "risk" / "reports" / record["training_id"] / "evaluation.json").read_text())
+    return run["evaluation"]["groups"]["region"][region]["scores"][record["kind"]]["auroc"]
+
+
+def test_the_region_proposal_is_shown_with_its_reason_and_accepted_by_the_lead(client, login, people, risk_home,
+                                                                                registry_risk):
+    """Per region the page proposes the approved model with the highest AUROC on the region's
+    persons, with the reason in Danish; the lead accepts it with the audited select step."""
+    boosted, logistic = registry_risk.models["boosted"], registry_risk.models["logistic"]
+    login(people["lead"])
+    page = client.get("/risikomodeller/").content.decode()
+    assert "Intet forslag for Region Syddanmark: ingen godkendt model har tal for regionens personer" in page
+    assert 'id="accept-proposal"' not in page
+    for model in (boosted, logistic):
+        _post(client, model, "propose", "Til vurdering")
+    login(people["doctor"])
+    _post(client, boosted, "approve", "Gennemgået")
+    _post(client, logistic, "approve", "Gennemgået")
+    page = client.get("/risikomodeller/").content.decode()
+    aurocs = {m: _region_auroc(risk_home, m, "1083") for m in (boosted, logistic)}
+    best = max(aurocs, key=aurocs.get)
+    auroc = f"{aurocs[best]:.3f}".replace(".", ",")
+    assert f"Foreslået for Region Syddanmark:" in page and f"{best}, den højeste AUROC" in page
+    assert f"blandt de 2 godkendte modeller med tal for regionen: {auroc} [" in page
+    assert 'id="accept-proposal"' not in page  # the doctor may not put a model in use
+    login(people["lead"])
+    page = client.get("/risikomodeller/").content.decode()
+    assert 'id="accept-proposal"' in page and f"/risikomodeller/{best}/select/" in page
+    note = page.split('name="note" value="', 1)[1].split('"', 1)[0]
+    assert note.startswith("Foreslået for Region Syddanmark")
+    _post(client, best, "select", note)
+    assert _selected(risk_home) == best
+    entry = AuditEntry.objects.filter(what="risk.model.select").get()
+    assert entry.username == "lead" and entry.detail["model_id"] == best
+    assert entry.detail["note"].startswith("Foreslået for Region Syddanmark")
+    page = client.get("/risikomodeller/").content.decode()
+    assert "Det er modellen i brug." in page and 'id="accept-proposal"' not in page
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/risikomodeller/").content.decode()
+    assert f"among the 2 approved models with figures for the region: {aurocs[best]:.3f} [" in page

@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from opspor.risk import governance, modelcard, registry
+from opspor import reference
+from opspor.i18n import localized
+from opspor.risk import governance, modelcard, proposal, registry
 from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
 from opspor.web.core import language
@@ -62,11 +64,22 @@ def models_list(request):
                      "may_select": policy.allows(who, "select") and not state.in_use})
     target = governance.rollback_target(entries)
     return render(request, "riskmodels/list.html", {
+        "proposal": _proposal(request.user.region_code, entries, lang, policy.allows(who, "select")),
         "rows": rows, "selected": registry.selected(), "rollback_target": target,
         "may_rollback": policy.allows(who, "rollback") and target is not None,
         "history": [{**e, "step_label": STEP_LABELS.get(e["step"], e["step"])} for e in reversed(entries[-20:])],
         "policy": policy,
     })
+
+
+def _proposal(region: str, entries: list[dict], lang: str, may_select: bool) -> dict | None:
+    """The model proposed for the viewer's region, its reason, and whether the viewer may accept it."""
+    if not region:
+        return None
+    name = next((localized(r, "name", lang) for r in reference.regions() if r.code == region), region)
+    found = proposal.propose(region, entries)
+    return {"found": found, "reason": proposal.reason(found, name, lang),
+            "may_accept": may_select and found is not None and not found["in_use"]}
 
 
 @role_required(*READERS)
