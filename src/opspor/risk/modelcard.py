@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from opspor.i18n import number
-from opspor.risk import governance, jobs, registry
+from opspor.risk import card_analyses, governance, jobs, registry
 from opspor.risk.texts import t
 
 GROUPINGS = ("sex", "age_band", "region")
@@ -103,7 +103,14 @@ def card(model_id: str, lang: str = "da", policy: governance.Policy | None = Non
         "policy_version": policy.version,
     }
     out["capacity_fairness_text"] = _capacity_fairness_text(out["capacity_fairness"], lang)
+    out["decision"] = card_analyses.decision(model_id, lang)
+    out["external"] = card_analyses.external(kind, lang)
     return out
+
+
+def _table(cols: list[str], rows: list[list[str]]) -> list[str]:
+    return (["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+            + ["| " + " | ".join(r) + " |" for r in rows])
 
 
 def _capacity_fairness_text(cf: dict | None, lang: str) -> str:
@@ -170,6 +177,14 @@ def markdown(c: dict, lang: str = "da") -> str:
                          f"{_num(r['auroc'], 3, lang)} [{_num(r['auroc_ci'][0], 3, lang)}; "
                          f"{_num(r['auroc_ci'][1], 3, lang)}] |")
     lines += ["", c["capacity_fairness_text"]]
+    d, x = c["decision"], c["external"]
+    lines += ["", f"## {t('card_decision_title', lang)}", "", d["text"]]
+    if d["stored"]:
+        lines += ["", *_table(d["cols"], d["rows"]), "", f"### {t('card_nni_title', lang)}", "",
+                  *_table(d["nni_cols"], d["nni"]), "", f"`{d['command']}`"]
+    lines += ["", f"## {t('card_external_title', lang)}", "", x["text"]]
+    if x["stored"]:
+        lines += ["", *_table(x["cols"], x["rows"]), "", f"`{x['command']}`"]
     lines += ["", f"## {t('card_limits', lang)}", ""] + [f"- {limit}" for limit in c["limits"]]
     lines += ["", f"## {t('card_governance', lang)}", "",
               f"- {t('card_proposed', lang)}: {_who(c['proposed'], lang)}",

@@ -112,6 +112,33 @@ TEXTS: dict[str, str] = {
     "card_capacity_fairness_missing": _("Fairness at the capacity threshold is not assessed yet "
                                         "(opspor risk fairness)."),
     "card_flagged_none": _("none"),
+    "card_decision_title": _("Decisions: net benefit at the capacity threshold"),
+    "card_decision": _("On the test as-of date {date}: {eligible} eligible persons, {admitted} admitted; capacity "
+                       "{capacity}; capacity threshold {threshold}; uptake {uptake}."),
+    "card_decision_missing": _("Net benefit and the number needed to invite are not computed yet: {command}"),
+    "strategy_model": _("The model"),
+    "strategy_admissions_count": _("By count of acute admissions"),
+    "strategy_everybody": _("Everybody eligible"),
+    "card_strategy": _("Strategy"),
+    "card_invited": _("Invited"),
+    "card_admitted": _("Admitted"),
+    "card_net_benefit": _("Net benefit"),
+    "card_per_1000": _("Net benefit per 1,000 eligible"),
+    "card_nni_title": _("Number needed to invite per prevented admission"),
+    "card_reference": _("Effect size"),
+    "card_rate_ratio": _("Rate ratio"),
+    "card_nni_infinite": _("∞ (no effect)"),
+    "card_external_title": _("External validation"),
+    "card_external": _("Newest external validation of this model kind (run {run} of {created}): developed on region "
+                       "{region}, validated on {date} on every region as developed and recalibrated on the region's "
+                       "persons of {refit}."),
+    "card_external_missing": _("No external validation of this model kind yet: {command}"),
+    "card_internal": _("internal (development)"),
+    "card_as_developed": _("as developed"),
+    "card_recal_large": _("recalibrated in the large"),
+    "card_recal_logistic": _("recalibrated (logistic)"),
+    "card_region": _("Region"),
+    "card_validation": _("Validation"),
     "proposal_reason": _("Proposed for {region}: {label} {model}, the highest AUROC on the region's persons among "
                          "the {n} approved models with figures for the region: {auroc} [{low}; {high}] on its test "
                          "as-of date {date} ({persons} persons, {positives} admitted; calibration slope {slope})."),

@@ -194,3 +194,51 @@ def test_the_region_proposal_is_shown_with_its_reason_and_accepted_by_the_lead(c
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get("/risikomodeller/").content.decode()
     assert f"among the 2 approved models with figures for the region: {aurocs[best]:.3f} [" in page
+
+
+def test_the_card_shows_the_decision_and_external_validation_figures(client, login, people, registry_risk, tmp_path,
+                                                                     monkeypatch):
+    """Without the analyses the card names the commands; after `opspor risk decision` (stored
+    with the model) and `opspor risk validate-external` (the newest of the model's kind) the page
+    and the card file show their figures in Danish number format, and in English on request."""
+    import shutil
+
+    from django.conf import settings
+
+    from tests.risk.risk_kit import Cli
+
+    home = tmp_path / "home"
+    shutil.copytree(registry_risk.risk.parent, home)
+    monkeypatch.setenv("OPSPOR_HOME", str(home))
+    boosted = registry_risk.models["boosted"]
+    login(people["lead"])
+    card = client.get(f"/risikomodeller/{boosted}/").content.decode()
+    assert (f"Nettogevinst og antal, der skal inviteres, er endnu ikke beregnet: opspor risk decision --model "
+            f"{boosted} --capacity REGION=N") in card
+    assert "Endnu ingen ekstern validering af denne modeltype: opspor risk validate-external --train-region " \
+           "REGION --kind boosted" in card
+    cli = Cli(home, set())
+    cli("risk", "decision", "--model", boosted, "--capacity", "1083=60", "--capacity", "1084=60",
+        "--out", tmp_path / "d.json")
+    cli("risk", "validate-external", "--train-region", "1083", "--kind", "boosted", "--out", tmp_path / "e.json")
+    d = json.loads((tmp_path / "d.json").read_text())
+    e = json.loads((tmp_path / "e.json").read_text())
+    card = client.get(f"/risikomodeller/{boosted}/").content.decode()
+    nb = f"{d['strategies']['model']['net_benefit']:.4f}".replace(".", ",")
+    pilot = d["number_needed_to_invite"]["pilot"]
+    assert "Beslutninger: nettogevinst ved kapacitetstærsklen" in card and f"<td class=\"num\">{nb}</td>" in card
+    assert f"På testdatoen {d['as_of']}: " in card and "kapacitet 1083 60, 1084 60" in card
+    assert f"<td class=\"num\">{pilot['model']:.0f}</td>" in card and "∞ (ingen effekt)" in card
+    development = next(r for r in e["regions"] if r["role"] == "development")["as_developed"]
+    auroc = f"{development['auroc']:.3f}".replace(".", ",")
+    assert f"Nyeste eksterne validering af denne modeltype (kørsel {e['run_id']}" in card
+    assert "udviklet på region 1083" in card and "intern (udvikling)" in card and "genkalibreret (logistisk)" in card
+    assert f"<td class=\"num\">{auroc} [" in card
+    assert f"opspor risk validate-external --train-region REGION --kind boosted" in card
+    text = cli("risk", "card", "--model", boosted).stdout
+    assert "## Beslutninger: nettogevinst ved kapacitetstærsklen" in text and f"| {nb} |" in text
+    assert "## Ekstern validering" in text and f"| {auroc} [" in text
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    card = client.get(f"/risikomodeller/{boosted}/").content.decode()
+    assert "Decisions: net benefit at the capacity threshold" in card and f"{d['strategies']['model']['net_benefit']:.4f}" in card
+    assert "∞ (no effect)" in card and "recalibrated in the large" in card
