@@ -14,8 +14,10 @@ written, one transaction; views stay thin.
   for the conference's citizen (offers of the citizen's municipality or region, a free place
   today); the booking names the conference as its source and is audited by ``directory.actions``.
 * **The shared plan**: any user whose role is granted the ``shared_plan`` part and who reaches
-  the citizen writes a new version (never changes one); the form names the version it was based
-  on, and a plan changed meanwhile is refused with who changed it, so nothing is lost silently.
+  the citizen writes a new version (never changes one), changing only the sections its sector
+  owns (``careplan.yaml`` ``owner``; the citizen theirs from ``/borger/``); the form names the
+  version it was based on, and a plan changed meanwhile is refused with who changed it, so nothing
+  is lost silently.
 """
 
 from __future__ import annotations
@@ -224,25 +226,44 @@ def current_version(plan: SharedPlan | None) -> PlanVersion | None:
     return plan.versions.select_related("author").first() if plan else None
 
 
+def owner_label(owner: str) -> str:
+    return {"hospital": _("the hospital"), "municipality": _("the municipality"),
+            "general_practice": _("the GP practice"), checklist.CITIZEN: _("the citizen")}.get(owner, owner)
+
+
+def sector_of(user) -> str | None:
+    """The sector whose sections of the shared plan ``user`` changes (``careplan.yaml``)."""
+    org = getattr(user, "organisation", None)
+    return checklist.config().sector_of(org.kind if org else None)
+
+
 @transaction.atomic
 def save_plan(user, person, sections: Mapping[str, str], change_note: str, based_on: int) -> PlanVersion:
-    """A new version of ``person``'s shared plan (the first one makes the plan). ``based_on``: the
+    """A new version of ``person``'s shared plan (the first one makes the plan) with the sections
+    of the user's sector changed (``sections`` may hold others unchanged). ``based_on``: the
     version number the writer saw (0: none)."""
     if not scope_of(user).may("shared_plan") or not visible_persons(user).filter(pk=person.pk).exists():
         raise PermissionDenied
+    return new_version(user, person, sections, change_note, based_on, owner=sector_of(user))
+
+
+def new_version(user, person, sections: Mapping[str, str], change_note: str, based_on: int, *,
+                owner: str | None) -> PlanVersion:
+    """The new version written by ``user`` as ``owner`` (a sector, or ``checklist.CITIZEN``): a
+    section owned by another is refused when its text differs from the version in force; sections
+    not given keep their text. The caller has checked that ``user`` may write the plan."""
     config = checklist.config()
     unknown = set(sections) - set(config.section_ids)
     if unknown:
         raise ValidationError(_("Unknown section %(section)s: reload the page (the plan's sections changed).")
                               % {"section": ", ".join(sorted(unknown))})
-    texts = {}
-    for section_id in config.section_ids:
-        text = (sections.get(section_id) or "").strip()
+    given = {}
+    for section_id, text in sections.items():
+        text = (text or "").strip()
         if len(text) > SECTION_MAX:
             raise ValidationError(_("A section may hold at most %(n)s characters.")
                                   % {"n": formats.number_format(SECTION_MAX, force_grouping=True)})
-        if text:
-            texts[section_id] = text
+        given[section_id] = text
     change_note = change_note.strip()
     if not change_note:
         raise ValidationError(_("Say in a few words what you changed."))
@@ -254,7 +275,21 @@ def save_plan(user, person, sections: Mapping[str, str], change_note: str, based
         raise ValidationError(_("The plan was changed meanwhile by %(who)s (%(org)s), version %(n)s. Your text is kept "
                                 "below: compare it with the version in force and save again.")
                               % {"who": current.author.get_full_name() or current.author.username,
-                                 "org": current.author_organisation, "n": number})
+                                 "org": current.author_organisation or owner_label(checklist.CITIZEN), "n": number})
+    before = {k: v for k, v in (current.sections if current else {}).items() if k in config.section_ids}
+    for section_id, text in given.items():
+        section = config.section(section_id)
+        if text != before.get(section_id, "") and section.owner != owner:
+            raise ValidationError(_("The section “%(section)s” is written by %(owner)s: you can read it but not "
+                                    "change it.")
+                                  % {"section": section.title_da, "owner": owner_label(section.owner)})
+    texts = dict(before)
+    for section_id, text in given.items():
+        if text:
+            texts[section_id] = text
+        else:
+            texts.pop(section_id, None)
+    texts = {sid: texts[sid] for sid in config.section_ids if sid in texts}  # in the page's order
     if current is not None and current.sections == texts:
         raise ValidationError(_("The plan is unchanged; nothing was saved."))
     if current is None and not texts:
@@ -272,5 +307,5 @@ def save_plan(user, person, sections: Mapping[str, str], change_note: str, based
                  detail={"plan": str(plan.public_id), "version": version.number,
                          "sections": sorted(k for k in set(texts) | set(current.sections if current else {})
                                             if texts.get(k) != (current.sections.get(k) if current else None)),
-                         "config": config.version})
+                         "owner": owner or "", "config": config.version})
     return version

@@ -18,6 +18,11 @@ from opspor import config_reader
 FILE = Path(__file__).with_name("config") / "careplan.yaml"
 # who owns a task: the conference's department, the citizen's municipality, the citizen's GP practice
 SECTORS = ("hospital", "municipality", "general_practice")
+# the organisation kinds of accounts.roles.OrgKind (this module is plain Python)
+ORG_KINDS = ("region", "department", "municipality", "gp_practice")
+# who owns a section of the shared plan: a sector's users, or the citizen on their own page
+CITIZEN = "citizen"
+OWNERS = (*SECTORS, CITIZEN)
 
 
 class CareplanConfigError(config_reader.ConfigError):
@@ -33,6 +38,16 @@ class Titled:
     id: str
     title_da: str
     title_en: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the shared plan and who owns it (changes it; everybody else reads it)."""
+
+    id: str
+    title_da: str
+    title_en: str
+    owner: str
 
 
 @dataclass(frozen=True)
@@ -54,7 +69,20 @@ class Config:
     file: str
     professions: dict[str, Titled]
     checklist: tuple[Item, ...]
-    plan_sections: tuple[Titled, ...]
+    plan_sections: tuple[Section, ...]
+    # sector -> the organisation kinds whose users belong to it
+    sector_organisations: dict[str, tuple[str, ...]]
+
+    def sector_of(self, org_kind: str | None) -> str | None:
+        """The sector of a user of an organisation of ``org_kind`` (None: no sector)."""
+        return next((sector for sector, kinds in self.sector_organisations.items() if org_kind in kinds), None)
+
+    def section(self, section_id: str) -> Section | None:
+        return next((s for s in self.plan_sections if s.id == section_id), None)
+
+    def owned_by(self, owner: str | None) -> tuple[str, ...]:
+        """The ids of the sections ``owner`` (a sector or ``citizen``) changes."""
+        return tuple(s.id for s in self.plan_sections if owner is not None and s.owner == owner)
 
     def item(self, item_id: str) -> Item | None:
         return next((i for i in self.checklist if i.id == item_id), None)
@@ -80,7 +108,7 @@ def _ids(ctx: _Ctx, raw, what: str) -> list:
 
 def parse(data, file: str) -> Config:
     ctx = _Ctx(file)
-    top = ("version", "professions", "checklist", "plan_sections")
+    top = ("version", "professions", "checklist", "sector_organisations", "plan_sections")
     data = config_reader.mapping(ctx, data, top, top, docs="see docs/shared-plan.md")
     version = config_reader.version(ctx.at("version"), data["version"])
     pctx = ctx.at("professions")
@@ -111,17 +139,28 @@ def parse(data, file: str) -> Config:
             config_reader.choice(at.at("profession"), raw["profession"], tuple(professions), "profession"),
             config_reader.integer(at.at("due_days"), raw["due_days"], 0, "3"),
         ))
+    octx = ctx.at("sector_organisations")
+    raw_orgs = config_reader.mapping(octx, data["sector_organisations"], SECTORS, SECTORS)
+    sector_organisations, kinds_seen = {}, set()
+    for sector in SECTORS:
+        kinds = config_reader.choices(octx.at(sector), raw_orgs[sector], ORG_KINDS, "department")
+        if kinds_seen & set(kinds):
+            raise octx.at(sector).error(f"{', '.join(sorted(kinds_seen & set(kinds)))} is in two sectors",
+                                        "list each kind of organisation under one sector")
+        kinds_seen |= set(kinds)
+        sector_organisations[sector] = kinds
     sections, seen = [], set()
     sctx = ctx.at("plan_sections")
     for i, raw in enumerate(_ids(sctx, data["plan_sections"], "plan sections")):
         at = sctx.at(i)
-        raw = _titled(at, raw, extra=("id",))
+        raw = _titled(at, raw, extra=("id", "owner"))
         section_id = config_reader.ident(at.at("id"), raw["id"], "id")
         if section_id in seen:
             raise at.at("id").error(f"{section_id!r} is used twice", "give each section its own id")
         seen.add(section_id)
-        sections.append(Titled(section_id, raw["title_da"], raw["title_en"]))
-    return Config(version, file, professions, tuple(items), tuple(sections))
+        owner = config_reader.choice(at.at("owner"), raw["owner"], OWNERS, "owner")
+        sections.append(Section(section_id, raw["title_da"], raw["title_en"], owner))
+    return Config(version, file, professions, tuple(items), tuple(sections), sector_organisations)
 
 
 def load(path: Path | str = FILE) -> Config:

@@ -41,17 +41,25 @@ class StatusForm(forms.Form):
 
 
 class PlanForm(forms.Form):
+    """The sections ``owned`` by the writer's sector (``careplan.yaml``), the change note and the
+    version the writer saw."""
+
     based_on = forms.IntegerField(min_value=0, widget=forms.HiddenInput())
     change_note = forms.CharField(label=_("What did you change?"), max_length=300)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, owned: tuple[str, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
         sections = {}
         for s in checklist.config().plan_sections:
+            if s.id not in owned:
+                continue
             sections[f"section_{s.id}"] = forms.CharField(
                 label=localized(s, "title", _lang()), max_length=SECTION_MAX, required=False,
                 widget=forms.Textarea(attrs={"rows": 3}))
         self.fields = {**sections, **self.fields}
 
     def sections(self) -> dict[str, str]:
-        return {k.removeprefix("section_"): v for k, v in self.cleaned_data.items() if k.startswith("section_")}
+        """The owned sections' texts, and any other section sent (the action refuses a change of
+        a section the writer does not own, rather than dropping it unseen)."""
+        sent = {k.removeprefix("section_"): str(v) for k, v in self.data.items() if k.startswith("section_")}
+        return sent | {k.removeprefix("section_"): v for k, v in self.cleaned_data.items() if k.startswith("section_")}

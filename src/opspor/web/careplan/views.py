@@ -183,12 +183,14 @@ def _plan_context(request, person) -> dict:
     current = versions[0] if versions else None
     sections = [(localized(s, "title", lang), (current.sections.get(s.id, "") if current else ""), s.id)
                 for s in config.plan_sections]
+    shown = [(*row, actions.owner_label(s.owner)) for row, s in zip(sections, config.plan_sections, strict=True)]
     titles = {s.id: localized(s, "title", lang) for s in config.plan_sections}
     for v in versions:  # a section of an earlier configuration keeps its id as its title
         v.titled = [(titles.get(sid, sid), text) for sid, text in v.sections.items()]
     return {"person": person, "plan": plan, "current": current, "versions": versions, "sections": sections,
             "tasks": queries.labelled(queries.tasks_of_person(person)), "aps": queries.aps_part(person),
-            "places": queries.places_of_person(person),
+            "places": queries.places_of_person(person), "shown": shown,
+            "owned": config.owned_by(actions.sector_of(request.user)),
             "show_identity": shows_identity(request, person)}
 
 
@@ -197,7 +199,7 @@ def _plan_context(request, person) -> dict:
 def plan(request, public_id):
     person = access.plan_person(request.user, public_id)
     context = _plan_context(request, person)
-    context["form"] = PlanForm(initial={
+    context["form"] = PlanForm(owned=context["owned"], initial={
         "based_on": context["current"].number if context["current"] else 0,
         **{f"section_{sid}": text for _title, text, sid in context["sections"]}})
     audit.record(request, audit.Event.SHARED_PLAN, action=audit.READ, why=_("Shared plan"),
@@ -210,7 +212,7 @@ def plan(request, public_id):
 @require_POST
 def plan_save(request, public_id):
     person = access.plan_person(request.user, public_id)
-    form = PlanForm(request.POST)
+    form = PlanForm(request.POST, owned=checklist.config().owned_by(actions.sector_of(request.user)))
     if form.is_valid():
         try:
             actions.save_plan(request.user, person, form.sections(), form.cleaned_data["change_note"],
