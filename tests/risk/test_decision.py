@@ -114,7 +114,13 @@ def test_fairness_judgement_follows_the_configured_limits_and_reaches_the_card(t
     assert f["limits"]["oe_low"] == 0.999
     assert f["flagged"] and "outside 0.999-1.001" in result.stdout
     card = cli("risk", "card", "--model", trained.models["boosted"], "--lang", "en").stdout
-    assert "At the capacity threshold (test as-of date 2025-07-01" in card and f["flagged"][0] in card
+    assert "At the capacity threshold (test as-of date 2025-07-01" in card
+    first = f["flagged_groups"][0]
+    assert f["flagged"][0] == f"{first['grouping']} {first['label']}: " + f["flagged"][0].split(": ", 1)[1]
+    assert f["flagged"][0].split(": ", 1)[1] in card  # the reasons in English, as the command line says them
+    dansk = cli("risk", "card", "--model", trained.models["boosted"]).stdout
+    assert "Ved kapacitetstærsklen (testdato 2025-07-01" in dansk and "uden for 0,999-1,001" in dansk
+    assert "outside" not in dansk and "uden for 0.999" not in dansk
 
 
 def test_bad_capacity_and_fairness_limits_are_refused(trained, home, tmp_path):

@@ -18,6 +18,11 @@ interval lies wholly outside ``[oe_low, oe_high]`` (the model is systematically 
 group), or its PPV interval lies wholly below ``ppv_ratio_min`` × the overall PPV (an invitation
 is worth less for it). Sensitivity differs between groups by design when their risks differ (a
 capacity-limited programme invites the highest risks), so it is shown, not judged.
+
+Each judged row keeps its **reasons** as data (``reasons``: kind and figures) and the record lists
+the flagged groups with theirs (``flagged_groups``), so the model card words them in its own
+language and number format (:func:`reason_text`); ``why`` and ``flagged`` hold the English words
+of the command line.
 """
 
 from __future__ import annotations
@@ -26,9 +31,11 @@ from statistics import NormalDist
 
 import numpy as np
 
+from opspor.i18n import decimal, number
 from opspor.monitor.rates import wilson
 from opspor.risk.decision import TestSet
 from opspor.risk.monitoring import unit_figures
+from opspor.risk.texts import t
 
 GROUPINGS = ("sex", "age_band", "municipality", "residence")
 
@@ -63,32 +70,56 @@ def analyse(ts: TestSet, invited: np.ndarray, limits: dict, confidence: float = 
     total = int(invited.sum())
     overall = _row(y, p, invited, confidence, z, len(y), total)
     out = {"model_id": ts.model_id, "as_of": ts.as_of.isoformat(), "confidence": confidence, "limits": limits,
-           "overall": overall, "groups": {}, "flagged": []}
+           "overall": overall, "groups": {}, "flagged": [], "flagged_groups": []}
     for grouping in GROUPINGS:
         labels = ts.groups[grouping][e]
         rows = {}
         for label in sorted(set(labels.tolist()), key=str):
             m = labels == label
             row = _row(y[m], p[m], invited[m], confidence, z, len(y), total)
-            row["judgement"], row["why"] = judge(row, overall, limits)
+            row["judgement"], row["reasons"] = judge(row, overall, limits)
+            row["why"] = reason_text(row["reasons"], "en")
             if row["judgement"] == "flagged":
                 out["flagged"].append(f"{grouping} {label}: {row['why']}")
+                out["flagged_groups"].append({"grouping": grouping, "label": str(label), "reasons": row["reasons"]})
             rows[str(label)] = row
         out["groups"][grouping] = rows
     return out
 
 
-def judge(row: dict, overall: dict, limits: dict) -> tuple[str, str]:
-    """``too_small``, ``flagged`` (with why) or ``acceptable`` under ``governance.yaml`` ``fairness``."""
+def judge(row: dict, overall: dict, limits: dict) -> tuple[str, list[dict]]:
+    """``too_small``, ``flagged`` or ``acceptable`` under ``governance.yaml`` ``fairness``, with
+    the reasons as data (kind and figures; none when acceptable)."""
     if row["admitted"] < limits["min_admissions"]:
-        return "too_small", f"fewer than {limits['min_admissions']} admissions"
-    why = []
+        return "too_small", [{"kind": "too_small", "min": limits["min_admissions"]}]
+    reasons = []
     cal = row["calibration"]
     low, high = cal["ratio_low"], cal["ratio_high"]
     if low is not None and (low > limits["oe_high"] or high < limits["oe_low"]):
-        why.append(f"O/E {cal['ratio']:.2f} [{low:.2f}; {high:.2f}] outside {limits['oe_low']}-{limits['oe_high']}")
+        reasons.append({"kind": "oe", "ratio": cal["ratio"], "low": low, "high": high,
+                        "limit_low": limits["oe_low"], "limit_high": limits["oe_high"]})
     ppv_high = row["ppv_ci"][1]
     if ppv_high is not None and overall["ppv"] and ppv_high < limits["ppv_ratio_min"] * overall["ppv"]:
-        why.append(f"PPV {row['ppv']:.3f} (upper {ppv_high:.3f}) below {limits['ppv_ratio_min']} × overall "
-                   f"{overall['ppv']:.3f}")
-    return ("flagged", "; ".join(why)) if why else ("acceptable", "")
+        reasons.append({"kind": "ppv", "ppv": row["ppv"], "upper": ppv_high, "ratio_min": limits["ppv_ratio_min"],
+                        "overall": overall["ppv"]})
+    return ("flagged" if reasons else "acceptable"), reasons
+
+
+def _limit(value: float, lang: str) -> str:
+    return number(f"{value:g}", lang)  # as configured: 0.8, 1.25
+
+
+def reason_text(reasons: list[dict], lang: str) -> str:
+    """The reasons of a judgement as words in ``lang`` (its number format); "" when none."""
+    words = []
+    for r in reasons:
+        if r["kind"] == "too_small":
+            words.append(t("fairness_too_small", lang, min=r["min"]))
+        elif r["kind"] == "oe":
+            words.append(t("fairness_oe", lang, ratio=decimal(r["ratio"], 2, lang), low=decimal(r["low"], 2, lang),
+                           high=decimal(r["high"], 2, lang), limit_low=_limit(r["limit_low"], lang),
+                           limit_high=_limit(r["limit_high"], lang)))
+        else:
+            words.append(t("fairness_ppv", lang, ppv=decimal(r["ppv"], 3, lang), upper=decimal(r["upper"], 3, lang),
+                           ratio_min=_limit(r["ratio_min"], lang), overall=decimal(r["overall"], 3, lang)))
+    return "; ".join(words)

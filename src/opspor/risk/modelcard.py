@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from opspor.i18n import number
-from opspor.risk import card_analyses, governance, jobs, registry
+from opspor.risk import card_analyses, fairness, governance, jobs, registry
 from opspor.risk.texts import t
 
 GROUPINGS = ("sex", "age_band", "region")
@@ -47,7 +47,17 @@ def _capacity_fairness(record: dict | None) -> dict | None:
     rows = [r for rows in record["groups"].values() for r in rows.values()]
     return {"as_of": record["as_of"], "capacity": record.get("capacity", {}),
             "judged": sum(r["judgement"] != "too_small" for r in rows),
-            "too_small": sum(r["judgement"] == "too_small" for r in rows), "flagged": record["flagged"]}
+            "too_small": sum(r["judgement"] == "too_small" for r in rows), "flagged": record["flagged"],
+            "flagged_groups": record.get("flagged_groups")}
+
+
+def _flagged(cf: dict, lang: str) -> str:
+    """The flagged groups with their reasons in ``lang``; a record made before the reasons were
+    kept as data (no ``flagged_groups``) has its English words."""
+    if cf["flagged_groups"] is None:
+        return "; ".join(cf["flagged"])
+    return "; ".join(f"{t('group_' + g['grouping'], lang)} {g['label']}: {fairness.reason_text(g['reasons'], lang)}"
+                     for g in cf["flagged_groups"])
 
 
 def card(model_id: str, lang: str = "da", policy: governance.Policy | None = None) -> dict:
@@ -120,7 +130,7 @@ def _capacity_fairness_text(cf: dict | None, lang: str) -> str:
     return t("card_capacity_fairness", lang, date=cf["as_of"],
              capacity=", ".join(f"{r} {_int(n, lang)}" for r, n in cf["capacity"].items()),
              judged=cf["judged"], small=cf["too_small"],
-             flagged="; ".join(cf["flagged"]) or t("card_flagged_none", lang))
+             flagged=_flagged(cf, lang) or t("card_flagged_none", lang))
 
 
 def _num(value, digits: int, lang: str) -> str:

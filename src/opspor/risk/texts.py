@@ -139,6 +139,11 @@ TEXTS: dict[str, str] = {
     "card_recal_logistic": _("recalibrated (logistic)"),
     "card_region": _("Region"),
     "card_validation": _("Validation"),
+    "fairness_too_small": _("fewer than {min} admissions"),
+    "fairness_oe": _("O/E {ratio} [{low}; {high}] outside {limit_low}-{limit_high}"),
+    "fairness_ppv": _("PPV {ppv} (upper {upper}) below {ratio_min} × overall {overall}"),
+    "group_sex": _("Sex"), "group_age_band": _("Age band"), "group_municipality": _("Municipality"),
+    "group_residence": _("Residence type"),
     "proposal_reason": _("Proposed for {region}: {label} {model}, the highest AUROC on the region's persons among "
                          "the {n} approved models with figures for the region: {auroc} [{low}; {high}] on its test "
                          "as-of date {date} ({persons} persons, {positives} admitted; calibration slope {slope})."),

@@ -143,11 +143,20 @@ def test_the_card_shows_the_judgement_at_the_capacity_threshold(client, login, p
         "model_id": boosted, "as_of": "2025-07-01", "capacity": {"1083": 1200},
         "groups": {"sex": {"F": row, "M": {**row, "judgement": "acceptable"}},
                    "age_band": {"0-17": {**row, "judgement": "too_small", "admitted": 3}}},
-        "flagged": ["sex F: O/E 1.40 [1.27; 1.55] outside 0.8-1.25"]})
+        "flagged": ["sex F: O/E 1.40 [1.27; 1.55] outside 0.8-1.25"],
+        "flagged_groups": [{"grouping": "sex", "label": "F", "reasons": [
+            {"kind": "oe", "ratio": 1.4, "low": 1.27, "high": 1.55, "limit_low": 0.8, "limit_high": 1.25},
+            {"kind": "ppv", "ppv": 0.1234, "upper": 0.15, "ratio_min": 0.8, "overall": 0.2}]}]})
     card = client.get(f"/risikomodeller/{boosted}/").content.decode()
     assert ("Ved kapacitetstærsklen (testdato 2025-07-01; kapacitet 1083 1.200): 2 grupper vurderet mod "
-            "grænserne i governance.yaml, 1 for små til at vurdere; markeret: sex F: O/E 1.40 [1.27; 1.55] "
-            "outside 0.8-1.25") in card
+            "grænserne i governance.yaml, 1 for små til at vurdere; markeret: Køn F: O/E 1,40 [1,27; 1,55] "
+            "uden for 0,8-1,25; PPV 0,123 (øvre grænse 0,150) under 0,8 × samlet 0,200") in card
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    card = client.get(f"/risikomodeller/{boosted}/").content.decode()
+    assert ("flagged: Sex F: O/E 1.40 [1.27; 1.55] outside 0.8-1.25; PPV 0.123 (upper 0.150) below 0.8 × overall "
+            "0.200") in card
 
 
 def _region_auroc(home, model_id: str, region: str) -> float:
