@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from opspor.i18n import number
+from opspor.risk.evaluation.metrics import logit
 from opspor.risk.config import ExplainText
 from opspor.risk.features import FeatureSet
 from opspor.risk.models.estimators import RiskModel
@@ -26,9 +27,7 @@ MIN_CONTRIBUTION = 0.01  # log-odds; smaller rises are not worth naming
 SEPARATOR = "; "
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-9, 1 - 1e-9)
-    return np.log(p) - np.log1p(-p)
+LOGIT_EPS = 1e-9  # explanations compare log-odds of near-certain scores too
 
 
 def contributions(model: RiskModel, fs: FeatureSet, X: np.ndarray, p: np.ndarray | None = None,
@@ -39,7 +38,7 @@ def contributions(model: RiskModel, fs: FeatureSet, X: np.ndarray, p: np.ndarray
     ``batch_rows`` rows: one prediction call per batch instead of one per group."""
     if p is None:
         p = model.predict(X)
-    base = _logit(p)
+    base = logit(p, LOGIT_EPS)
     out = np.zeros((X.shape[0], len(fs.explain)), dtype=np.float32)
     ref = model.reference
     pending: list[tuple[int, np.ndarray, np.ndarray]] = []  # (group, rows, changed copies)
@@ -49,7 +48,7 @@ def contributions(model: RiskModel, fs: FeatureSet, X: np.ndarray, p: np.ndarray
         nonlocal pending, size
         if not pending:
             return
-        scored = _logit(model.predict(np.concatenate([c for _, _, c in pending])))
+        scored = logit(model.predict(np.concatenate([c for _, _, c in pending])), LOGIT_EPS)
         at = 0
         for g, rows, changed in pending:
             out[rows, g] = base[rows] - scored[at:at + len(changed)]

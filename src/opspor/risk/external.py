@@ -37,7 +37,7 @@ from scipy.special import expit
 
 from opspor import engines
 from opspor.risk import registry, settings
-from opspor.risk.evaluation.metrics import _logit, calibration_fit
+from opspor.risk.evaluation.metrics import calibration_fit, logit
 from opspor.risk.features import FeatureSet
 from opspor.risk.models.training import DateData, TrainingError, date_data, fit_models, schedule
 from opspor.risk.monitoring import auroc_figures, unit_figures
@@ -67,7 +67,7 @@ def recalibrations(y: np.ndarray, p: np.ndarray) -> dict[str, tuple[float, float
 
 
 def recalibrated(p: np.ndarray, a: float, b: float) -> np.ndarray:
-    return expit(a + b * _logit(p))
+    return expit(a + b * logit(p))
 
 
 def _figures(y: np.ndarray, p: np.ndarray, confidence: float) -> dict:

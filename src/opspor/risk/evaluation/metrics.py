@@ -166,8 +166,10 @@ class CalibrationFit:
     slope_intercept: float = float("nan")  # the intercept beside the slope (logistic recalibration)
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, EPS, 1 - EPS)
+def logit(p: np.ndarray, eps: float = EPS) -> np.ndarray:
+    """log(p / (1 - p)), with ``p`` kept ``eps`` away from 0 and 1: the one logit of the risk
+    package (recalibration, external validation, explanations)."""
+    p = np.clip(p, eps, 1 - eps)
     return np.log(p) - np.log1p(-p)
 
 
@@ -178,7 +180,7 @@ def calibration_fit(y: np.ndarray, p: np.ndarray, iterations: int = 50) -> Calib
     y = y.astype(np.float64)
     if len(y) == 0 or y.min() == y.max():
         return CalibrationFit(float("nan"), float("nan"), float("nan"), float("nan"))
-    s = _logit(p)
+    s = logit(p)
     # slope: two parameters
     beta = np.zeros(2)
     Z = np.column_stack([np.ones_like(s), s])
