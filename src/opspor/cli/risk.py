@@ -211,11 +211,13 @@ def select_model(model_id: str = typer.Argument(..., help="The id of a stored mo
 @app.command("card")
 def card(
     model: str = typer.Option(None, "--model", help="A model id (default: the selected model)."),
-    out: Path = typer.Option(None, "--out", help="Markdown file to write (default: print it)."),
+    out: Path = typer.Option(None, "--out", help="File to write: Markdown, or PDF when it ends in .pdf "
+                             "(default: print the Markdown)."),
     lang: str = typer.Option("da", "--lang", help=LANG_HELP),
 ) -> None:
-    """The model card: intended use, data and period, performance, by group, limits, who
-    proposed and approved it. Written to --out (Markdown) or printed."""
+    """The model card: intended use, data and period, performance, by group, fairness at the
+    capacity threshold, decisions, external validation, limits, who proposed and approved it.
+    Written to --out (Markdown or PDF) or printed."""
     from opspor.risk import modelcard, registry
 
     lang = _lang(lang)
@@ -229,7 +231,12 @@ def card(
         return
     out = out.expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    if out.suffix.lower() == ".pdf":
+        from opspor.risk import modelcard_pdf
+
+        modelcard_pdf.write(text, out, model_id)
+    else:
+        out.write_text(text, encoding="utf-8")
     Console(highlight=False).print(f"model card: {out}", soft_wrap=True)
 
 

@@ -123,7 +123,7 @@ def drift_chart(record: dict, lang: str, fmt: str) -> bytes:
     return charts.psi_bars(rows, record["config"]["psi_warn"], record["config"]["psi_alert"], tx["drift_title"], fmt)
 
 
-def _table(header, rows, widths, flagged=()) -> Table:
+def table(header, rows, widths, flagged=()) -> Table:
     t = Table([list(header), *rows], colWidths=widths, repeatRows=1, hAlign="LEFT")
     style = [("FONT", (0, 0), (-1, -1), "Helvetica", 7), ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 7),
              ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#999999")),
@@ -166,13 +166,13 @@ def write(record: dict, path: Path, lang: str = "da") -> Path:
     story += [Paragraph(escape("• " + alert_text(a, lang)), ALERT) for a in record["alerts"]] or [
         Paragraph(escape(tx["no_alerts"]), P)]
     story += [Paragraph(escape(tx["overall"]), H),
-              _table(tx["cols_oe"], [[tx["overall"], decimal(o["persons"], 0, lang), decimal(o["observed"], 0, lang),
+              table(tx["cols_oe"], [[tx["overall"], decimal(o["persons"], 0, lang), decimal(o["observed"], 0, lang),
                                       _d(o["expected"], 1, lang), _ci(o["ratio"], o["ratio_low"], o["ratio_high"], 2, lang),
                                       _ci(o["intercept"], o["intercept_low"], o["intercept_high"], 2, lang),
                                       _ci(o["slope"], o["slope_low"], o["slope_high"], 2, lang)]],
                      [38 * mm, 16 * mm, 16 * mm, 16 * mm, 28 * mm, 34 * mm, 26 * mm]),
               Paragraph(escape(tx["auroc_title"]), H), _image(auroc_chart(record, lang, "png")),
-              _table(tx["cols_auroc"], [[p["month"], decimal(p["persons"], 0, lang), decimal(p["positives"], 0, lang),
+              table(tx["cols_auroc"], [[p["month"], decimal(p["persons"], 0, lang), decimal(p["positives"], 0, lang),
                                          _ci(p["auroc"], p["auroc_low"], p["auroc_high"], 3, lang)]
                                         for p in record["auroc_over_time"]],
                      [25 * mm, 25 * mm, 25 * mm, 45 * mm])]
@@ -181,10 +181,10 @@ def write(record: dict, path: Path, lang: str = "da") -> Path:
         if any(r["expected"] >= record["config"]["min_expected"] for r in record["groups"][group]):
             story.append(_image(oe_chart(record, group, lang, "png")))
         flagged = [i for i, r in enumerate(record["groups"][group]) if r["flag"]]
-        story += [Spacer(1, 4), _table(tx["cols_oe"], oe_rows(record, group, lang),
+        story += [Spacer(1, 4), table(tx["cols_oe"], oe_rows(record, group, lang),
                                        [38 * mm, 16 * mm, 16 * mm, 16 * mm, 28 * mm, 34 * mm, 26 * mm], flagged)]
     story += [PageBreak(), Paragraph(escape(tx["drift_title"]), H), _image(drift_chart(record, lang, "png"), 150),
-              _table(tx["cols_drift"], [[r["feature"], _d(r["psi"], 3, lang)] for r in record["drift"]["features"]],
+              table(tx["cols_drift"], [[r["feature"], _d(r["psi"], 3, lang)] for r in record["drift"]["features"]],
                      [60 * mm, 25 * mm],
                      [i for i, r in enumerate(record["drift"]["features"]) if r["level"] == "alert"])]
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=12 * mm,

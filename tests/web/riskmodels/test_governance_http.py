@@ -247,6 +247,21 @@ def test_the_card_shows_the_decision_and_external_validation_figures(client, log
     text = cli("risk", "card", "--model", boosted).stdout
     assert "## Beslutninger: nettogevinst ved kapacitetstærsklen" in text and f"| {nb} |" in text
     assert "## Ekstern validering" in text and f"| {auroc} [" in text
+    from tests.support import pdf_text
+
+    assert f'href="/risikomodeller/{boosted}/kort.pdf"' in card
+    response = client.get(f"/risikomodeller/{boosted}/kort.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pdf = " ".join(pdf_text(response.content).split())
+    assert "Beslutninger: nettogevinst ved kapacitetstærsklen" in pdf and nb in pdf and "(ingen effekt)" in pdf
+    assert "Ekstern validering" in pdf and f"{auroc} [" in pdf and "genkalibreret (logistisk)" in pdf
+    cli("risk", "card", "--model", boosted, "--lang", "en", "--out", tmp_path / "card.pdf")
+    pdf = " ".join(pdf_text((tmp_path / "card.pdf").read_bytes()).split())
+    assert "Decisions: net benefit at the capacity threshold" in pdf and "recalibrated in the large" in pdf
+    assert f"{d['strategies']['model']['net_benefit']:.4f}" in pdf
+    login(people["nurse"])
+    assert client.get(f"/risikomodeller/{boosted}/kort.pdf").status_code == 403
+    login(people["lead"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     card = client.get(f"/risikomodeller/{boosted}/").content.decode()
     assert "Decisions: net benefit at the capacity threshold" in card and f"{d['strategies']['model']['net_benefit']:.4f}" in card

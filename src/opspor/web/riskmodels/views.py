@@ -3,9 +3,12 @@ registry, the card (opspor.risk.modelcard) and the governance steps (actions) do
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from opspor import reference
 from opspor.i18n import localized
-from opspor.risk import governance, modelcard, proposal, registry
+from opspor.risk import governance, modelcard, modelcard_pdf, proposal, registry
 from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
 from opspor.web.core import language
@@ -85,16 +88,33 @@ def _proposal(region: str, entries: list[dict], lang: str, may_select: bool) -> 
 @role_required(*READERS)
 @require_GET
 def card(request, model_id: str):
+    _known(model_id)
+    lang = language.current()
+    data = modelcard.card(model_id, lang, _policy())
+    return render(request, "riskmodels/card.html", {"card": data})
+
+
+@role_required(*READERS)
+@require_GET
+def card_pdf(request, model_id: str):
+    """The card as PDF (opspor.risk.modelcard_pdf); figures only, as the page."""
+    _known(model_id)
+    lang = language.current()
+    text = modelcard.markdown(modelcard.card(model_id, lang, _policy()), lang)
+    with tempfile.TemporaryDirectory(prefix="opspor-modelcard-") as folder:
+        body = modelcard_pdf.write(text, Path(folder) / "card.pdf", model_id).read_bytes()
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="modelkort-{model_id}.pdf"'
+    return response
+
+
+def _known(model_id: str) -> None:
     if not registry.is_id(model_id):
         raise Http404
-    lang = language.current()
-    policy = _policy()
     try:
         registry.model_record(model_id)
     except registry.RegistryError:
         raise Http404 from None
-    data = modelcard.card(model_id, lang, policy)
-    return render(request, "riskmodels/card.html", {"card": data})
 
 
 def _note(request) -> str:
