@@ -70,6 +70,17 @@ def published_site(home: Path, *steps: tuple[str, ...], env: dict[str, str] | No
         yield server
 
 
+@contextlib.contextmanager
+def citizen_site(tmp_path_factory, accounts: dict):
+    """``published_site`` whose citizens log in through the loopback OpenID provider
+    (tests/support/oidc.py) with ``accounts`` (login → claims)."""
+    from tests.support import oidc
+
+    with oidc.provider(tmp_path_factory.mktemp("idp"), accounts) as issuer, \
+            published_site(tmp_path_factory.mktemp("site") / "home", env=oidc.door_env("citizen", issuer)) as server:
+        yield server
+
+
 def log_in(page, site, username: str) -> None:
     """Log in through the real form of a browser page as the demo user ``username``."""
     page.goto(f"{site.url}/konto/log-ind/")

@@ -27,6 +27,7 @@ urlpatterns = [
     path("meddelelser/", include("opspor.web.messaging.urls")),
     path("tilbud/", include("opspor.web.directory.urls")),
     path("borger/maalinger/", include("opspor.web.telemonitoring.citizen_urls")),
+    path("borger/plan/", include("opspor.web.careplan.citizen_urls")),
     path("borger/", include("opspor.web.citizen.urls")),
     path("telemonitorering/", include("opspor.web.telemonitoring.urls")),
     path("akut/", include("opspor.web.acute.urls")),

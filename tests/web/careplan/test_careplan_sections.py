@@ -71,10 +71,10 @@ def test_a_section_s_owner_is_checked_in_the_file(tmp_path):
     text = checklist.FILE.read_text(encoding="utf-8")
     bad = tmp_path / "careplan.yaml"
     bad.write_text(text.replace("    owner: municipality\n", "    owner: kommune\n", 1), encoding="utf-8")
-    with pytest.raises(checklist.CareplanConfigError, match=r"plan_sections\[5\]\.owner.*municipality"):
+    with pytest.raises(checklist.CareplanConfigError, match=r"plan_sections\[6\]\.owner.*municipality"):
         checklist.load(bad)
     bad.write_text(text.replace("    owner: municipality\n", "", 1), encoding="utf-8")
-    with pytest.raises(checklist.CareplanConfigError, match=r"plan_sections\[5\].*owner"):
+    with pytest.raises(checklist.CareplanConfigError, match=r"plan_sections\[6\].*owner"):
         checklist.load(bad)
     bad.write_text(text.replace("  general_practice: [gp_practice]\n", "  general_practice: [municipality]\n", 1),
                    encoding="utf-8")
@@ -83,3 +83,74 @@ def test_a_section_s_owner_is_checked_in_the_file(tmp_path):
     config = checklist.load()
     assert config.sector_of("department") == config.sector_of("region") == "hospital"
     assert config.sector_of("gp_practice") == "general_practice" and config.sector_of(None) is None
+
+
+def test_the_citizen_writes_their_own_section_and_the_professionals_read_it(world, login):  # noqa: F811
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from opspor.web.accounts.roles import Role
+    from opspor.web.audit.models import AuditEntry
+    from opspor.web.careplan.models import PlanVersion
+    from opspor.web.signin import actions as signin
+    from opspor.web.signin.models import CitizenLink, RelativeAccount, RelativeGrant
+    from tests.web import web_kit
+
+    users, persons, conferences = world
+    ida = persons["odense"]
+    citizen = web_kit.make_user("ida", Role.CITIZEN, None, last_name="Odense")
+    CitizenLink.objects.create(user=citizen, person=ida)
+    c = login(citizen)
+    home = c.get("/borger/").content.decode()
+    assert 'href="/borger/plan/"' in home
+    page = c.get("/borger/plan/")
+    assert page.status_code == 200 and 'name="section_citizen_own"' in page.content.decode()
+    assert 'name="section_hospital"' not in page.content.decode()
+    assert AuditEntry.objects.filter(what="careplan.plan", username="ida", person_key="k-odense").exists()
+    r = c.post("/borger/plan/", {"based_on": 0, "section_citizen_own": "Jeg vil kunne gå i haven igen"})
+    assert r.status_code == 302 and r["Location"] == "/borger/#shared-plan"
+    v1 = PlanVersion.objects.get(plan__person=ida)
+    assert v1.sections == {"citizen_own": "Jeg vil kunne gå i haven igen"} and v1.author == citizen
+    assert v1.author_role == "citizen" and v1.change_note == "Borgerens egne ord ændret"
+    entry = AuditEntry.objects.get(what="careplan.plan.change")
+    assert entry.username == "ida" and entry.detail["owner"] == "citizen" and entry.detail["sections"] == ["citizen_own"]
+    assert "Jeg vil kunne gå i haven igen" in c.get("/borger/").content.decode()
+    # the citizen cannot write a professional's section
+    refused = c.post("/borger/plan/", {"based_on": 1, "section_citizen_own": "Jeg vil kunne gå i haven igen",
+                                       "section_hospital": "Udskrives i dag"})
+    assert refused.status_code == 400 and "“Sygehusets plan” skrives af sygehuset" in refused.content.decode()
+
+    # the professionals read it and cannot change it
+    s = login(users["specialist"])
+    url = f"/samarbejde/plan/{ida.public_id}/"
+    page = s.get(url).content.decode()
+    assert "Jeg vil kunne gå i haven igen" in page and "Skrives af borgeren" in page
+    assert 'name="section_citizen_own"' not in page and "Ida Odense (borgeren)" in page
+    refused = s.post(url + "gem/", _plan_form(1, "Rettet", citizen_own="Haven"))
+    assert refused.status_code == 400 and "skrives af borgeren" in refused.content.decode()
+    assert s.post(url + "gem/", _plan_form(1, "Sygehusets del", hospital="Udskrives fredag")).status_code == 302
+    # the citizen's form was based on version 1: refused, their text kept; then saved on version 2
+    stale = login(citizen).post("/borger/plan/", {"based_on": 1, "section_citizen_own": "Haven og barnebarnet"})
+    assert stale.status_code == 400 and "Haven og barnebarnet" in stale.content.decode()
+    c = login(citizen)
+    assert c.post("/borger/plan/", {"based_on": 2, "section_citizen_own": "Haven og barnebarnet"}).status_code == 302
+    v3 = PlanVersion.objects.get(plan__person=ida, number=3)
+    assert v3.sections == {"citizen_own": "Haven og barnebarnet", "hospital": "Udskrives fredag"}
+    # FHIR CarePlan: the citizen's words are a note like the other sections
+    export = login(users["specialist"]).get(url + "careplan.json").content.decode()
+    assert "Haven og barnebarnet" in export
+
+    # a relative with the plan part reads it and writes nothing; staff cannot use the citizen's form
+    relative = web_kit.make_user("relative", Role.RELATIVE, None)
+    RelativeAccount.objects.create(user=relative, relative_key=signin.relative_key("1212851234"))
+    grant = RelativeGrant.objects.create(person=ida, relative_key=signin.relative_key("1212851234"), relative_name="Bo",
+                                         parts=["plan"], until=timezone.localdate() + dt.timedelta(days=5),
+                                         granted_by=citizen)
+    r = login(relative)
+    seen = r.get(f"/borger/adgang/{grant.public_id}/").content.decode()
+    assert "Haven og barnebarnet" in seen and 'href="/borger/plan/"' not in seen
+    assert r.post("/borger/plan/", {"based_on": 3, "section_citizen_own": "Bo skriver"}).status_code in (403, 404)
+    assert login(users["specialist"]).post("/borger/plan/", {"based_on": 3, "section_citizen_own": "x"}).status_code in (
+        403, 404)
+    assert PlanVersion.objects.filter(plan__person=ida).count() == 3

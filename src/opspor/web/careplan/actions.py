@@ -247,6 +247,15 @@ def save_plan(user, person, sections: Mapping[str, str], change_note: str, based
     return new_version(user, person, sections, change_note, based_on, owner=sector_of(user))
 
 
+@transaction.atomic
+def save_citizen_sections(user, person, sections: Mapping[str, str], based_on: int) -> PlanVersion:
+    """The citizen writes their own sections (``owner: citizen``) from ``/borger/plan/``: a new
+    version like any other, audited the same way."""
+    if user.role != Role.CITIZEN or not visible_persons(user).filter(pk=person.pk).exists():
+        raise PermissionDenied
+    return new_version(user, person, sections, _("The citizen's own words changed"), based_on, owner=checklist.CITIZEN)
+
+
 def new_version(user, person, sections: Mapping[str, str], change_note: str, based_on: int, *,
                 owner: str | None) -> PlanVersion:
     """The new version written by ``user`` as ``owner`` (a sector, or ``checklist.CITIZEN``): a

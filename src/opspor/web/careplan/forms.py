@@ -41,21 +41,23 @@ class StatusForm(forms.Form):
 
 
 class PlanForm(forms.Form):
-    """The sections ``owned`` by the writer's sector (``careplan.yaml``), the change note and the
-    version the writer saw."""
+    """The sections ``owned`` by the writer (a sector's, or the citizen's: ``careplan.yaml``),
+    the change note (not asked of the citizen) and the version the writer saw."""
 
     based_on = forms.IntegerField(min_value=0, widget=forms.HiddenInput())
     change_note = forms.CharField(label=_("What did you change?"), max_length=300)
 
-    def __init__(self, *args, owned: tuple[str, ...] = (), **kwargs):
+    def __init__(self, *args, owned: tuple[str, ...] = (), rows: int = 3, change_note: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not change_note:
+            del self.fields["change_note"]
         sections = {}
         for s in checklist.config().plan_sections:
             if s.id not in owned:
                 continue
             sections[f"section_{s.id}"] = forms.CharField(
                 label=localized(s, "title", _lang()), max_length=SECTION_MAX, required=False,
-                widget=forms.Textarea(attrs={"rows": 3}))
+                widget=forms.Textarea(attrs={"rows": rows}))
         self.fields = {**sections, **self.fields}
 
     def sections(self) -> dict[str, str]:
@@ -63,3 +65,8 @@ class PlanForm(forms.Form):
         a section the writer does not own, rather than dropping it unseen)."""
         sent = {k.removeprefix("section_"): str(v) for k, v in self.data.items() if k.startswith("section_")}
         return sent | {k.removeprefix("section_"): v for k, v in self.cleaned_data.items() if k.startswith("section_")}
+
+
+def citizen_form(*args, **kwargs) -> PlanForm:
+    """The citizen's own sections (``owner: citizen``) and the version they saw."""
+    return PlanForm(*args, owned=checklist.config().owned_by(checklist.CITIZEN), rows=5, change_note=False, **kwargs)

@@ -63,7 +63,8 @@ def aps_part(person) -> dict | None:
 def fhir_resource(context: dict, fhir) -> dict:
     """The shared plan of ``context`` (``views._plan_context``) as a FHIR CarePlan."""
     plan, current, person = context["plan"], context["current"], context["person"]
-    author = f"{current.author.get_full_name() or current.author.username}, {current.author_organisation}"
+    author = ", ".join(filter(None, [current.author.get_full_name() or current.author.username,
+                                     current.author_organisation]))
     sections = [fhir.Section(title, text, author, current.created_at) for title, text, _sid in context["sections"]]
     activities = [fhir.Activity(t.title, t.status, t.due_on, f"{t.profession_label}, {t.owner_org}", t.detail)
                   for t in context["tasks"]]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import template
 
+from opspor.web.accounts.roles import Role
 from opspor.web.careplan import access, queries
 
 register = template.Library()
@@ -19,8 +20,8 @@ def shared_plan_part(person):
     return {"person": person, "current": current, "open_tasks": tasks.filter(status__in=("open", "in_progress")).count()}
 
 
-@register.inclusion_tag("careplan/_citizen_part.html")
-def citizen_shared_plan(person):
+@register.inclusion_tag("careplan/_citizen_part.html", takes_context=True)
+def citizen_shared_plan(context, person):
     from opspor.i18n import localized
     from opspor.web.careplan import checklist
     from opspor.web.core import language
@@ -30,5 +31,8 @@ def citizen_shared_plan(person):
     lang = language.current()
     sections = [(localized(s, "title", lang), current.sections.get(s.id, "")) for s in checklist.config().plan_sections
                 if current and current.sections.get(s.id)]
+    citizen = getattr(context.get("user"), "role", "") == Role.CITIZEN
     return {"current": current, "sections": sections,
+            # the citizen writes their own sections; a relative reads only
+            "writes": citizen and bool(checklist.config().owned_by(checklist.CITIZEN)),
             "tasks": queries.labelled(queries.tasks_of_person(person).exclude(status="cancelled"))}
