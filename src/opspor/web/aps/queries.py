@@ -387,45 +387,60 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def day_view(nurse: User, today: dt.date) -> Day:
-    """Who to call on ``today``: the buckets of the nurse's day view."""
+    """Who to call on ``today``: the buckets of the nurse's day view. The nurse's cases and the
+    planned sessions are read once each and sorted into the buckets here (the page is the one a
+    nurse opens most)."""
     start, end = _day_bounds(today)
-    planned = (Session.objects.filter(case__nurse=nurse, case__state__in=Case.OPEN_STATES,
-                                      status=Session.Status.PLANNED)
-               .select_related("case__person").order_by("planned_for"))
-    calls = [DayRow(s.case, s, today) for s in planned.filter(planned_for__gte=start, planned_for__lt=end)
-             .select_related("case__person__contact_choice")]
-    overdue = [DayRow(s.case, s, timezone.localdate(s.planned_for)) for s in planned.filter(planned_for__lt=start)]
-    open_cases = Case.objects.filter(nurse=nurse).select_related("person", "allocation")
     reminder_start, _ = _day_bounds(today - dt.timedelta(days=rules.INVITATION_REMINDER_DAYS))
-    invited = open_cases.filter(state=Case.State.INVITED, invited_at__lt=end).order_by("invited_at")
-    unanswered = [DayRow(c, since=timezone.localdate(c.invited_at)) for c in invited.filter(invited_at__lt=reminder_start)]
-    new_invitations = [DayRow(c, since=timezone.localdate(c.invited_at)) for c in invited.filter(invited_at__gte=reminder_start)]
+    planned = list(Session.objects.filter(case__nurse=nurse, case__state__in=Case.OPEN_STATES,
+                                          status=Session.Status.PLANNED, planned_for__lt=end)
+                   .select_related("case__person__contact_choice", "case__allocation").order_by("planned_for", "pk"))
+    calls = [DayRow(s.case, s, today) for s in planned if s.planned_for >= start]
+    overdue = [DayRow(s.case, s, timezone.localdate(s.planned_for)) for s in planned if s.planned_for < start]
     has_planned = Exists(Session.objects.filter(case=OuterRef("pk"), status=Session.Status.PLANNED))
     has_planned_startup = Exists(Session.objects.filter(case=OuterRef("pk"), status=Session.Status.PLANNED,
                                                         kind=Session.Kind.STARTUP))
+    cases = list(Case.objects.filter(nurse=nurse).select_related("person", "allocation")
+                 .annotate(planned=has_planned, planned_startup=has_planned_startup))  # the model's order
+    invited = sorted((c for c in cases if c.state == Case.State.INVITED and c.invited_at and c.invited_at < end),
+                     key=lambda c: (c.invited_at, c.pk))
+    unanswered = [DayRow(c, since=timezone.localdate(c.invited_at)) for c in invited if c.invited_at < reminder_start]
+    new_invitations = [DayRow(c, since=timezone.localdate(c.invited_at)) for c in invited
+                       if c.invited_at >= reminder_start]
     startup_to_plan = [DayRow(c, since=timezone.localdate(c.answered_at) if c.answered_at else None) for c in
-                       open_cases.filter(state=Case.State.CONSENTED).filter(~Q(has_planned_startup))
-                       .exclude(REVEALED_CONTROL).order_by("answered_at")]
-    active = list(open_cases.filter(state=Case.State.ACTIVE).annotate(planned=has_planned).order_by("started_at"))
+                       _by_time(c for c in cases if c.state == Case.State.CONSENTED and not c.planned_startup
+                                and not _revealed_control(c))]
     end_due, end_overdue, no_session = [], [], []
-    for case in active:
+    for case in _by_time((c for c in cases if c.state == Case.State.ACTIVE), "started_at"):
         if case.end_overdue_on and case.end_overdue_on <= today:
             end_overdue.append(DayRow(case, since=case.end_overdue_on))
         elif case.end_due_on and case.end_due_on <= today:
             end_due.append(DayRow(case, since=case.end_due_on))
         if not case.planned:
             no_session.append(DayRow(case, since=case.start_date))
-    by_pk = {c.pk: c for c in open_cases.included()}
-    questionnaires_due = [DayRow(by_pk[pk], since=due.on) for pk, due in questionnaire_tasks(list(by_pk.values()), today)]
+    by_pk = {c.pk: c for c in cases}
+    included = [c for c in cases if c.state in CaseQuerySet.INCLUDED]
+    questionnaires_due = [DayRow(by_pk[pk], since=due.on) for pk, due in questionnaire_tasks(included, today)]
     # messages from the citizen not read yet (so that none is overlooked), the oldest first
     unread = (CaseMessage.objects.filter(case__nurse=nurse, from_citizen=True, read_at__isnull=True)
               .values("case").annotate(first=Min("sent_at")).order_by("first"))
-    unread_cases = {c.pk: c for c in open_cases.filter(pk__in=[u["case"] for u in unread])}
-    unread_messages = [DayRow(unread_cases[u["case"]], since=timezone.localdate(u["first"])) for u in unread
-                       if u["case"] in unread_cases]
+    unread_messages = [DayRow(by_pk[u["case"]], since=timezone.localdate(u["first"])) for u in unread
+                       if u["case"] in by_pk]
     return Day(today, calls, overdue, new_invitations, unanswered, startup_to_plan, no_session, end_due, end_overdue,
                questionnaires_due, unread_messages, questionnaire_alerts(nurse, end),
                questionnaires_unanswered(nurse, today))
+
+
+def _revealed_control(case: Case) -> bool:
+    """``REVEALED_CONTROL`` of one loaded case (its allocation selected with it)."""
+    a = case.allocation if case.allocation_id else None
+    return a is not None and a.arm == "control" and a.revealed_at is not None
+
+
+def _by_time(cases: Iterable[Case], attr: str = "answered_at") -> list[Case]:
+    """``cases`` oldest ``attr`` first, those without one last, then by id."""
+    never = dt.datetime.min.replace(tzinfo=dt.UTC)
+    return sorted(cases, key=lambda c: (getattr(c, attr) is None, getattr(c, attr) or never, c.pk))
 
 
 def questionnaires_unanswered(nurse: User, today: dt.date) -> list[DayRow]:
