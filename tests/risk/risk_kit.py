@@ -24,9 +24,9 @@ def test_config(folder: Path) -> Path:
 
     text = (CONFIG_DIR / "model.yaml").read_text(encoding="utf-8")
     for old, new in (
-        ("max_iter: 300", "max_iter: 60"),
+        ("max_iter: 1000", "max_iter: 60"),
         ("bootstrap: 200", "bootstrap: 40"),
-        ("learning_rate: 0.2", "learning_rate: 0.3"),
+        ("learning_rate: 0.05", "learning_rate: 0.3"),
     ):
         assert old in text, old
         text = text.replace(old, new)

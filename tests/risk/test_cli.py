@@ -152,7 +152,7 @@ def test_a_model_whose_features_differ_is_refused_with_the_differences_and_the_f
     config.mkdir()
     shipped = Path(__import__("opspor.risk.config", fromlist=["CONFIG_DIR"]).CONFIG_DIR)
     text = (shipped / "features.yaml").read_text(encoding="utf-8")
-    text = text.replace("version: 1", "version: 2", 1).replace("windows_days: [30, 91, 182, 365]",
+    text = text.replace("version: 2", "version: 3", 1).replace("windows_days: [30, 91, 182, 365]",
                                                                 "windows_days: [91, 182, 365]")
     text = text.replace("copd:\n      codes: [DJ44]", "copd:\n      codes: [DJ44, DJ43]")
     (config / "features.yaml").write_text(text, encoding="utf-8")
@@ -162,7 +162,7 @@ def test_a_model_whose_features_differ_is_refused_with_the_differences_and_the_f
     assert f"model {model} does not fit the data" in err
     assert "acute_admissions_30d: in the model, not in the data" in err
     assert "cond_copd: definition differ" in err
-    assert "version 1" in err and "version 2" in err
+    assert "version 2" in err and "version 3" in err
     assert "Fix: train a model on the current configuration with `opspor risk train`" in err
     assert not (_risk(home) / "scores").exists() or not any((_risk(home) / "scores").iterdir())
 

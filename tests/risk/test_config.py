@@ -83,8 +83,9 @@ def test_broken_files_are_refused_with_file_key_and_fix(tmp_path, name, old, new
 
 
 def test_a_feature_in_no_explanation_group_is_refused(tmp_path):
-    folder = _broken(tmp_path, "features.yaml", "counts: [acute_admissions, acute_outpatient, planned_contacts, bed_days]",
-                     "counts: [acute_admissions, acute_outpatient, planned_contacts, bed_days, home_visits]")
+    folder = _broken(tmp_path, "features.yaml",
+                     "features: [planned_contacts_*, planned_admissions_*, home_visits_*, remote_contacts_*]",
+                     "features: [planned_contacts_*, planned_admissions_*, remote_contacts_*]")
     with pytest.raises(RiskConfigError, match="home_visits_30d, .* are in no explanation group"):
         settings.load(folder)
 

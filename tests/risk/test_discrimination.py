@@ -1,16 +1,16 @@
-"""Issue 5's done-when criterion at small scale: on a synthetic population the boosted model comes
-within 0.95 of the generator's true probabilities (AUROC) with a calibration slope near 1.
+"""Issue 5's and issue 17 item 7's criteria at small scale: on a synthetic population the boosted
+model comes close to the generator's true probabilities (AUROC) with a calibration slope near 1.
 
-The full-size measurement (300,000 persons, a seed never used while developing) is in
-docs/risk.md. Here 60,000 persons (2022-2025, test as-of 2025-07-01, 6 training dates, the
-shipped configuration) go through the real commands: ``synth``, ``ingest``, ``risk train
---truth``. At this size the test period has about 2,400 admitted persons, so the AUROCs carry a
-standard error of about 0.006 and the ratio varies by about ±0.01 between seeds; the bounds
-below leave that room, and the trees' loss of about 0.01 with fewer rows, below the full-size
-figures (ratio 0.950-0.955, slope 1.00-1.01): ratio >= 0.93,
-slope in [0.85, 1.15], truth AUROC in [0.75, 0.85]. Seeds 41-43 gave ratios 0.937-0.952 before
-this test was fixed; this seed with the tests' key: truth 0.804, ratio 0.942, slope 1.006
-(docs/risk.md).
+The full-size measurements (a seed never used while developing) are in docs/risk.md ("Measured"
+and "Beyond the anchors"). Here 60,000 persons (2022-2025, test as-of 2025-07-01, the shipped
+configuration and config/long_history) go through the real commands: ``synth``, ``ingest``,
+``risk train --truth``. At this size the test period has about 2,400 admitted persons, so the
+AUROCs carry a standard error of about 0.006, and the trees stop earlier than at full size
+(full size, seed 71: ratio 0.958 shipped, 0.971 long history). Measured with the tests' key:
+seed 41 (this test) 0.953 and 0.962, seeds 42 and 43 0.950-0.951 and 0.954-0.957, slopes
+0.96-1.00, truth 0.802-0.804; version 1 of the configuration gave 0.942 on this seed. Bounds:
+ratio >= 0.945 (shipped) and >= 0.95 (long history), slope in [0.85, 1.15], truth AUROC in
+[0.75, 0.85].
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ SEED = 41
 
 
 @pytest.mark.slow
-def test_boosted_model_comes_close_to_the_true_probabilities(tmp_path):
+@pytest.mark.parametrize(("folder", "ratio"), [(CONFIG_DIR, 0.945), (CONFIG_DIR / "long_history", 0.95)],
+                         ids=["shipped", "long_history"])
+def test_boosted_model_comes_close_to_the_true_probabilities(tmp_path, folder, ratio):
     drop = tmp_path / "drop"
     generate(
         Options(
@@ -48,7 +50,7 @@ def test_boosted_model_comes_close_to_the_true_probabilities(tmp_path):
     shutil.move(drop / "truth", truth)
     cprs = set(pq.read_table(drop / "persons.parquet", columns=["cpr"]).column("cpr").to_pylist())
     cli = Cli(tmp_path / "home", cprs)
-    shipped = {"OPSPOR_RISK_CONFIG": str(CONFIG_DIR)}  # not the cheaper test model.yaml
+    shipped = {"OPSPOR_RISK_CONFIG": str(folder)}  # not the cheaper test model.yaml
     cli("ingest", drop)
     cli("risk", "train", "--truth", truth, env=shipped)
 
@@ -63,5 +65,5 @@ def test_boosted_model_comes_close_to_the_true_probabilities(tmp_path):
     }
     print(figures)  # shown with -s
     assert 0.75 <= truth_auroc <= 0.85, figures
-    assert boosted["auroc"] / truth_auroc >= 0.93, figures
+    assert boosted["auroc"] / truth_auroc >= ratio, figures
     assert 0.85 <= boosted["calibration_slope"] <= 1.15, figures
