@@ -92,7 +92,8 @@ def list_(
 @app.command()
 def validate(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A FHIR message (JSON)."),
-    profile: str = typer.Option("medcom-carecommunication", help="medcom-carecommunication, opspor-data-alert or medcom-hospitalnotification."),
+    profile: str = typer.Option("medcom-carecommunication", help="medcom-carecommunication, opspor-data-alert, medcom-hospitalnotification or "
+                                 "medcom-carecommunication-inbound."),
 ) -> None:
     """Check a message file against the base FHIR rules and the profile's rules; exit 1 if it fails."""
     from opspor.fhir import profiles

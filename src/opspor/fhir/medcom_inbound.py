@@ -16,7 +16,9 @@ Kinds read (``MessageHeader.eventCoding`` of MedCom's messaging event codes):
   HospitalNotification activity codes. These checks are versioned profile rules,
   ``profiles_config/medcom-hospitalnotification-opspor-1.yaml``, interpreted by
   ``opspor.fhir.profiles`` (the interpreter of the outgoing CareCommunication's rules); the
-  values are read here only once the rules hold.
+  values are read here only once the rules hold. Likewise a received CareCommunication's focus,
+  text, patient and payload date: ``profiles_config/medcom-carecommunication-inbound-opspor-1.yaml``;
+  whether it replies to a message opspor sent, or is a new message and to whom, is read here.
 
 This module checks the form only (no database): the ids, the event code, the sender
 Organization with its SOR code, the focus, and per kind what opspor needs. Each problem names
@@ -38,6 +40,7 @@ CARE_EVENT = "care-communication-message"
 HN_EVENT = medcom.HN_EVENT
 EVENTS = (ACK_EVENT, CARE_EVENT, HN_EVENT)
 HN_PROFILE = "medcom-hospitalnotification"  # the rules a received HospitalNotification must meet
+CC_PROFILE = "medcom-carecommunication-inbound"  # the rules a received CareCommunication must meet
 ACK_CODES = ("ok", "transient-error", "fatal-error")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -201,22 +204,14 @@ def read(body: bytes) -> Received:
             problems.append(Problem("MessageHeader.response.code", f"{received.ack_code!r} is not a response code",
                                     "use " + ", ".join(ACK_CODES)))
     elif event == CARE_EVENT:
+        problems.extend(profile_problems(bundle, CC_PROFILE))
         focus = (header.get("focus") or [None])[0]
         communication = _resolve(index, focus, "Communication")
-        if communication is None:
-            problems.append(Problem("MessageHeader.focus", "does not refer to a Communication in the Bundle",
-                                    "set focus to the Communication of the message"))
-        else:
+        if communication is not None:
             texts = [p.get("contentString", "") for p in communication.get("payload") or [] if isinstance(p, dict)]
             received.text = "\n\n".join(t for t in texts if t).strip()
-            if not received.text:
-                problems.append(Problem("Communication.payload.contentString", "the message has no text",
-                                        "add a payload with contentString"))
             patient = _resolve(index, communication.get("subject"), "Patient")
             received.patient_cpr = _identifier(patient, medcom.CPR_SYSTEM) if patient else ""
-            if not received.patient_cpr:
-                problems.append(Problem("Communication.subject", "no Patient with a CPR number",
-                                        f"refer to the Patient, with an identifier of system {medcom.CPR_SYSTEM}"))
             for resource in index.values():
                 if resource.get("resourceType") == "Practitioner" and resource.get("name"):
                     name = resource["name"][0]
@@ -263,8 +258,9 @@ def _read_new_message(received: Received, header: dict, communication: dict, ind
         for ext in payload.get("extension") or [] if isinstance(payload, dict) else []:
             if ext.get("url") == medcom.EXT_AUTHOR_CONTACT:
                 received.author_phone = str((ext.get("valueContactPoint") or {}).get("value", ""))[:40]
-            elif ext.get("url") == medcom.EXT_DATETIME:
-                received.written_at = _when(ext.get("valueDateTime"), "Communication.payload.extension(date)", problems)
+            elif ext.get("url") == medcom.EXT_DATETIME and ext.get("valueDateTime"):
+                # its form is checked by the profile rules (communication.payload.datetime)
+                received.written_at = profiles.parse_datetime(ext["valueDateTime"])
 
 
 def profile_problems(bundle: dict, name: str) -> list[Problem]:
@@ -272,20 +268,6 @@ def profile_problems(bundle: dict, name: str) -> list[Problem]:
     element, problem and fix (a rule without a fix names its rule and source as the fix)."""
     return [Problem(f.element or f.path, f.message, f.fix or f"meet rule {f.rule} of {profiles.profile(name).title}")
             for f in profiles.findings(bundle, name, base=False)]
-
-
-def _when(value, element: str, problems: list[Problem], required: bool = True) -> dt.datetime | None:
-    if not value:
-        if required:
-            problems.append(Problem(element, "missing", "give the time as an ISO 8601 date-time with its offset, "
-                                    "e.g. 2026-12-05T10:15:00+01:00"))
-        return None
-    moment = profiles.parse_datetime(value)
-    if moment is None:
-        problems.append(Problem(element, f"{value!r} is not a date-time with a time zone",
-                                "give an ISO 8601 date-time with its offset, e.g. 2026-12-05T10:15:00+01:00"))
-        return None
-    return moment
 
 
 def _read_notification(received: Received, header: dict, index: dict[str, dict]) -> None:

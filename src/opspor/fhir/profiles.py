@@ -47,6 +47,7 @@ PROFILES = {
     "medcom-carecommunication": "medcom-carecommunication-5.0.4.yaml",
     "opspor-data-alert": "opspor-data-alert-1.yaml",
     "medcom-hospitalnotification": "medcom-hospitalnotification-opspor-1.yaml",
+    "medcom-carecommunication-inbound": "medcom-carecommunication-inbound-opspor-1.yaml",
 }
 _RULE_KEYS = {"id", "source", "description", "context", "path", "min", "max", "fixed", "includes", "in",
               "pattern", "resolves", "among", "when", "xor", "datetime", "not_before", "element", "problem", "fix"}

@@ -97,7 +97,7 @@ def test_the_citizen_writes_their_own_section_and_the_professionals_read_it(worl
     from opspor.web.signin.models import CitizenLink, RelativeAccount, RelativeGrant
     from tests.web import web_kit
 
-    users, persons, conferences = world
+    users, persons, _conferences = world
     ida = persons["odense"]
     citizen = web_kit.make_user("ida", Role.CITIZEN, None, last_name="Odense")
     CitizenLink.objects.create(user=citizen, person=ida)

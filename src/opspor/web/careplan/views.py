@@ -23,8 +23,8 @@ from opspor.web.audit import actions as audit
 from opspor.web.careplan import access, actions, checklist, queries
 from opspor.web.careplan.forms import ParticipantForm, PlanForm, StatusForm, TaskForm
 from opspor.web.careplan.models import Task
-from opspor.web.directory.models import Booking, Offer, OfferKind
 from opspor.web.core import language
+from opspor.web.directory.models import Booking, Offer, OfferKind
 from opspor.web.people.scope import get_person_by_pk, shows_identity
 from opspor.web.worklists.models import MdtConference
 

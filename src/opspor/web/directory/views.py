@@ -18,9 +18,9 @@ from opspor.web.audit import actions as audit
 from opspor.web.core.params import choice_param
 from opspor.web.core.tables import table_response
 from opspor.web.directory import actions, loader
-from opspor.web.directory.queries import search
 from opspor.web.directory.forms import BookForm, LoadForm, OfferForm
 from opspor.web.directory.models import Offer, OfferKind, Referrer
+from opspor.web.directory.queries import search
 
 # who may read the directory: everyone who triages, refers or books
 READERS = (Role.SPECIALIST, Role.NURSE, Role.PROGRAMME_LEAD, Role.MUNICIPALITY, Role.ACUTE_NURSE, Role.DOCTOR,
