@@ -2,7 +2,7 @@
 PostgreSQL, with and without the audit entries of reads, in the same run.
 
     .venv/bin/python benchmarks/bench_web.py [--db sqlite|postgresql] [--users 50,200]
-        [--duration 60] [--workers 2] [--threads 4] [--modes audited,unaudited] [--persons 100000]
+        [--duration 60] [--workers 2] [--threads 1] [--modes audited,unaudited] [--persons 100000]
 
 1. data: `opspor demo --no-serve` (synthetic Region Syddanmark, 3 years, lists run and
    published) under ``benchmarks/out/web-<persons>/`` (SQLite: kept and reused) or into a
@@ -46,6 +46,11 @@ BIN = Path(sys.executable).parent
 SECRET = "bench-web-secret-key-not-for-production-0123456789abcdefghijkl"
 PAGES = ("worklist", "worklist table", "nurse day", "nurse week", "caseload search", "case", "inbox", "ranking")
 TARGET_MS = 100
+# Each kind's pages opened before the measurement, so that no worker compiles its templates or
+# reads the risk scores for the first time while it is measured (the locustfile's pages).
+WARM_UP = {"specialists": ["/lister/", "/lister/?view=table&filter=new"],
+           "nurses": ["/aps/min-dag/", "/aps/min-uge/", "/aps/forloeb/?q=a&sort=-name"],
+           "municipal": ["/meddelelser/indbakke/"], "leads": ["/aps/program/"]}
 
 
 def free_port() -> int:
@@ -59,9 +64,10 @@ def env_for(home: Path, db: dict, **extra: str) -> dict:
             "OPSPOR_PSEUDONYM_KEY": "bench-web-pseudonym-key", "OPSPOR_LOG_LEVEL": "WARNING", **extra}
 
 
-def start_postgres(home: Path) -> dict:
-    """A throwaway cluster (scripts/pg.sh) for this run; its settings as environment variables."""
-    text = subprocess.run(["bash", ROOT / "scripts" / "pg.sh", "start", str(home / "pg")], check=True,
+def start_postgres() -> dict:
+    """A throwaway cluster (scripts/pg.sh, in a temporary directory the server's user can reach)
+    for this run; its settings as environment variables."""
+    text = subprocess.run(["bash", ROOT / "scripts" / "pg.sh", "start"], check=True,
                           capture_output=True, text=True).stdout
     return dict(line.removeprefix("export ").replace("'", "").split("=", 1) for line in text.splitlines()
                 if line.startswith("export "))
@@ -78,6 +84,10 @@ def prepare(persons: int, db: dict) -> Path:
         subprocess.run([BIN / "opspor", "demo", "--persons", str(persons), "--no-serve"], env=env_for(home, db),
                        check=True, stdout=subprocess.DEVNULL)
         marker.write_text(json.dumps({"persons": persons, "seconds": time.perf_counter() - t}))
+        marker.chmod(0o600)
+    else:  # a kept home: bring its database to this version's schema
+        subprocess.run([BIN / "opspor", "manage", "migrate", "--noinput"], env=env_for(home, db), check=True,
+                       stdout=subprocess.DEVNULL)
     # accounts are made idempotently: a home prepared by an older version gets the new kinds
     subprocess.run([sys.executable, HERE / "web" / "prepare.py", "users", home / "users.json"],
                    env=env_for(home, db), check=True)
@@ -91,9 +101,34 @@ def audit_rows(home: Path, db: dict) -> int:
     return int(out.strip().splitlines()[-1])
 
 
+def warm_up(url: str, sessions: Path, rounds: int) -> None:
+    """Open each kind's pages ``rounds`` times at once, with that kind's sessions."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    keys = json.loads(sessions.read_text())
+
+    def get(kind: str, page: str, i: int) -> None:
+        request = urllib.request.Request(url + page, headers={"Cookie": f"sessionid={keys[kind][i % len(keys[kind])]}"})
+        urllib.request.urlopen(request, timeout=120).read()
+
+    with ThreadPoolExecutor(rounds) as pool:
+        jobs = [pool.submit(get, kind, page, i) for kind, pages in WARM_UP.items() if keys.get(kind)
+                for page in pages for i in range(rounds)]
+        for job in jobs:
+            job.result()
+
+
 def children_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by a process and its living children (the server's workers)."""
+    import psutil
+
+    root = psutil.Process(pid)
+    return sum(t.user + t.system for t in (p.cpu_times() for p in [root, *root.children(recursive=True)]))
 
 
 def run_mode(home: Path, db: dict, mode: str, users: int, args) -> dict:
@@ -102,9 +137,7 @@ def run_mode(home: Path, db: dict, mode: str, users: int, args) -> dict:
     sessions = home / f"sessions-{users}.json"
     subprocess.run([sys.executable, HERE / "web" / "prepare.py", "sessions", home / "users.json", str(users),
                     sessions], env=env, check=True)
-    before = audit_rows(home, db)
     port = free_port()
-    cpu0 = children_cpu()
     server = subprocess.Popen([BIN / "opspor", "web", "serve", "--port", str(port), "--workers", str(args.workers),
                                "--threads", str(args.threads)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -116,16 +149,19 @@ def run_mode(home: Path, db: dict, mode: str, users: int, args) -> dict:
                 break
             except OSError:
                 time.sleep(0.2)
+        warm_up(url, sessions, 2 * args.workers * args.threads)
+        before = audit_rows(home, db)
         prefix = OUT / f"web-{db.get('OPSPOR_DB', 'sqlite')}-{users}-{mode}"
         spawn_rate = max(10, users // 10)
         ramp = users / spawn_rate
-        cpu1 = children_cpu()
+        cpu1, server0, t0 = children_cpu(), tree_cpu(server.pid), time.perf_counter()
         subprocess.run([BIN / "locust", "-f", HERE / "web" / "locustfile.py", "--headless", "-u", str(users),
                         "-r", str(spawn_rate), "-t", f"{int(ramp + args.duration) + 1}s", "--reset-stats",
                         "--host", url, "--csv", prefix, "--only-summary", "--loglevel", "WARNING"],
                        env={**os.environ, "OPSPOR_BENCH_SESSIONS": str(sessions)}, check=False,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         locust_cpu = children_cpu() - cpu1
+        server_cpu, wall = tree_cpu(server.pid) - server0, time.perf_counter() - t0
     finally:
         os.killpg(server.pid, 15)
         try:
@@ -133,9 +169,8 @@ def run_mode(home: Path, db: dict, mode: str, users: int, args) -> dict:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, 9)
             server.wait()
-    server_cpu = children_cpu() - cpu0 - locust_cpu  # the server's own and its workers' (reaped by it)
     written = audit_rows(home, db) - before
-    rows = {r["Name"]: r for r in csv.DictReader(open(f"{prefix}_stats.csv"))}
+    rows = {r["Name"]: r for r in csv.DictReader(Path(f"{prefix}_stats.csv").read_text().splitlines())}
     pages = {}
     for name in PAGES:
         r = rows.get(name)
@@ -145,7 +180,7 @@ def run_mode(home: Path, db: dict, mode: str, users: int, args) -> dict:
     total = rows.get("Aggregated", {})
     return {"users": users, "mode": mode, "pages": pages, "audit_rows_written": written,
             "rps": float(total.get("Requests/s", 0)), "p95_ms": float(total.get("95%", "nan")),
-            "server_cpu_s": round(server_cpu, 1), "locust_cpu_s": round(locust_cpu, 1)}
+            "server_cpu_s": round(server_cpu, 1), "locust_cpu_s": round(locust_cpu, 1), "wall_s": round(wall, 1)}
 
 
 def report(results: list[dict], args, db_name: str) -> bool:
@@ -159,7 +194,8 @@ def report(results: list[dict], args, db_name: str) -> bool:
                   f"{p['p50_ms']:>7.0f} {p['p95_ms']:>7.0f} {p['rps']:>6.1f}")
             ok &= p["requests"] > 0 and p["failures"] == 0
         print(f"{r['users']:>5} {r['mode']:<10} all pages: {r['rps']:.1f} req/s, p95 {r['p95_ms']:.0f} ms; "
-              f"CPU server {r['server_cpu_s']} s, Locust {r['locust_cpu_s']} s; "
+              f"CPU of the {r['wall_s']:.0f} s under load: server {r['server_cpu_s']} s "
+              f"({r['server_cpu_s'] / r['wall_s']:.2f} cores), Locust {r['locust_cpu_s']} s; "
               f"audit rows written {r['audit_rows_written']:,}")
         met = all(p["p95_ms"] < TARGET_MS for p in r["pages"].values())
         print(f"{r['users']:>5} {r['mode']:<10} target p95 < {TARGET_MS} ms on every page: {'met' if met else 'NOT met'}")
@@ -174,16 +210,13 @@ def main() -> int:
     ap.add_argument("--modes", default="audited,unaudited")
     ap.add_argument("--duration", type=int, default=60, help="seconds of measurement per run")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--label", default="", help="kept with the results (e.g. before, after)")
     args = ap.parse_args()
     OUT.mkdir(exist_ok=True)
     db = {}
     if args.db == "postgresql":
-        home = OUT / f"web-{args.persons}-postgresql"
-        subprocess.run(["bash", ROOT / "scripts" / "pg.sh", "stop", str(home / "pg")], check=False)
-        home.mkdir(parents=True, exist_ok=True)
-        db = start_postgres(home)
+        db = start_postgres()
     try:
         home = prepare(args.persons, db)
         results = [run_mode(home, db, mode, int(users), args)

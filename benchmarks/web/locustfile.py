@@ -26,11 +26,12 @@ import os
 import random
 import re
 import threading
+from pathlib import Path
 
 from locust import between, task
 from locust.contrib.fasthttp import FastHttpUser
 
-SESSIONS = json.load(open(os.environ["OPSPOR_BENCH_SESSIONS"]))
+SESSIONS = json.loads(Path(os.environ["OPSPOR_BENCH_SESSIONS"]).read_text())
 _lock = threading.Lock()
 _next = {kind: itertools.cycle(values) for kind, values in SESSIONS.items()}
 CASE = re.compile(r'href="/aps/forloeb/(\d+)/"')
@@ -81,7 +82,7 @@ class Specialist(_User):
 class Nurse(_User):
     weight = 40
     kind = "nurses"
-    cases: list[str] = []
+    cases: tuple[str, ...] | list[str] = ()  # the case ids seen on the caseload page
 
     @task(3)
     def day(self):

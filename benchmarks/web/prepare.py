@@ -80,6 +80,7 @@ def main(out_path: str, specialists: int = 50, nurses: int = 25, cases_each: int
     users["municipal"] = _municipal_users()
     with open(out_path, "w") as f:
         json.dump(users, f)
+    os.chmod(out_path, 0o600)
     print(f"{len(users['specialists'])} specialists in {len(departments)} departments, "
           f"{len(users['nurses'])} nurses with {Case.objects.filter(nurse__username__startswith='bench_nurse_').count()} cases")
 

@@ -301,10 +301,14 @@ def trial_verify(trial: str = typer.Option(None, help="Trial id (default: trial.
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port."),
-    workers: int = typer.Option(2, help="Worker processes (gunicorn)."),
-    threads: int = typer.Option(4, help="Threads per worker."),
+    workers: int = typer.Option(2, help="Worker processes (gunicorn): one per core."),
+    threads: int = typer.Option(1, help="Threads per worker."),
 ) -> None:
-    """Serve the web app with gunicorn (static files by WhiteNoise) until interrupted."""
+    """Serve the web app with gunicorn (static files by WhiteNoise) until interrupted.
+
+    One single-threaded worker per core: the pages are CPU-bound Python, and threads of one
+    worker take turns on its interpreter lock, which stretched every request they shared a worker
+    with (docs/benchmarks.md: p95 at 50 users 250 ms with 2 workers x 4 threads, 100 ms with 2 x 1)."""
     django_setup()  # fail early, with a clear message, on bad settings
     from opspor import paths  # main() set the umask; opspor.web.wsgi sets it again in the workers
     command = [sys.executable, "-m", "gunicorn", "opspor.web.wsgi:application", "-b", f"{host}:{port}",
