@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from opspor.i18n import localized
+
 REFERENCE_VERSION = "2026.1"
 
 
@@ -105,6 +107,17 @@ def catchment() -> tuple[Catchment, ...]:
 @cache
 def municipality_by_code() -> dict[str, Municipality]:
     return {m.code: m for m in municipalities()}
+
+
+@cache
+def region_by_code() -> dict[str, Region]:
+    return {r.code: r for r in regions()}
+
+
+def region_name(code: str, lang: str) -> str:
+    """The region's name in ``lang``; the code itself when no region has it."""
+    found = region_by_code().get(code)
+    return localized(found, "name", lang) if found else code
 
 
 @cache

@@ -13,7 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from opspor import reference
-from opspor.i18n import decimal, localized, translate_all, translator
+from opspor.i18n import decimal, translate_all, translator
 from opspor.i18n import gettext_lazy as _
 from opspor.risk import monitoring_charts as charts
 
@@ -66,14 +66,10 @@ def _ci(value, low, high, digits: int, lang: str) -> str:
 
 def unit_label(group: str, code: str, lang: str = "da") -> str:
     """A unit's readable name: municipalities and regions by name, the rest as coded."""
-    if group == "municipality":
-        for m in reference.municipalities():
-            if m.code == code:
-                return f"{m.name} ({code})"
-    if group == "region":
-        for r in reference.regions():
-            if r.code == code:
-                return f"{localized(r, 'name', lang)} ({code})"
+    if group == "municipality" and code in reference.municipality_by_code():
+        return f"{reference.municipality_by_code()[code].name} ({code})"
+    if group == "region" and code in reference.region_by_code():
+        return f"{reference.region_name(code, lang)} ({code})"
     return code
 
 

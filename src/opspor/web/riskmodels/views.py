@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from opspor import reference
-from opspor.i18n import localized
 from opspor.risk import governance, modelcard, modelcard_pdf, proposal, registry
 from opspor.web.accounts.decorators import role_required
 from opspor.web.accounts.roles import Role
@@ -79,7 +78,7 @@ def _proposal(region: str, entries: list[dict], lang: str, may_select: bool) -> 
     """The model proposed for the viewer's region, its reason, and whether the viewer may accept it."""
     if not region:
         return None
-    name = next((localized(r, "name", lang) for r in reference.regions() if r.code == region), region)
+    name = reference.region_name(region, lang)
     found = proposal.propose(region, entries)
     return {"found": found, "reason": proposal.reason(found, name, lang),
             "may_accept": may_select and found is not None and not found["in_use"]}

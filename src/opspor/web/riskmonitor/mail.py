@@ -12,16 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from opspor import reference
-from opspor.i18n import localized
 from opspor.risk.monitoring_pdf import alert_text
 from opspor.web.core import language
-
-
-def _region(code: str, lang: str) -> str:
-    for r in reference.regions():
-        if r.code == code:
-            return localized(r, "name", lang)
-    return code
 
 
 def message(run, lead, alerts, sender: str, connection) -> EmailMessage:
@@ -36,7 +28,7 @@ def message(run, lead, alerts, sender: str, connection) -> EmailMessage:
         "\n".join(f"- {alert_text(a.detail, lang)}" for a in alerts),
         _("See the monitoring page: %(link)s") % {"link": link},
         _("You receive this e-mail as programme lead of %(region)s. Each limit is e-mailed once a month; "
-          "the e-mail holds figures per unit, no person.") % {"region": _region(lead.region_code, lang)},
+          "the e-mail holds figures per unit, no person.") % {"region": reference.region_name(lead.region_code, lang)},
         _("Kind regards\nopspor"),
     ]) + "\n"
     return EmailMessage(subject, body, sender, [lead.email], connection=connection)
