@@ -172,6 +172,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "opspor.web.core.context.navigation",
             ],
+            # Django's date filter, faster for numeric formats (core/templatetags/dates.py)
+            "builtins": ["opspor.web.core.templatetags.dates"],
         },
     },
 ]
