@@ -13,11 +13,13 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
+from django.utils import timezone
 from django.utils.translation import get_language, gettext as _, ngettext, pgettext_lazy
 
 from opspor import reference
 from opspor.rules import explain, load_repeated_acute
 from opspor.rules.concepts import shipped as shipped_concepts
+from opspor.web.core.templatetags import dates
 
 CTX = "contract value"
 # the data contract's values (opspor.contract) as a reader says them
@@ -184,15 +186,36 @@ def line_reasons(line, units: tuple[str, ...]) -> list[str]:
     return [reason_text(c, v) for c, v in line.not_counted]
 
 
+def end_text(line) -> str:
+    """The contact's end in words: on leave or discharged (a hospital notification), the end's
+    date and time, or still admitted."""
+    stay = line.stay
+    if stay and stay.state == "on_leave":
+        return _("on leave since %(time)s") % {"time": _when(stay.leave_start)}
+    if stay and stay.state == "discharged":
+        return _("discharged %(time)s") % {"time": _when(line.contact_end)}
+    return _when(line.contact_end) or _("still admitted")
+
+
+def _when(moment) -> str:
+    return dates.date(timezone.localtime(moment) if moment and timezone.is_aware(moment) else moment, "d-m-Y H:i")
+
+
 def annotate(lines) -> Why | None:
-    """Set ``reasons``, ``diagnosis_text``, ``course_department_name`` and
-    ``contact_department_name`` on each line; returns why the patient is on the list."""
+    """Set, on each line, ``reasons`` and what the lines table shows (``diagnosis_text``,
+    ``course_department_name``, ``contact_department_name``, ``end_text``, ``counts_here`` and
+    ``counts_text``: worded here once rather than per row in the template, the worklist's
+    costliest loop); returns why the patient is on the list."""
     why = why_on_list(lines)
     units = why.units if why else ()
     names = reference.department_names()
+    yes, no = _("yes"), _("no")
     for line in lines:
         line.reasons = line_reasons(line, units)
         line.diagnosis_text = reference.diagnosis_text(line.action_diagnosis)
         line.course_department_name = names.get(line.course_department)
         line.contact_department_name = names.get(line.contact_department)
+        line.end_text = end_text(line)
+        line.counts_here = line.counted and not line.reasons
+        line.counts_text = yes if line.counts_here else f"{no}: {', '.join(line.reasons)}" if line.reasons else no
     return why
