@@ -56,6 +56,13 @@ def test_planned_intake_of_the_programme():
     by_year = ro.IntakePlan(100, D(2016, 1, 1), D(2017, 12, 31), ((2016, 20), (2017, 80)))
     assert by_year.planned_by(D(2016, 12, 31)) == pytest.approx(20)
     assert by_year.scaled(0.5).total == 50
+    # intake from 1 March: the first year's number over its 306 days from then, each month its days' share
+    late = ro.IntakePlan(1306, D(2026, 3, 1), D(2027, 12, 31), ((2026, 306), (2027, 1000)))
+    assert late.planned_by(D(2026, 2, 28)) == 0
+    assert late.planned_by(D(2026, 3, 31)) == pytest.approx(31)
+    assert late.planned_by(D(2026, 12, 31)) == pytest.approx(306)
+    assert late.planned_by(D(2027, 1, 31)) == pytest.approx(306 + 1000 * 31 / 365)
+    assert late.planned_by(D(2028, 6, 30)) == pytest.approx(1306)
 
 
 def test_sessions_against_plan():

@@ -65,7 +65,8 @@ class Session:
 @dataclass(frozen=True)
 class IntakePlan:
     """The planned intake: ``total`` patients from ``start`` to ``end`` (inclusive), spread evenly
-    over the days unless ``by_year`` gives the yearly numbers."""
+    over the days unless ``by_year`` gives the yearly numbers: then each year's number is spread
+    over that year's days within the period (a month gets its days' share of its year)."""
 
     total: int = 14_194
     start: dt.date = dt.date(2016, 1, 1)
@@ -81,7 +82,7 @@ class IntakePlan:
         if self.by_year:
             done = 0.0
             for year, n in sorted(self.by_year):
-                y0, y1 = dt.date(year, 1, 1), dt.date(year, 12, 31)
+                y0, y1 = max(dt.date(year, 1, 1), self.start), min(dt.date(year, 12, 31), self.end)
                 if day >= y1:
                     done += n
                 elif day >= y0:

@@ -132,63 +132,97 @@ def test_rollout_exports_in_danish(world, login):
     assert f"<td>{today:%Y-%m}</td>" not in page
 
 
-def test_the_secretariat_sets_the_regions_own_intake_plan(world, login):
+def test_the_secretariat_sets_the_regions_own_intake_plan_per_year(world, login):
     """Issue 19 item 7: the shipped plan covers 2016-2019, so every current month showed 0 % of
-    plan; the secretariat sets the region's own plan on the rollout page (validated in Danish,
-    audited, history kept) and the intake figures, the export and the page use it."""
+    plan; the secretariat sets the region's own plan on the rollout page, a number of patients for
+    each year of its period (validated in Danish, audited, history kept), and the intake figures,
+    the export and the page use it: each month gets its share of its year's number."""
     from opspor.web.audit.models import AuditEntry
     from opspor.web.monitoring.models import IntakePlan
 
     u, p = world.users, world.persons
     today = local_today()
+    y = today.year
     make_case(p["p1"], u["nina"], u["pia"], "active", started_at=aware(today - dt.timedelta(days=3)))
     client = login(u["sara"])  # the region's secretariat, Danish
     page = client.get("/overvaagning/udrulning/").content.decode()
     assert "Fastsæt regionens egen plan for optag" in page and "udrulningsplanens version" in page
+    assert all(f'name="year_{year}"' in page for year in range(y, y + 4))  # a new plan: this year and three on
+    assert f"Planlagte patienter i {y}" in page
     before = csv_dicts(client.get("/overvaagning/udrulning/intake.csv"), "da")[-1]
     assert before["Andel af plan (%)"] == "0,0"  # 1 started against the whole of the published 2016-2019 plan
-    start = dt.date(today.year, 1, 1)
-    bad = client.post("/overvaagning/udrulning/plan/", {"total": "0", "start": start.strftime("%d-%m-%Y"),
-                                                          "end": "31-12-2020", "source": ""})
+    start, end = dt.date(y, 1, 1), dt.date(y + 2, 12, 31)
+    period = {"start": start.strftime("%d-%m-%Y"), "end": end.strftime("%d-%m-%Y")}
+
+    def post(years: dict[int, str], **fields):
+        return client.post("/overvaagning/udrulning/plan/",
+                           {**period, "source": "Regionsrådet 20-11-2025", **fields,
+                            **{f"year_{year}": n for year, n in years.items()}})
+
+    bad = post({y: "-1"}, end="31-12-2020", source="")
     assert bad.status_code == 400
     text = bad.content.decode()
     assert "Planens slutdato skal ligge på eller efter dens startdato." in text
     assert "Dette felt er påkrævet." in text  # the source, in Danish
-    assert "Denne værdi skal være større end eller lig 1." in text  # Django's own Danish message
+    assert "Denne værdi skal være større end eller lig 0." in text  # Django's own Danish message
     assert "<details id=\"intake-plan\" open>" in text  # the form open with its errors
+    # a year of the period left empty, a number for a year outside it: both refused, nothing dropped
+    bad = post({y: "1200", y + 2: "3600", y + 5: "10"})
+    assert bad.status_code == 400
+    text = bad.content.decode()
+    assert f'name="year_{y + 1}"' in text and f'id="id_year_{y + 1}-error"' in text
+    assert f"{y + 5} ligger uden for planens periode: tøm feltet, eller ret perioden." in text
+    assert post({y: "0", y + 1: "0", y + 2: "0"}).content.decode().count(
+        "Skriv antallet af planlagte patienter, mindst 1 i alt.") == 1
     assert not IntakePlan.objects.exists()
-    end = dt.date(today.year + 2, 12, 31)
-    ok = client.post("/overvaagning/udrulning/plan/", {"total": "1200", "start": start.strftime("%d-%m-%Y"),
-                                                         "end": end.strftime("%d-%m-%Y"),
-                                                         "source": "Regionsrådet 20-11-2025"})
+    ok = post({y: "1200", y + 1: "2400", y + 2: "3600"})
     assert ok.status_code == 302
     plan = IntakePlan.objects.get()
-    assert (plan.region_code, plan.total, plan.start, plan.end, plan.set_by) == ("1083", 1200, start, end, u["sara"])
+    assert (plan.region_code, plan.total, plan.start, plan.end, plan.set_by) == ("1083", 7200, start, end, u["sara"])
+    assert [(r.year, r.patients) for r in plan.years.all()] == [(y, 1200), (y + 1, 2400), (y + 2, 3600)]
     entry = AuditEntry.objects.filter(what="monitoring.plan").get()
-    assert entry.username == "sara" and entry.detail["old"] is None and entry.detail["new"]["total"] == 1200
+    assert entry.username == "sara" and entry.detail["old"] is None
+    assert (entry.detail["new"]["total"], entry.detail["new"]["by_year"]) == (
+        7200, {str(y): 1200, str(y + 1): 2400, str(y + 2): 3600})
     page = client.get("/overvaagning/udrulning/").content.decode()
-    assert f"Regionens egen plan: 1.200 patienter fra {start:%d-%m-%Y} til {end:%d-%m-%Y}." in page
+    assert f"Regionens egen plan: 7.200 patienter fra {start:%d-%m-%Y} til {end:%d-%m-%Y}." in page
+    assert f"Pr. år: {y}: 1.200, {y + 1}: 2.400, {y + 2}: 3.600." in page
     assert "Regionsrådet 20-11-2025" in page
-    row = csv_dicts(client.get("/overvaagning/udrulning/intake.csv"), "da")[-1]
-    days = (end - start).days + 1
-    month_end = min(dt.date.fromisoformat(_iso(row["Månedens sidste dag"])), end)
-    planned = 1200 * ((month_end - start).days + 1) / days
-    assert float(row["Planlagt (samlet)"].replace(",", ".")) == pytest.approx(round(planned, 1), abs=0.05)
-    assert float(row["Andel af plan (%)"].replace(",", ".")) == pytest.approx(round(100 / planned, 1), abs=0.05)
+    assert f'name="year_{y + 1}" value="2400"' in page  # the form shows the plan in force
+    # this year's months: each its days' share of this year's 1,200 (not of 7,200 over three years)
+    days = (dt.date(y, 12, 31) - start).days + 1
+    rows = csv_dicts(client.get("/overvaagning/udrulning/intake.csv"), "da")
+    assert rows[0]["Måned"] == f"{y}-01"
+    for row in rows:
+        month_end = dt.date.fromisoformat(_iso(row["Månedens sidste dag"]))
+        planned = 1200 * ((month_end - start).days + 1) / days
+        assert float(row["Planlagt (samlet)"].replace(",", ".")) == pytest.approx(round(planned, 1), abs=0.05)
+    assert float(rows[-1]["Andel af plan (%)"].replace(",", ".")) == pytest.approx(round(100 / planned, 1), abs=0.05)
     # a second plan replaces it; the first is kept, the change logged with before and after
-    client.post("/overvaagning/udrulning/plan/", {"total": "600", "start": start.strftime("%d-%m-%Y"),
-                                                   "end": end.strftime("%d-%m-%Y"), "source": "Regionsrådet 2026"})
+    post({y: "200", y + 1: "200", y + 2: "200"}, source="Regionsrådet 2026")
     assert IntakePlan.objects.count() == 2
-    assert AuditEntry.objects.filter(what="monitoring.plan").latest("pk").detail["old"]["total"] == 1200
+    assert AuditEntry.objects.filter(what="monitoring.plan").latest("pk").detail["old"]["by_year"][str(y)] == 1200
     assert "Regionens egen plan: 600 patienter" in client.get("/overvaagning/udrulning/").content.decode()
     # only the secretariat: the programme lead sees the figures, not the form, and may not post
     lead = login(u["pia"])
     assert "Fastsæt regionens egen plan" not in lead.get("/overvaagning/udrulning/").content.decode()
-    assert lead.post("/overvaagning/udrulning/plan/", {"total": "1", "start": "01-01-2026", "end": "02-01-2026",
+    assert lead.post("/overvaagning/udrulning/plan/", {"start": "01-01-2026", "end": "02-01-2026", "year_2026": "1",
                                                        "source": "x"}).status_code == 403
     assert IntakePlan.objects.count() == 2
     # the other region's figures keep their own (configured) plan
     assert ro_plan_of("1085").total != 600
+
+
+def test_plans_set_before_the_years_get_the_numbers_their_even_spread_gave():
+    """Migration 0004: a plan of one total spread evenly gets that spread's number per year, whole
+    patients, the total kept."""
+    import importlib
+
+    years = importlib.import_module("opspor.web.monitoring.migrations.0004_intake_plan_years")._years
+    assert years(1200, dt.date(2029, 1, 1), dt.date(2031, 12, 31)) == [(2029, 400), (2030, 400), (2031, 400)]
+    # 1 July 2026 - 30 June 2027: 184 and 181 of 365 days
+    assert years(1000, dt.date(2026, 7, 1), dt.date(2027, 6, 30)) == [(2026, 504), (2027, 496)]
+    assert sum(n for _, n in years(7, dt.date(2025, 3, 5), dt.date(2028, 2, 1))) == 7
 
 
 def _iso(day: str) -> str:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from opspor.monitor import tasks as T
 from opspor.web.audit import actions as audit
-from opspor.web.monitoring.models import IntakePlan, MonitoringTask
+from opspor.web.monitoring.models import IntakePlan, IntakePlanYear, MonitoringTask
 from opspor.web.monitoring.register import as_mapping
 
 EDITABLE = ("status", "monitoring", "weight", "owner", "frequency", "data_source", "indicators", "anchor_month",
@@ -69,8 +69,6 @@ def update_task(actor, row: MonitoringTask, changes: dict) -> list[str]:
     return changed
 
 
-
-
 class PlanError(ValueError):
     """A plan that cannot be in force; ``field`` names the form field to fix."""
 
@@ -80,19 +78,34 @@ class PlanError(ValueError):
 
 
 @transaction.atomic
-def set_intake_plan(actor, region: str, total: int, start: dt.date, end: dt.date, source: str) -> IntakePlan:
-    """Put ``region``'s own intake plan in force (a new row; the one before stays as history),
+def set_intake_plan(actor, region: str, by_year: dict[int, int], start: dt.date, end: dt.date,
+                    source: str) -> IntakePlan:
+    """Put ``region``'s own intake plan in force: from ``start`` to ``end``, ``by_year`` the
+    patients planned in each year of that period (a new row; the one before stays as history),
     audited with the plan before and after in the same transaction. Raises :class:`PlanError`."""
     source = (source or "").strip()
-    if total is None or total < 1:
-        raise PlanError("total", _("Write the number of patients planned, at least 1."))
     if end < start:
         raise PlanError("end", _("The plan's end must be on or after its start."))
+    years = range(start.year, end.year + 1)
+    missing = [y for y in years if by_year.get(y) is None]
+    if missing:
+        raise PlanError(f"year_{missing[0]}", _("Write the number of patients planned in %(year)s.")
+                        % {"year": missing[0]})
+    outside = sorted(set(by_year) - set(years))
+    if outside:
+        raise PlanError(f"year_{outside[0]}", _("%(year)s lies outside the plan's period: empty the field or "
+                                                "change the period.") % {"year": outside[0]})
+    negative = [y for y in years if by_year[y] < 0]
+    if negative:
+        raise PlanError(f"year_{negative[0]}", _("The number of patients cannot be negative."))
+    if sum(by_year.values()) < 1:
+        raise PlanError(f"year_{start.year}", _("Write the number of patients planned, at least 1 in all."))
     if not source:
         raise PlanError("source", _("Write who decided the plan and when, e.g. 'Regionsrådet 20-11-2025'."))
     before = IntakePlan.objects.select_for_update().filter(region_code=region).first()
-    plan = IntakePlan.objects.create(region_code=region, total=total, start=start, end=end, source=source,
-                                     set_by=actor)
+    plan = IntakePlan.objects.create(region_code=region, total=sum(by_year.values()), start=start, end=end,
+                                     source=source, set_by=actor)
+    IntakePlanYear.objects.bulk_create(IntakePlanYear(plan=plan, year=y, patients=by_year[y]) for y in years)
     audit.record(actor, audit.Event.MONITORING_PLAN, action=audit.CHANGE, why=_("Region's intake plan set"),
                  detail={"region": region, "old": _plan_detail(before), "new": _plan_detail(plan)})
     return plan
@@ -101,4 +114,5 @@ def set_intake_plan(actor, region: str, total: int, start: dt.date, end: dt.date
 def _plan_detail(plan: IntakePlan | None) -> dict | None:
     if plan is None:
         return None
-    return {"total": plan.total, "start": _show(plan.start), "end": _show(plan.end), "source": plan.source}
+    return {"total": plan.total, "by_year": {str(y.year): y.patients for y in plan.years.all()},
+            "start": _show(plan.start), "end": _show(plan.end), "source": plan.source}

@@ -200,9 +200,10 @@ class EffectEstimate(models.Model):
 
 
 class IntakePlan(models.Model):
-    """A region's own plan for Aktiv Patientstøtte's intake: ``total`` patients started from
-    ``start`` to ``end``, spread evenly; the newest row of a region is in force over
-    ``rollout.yaml``'s plan. Set through :func:`opspor.web.monitoring.actions.set_intake_plan`."""
+    """A region's own plan for Aktiv Patientstøtte's intake: from ``start`` to ``end``, a number
+    of patients started in each year of the period (:class:`IntakePlanYear`, ``total`` their
+    sum); the newest row of a region is in force over ``rollout.yaml``'s plan. Set through
+    :func:`opspor.web.monitoring.actions.set_intake_plan`."""
 
     region_code = models.CharField(max_length=4, db_index=True)
     total = models.PositiveIntegerField(_("patients planned"))
@@ -216,3 +217,16 @@ class IntakePlan(models.Model):
         ordering = ["region_code", "-set_at", "-pk"]
         constraints = [models.CheckConstraint(condition=models.Q(end__gte=models.F("start")),
                                               name="intake_plan_end_after_start")]
+
+
+class IntakePlanYear(models.Model):
+    """The patients a region's plan has started in one year of its period, spread over that
+    year's days within the period (:meth:`opspor.monitor.rollout.IntakePlan.planned_by`)."""
+
+    plan = models.ForeignKey(IntakePlan, on_delete=models.CASCADE, related_name="years")
+    year = models.PositiveSmallIntegerField(_("year"))
+    patients = models.PositiveIntegerField(_("patients planned"))
+
+    class Meta:
+        ordering = ["plan", "year"]
+        constraints = [models.UniqueConstraint(fields=["plan", "year"], name="intake_plan_year_once")]

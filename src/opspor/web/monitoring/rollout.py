@@ -2,10 +2,10 @@
 organisational fields, no person) to :mod:`opspor.monitor.rollout`, which counts.
 
 The planned intake is the region's own plan set by its secretariat in the app
-(:class:`~opspor.web.monitoring.models.IntakePlan`, the newest row) when there is one; else the
-published plan of ``opspor/monitor/data/references.yaml`` (the seed's 14,194 patients over
-2016-2019) unless ``config/rollout.yaml`` (versioned) gives another, split over the regions by
-population when ``split: population``."""
+(:class:`~opspor.web.monitoring.models.IntakePlan`, the newest row, with its patients per year)
+when there is one; else the published plan of ``opspor/monitor/data/references.yaml`` (the
+seed's 14,194 patients over 2016-2019) unless ``config/rollout.yaml`` (versioned) gives another,
+split over the regions by population when ``split: population``."""
 
 from __future__ import annotations
 
@@ -66,8 +66,9 @@ def own_plan(region: str) -> R.IntakePlan | None:
     """The region's own plan in force (the newest set in the app), or None."""
     from opspor.web.monitoring.models import IntakePlan
 
-    own = IntakePlan.objects.filter(region_code=region).first()
-    return None if own is None else R.IntakePlan(own.total, own.start, own.end, source=own.source)
+    own = IntakePlan.objects.filter(region_code=region).prefetch_related("years").first()
+    return None if own is None else R.IntakePlan(own.total, own.start, own.end,
+                                                 tuple((y.year, y.patients) for y in own.years.all()), own.source)
 
 
 def _day(moment) -> dt.date | None:

@@ -199,7 +199,7 @@ def rollout_plan(request):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            actions.set_intake_plan(request.user, request.user.region_code, d["total"], d["start"], d["end"],
+            actions.set_intake_plan(request.user, request.user.region_code, form.by_year(), d["start"], d["end"],
                                     d["source"])
         except actions.PlanError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error))
@@ -213,8 +213,8 @@ def _rollout_page(request, form: IntakePlanForm | None, status: int = 200):
     region = request.user.region_code
     r = ro.rollout(region)
     if form is None and request.user.role == Role.SECRETARIAT:
-        form = IntakePlanForm(initial={"total": r.plan.total, "start": r.plan.start, "end": r.plan.end,
-                                       "source": r.plan.source} if r.own_plan else None)
+        form = IntakePlanForm(initial={"start": r.plan.start, "end": r.plan.end, "source": r.plan.source,
+                                       **{f"year_{y}": n for y, n in r.plan.by_year}} if r.own_plan else None)
     stages = {k: str(v) for k, v in STAGES.items()}
     package = [(stages[k], n) for k, n in r.package_funnel]
     aps = [(stages[k], n) for k, n in r.aps_funnel]
