@@ -99,6 +99,20 @@ def test_the_translator_and_its_context():
     assert i18n.localized({"title_da": "Titel", "title_en": "Title"}, "title", "en") == "Title"
 
 
+def test_a_figure_is_a_number_in_the_language_or_a_dash():
+    """The one set of formatters of the risk report, the model card, its analyses and the
+    monitoring PDF: a number in the language's separators, ``–`` where it is missing."""
+    assert [i18n.figure(v, 3, "da") for v in (0.71249, 1234.5, -0.0001, 7)] == ["0,712", "1.234,500", "0,000", "7,000"]
+    assert i18n.figure(1234.5, 1, "en") == "1,234.5"
+    assert [i18n.figure(v, 2, "da") for v in (None, float("nan"), float("inf"))] == ["–"] * 3
+    assert (i18n.percent(0.1234, "da"), i18n.percent(0.5, "en", 0), i18n.percent(0.01234, "da", 2)) == (
+        "12,3 %", "50 %", "1,23 %")
+    assert (i18n.percent(None, "da"), i18n.percent(float("nan"), "en")) == ("–", "–")
+    assert i18n.estimate(0.7123, 0.701, 0.7234, 3, "da") == "0,712 [0,701; 0,723]"
+    assert i18n.estimate(1.05, None, 1.2, 2, "en") == "1.05 [–; 1.20]"  # a missing end
+    assert i18n.estimate(None, 0.1, 0.2, 2, "da") == "–"
+
+
 @pytest.mark.parametrize("call", [lambda: i18n.translator("fr"), lambda: i18n.number("1.5", "de"),
                                   lambda: i18n.localized({}, "title", "sv")])
 def test_an_unknown_language_is_refused_by_name(call):

@@ -7,12 +7,17 @@ Message ids are English; the Danish is in ``django.po``. ``_ = translator(lang)`
 function that translates a message into ``lang``. Tables at module level mark their texts with
 :func:`gettext_lazy` / :func:`pgettext_lazy` (the names ``makemessages`` extracts), which only
 mark them: they are translated when a language is known.
+
+Numbers are written with the language's separators (:func:`number`, :func:`decimal`), and the
+figures of reports and cards as a number or ``–`` where missing (:func:`figure`, :func:`percent`,
+:func:`estimate`).
 """
 
 from __future__ import annotations
 
 import gettext
 import importlib
+import math
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
@@ -104,6 +109,31 @@ def decimal(value: float | int, digits: int, lang: str, *, grouping: bool = True
     if text.startswith("-") and text.strip("-0.,") == "":
         text = text[1:]  # -0.0 rounds to 0.0
     return number(text, lang)
+
+
+DASH = "–"  # a figure that is missing
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def figure(value: float | None, digits: int, lang: str) -> str:
+    """:func:`decimal`, or ``–`` where the figure is missing (None, or a float that is not finite)."""
+    return DASH if _missing(value) else decimal(value, digits, lang)
+
+
+def percent(share: float | None, lang: str, digits: int = 1) -> str:
+    """A share (``0.123``) as a percentage in ``lang`` (``12,3 %``), or ``–``."""
+    return DASH if _missing(share) else decimal(100 * share, digits, lang) + " %"
+
+
+def estimate(value: float | None, low: float | None, high: float | None, digits: int, lang: str) -> str:
+    """An estimate with its interval, ``0,712 [0,701; 0,723]`` (a missing end ``–``), or ``–``
+    without the estimate."""
+    if _missing(value):
+        return DASH
+    return f"{figure(value, digits, lang)} [{figure(low, digits, lang)}; {figure(high, digits, lang)}]"
 
 
 P_FLOOR = 0.001

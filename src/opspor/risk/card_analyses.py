@@ -7,33 +7,21 @@ the command that makes it when it is missing. Figures only, no person."""
 
 from __future__ import annotations
 
-import math
-
-from opspor.i18n import decimal, number
+from opspor.i18n import estimate, figure, percent
 from opspor.risk import registry
 from opspor.risk.texts import t
 
 STRATEGIES = ("model", "admissions_count", "everybody")
 
 
-def _n(value, digits: int, lang: str) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    return decimal(value, digits, lang)
-
-
-def _pct(value, lang: str) -> str:
-    return "–" if value is None else number(f"{100 * value:.1f} %", lang)
-
-
-def _ci(f: dict | None, key: str, digits: int, lang: str) -> str:
-    if f is None or f.get(key) is None:
-        return "–"
-    return f"{_n(f[key], digits, lang)} [{_n(f.get(key + '_low'), digits, lang)}; {_n(f.get(key + '_high'), digits, lang)}]"
+def _estimate(f: dict | None, key: str, digits: int, lang: str) -> str:
+    """``key``'s estimate of an external validation's figures ``f`` with its ``_low``/``_high``."""
+    f = f or {}
+    return estimate(f.get(key), f.get(key + "_low"), f.get(key + "_high"), digits, lang)
 
 
 def _nni(value, lang: str) -> str:
-    return t("card_nni_infinite", lang) if value is None else _n(value, 0, lang)
+    return t("card_nni_infinite", lang) if value is None else figure(value, 0, lang)
 
 
 def decision(model_id: str, lang: str) -> dict:
@@ -43,15 +31,15 @@ def decision(model_id: str, lang: str) -> dict:
     if d is None:
         return {"stored": False, "title": t("card_decision_title", lang),
                 "text": t("card_decision_missing", lang, command=command), "command": command}
-    rows = [[t(f"strategy_{name}", lang), _n(s["invited"], 0, lang), _n(s["admitted"], 0, lang),
-             _pct(s["ppv"], lang), _pct(s["sensitivity"], lang), _n(s["net_benefit"], 4, lang),
-             _n(1000 * s["net_benefit"], 1, lang)] for name, s in ((k, d["strategies"][k]) for k in STRATEGIES)]
-    nni = [[e.get(f"label_{lang}") or name, _n(e["rate_ratio"], 2, lang),
+    rows = [[t(f"strategy_{name}", lang), figure(s["invited"], 0, lang), figure(s["admitted"], 0, lang),
+             percent(s["ppv"], lang), percent(s["sensitivity"], lang), figure(s["net_benefit"], 4, lang),
+             figure(1000 * s["net_benefit"], 1, lang)] for name, s in ((k, d["strategies"][k]) for k in STRATEGIES)]
+    nni = [[e.get(f"label_{lang}") or name, figure(e["rate_ratio"], 2, lang),
             *(_nni(e[k], lang) for k in STRATEGIES)] for name, e in d["number_needed_to_invite"].items()]
-    capacity = ", ".join(f"{r} {_n(v['capacity'], 0, lang)}" for r, v in d["by_region"].items())
-    text = t("card_decision", lang, date=d["as_of"], eligible=_n(d["eligible"], 0, lang),
-             admitted=_n(d["admitted"], 0, lang), capacity=capacity, threshold=_n(d["threshold"], 3, lang),
-             uptake=_n(d["uptake"], 2, lang))
+    capacity = ", ".join(f"{r} {figure(v['capacity'], 0, lang)}" for r, v in d["by_region"].items())
+    text = t("card_decision", lang, date=d["as_of"], eligible=figure(d["eligible"], 0, lang),
+             admitted=figure(d["admitted"], 0, lang), capacity=capacity, threshold=figure(d["threshold"], 3, lang),
+             uptake=figure(d["uptake"], 2, lang))
     return {"stored": True, "title": t("card_decision_title", lang), "nni_title": t("card_nni_title", lang),
             "text": text, "rows": rows, "nni": nni, "command": command,
             "cols": [t(k, lang) for k in ("card_strategy", "card_invited", "card_admitted", "ppv", "sensitivity",
@@ -83,8 +71,8 @@ def external(kind: str, lang: str) -> dict:
                 continue
             f = region[name]
             rows.append([region["region"] if name == "as_developed" else "", label,
-                         _n((f or {}).get("persons"), 0, lang), _n((f or {}).get("observed"), 0, lang),
-                         _ci(f, "auroc", 3, lang), _ci(f, "ratio", 2, lang), _ci(f, "slope", 2, lang)])
+                         figure((f or {}).get("persons"), 0, lang), figure((f or {}).get("observed"), 0, lang),
+                         _estimate(f, "auroc", 3, lang), _estimate(f, "ratio", 2, lang), _estimate(f, "slope", 2, lang)])
     text = t("card_external", lang, run=r["run_id"], created=r["created_at"][:10], region=r["train_region"],
              date=r["schedule"]["test_as_of"], refit=r["schedule"]["train_as_of"][-1])
     return {"stored": True, "title": t("card_external_title", lang), "text": text, "rows": rows, "command": command,

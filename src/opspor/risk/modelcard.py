@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from opspor.i18n import number
+from opspor.i18n import estimate, figure, percent
 from opspor.risk import card_analyses, fairness, governance, jobs, registry
 from opspor.risk.texts import t
 
@@ -128,21 +128,9 @@ def _capacity_fairness_text(cf: dict | None, lang: str) -> str:
     if cf is None:
         return t("card_capacity_fairness_missing", lang)
     return t("card_capacity_fairness", lang, date=cf["as_of"],
-             capacity=", ".join(f"{r} {_int(n, lang)}" for r, n in cf["capacity"].items()),
+             capacity=", ".join(f"{r} {figure(n, 0, lang)}" for r, n in cf["capacity"].items()),
              judged=cf["judged"], small=cf["too_small"],
              flagged=_flagged(cf, lang) or t("card_flagged_none", lang))
-
-
-def _num(value, digits: int, lang: str) -> str:
-    return "–" if value is None else number(f"{value:.{digits}f}", lang)
-
-
-def _int(value, lang: str) -> str:
-    return "–" if value is None else number(f"{value:,}", lang)
-
-
-def _pct(value, lang: str, digits: int = 1) -> str:
-    return "–" if value is None else number(f"{100 * value:.{digits}f} %", lang)
 
 
 def _who(entry: dict | None, lang: str) -> str:
@@ -163,29 +151,27 @@ def markdown(c: dict, lang: str = "da") -> str:
              f"- {t('train_dates', lang)}: {', '.join(d['train_as_of'])}",
              f"- {t('test_date', lang)}: {d['test_as_of']}",
              f"- {t('card_horizon', lang, days=d['horizon_days'])}",
-             f"- {t('rows', lang)}: {_int(d['rows'], lang)}",
-             f"- {t('test_population', lang)}: {_int(d['test_persons'], lang)} "
-             f"({_int(d['test_positives'], lang)} {t('positives', lang)})",
+             f"- {t('rows', lang)}: {figure(d['rows'], 0, lang)}",
+             f"- {t('test_population', lang)}: {figure(d['test_persons'], 0, lang)} "
+             f"({figure(d['test_positives'], 0, lang)} {t('positives', lang)})",
              f"- {t('calibration_method', lang)}: {d['calibration_method']}", "",
              f"## {t('card_performance', lang)}", "",
-             f"- AUROC {_num(p['auroc'], 3, lang)} [{_num(p['auroc_ci'][0], 3, lang)}; "
-             f"{_num(p['auroc_ci'][1], 3, lang)}]" + (
-                 f" ({t('card_truth', lang, auroc=_num(c['truth_auroc'], 3, lang))})" if c["truth_auroc"] else ""),
-             f"- AUPRC {_num(p['auprc'], 3, lang)}; Brier {_num(p['brier'], 4, lang)}",
-             f"- {t('cal_slope', lang)} {_num(p['calibration_slope'], 3, lang)}; "
-             f"{t('cal_intercept', lang)} {_num(p['calibration_intercept'], 3, lang)}"]
+             f"- AUROC {estimate(p['auroc'], *p['auroc_ci'], 3, lang)}" + (
+                 f" ({t('card_truth', lang, auroc=figure(c['truth_auroc'], 3, lang))})" if c["truth_auroc"] else ""),
+             f"- AUPRC {figure(p['auprc'], 3, lang)}; Brier {figure(p['brier'], 4, lang)}",
+             f"- {t('cal_slope', lang)} {figure(p['calibration_slope'], 3, lang)}; "
+             f"{t('cal_intercept', lang)} {figure(p['calibration_intercept'], 3, lang)}"]
     for top in p["top"]:
-        lines.append(f"- {t('top', lang, share=_pct(top['share'], lang, 0))}: {t('sensitivity', lang)} "
-                     f"{_pct(top['sensitivity'], lang)}, {t('ppv', lang)} {_pct(top['ppv'], lang)}")
+        lines.append(f"- {t('top', lang, share=percent(top['share'], lang, 0))}: {t('sensitivity', lang)} "
+                     f"{percent(top['sensitivity'], lang)}, {t('ppv', lang)} {percent(top['ppv'], lang)}")
     lines += ["", f"## {t('card_fairness', lang)}", "",
               f"| {t('card_group', lang)} | {t('persons', lang)} | {t('observed', lang)} | {t('predicted', lang)} "
               "| AUROC |", "|---|---:|---:|---:|---:|"]
     for grouping, rows in c["fairness"].items():
         for r in rows:
-            lines.append(f"| {grouping} {r['label']} | {_int(r['persons'], lang)} | "
-                         f"{_pct(r['observed'], lang, 2)} | {_pct(r['predicted'], lang, 2)} | "
-                         f"{_num(r['auroc'], 3, lang)} [{_num(r['auroc_ci'][0], 3, lang)}; "
-                         f"{_num(r['auroc_ci'][1], 3, lang)}] |")
+            lines.append(f"| {grouping} {r['label']} | {figure(r['persons'], 0, lang)} | "
+                         f"{percent(r['observed'], lang, 2)} | {percent(r['predicted'], lang, 2)} | "
+                         f"{estimate(r['auroc'], *r['auroc_ci'], 3, lang)} |")
     lines += ["", c["capacity_fairness_text"]]
     d, x = c["decision"], c["external"]
     lines += ["", f"## {t('card_decision_title', lang)}", "", d["text"]]

@@ -13,7 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from opspor import reference
-from opspor.i18n import decimal, translate_all, translator
+from opspor.i18n import decimal, estimate, figure, translate_all, translator
 from opspor.i18n import gettext_lazy as _
 from opspor.risk import monitoring_charts as charts
 
@@ -54,16 +54,6 @@ P = ParagraphStyle("p", parent=_s["Normal"], fontSize=8, leading=10)
 ALERT = ParagraphStyle("a", parent=P, textColor=colors.HexColor("#9C0006"))
 
 
-def _d(value, digits: int, lang: str) -> str:
-    return "–" if value is None else decimal(value, digits, lang)
-
-
-def _ci(value, low, high, digits: int, lang: str) -> str:
-    if value is None:
-        return "–"
-    return f"{_d(value, digits, lang)} [{_d(low, digits, lang)}; {_d(high, digits, lang)}]"
-
-
 def unit_label(group: str, code: str, lang: str = "da") -> str:
     """A unit's readable name: municipalities and regions by name, the rest as coded."""
     if group == "municipality" and code in reference.municipality_by_code():
@@ -79,19 +69,19 @@ def alert_text(alert: dict, lang: str = "da") -> str:
     """One alert as a sentence in ``lang``."""
     tx = translate_all(TEXT, lang)
     groups = translate_all(GROUP_LABELS, lang)
-    v = {"value": _d(alert["value"], 2 if alert["kind"] != "drift" else 3, lang),
-         "low": _d(alert.get("low"), 2, lang), "high": _d(alert.get("high"), 2, lang)}
+    v = {"value": figure(alert["value"], 2 if alert["kind"] != "drift" else 3, lang),
+         "low": figure(alert.get("low"), 2, lang), "high": figure(alert.get("high"), 2, lang)}
     limit = alert["limit"]
     if alert["kind"] == "observed_expected":
         bound = limit[1] if alert["direction"] == "high" else limit[0]
         return tx["a_oe_high" if alert["direction"] == "high" else "a_oe_low"].format(
             group=groups[alert["group"]], unit=unit_label(alert["group"], alert["unit"], lang),
-            limit=_d(bound, 2, lang), observed=alert["observed"], expected=_d(alert["expected"], 1, lang), **v)
+            limit=figure(bound, 2, lang), observed=alert["observed"], expected=figure(alert["expected"], 1, lang), **v)
     if alert["kind"] == "calibration_slope":
-        return tx["a_slope"].format(limit=f"{_d(limit[0], 2, lang)}-{_d(limit[1], 2, lang)}", **v)
+        return tx["a_slope"].format(limit=f"{figure(limit[0], 2, lang)}-{figure(limit[1], 2, lang)}", **v)
     if alert["kind"] == "auroc":
-        return tx["a_auroc"].format(limit=_d(limit[0], 2, lang), **v)
-    return tx["a_drift"].format(unit=alert["unit"], limit=_d(limit[0], 2, lang), **v)
+        return tx["a_auroc"].format(limit=figure(limit[0], 2, lang), **v)
+    return tx["a_drift"].format(unit=alert["unit"], limit=figure(limit[0], 2, lang), **v)
 
 
 def oe_chart(record: dict, group: str, lang: str, fmt: str) -> bytes:
@@ -142,9 +132,9 @@ def _image(png: bytes, width_mm: float = 170) -> Image:
 
 def oe_rows(record: dict, group: str, lang: str) -> list[list[str]]:
     return [[unit_label(group, r["unit"], lang), decimal(r["persons"], 0, lang), decimal(r["observed"], 0, lang),
-             _d(r["expected"], 1, lang), _ci(r["ratio"], r["ratio_low"], r["ratio_high"], 2, lang),
-             _ci(r["intercept"], r["intercept_low"], r["intercept_high"], 2, lang),
-             _ci(r["slope"], r["slope_low"], r["slope_high"], 2, lang)] for r in record["groups"][group]]
+             figure(r["expected"], 1, lang), estimate(r["ratio"], r["ratio_low"], r["ratio_high"], 2, lang),
+             estimate(r["intercept"], r["intercept_low"], r["intercept_high"], 2, lang),
+             estimate(r["slope"], r["slope_low"], r["slope_high"], 2, lang)] for r in record["groups"][group]]
 
 
 def write(record: dict, path: Path, lang: str = "da") -> Path:
@@ -163,13 +153,14 @@ def write(record: dict, path: Path, lang: str = "da") -> Path:
         Paragraph(escape(tx["no_alerts"]), P)]
     story += [Paragraph(escape(tx["overall"]), H),
               table(tx["cols_oe"], [[tx["overall"], decimal(o["persons"], 0, lang), decimal(o["observed"], 0, lang),
-                                      _d(o["expected"], 1, lang), _ci(o["ratio"], o["ratio_low"], o["ratio_high"], 2, lang),
-                                      _ci(o["intercept"], o["intercept_low"], o["intercept_high"], 2, lang),
-                                      _ci(o["slope"], o["slope_low"], o["slope_high"], 2, lang)]],
+                                      figure(o["expected"], 1, lang),
+                                      estimate(o["ratio"], o["ratio_low"], o["ratio_high"], 2, lang),
+                                      estimate(o["intercept"], o["intercept_low"], o["intercept_high"], 2, lang),
+                                      estimate(o["slope"], o["slope_low"], o["slope_high"], 2, lang)]],
                      [38 * mm, 16 * mm, 16 * mm, 16 * mm, 28 * mm, 34 * mm, 26 * mm]),
               Paragraph(escape(tx["auroc_title"]), H), _image(auroc_chart(record, lang, "png")),
               table(tx["cols_auroc"], [[p["month"], decimal(p["persons"], 0, lang), decimal(p["positives"], 0, lang),
-                                         _ci(p["auroc"], p["auroc_low"], p["auroc_high"], 3, lang)]
+                                         estimate(p["auroc"], p["auroc_low"], p["auroc_high"], 3, lang)]
                                         for p in record["auroc_over_time"]],
                      [25 * mm, 25 * mm, 25 * mm, 45 * mm])]
     for group in record["groups"]:
@@ -180,7 +171,7 @@ def write(record: dict, path: Path, lang: str = "da") -> Path:
         story += [Spacer(1, 4), table(tx["cols_oe"], oe_rows(record, group, lang),
                                        [38 * mm, 16 * mm, 16 * mm, 16 * mm, 28 * mm, 34 * mm, 26 * mm], flagged)]
     story += [PageBreak(), Paragraph(escape(tx["drift_title"]), H), _image(drift_chart(record, lang, "png"), 150),
-              table(tx["cols_drift"], [[r["feature"], _d(r["psi"], 3, lang)] for r in record["drift"]["features"]],
+              table(tx["cols_drift"], [[r["feature"], figure(r["psi"], 3, lang)] for r in record["drift"]["features"]],
                      [60 * mm, 25 * mm],
                      [i for i, r in enumerate(record["drift"]["features"]) if r["level"] == "alert"])]
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=12 * mm,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from opspor.i18n import decimal
+from opspor.i18n import decimal, figure
 from opspor.risk import governance, jobs, registry
 from opspor.risk.texts import t
 
@@ -51,10 +51,9 @@ def reason(p: dict | None, region_name: str, lang: str) -> str:
     """The proposal's reason in one sentence in ``lang`` (numbers in its format)."""
     if p is None:
         return t("proposal_none", lang, region=region_name)
-    slope = p["calibration_slope"]
     text = t("proposal_reason", lang, region=region_name, label=p["label"].get(lang, p["kind"]), model=p["model_id"],
              n=p["compared"], date=p["test_as_of"], auroc=decimal(p["auroc"], 3, lang),
              low=decimal(p["auroc_ci"][0], 3, lang), high=decimal(p["auroc_ci"][1], 3, lang),
              persons=decimal(p["persons"], 0, lang), positives=decimal(p["positives"], 0, lang),
-             slope="–" if slope is None or math.isnan(slope) else decimal(slope, 2, lang))
+             slope=figure(p["calibration_slope"], 2, lang))
     return text + (" " + t("proposal_in_use", lang) if p["in_use"] else "")

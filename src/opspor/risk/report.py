@@ -16,7 +16,7 @@ import math
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from opspor.i18n import number
+from opspor.i18n import figure, number, percent
 from opspor.risk.texts import t
 
 COLORS = {"boosted": "#1b6ca8", "logistic": "#e08a1e", "truth": "#4a9c4a"}
@@ -36,30 +36,16 @@ def _names(record: dict) -> list[str]:
     return [n for n in ORDER if n in present]
 
 
-def _num(value, digits: int = 3, lang: str = "da") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    text = f"{value:.{digits}f}"
-    return number(text, lang)
-
-
-def _pct(value, lang: str, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    text = f"{100 * value:.{digits}f} %"
-    return number(text, lang)
-
-
 def _int(value: int, lang: str) -> str:
     return number(f"{value:,}", lang)
 
 
 def _ci(low, high, lang: str) -> str:
-    return f"[{_num(low, 3, lang)}; {_num(high, 3, lang)}]"
+    return f"[{figure(low, 3, lang)}; {figure(high, 3, lang)}]"
 
 
 def _share(share: float, lang: str) -> str:
-    return _pct(share, lang, 0 if share * 100 == int(share * 100) else 1)
+    return percent(share, lang, 0 if share * 100 == int(share * 100) else 1)
 
 
 def _plots(record: dict, lang: str) -> list[str]:
@@ -70,7 +56,7 @@ def _plots(record: dict, lang: str) -> list[str]:
     ax = fig.add_subplot()
     for n in names:
         c = overall[n]["roc_curve"]
-        ax.plot(c["fpr"], c["tpr"], color=COLORS[n], label=f"{t(n, lang)} ({_num(overall[n]['auroc'], 3, lang)})")
+        ax.plot(c["fpr"], c["tpr"], color=COLORS[n], label=f"{t(n, lang)} ({figure(overall[n]['auroc'], 3, lang)})")
     ax.plot([0, 1], [0, 1], color="#999", lw=0.8, ls=":")
     ax.set(xlabel=t("fpr", lang), ylabel=t("tpr", lang), title=t("roc", lang))
     ax.legend(loc="lower right", fontsize=8)
@@ -81,7 +67,7 @@ def _plots(record: dict, lang: str) -> list[str]:
     for n in names:
         c = overall[n]["pr_curve"]
         ax.plot(c["recall"], c["precision"], color=COLORS[n],
-                label=f"{t(n, lang)} ({_num(overall[n]['auprc'], 3, lang)})")
+                label=f"{t(n, lang)} ({figure(overall[n]['auprc'], 3, lang)})")
     ax.axhline(record["evaluation"]["prevalence"], color="#999", lw=0.8, ls=":")
     ax.set(xlabel=t("recall", lang), ylabel=t("precision", lang), title=t("pr", lang), ylim=(0, 1))
     ax.legend(loc="upper right", fontsize=8)
@@ -140,17 +126,17 @@ def _metrics_table(rows: list[tuple[str, dict]], shares: list[float], lang: str,
     out = ["<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr></thead><tbody>"]
     for label, m in rows:
         cells = [html.escape(label)]
-        cells.append(_num(m["auroc"], 3, lang) + (f"<br><small>{_ci(*m['auroc_ci'], lang)}</small>" if ci else ""))
-        cells.append(_num(m["auprc"], 3, lang) + (f"<br><small>{_ci(*m['auprc_ci'], lang)}</small>" if ci else ""))
-        cells.append(_num(m["brier"], 4, lang))
-        cells.append(_pct(m["mean_predicted"], lang, 2))
-        cells.append(_num(m["calibration_intercept"], 3, lang))
+        cells.append(figure(m["auroc"], 3, lang) + (f"<br><small>{_ci(*m['auroc_ci'], lang)}</small>" if ci else ""))
+        cells.append(figure(m["auprc"], 3, lang) + (f"<br><small>{_ci(*m['auprc_ci'], lang)}</small>" if ci else ""))
+        cells.append(figure(m["brier"], 4, lang))
+        cells.append(percent(m["mean_predicted"], lang, 2))
+        cells.append(figure(m["calibration_intercept"], 3, lang))
         slope = m["calibration_slope"]
         se = m["calibration_slope_se"]
-        cells.append(_num(slope, 3, lang) + (
+        cells.append(figure(slope, 3, lang) + (
             f"<br><small>{_ci(slope - 1.96 * se, slope + 1.96 * se, lang)}</small>" if ci and not math.isnan(se) else ""))
         for top in m["top"]:
-            cells += [_int(top["flagged"], lang), _pct(top["sensitivity"], lang), _pct(top["ppv"], lang)]
+            cells += [_int(top["flagged"], lang), percent(top["sensitivity"], lang), percent(top["ppv"], lang)]
         out.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
@@ -193,7 +179,7 @@ def render(record: dict, lang: str = "da") -> str:
                                           share=meta["persons_calibration_share"])),
         (t("test_population", lang), t("persons_positives", lang, persons=_int(ev["persons"], lang),
                                        date=meta["schedule"]["test_as_of"], positives=_int(ev["positives"], lang),
-                                       prevalence=_pct(ev["prevalence"], lang, 2))),
+                                       prevalence=percent(ev["prevalence"], lang, 2))),
         (t("configuration", lang), "; ".join(
             f"{v['file']} v{v['version']} ({v['sha256'][:10]})" for v in record["config"].values())),
         (t("code_version", lang), (f"opspor {record['code_version']['opspor']}, risk "
@@ -218,10 +204,10 @@ def render(record: dict, lang: str = "da") -> str:
         f"<h2>{html.escape(t('headline', lang))}</h2><div class=\"box\">",
     ]
     if "truth_auroc" in head:
-        parts.append(f"<p>{html.escape(t('truth_note', lang, auroc=_num(head['truth_auroc'], 3, lang)))}</p>")
+        parts.append(f"<p>{html.escape(t('truth_note', lang, auroc=figure(head['truth_auroc'], 3, lang)))}</p>")
         parts.append("<p>" + html.escape(t(
-            "ratio_note", lang, ratio=_num(head["ratio"], 3, lang),
-            slope=_num(head["boosted_calibration_slope"], 3, lang),
+            "ratio_note", lang, ratio=figure(head["ratio"], 3, lang),
+            slope=figure(head["boosted_calibration_slope"], 3, lang),
             ok_ratio=t("met" if head["ratio_met"] else "not_met", lang),
             ok_slope=t("met" if head["slope_met"] else "not_met", lang))) + "</p>")
     else:
