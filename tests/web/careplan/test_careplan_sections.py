@@ -80,9 +80,37 @@ def test_a_section_s_owner_is_checked_in_the_file(tmp_path):
                    encoding="utf-8")
     with pytest.raises(checklist.CareplanConfigError, match=r"sector_organisations\.general_practice.*two sectors"):
         checklist.load(bad)
+    bad.write_text(text.replace('  citizen: {title_da: "borgeren", title_en: "the citizen"}\n', "", 1), encoding="utf-8")
+    with pytest.raises(checklist.CareplanConfigError, match=r"owners.*citizen"):
+        checklist.load(bad)
     config = checklist.load()
     assert config.sector_of("department") == config.sector_of("region") == "hospital"
     assert config.sector_of("gp_practice") == "general_practice" and config.sector_of(None) is None
+    assert [(o.title_da, o.title_en) for o in config.owners.values()] == [
+        ("sygehuset", "the hospital"), ("kommunen", "the municipality"), ("egen læge", "the GP practice"),
+        ("borgeren", "the citizen")]
+
+
+def test_the_owners_are_named_as_the_file_names_them(world, login, tmp_path, monkeypatch, settings):  # noqa: F811
+    """The sectors' names under each section and in a refusal come from careplan.yaml ``owners``
+    in the reader's language."""
+    from opspor.web.careplan import checklist
+
+    users, persons, _conferences = world
+    url = f"/samarbejde/plan/{persons['odense'].public_id}/"
+    own = tmp_path / "careplan.yaml"
+    own.write_text(checklist.FILE.read_text(encoding="utf-8").replace(
+        '{title_da: "kommunen", title_en: "the municipality"}',
+        '{title_da: "kommunens sundhedsenhed", title_en: "the municipal health unit"}'), encoding="utf-8")
+    monkeypatch.setenv("OPSPOR_CAREPLAN_FILE", str(own))
+    c = login(users["specialist"])
+    page = c.get(url).content.decode()
+    assert "Skrives af kommunens sundhedsenhed" in page and "Skrives af sygehuset" in page
+    refused = c.post(url + "gem/", _plan_form(0, "Kommunens del", municipality="Hjemmepleje dagligt"))
+    assert "“Kommunens indsats” skrives af kommunens sundhedsenhed" in refused.content.decode()
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = c.get(url).content.decode()
+    assert "the municipal health unit" in page and "the hospital" in page and "kommunens sundhedsenhed" not in page
 
 
 def test_the_citizen_writes_their_own_section_and_the_professionals_read_it(world, login):  # noqa: F811

@@ -30,12 +30,14 @@ from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from opspor.i18n import localized
 from opspor.web.accounts.models import Organisation
 from opspor.web.accounts.roles import OrgKind, Role
 from opspor.web.audit import actions as audit
 from opspor.web.careplan import checklist
 from opspor.web.careplan.access import visible_tasks
 from opspor.web.careplan.models import Participant, PlanVersion, Sector, SharedPlan, Task
+from opspor.web.core import language
 from opspor.web.directory import actions as directory
 from opspor.web.directory.models import Booking, Offer
 from opspor.web.messaging import actions as messages
@@ -227,8 +229,10 @@ def current_version(plan: SharedPlan | None) -> PlanVersion | None:
 
 
 def owner_label(owner: str) -> str:
-    return {"hospital": _("the hospital"), "municipality": _("the municipality"),
-            "general_practice": _("the GP practice"), checklist.CITIZEN: _("the citizen")}.get(owner, owner)
+    """How the plan names ``owner`` (a sector or the citizen) in the request's language
+    (``careplan.yaml`` ``owners``)."""
+    titled = checklist.config().owners.get(owner)
+    return localized(titled, "title", language.current()) if titled else owner
 
 
 def sector_of(user) -> str | None:

@@ -1,5 +1,6 @@
 """After the MDT's configuration (``config/careplan.yaml``): the professions that own tasks, the
-discharge checklist whose items become tasks, and the sections of the shared plan.
+discharge checklist whose items become tasks, the sectors' users, the sections of the shared plan
+and how each section's owner is named.
 
 Plain Python (no Django): ``load(path)`` reads and checks the file through
 :mod:`opspor.config_reader` (errors name the file, the key, the problem and the fix);
@@ -72,6 +73,8 @@ class Config:
     plan_sections: tuple[Section, ...]
     # sector -> the organisation kinds whose users belong to it
     sector_organisations: dict[str, tuple[str, ...]]
+    # owner of a section (a sector or the citizen) -> its name in the plan ("the municipality")
+    owners: dict[str, Titled]
 
     def sector_of(self, org_kind: str | None) -> str | None:
         """The sector of a user of an organisation of ``org_kind`` (None: no sector)."""
@@ -108,7 +111,7 @@ def _ids(ctx: _Ctx, raw, what: str) -> list:
 
 def parse(data, file: str) -> Config:
     ctx = _Ctx(file)
-    top = ("version", "professions", "checklist", "sector_organisations", "plan_sections")
+    top = ("version", "professions", "checklist", "sector_organisations", "owners", "plan_sections")
     data = config_reader.mapping(ctx, data, top, top, docs="see docs/shared-plan.md")
     version = config_reader.version(ctx.at("version"), data["version"])
     pctx = ctx.at("professions")
@@ -149,6 +152,9 @@ def parse(data, file: str) -> Config:
                                         "list each kind of organisation under one sector")
         kinds_seen |= set(kinds)
         sector_organisations[sector] = kinds
+    wctx = ctx.at("owners")
+    raw_owners = config_reader.mapping(wctx, data["owners"], OWNERS, OWNERS)
+    owners = {owner: Titled(owner, **_titled(wctx.at(owner), raw_owners[owner])) for owner in OWNERS}
     sections, seen = [], set()
     sctx = ctx.at("plan_sections")
     for i, raw in enumerate(_ids(sctx, data["plan_sections"], "plan sections")):
@@ -160,7 +166,7 @@ def parse(data, file: str) -> Config:
         seen.add(section_id)
         owner = config_reader.choice(at.at("owner"), raw["owner"], OWNERS, "owner")
         sections.append(Section(section_id, raw["title_da"], raw["title_en"], owner))
-    return Config(version, file, professions, tuple(items), tuple(sections), sector_organisations)
+    return Config(version, file, professions, tuple(items), tuple(sections), sector_organisations, owners)
 
 
 def load(path: Path | str = FILE) -> Config:
