@@ -32,8 +32,7 @@ def caseload(cases: list[Case], username: str, fmt: str) -> HttpResponse:
               _("Reason for ending")]
     body = ([c.person.cpr_display, c.person.name, c.person.age, queries.municipality_name(c.person.municipality_code),
              c.get_state_display(), c.invited_at, c.answered_at, c.started_at, c.end_due_on,
-             c.next_session.planned_for if c.next_session else None,
-             c.last_contact.held_at if c.last_contact else None, c.ended_at, c.get_end_reason_display()]
+             c.next_session_at, c.last_contact_at, c.ended_at, c.get_end_reason_display()]
             + ([_arm_cell(c)] if rules.TRIAL.enabled else [])
             for c in cases)
     if rules.TRIAL.enabled:

@@ -282,16 +282,20 @@ def caseload(nurse: User, state: str = "", *, search: str = "", sort: str = "") 
     if search.strip():
         cases = cases.filter(_search(search))
     cases = list(cases.order_by("person__name", "id"))
-    next_sessions: dict[int, Session] = {}
-    for s in Session.objects.filter(case__in=cases, status=Session.Status.PLANNED).order_by("-planned_for"):
-        next_sessions[s.case_id] = s  # the earliest planned wins
-    last_contacts: dict[int, Session] = {}
-    for s in Session.objects.filter(case__in=cases, status=Session.Status.HELD).order_by("held_at"):
-        last_contacts[s.case_id] = s  # the newest held wins
+    next_planned: dict[int, dt.datetime] = {}  # the earliest planned session
+    last_held: dict[int, dt.datetime] = {}  # the newest held session
+    for case_id, status, planned_for, held_at in (
+            Session.objects.filter(case__in=cases, status__in=(Session.Status.PLANNED, Session.Status.HELD))
+            .values_list("case_id", "status", "planned_for", "held_at")):
+        if status == Session.Status.PLANNED:
+            if case_id not in next_planned or planned_for < next_planned[case_id]:
+                next_planned[case_id] = planned_for
+        elif held_at is not None and (case_id not in last_held or held_at > last_held[case_id]):
+            last_held[case_id] = held_at
     due = dict(questionnaire_tasks(cases, dt.date.max))
     for case in cases:
-        case.next_session = next_sessions.get(case.pk)
-        case.last_contact = last_contacts.get(case.pk)
+        case.next_session_at = next_planned.get(case.pk)
+        case.last_contact_at = last_held.get(case.pk)
         case.next_questionnaire = due.get(case.pk)
     return _sorted(cases, sort)
 
@@ -315,8 +319,8 @@ CASELOAD_SORTS = {
     + ("refused", "ended").index(c.state),
     "invited": lambda c: c.invited_at,
     "started": lambda c: c.started_at,
-    "next": lambda c: c.next_session.planned_for if c.next_session else None,
-    "last": lambda c: c.last_contact.held_at if c.last_contact else None,
+    "next": lambda c: c.next_session_at,
+    "last": lambda c: c.last_contact_at,
 }
 
 
@@ -327,9 +331,16 @@ def _sorted(cases: list[Case], sort: str) -> list[Case]:
     return sorted(having, key=key, reverse=descending) + [c for c in cases if key(c) is None]
 
 
-def caseload_counts(nurse: User) -> dict[str, int]:
-    counts = dict(Case.objects.filter(nurse=nurse).values_list("state").annotate(n=Count("id")))
-    return {state: counts.get(state, 0) for state in Case.State.values}
+def caseload_counts(nurse: User) -> tuple[dict[str, int], int]:
+    """The nurse's cases by state, and her open cases that take a support place
+    (``open_case_count``), in one query."""
+    counts, places = dict.fromkeys(Case.State.values, 0), 0
+    for state, n, control in (Case.objects.filter(nurse=nurse).values_list("state")
+                              .annotate(n=Count("id"), control=Count("id", filter=REVEALED_CONTROL))):
+        counts[state] = n
+        if state in Case.OPEN_STATES:
+            places += n - control
+    return counts, places
 
 
 # --- the nurse's day --------------------------------------------------------------------------
@@ -387,38 +398,38 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def day_view(nurse: User, today: dt.date) -> Day:
-    """Who to call on ``today``: the buckets of the nurse's day view. The nurse's cases and the
-    planned sessions are read once each and sorted into the buckets here (the page is the one a
-    nurse opens most)."""
+    """Who to call on ``today``: the buckets of the nurse's day view. The nurse's cases (with
+    their persons) and her planned sessions are read once each and sorted into the buckets here
+    (the page is the one a nurse opens most)."""
     start, end = _day_bounds(today)
     reminder_start, _ = _day_bounds(today - dt.timedelta(days=rules.INVITATION_REMINDER_DAYS))
-    planned = list(Session.objects.filter(case__nurse=nurse, case__state__in=Case.OPEN_STATES,
-                                          status=Session.Status.PLANNED, planned_for__lt=end)
-                   .select_related("case__person__contact_choice", "case__allocation").order_by("planned_for", "pk"))
-    calls = [DayRow(s.case, s, today) for s in planned if s.planned_for >= start]
-    overdue = [DayRow(s.case, s, timezone.localdate(s.planned_for)) for s in planned if s.planned_for < start]
-    has_planned = Exists(Session.objects.filter(case=OuterRef("pk"), status=Session.Status.PLANNED))
-    has_planned_startup = Exists(Session.objects.filter(case=OuterRef("pk"), status=Session.Status.PLANNED,
-                                                        kind=Session.Kind.STARTUP))
-    cases = list(Case.objects.filter(nurse=nurse).select_related("person", "allocation")
-                 .annotate(planned=has_planned, planned_startup=has_planned_startup))  # the model's order
+    cases = list(Case.objects.filter(nurse=nurse).select_related("person__contact_choice", "allocation"))  # the model's order
+    by_pk = {c.pk: c for c in cases}
+    # (a case given to the nurse since the line above waits for the next page: ``in by_pk`` here and below)
+    planned = [s for s in Session.objects.filter(case__nurse=nurse, status=Session.Status.PLANNED)
+               .order_by("planned_for", "pk") if s.case_id in by_pk]
+    has_planned = {s.case_id for s in planned}
+    has_planned_startup = {s.case_id for s in planned if s.kind == Session.Kind.STARTUP}
+    due_by_end = [s for s in planned if s.planned_for < end and by_pk[s.case_id].state in Case.OPEN_STATES]
+    calls = [DayRow(by_pk[s.case_id], s, today) for s in due_by_end if s.planned_for >= start]
+    overdue = [DayRow(by_pk[s.case_id], s, timezone.localdate(s.planned_for)) for s in due_by_end
+               if s.planned_for < start]
     invited = sorted((c for c in cases if c.state == Case.State.INVITED and c.invited_at and c.invited_at < end),
                      key=lambda c: (c.invited_at, c.pk))
     unanswered = [DayRow(c, since=timezone.localdate(c.invited_at)) for c in invited if c.invited_at < reminder_start]
     new_invitations = [DayRow(c, since=timezone.localdate(c.invited_at)) for c in invited
                        if c.invited_at >= reminder_start]
     startup_to_plan = [DayRow(c, since=timezone.localdate(c.answered_at) if c.answered_at else None) for c in
-                       _by_time(c for c in cases if c.state == Case.State.CONSENTED and not c.planned_startup
-                                and not _revealed_control(c))]
+                       _by_time(c for c in cases if c.state == Case.State.CONSENTED
+                                and c.pk not in has_planned_startup and not _revealed_control(c))]
     end_due, end_overdue, no_session = [], [], []
     for case in _by_time((c for c in cases if c.state == Case.State.ACTIVE), "started_at"):
         if case.end_overdue_on and case.end_overdue_on <= today:
             end_overdue.append(DayRow(case, since=case.end_overdue_on))
         elif case.end_due_on and case.end_due_on <= today:
             end_due.append(DayRow(case, since=case.end_due_on))
-        if not case.planned:
+        if case.pk not in has_planned:
             no_session.append(DayRow(case, since=case.start_date))
-    by_pk = {c.pk: c for c in cases}
     included = [c for c in cases if c.state in CaseQuerySet.INCLUDED]
     questionnaires_due = [DayRow(by_pk[pk], since=due.on) for pk, due in questionnaire_tasks(included, today)]
     # messages from the citizen not read yet (so that none is overlooked), the oldest first
@@ -427,8 +438,8 @@ def day_view(nurse: User, today: dt.date) -> Day:
     unread_messages = [DayRow(by_pk[u["case"]], since=timezone.localdate(u["first"])) for u in unread
                        if u["case"] in by_pk]
     return Day(today, calls, overdue, new_invitations, unanswered, startup_to_plan, no_session, end_due, end_overdue,
-               questionnaires_due, unread_messages, questionnaire_alerts(nurse, end),
-               questionnaires_unanswered(nurse, today))
+               questionnaires_due, unread_messages, questionnaire_alerts(nurse, end, by_pk),
+               questionnaires_unanswered(nurse, today, by_pk))
 
 
 def _revealed_control(case: Case) -> bool:
@@ -443,34 +454,47 @@ def _by_time(cases: Iterable[Case], attr: str = "answered_at") -> list[Case]:
     return sorted(cases, key=lambda c: (getattr(c, attr) is None, getattr(c, attr) or never, c.pk))
 
 
-def questionnaires_unanswered(nurse: User, today: dt.date) -> list[DayRow]:
+def questionnaires_unanswered(nurse: User, today: dt.date, cases: dict[int, Case]) -> list[DayRow]:
     """The questionnaires of the nurse's open cases not answered by a deadline before ``today``
     and not marked seen, the oldest deadline first: the seed's flag when a check is not used
-    (002, lines 8580-8606)."""
+    (002, lines 8580-8606). ``cases``: the nurse's cases by id, read already."""
     found = (QuestionnaireRequest.objects.filter(case__nurse=nurse, case__state__in=Case.OPEN_STATES,
                                                  state=QuestionnaireRequest.State.EXPIRED, reviewed_at__isnull=True,
-                                                 deadline__lt=today)
-             .select_related("case__person", "case__allocation").order_by("deadline", "id"))
-    return [DayRow(r.case, since=r.deadline, request=r) for r in found]
+                                                 deadline__lt=today).order_by("deadline", "id"))
+    return [DayRow(cases[r.case_id], since=r.deadline, request=r) for r in found if r.case_id in cases]
 
 
 TRIAGE_ORDER = {"red": 0, "yellow": 1}
 
 
-def questionnaire_alerts(nurse: User, before: dt.datetime) -> list[DayRow]:
+def questionnaire_alerts(nurse: User, before: dt.datetime, cases: dict[int, Case]) -> list[DayRow]:
     """The red and yellow questionnaire answers of the nurse's cases not marked seen, stored
-    before ``before``: red first, then the oldest first (the rule that fired is on the row)."""
-    found = (QuestionnaireResponse.objects.filter(case__nurse=nurse, triage__in=list(TRIAGE_ORDER),
-                                                  reviewed_at__isnull=True, recorded_at__lt=before)
-             .select_related("case__person", "case__allocation"))
+    before ``before``: red first, then the oldest first (the rule that fired is on the row).
+    ``cases``: the nurse's cases by id, read already."""
+    found = QuestionnaireResponse.objects.filter(case__nurse=nurse, triage__in=list(TRIAGE_ORDER),
+                                                 reviewed_at__isnull=True, recorded_at__lt=before)
     rows = sorted(found, key=lambda r: (TRIAGE_ORDER[r.triage], r.recorded_at, r.pk))
-    return [DayRow(r.case, since=r.taken_on, response=r) for r in rows]
+    return [DayRow(cases[r.case_id], since=r.taken_on, response=r) for r in rows if r.case_id in cases]
+
+
+@dataclass(slots=True)
+class WeekCall:
+    """One session of the week as the page shows it, read as plain values (no model instances):
+    the week holds dozens of them."""
+
+    case_id: int
+    kind: str
+    status: str
+    planned_for: dt.datetime  # in the current time zone
+    retry: bool  # a new try after "not reached"
+    name: str
+    person_key: str
 
 
 @dataclass
 class WeekDay:
     day: dt.date
-    sessions: list[Session]
+    sessions: list[WeekCall]
 
 
 def week_view(nurse: User, day: dt.date) -> list[WeekDay]:
@@ -483,10 +507,14 @@ def week_view(nurse: User, day: dt.date) -> list[WeekDay]:
     sessions = (Session.objects.filter(case__nurse=nurse, planned_for__gte=start, planned_for__lt=end)
                 .filter(Q(status=Session.Status.PLANNED, case__state__in=Case.OPEN_STATES)
                         | ~Q(status=Session.Status.PLANNED))
-                .select_related("case__person").order_by("planned_for", "id"))
+                .order_by("planned_for", "id")
+                .values_list("case_id", "kind", "status", "planned_for", "retry_of_id", "case__person__name",
+                             "case__person__person_key"))
     days = [WeekDay(monday + dt.timedelta(days=i), []) for i in range(7)]
-    for s in sessions:
-        days[(timezone.localdate(s.planned_for) - monday).days].sessions.append(s)
+    for case_id, kind, status, planned_for, retry_of_id, name, person_key in sessions:
+        local = timezone.localtime(planned_for)
+        days[(local.date() - monday).days].sessions.append(
+            WeekCall(case_id, kind, status, local, retry_of_id is not None, name, person_key))
     return days
 
 

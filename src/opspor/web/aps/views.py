@@ -51,6 +51,7 @@ from opspor.web.aps.forms import (
     StartupForm,
 )
 from opspor.web.aps.models import Case, Goal, Session
+from opspor.web.aps.templatetags.aps_tags import state_badge
 from opspor.web.audit import actions as audit
 from opspor.web.core import params
 from opspor.web.people.policy import scope_of
@@ -273,6 +274,19 @@ def set_capacity(request, nurse_pk: int):
     return redirect("aps:nurses")
 
 
+def _case_url_maker():
+    """``case_url(pk)``: the URL of a case page as ``reverse("aps:case", args=[pk])`` gives it,
+    reversed once per page instead of once per row."""
+    marker = 2_147_483_647
+    head, tail = reverse("aps:case", args=[marker]).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _labels(choices) -> dict[str, str]:
+    """value → label of a model's choices, translated once (for rows built in the view)."""
+    return {value: str(label) for value, label in choices.choices}
+
+
 # --- the nurse: day and caseload --------------------------------------------------------------
 
 def _day_param(request) -> dt.date:
@@ -287,10 +301,39 @@ def day(request):
     audit.record(request, audit.Event.APS_DAY, action=audit.READ, why=_("My day: who to call"),
                  persons=queries.persons_of(view.cases), detail={"day": today.isoformat()})
     return render(request, "aps/day.html", {
-        "view": view, "today": today, "is_today": today == timezone.localdate(),
+        "view": view, "rows": _day_rows(view), "today": today, "is_today": today == timezone.localdate(),
         "previous": today - dt.timedelta(days=1), "next": today + dt.timedelta(days=1),
         "reminder_days": rules.INVITATION_REMINDER_DAYS,
     })
+
+
+# where a day view row's "Open case" leads on the case page
+_DAY_ANCHORS = {"calls": "#sec-sessions", "overdue": "#sec-sessions", "unread_messages": "#sec-messages",
+                "questionnaire_alerts": "#sec-questionnaires", "questionnaires_unanswered": "#sec-questionnaires"}
+
+
+def _day_rows(view: queries.Day) -> dict[str, list[dict]]:
+    """The rows of each bucket of the day view as the tables show them (bucket key → rows),
+    made here and not in the template's loop over every row."""
+    case_url, kinds, states = _case_url_maker(), _labels(Session.Kind), _labels(Case.State)
+    out = {}
+    for key, rows in view.buckets:
+        anchor, made = _DAY_ANCHORS.get(key, ""), []
+        for row in rows:
+            case, person, session = row.case, row.case.person, row.session
+            cells = {"name": person.name, "cpr": person.cpr_display, "state": states.get(case.state, case.state),
+                     "url": case_url(case.pk) + anchor, "response": row.response}
+            if key in ("calls", "overdue"):
+                cells["when"] = _local(session.planned_for, "%H:%M" if key == "calls" else "%d-%m-%Y %H:%M")
+                cells["kind"] = kinds.get(session.kind, session.kind)
+            else:
+                cells["when"] = _local(row.since) or "–"
+            if key == "calls":
+                cells["phone"] = person.contact_phone
+                cells["phone_display"] = person.contact_phone_display
+            made.append(cells)
+        out[key] = made
+    return out
 
 
 def _state_param(request) -> str:
@@ -315,7 +358,7 @@ def caseload(request):
     cases = queries.caseload(request.user, state, search=search, sort=sort)
     audit.record(request, audit.Event.APS_CASELOAD, action=audit.READ, why=_("My caseload"),
                  persons=queries.persons_of(cases), detail={"state": state, "search": bool(search), "sort": sort})
-    counts = queries.caseload_counts(request.user)
+    counts, open_cases = queries.caseload_counts(request.user)
     tabs = [("", _("All"), sum(counts.values()))] + [(s, label, counts[s]) for s, label in Case.State.choices]
     current = sort or "name"
     columns = [{"label": label, "sort": key if current != key else f"-{key}",  # a second click turns the order
@@ -326,12 +369,49 @@ def caseload(request):
         columns.insert(4, {"label": _("Trial group")})
     keep = {k: v for k, v in (("state", state), ("q", search)) if v}
     return render(request, "aps/caseload.html", {
-        "cases": cases, "state": state, "tabs": tabs, "capacity": request.user.capacity,
-        "trial_on": rules.TRIAL.enabled, "open": queries.open_case_count(request.user),
+        "cases": _caseload_rows(cases), "state": state, "tabs": tabs, "capacity": request.user.capacity,
+        "trial_on": rules.TRIAL.enabled, "open": open_cases,
         "search_form": CaseloadForm(initial={"q": search}), "search": search, "sort": sort,
         "columns": columns, "keep": urlencode(keep),
         "tab_query": urlencode({k: v for k, v in (("q", search), ("sort", sort)) if v}),
     })
+
+
+def _local(value, fmt: str = "%d-%m-%Y") -> str:
+    """What ``{{ value|date:"d-m-Y" }}`` shows (``fmt`` in strftime's terms): a date, or a
+    datetime in the current time zone; "" for None."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime(fmt)
+
+
+def _caseload_rows(cases: list[Case]) -> list[dict]:
+    """The cells of "My caseload" as the table shows them, made here and not in the template's
+    loop over every case."""
+    case_url, states = _case_url_maker(), _labels(Case.State)
+    today = timezone.localdate()
+    rows = []
+    for c in cases:
+        person, due = c.person, c.next_questionnaire
+        age = person.age_on(today)
+        if c.next_session_at:
+            next_ = _local(c.next_session_at, "%d-%m-%Y %H:%M")
+        elif due:
+            next_ = _("questionnaire %(tp)s, %(day)s") % {"tp": due.timepoint, "day": _local(due.on)}
+        else:
+            next_ = "–"
+        row = {"url": case_url(c.pk), "name": person.name, "referred": c.intake == Case.Intake.REFERRAL,
+               "cpr": person.cpr_display, "age": age if age else "–", "badge": state_badge(c.state),
+               "state": states.get(c.state, c.state), "invited": _local(c.invited_at),
+               "started": _local(c.started_at) or "–", "next": next_,
+               "last": _local(c.last_contact_at) if c.last_contact_at else "–"}
+        if rules.TRIAL.enabled:
+            row["arm"] = (c.allocation.get_arm_display() if c.allocation_id and c.allocation.shown_arm
+                          else _("not shown before consent") if c.allocation_id else "–")
+        rows.append(row)
+    return rows
 
 
 @nurse_only
@@ -340,14 +420,28 @@ def week(request):
     """The nurse's planned calls of a week (Monday to Sunday), by day and time."""
     day = _day_param(request)
     days = queries.week_view(request.user, day)
-    sessions = [s for d in days for s in d.sessions]
+    calls = [s for d in days for s in d.sessions]
     audit.record(request, audit.Event.APS_WEEK, action=audit.READ, why=_("My week: planned calls"),
-                 persons=queries.persons_of(s.case for s in sessions), detail={"week_of": days[0].day.isoformat()})
+                 persons=sorted({s.person_key for s in calls}), detail={"week_of": days[0].day.isoformat()})
+    # each call's line as plain strings: the template only prints them (dozens of calls a week)
+    case_url, kinds, statuses, new_try = _case_url_maker(), _labels(Session.Kind), _labels(Session.Status), _("new try")
+    day_url = reverse("aps:day")
+    for d in days:
+        d.iso = d.day.isoformat()
+        d.url = f"{day_url}?dato={d.iso}"
+        d.rows = [{
+            "done": s.status != Session.Status.PLANNED, "iso": s.planned_for.isoformat(),
+            "time": s.planned_for.strftime("%H:%M"), "name": s.name,
+            "url": case_url(s.case_id) + ("#sec-answer" if s.kind == Session.Kind.INVITATION else "#sec-sessions"),
+            "what": kinds.get(s.kind, s.kind) + (f" · {statuses.get(s.status, s.status).lower()}"
+                                                 if s.status != Session.Status.PLANNED
+                                                 else f" · {new_try}" if s.retry else ""),
+        } for s in d.sessions]
     monday = days[0].day
     return render(request, "aps/week.html", {
         "days": days, "monday": monday, "sunday": days[-1].day, "week_number": monday.isocalendar().week,
         "previous": monday - dt.timedelta(weeks=1), "next": monday + dt.timedelta(weeks=1),
-        "today": timezone.localdate(), "planned": sum(s.status == Session.Status.PLANNED for s in sessions),
+        "today": timezone.localdate(), "planned": sum(s.status == Session.Status.PLANNED for s in calls),
     })
 
 
