@@ -16,11 +16,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opspor.web.accounts.decorators import role_required
@@ -548,9 +549,31 @@ def _questionnaire_context(case: Case, chosen: str | None, bound: QuestionnaireF
     for r in requests:
         instrument = configured.get(r.instrument)
         r.instrument_name = instrument.name() if instrument else r.instrument
-    return {"responses": responses, "groups": groups, "q_form": form,
+    return {"responses": responses, "groups": groups, "q_form": form, "q_items": _questionnaire_items_html(form),
             "q_requests": requests,
             "q_choice": InstrumentChoiceForm(initial={"instrument": chosen_instrument.id if chosen_instrument else ""})}
+
+
+_ITEMS_HTML: dict[tuple[int, str], tuple[instruments.Instrument, str]] = {}
+
+
+def _questionnaire_items_html(form: QuestionnaireForm | None) -> str:
+    """The answer fields (radio groups) of the questionnaire form, as ``aps/_fields.html`` renders
+    them. Those of an empty form are rendered once per instrument and language in this process:
+    an instrument is read from its configuration once per process (``instruments.loader``) and
+    not changed after, and an empty form's answer fields hold nothing else (no answers, no
+    errors; the date and time point, which do change, are not among them). A bound form's (answers
+    and errors to show again) are rendered each time."""
+    if form is None:
+        return ""
+    if form.is_bound:
+        return render_to_string("aps/_fields.html", {"form": None, "fields": form.item_fields()})
+    key = (id(form.spec), get_language())
+    found = _ITEMS_HTML.get(key)
+    if found is None or found[0] is not form.spec:  # the instrument itself is kept: its id is not reused
+        found = _ITEMS_HTML[key] = (form.spec, render_to_string("aps/_fields.html",
+                                                                {"form": None, "fields": form.item_fields()}))
+    return found[1]
 
 
 def _error_summary(bound: dict) -> list[str]:
