@@ -637,8 +637,10 @@ def _render_case(request, case: Case, *, bound: dict | None = None, saved: str =
             "message": bound.get("message") or MessageForm(),
             "schedule": bound.get("schedule") or ScheduleQuestionnaireForm(person=person),
             "end": bound.get("end") or EndForm(),
-            "reassign": bound.get("reassign") or ReassignForm(
-                nurses=queries.region_nurses(case.region_code).exclude(pk=case.nurse_id)),
+            # shown to the lead of an open case only (aps/case/_nurse.html): the region's nurses are read for it alone
+            "reassign": bound.get("reassign") or (ReassignForm(
+                nurses=queries.region_nurses(case.region_code).exclude(pk=case.nurse_id))
+                if user.has_role(Role.PROGRAMME_LEAD) and case.is_open else None),
         },
         "consent_error": bound.get("answer"),
         "error_summary": _error_summary(bound),
