@@ -30,6 +30,9 @@ class IdForm(forms.Form):
     other forms that have fields of the same name (the case page: ``text``, ``note``)."""
 
     id_prefix = ""
+    # an empty form renders the same every time (no initial values, choices fixed in the code):
+    # aps_tags.form_fields renders it once per process
+    same_when_empty = False
 
     def __init__(self, *args, id_prefix: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,6 +121,7 @@ class ReassignForm(forms.Form):
 # --- the nurse's case -------------------------------------------------------------------------
 
 class RefusalForm(IdForm):
+    same_when_empty = True
     id_prefix = "refusal"
 
     # "could not be reached" is no refusal (kept for earlier rows): the answer section has "Not reached"
@@ -134,6 +138,7 @@ class RefusalForm(IdForm):
 
 
 class NotReachedForm(IdForm):
+    same_when_empty = True
     id_prefix = "not_reached"
 
     note = forms.CharField(label=_("Note (optional)"), max_length=2000, required=False,
@@ -153,6 +158,7 @@ class StartupForm(IdForm):
 
 
 class PlanSessionForm(IdForm):
+    same_when_empty = True
     planned_for = _datetime_field(_("Planned for"))
 
 
@@ -165,6 +171,7 @@ class RecordSessionForm(IdForm):
 
 
 class GoalForm(IdForm):
+    same_when_empty = True
     text = forms.CharField(label=_("New goal"), max_length=500)
 
 
@@ -179,6 +186,7 @@ class PlanForm(IdForm):
 
 
 class NoteForm(IdForm):
+    same_when_empty = True
     id_prefix = "note"
 
     text = forms.CharField(label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
@@ -186,6 +194,7 @@ class NoteForm(IdForm):
 
 class MessageForm(IdForm):
     """A message between the citizen and the nurse (both sides use it)."""
+    same_when_empty = True
 
     id_prefix = "message"
 
@@ -194,6 +203,7 @@ class MessageForm(IdForm):
 
 
 class EndForm(IdForm):
+    same_when_empty = True
     id_prefix = "end"
 
     reason = forms.ChoiceField(label=_("Reason for ending support"), choices=[("", "—"), *Case.EndReason.choices])

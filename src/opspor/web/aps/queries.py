@@ -424,12 +424,15 @@ def day_view(nurse: User, today: dt.date) -> Day:
                                 and c.pk not in has_planned_startup and not _revealed_control(c))]
     end_due, end_overdue, no_session = [], [], []
     for case in _by_time((c for c in cases if c.state == Case.State.ACTIVE), "started_at"):
-        if case.end_overdue_on and case.end_overdue_on <= today:
-            end_overdue.append(DayRow(case, since=case.end_overdue_on))
-        elif case.end_due_on and case.end_due_on <= today:
-            end_due.append(DayRow(case, since=case.end_due_on))
+        start = case.start_date  # Case.end_due_on and end_overdue_on, with the start worked out once
+        overdue_on = rules.end_overdue_on(start) if start else None
+        due_on = rules.end_due_on(start) if start else None
+        if overdue_on and overdue_on <= today:
+            end_overdue.append(DayRow(case, since=overdue_on))
+        elif due_on and due_on <= today:
+            end_due.append(DayRow(case, since=due_on))
         if case.pk not in has_planned:
-            no_session.append(DayRow(case, since=case.start_date))
+            no_session.append(DayRow(case, since=start))
     included = [c for c in cases if c.state in CaseQuerySet.INCLUDED]
     questionnaires_due = [DayRow(by_pk[pk], since=due.on) for pk, due in questionnaire_tasks(included, today)]
     # messages from the citizen not read yet (so that none is overlooked), the oldest first
@@ -541,14 +544,17 @@ def questionnaire_tasks(cases: list[Case], today: dt.date) -> list[tuple[int, Qu
                     and (c.state != Case.State.ENDED or c.end_reason == Case.EndReason.COMPLETED)]
     controls = [c for c in in_follow_up if c.answered_at and c.allocation_id and c.allocation.shown_arm == "control"
                 and c.state != Case.State.ACTIVE]
-    supported = [] if schedule is None else [c for c in in_follow_up if c.started_at and c not in controls]
+    control_pks = {c.pk for c in controls}
+    supported = [] if schedule is None else [c for c in in_follow_up if c.started_at and c.pk not in control_pks]
     if not controls and not supported:
         return []
     instruments_ = {trial.control_instrument} | ({schedule.instrument} if schedule else set())
-    done = set(QuestionnaireResponse.objects.filter(case__in=controls + supported, instrument__in=instruments_)
+    done = set(QuestionnaireResponse.objects.filter(case_id__in=[c.pk for c in controls + supported],
+                                                    instrument__in=instruments_)
                .values_list("case_id", "instrument", "timepoint"))
     if supported:
-        done |= set(QuestionnaireRequest.objects.filter(case__in=supported, instrument=schedule.instrument)
+        done |= set(QuestionnaireRequest.objects.filter(case_id__in=[c.pk for c in supported],
+                                                        instrument=schedule.instrument)
                     .exclude(state=QuestionnaireRequest.State.CANCELLED).values_list("case_id", "instrument", "timepoint"))
     out = []
     plans = [(c, trial.control_instrument, timezone.localdate(c.answered_at), trial.control_timepoints) for c in controls]

@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -302,23 +302,66 @@ def day(request):
     audit.record(request, audit.Event.APS_DAY, action=audit.READ, why=_("My day: who to call"),
                  persons=queries.persons_of(view.cases), detail={"day": today.isoformat()})
     return render(request, "aps/day.html", {
-        "view": view, "rows": _day_rows(view), "today": today, "is_today": today == timezone.localdate(),
+        "view": view, "buckets": _day_buckets(view), "today": today, "is_today": today == timezone.localdate(),
         "previous": today - dt.timedelta(days=1), "next": today + dt.timedelta(days=1),
-        "reminder_days": rules.INVITATION_REMINDER_DAYS,
     })
 
 
-# where a day view row's "Open case" leads on the case page
+# The day view's buckets in the page's order: key, title, hint (None: the invitations' hints,
+# which count the reminder days, are made in ``_day_buckets``).
+_DAY_BUCKETS = (
+    ("questionnaire_alerts", gettext_lazy("Questionnaire answers to look at"), gettext_lazy(
+        "Red and yellow answers by the triage rules, red first: call or act, then mark the answer as seen on the "
+        "case.")),
+    ("questionnaires_unanswered", gettext_lazy("Questionnaires not answered"), gettext_lazy(
+        "Sent to the citizen and not answered by the deadline: call, or type in a paper answer; then mark it as "
+        "seen on the case.")),
+    ("unread_messages", gettext_lazy("Messages from citizens"), gettext_lazy(
+        "The citizen has written to you on their page and you have not read it yet: open the case to read and "
+        "answer.")),
+    ("calls", gettext_lazy("Calls planned for the day"), gettext_lazy(
+        "Sessions planned for this day and not yet recorded.")),
+    ("overdue", gettext_lazy("Overdue sessions"), gettext_lazy(
+        "Planned before this day and not recorded: call, or record that the patient was not reached.")),
+    ("new_invitations", gettext_lazy("New invitations"), None),
+    ("unanswered", gettext_lazy("Invitations without an answer"), None),
+    ("startup_to_plan", gettext_lazy("Start-up session to plan"), gettext_lazy(
+        "The patient has consented; no start-up session is planned.")),
+    ("no_session", gettext_lazy("No session planned"), gettext_lazy(
+        "Active patients without a planned telephone session.")),
+    ("end_overdue", gettext_lazy("End of support overdue"), gettext_lazy(
+        "Support started 9 months ago or more: end it.")),
+    ("end_due", gettext_lazy("End of support due"), gettext_lazy(
+        "Support started 6 months ago or more: plan the end (6-9 months).")),
+    ("questionnaires_due", gettext_lazy("Questionnaires due"), gettext_lazy(
+        "A follow-up questionnaire of the programme (or of the trial's control group) is due: record it at the "
+        "call, or send it to the citizen to answer at home.")),
+)
+_DAY_WARN = {"overdue", "end_overdue", "unread_messages", "questionnaire_alerts", "questionnaires_unanswered"}
+# where a row's "Open case" leads on the case page
 _DAY_ANCHORS = {"calls": "#sec-sessions", "overdue": "#sec-sessions", "unread_messages": "#sec-messages",
                 "questionnaire_alerts": "#sec-questionnaires", "questionnaires_unanswered": "#sec-questionnaires"}
 
 
-def _day_rows(view: queries.Day) -> dict[str, list[dict]]:
-    """The rows of each bucket of the day view as the tables show them (bucket key → rows),
-    made here and not in the template's loop over every row."""
+def _day_buckets(view: queries.Day) -> list[dict]:
+    """The buckets the day view shows (those with rows, and the day's calls always), in the
+    page's order, with their rows as the tables show them: made here and not in the template's
+    loop over every row."""
+    n = rules.INVITATION_REMINDER_DAYS
+    hints = {
+        "new_invitations": ngettext(
+            "Invited in the last %(n)s day: call, tell about the programme and record the answer.",
+            "Invited in the last %(n)s days: call, tell about the programme and record the answer.", n) % {"n": n},
+        "unanswered": ngettext("Invited more than %(n)s day ago: call to hear the answer.",
+                               "Invited more than %(n)s days ago: call to hear the answer.", n) % {"n": n},
+    }
+    by_key = dict(view.buckets)
     case_url, kinds, states = _case_url_maker(), _labels(Session.Kind), _labels(Case.State)
-    out = {}
-    for key, rows in view.buckets:
+    out = []
+    for key, title, hint in _DAY_BUCKETS:
+        rows = by_key.get(key, [])
+        if not rows and key != "calls":
+            continue
         anchor, made = _DAY_ANCHORS.get(key, ""), []
         for row in rows:
             case, person, session = row.case, row.case.person, row.session
@@ -333,7 +376,9 @@ def _day_rows(view: queries.Day) -> dict[str, list[dict]]:
                 cells["phone"] = person.contact_phone
                 cells["phone_display"] = person.contact_phone_display
             made.append(cells)
-        out[key] = made
+        out.append({"key": key, "title": title, "hint": hint if hint is not None else hints[key], "rows": made,
+                    "badge": "warn" if key in _DAY_WARN else "new" if rows else "muted",
+                    "show_session": key in ("calls", "overdue"), "show_triage": key == "questionnaire_alerts"})
     return out
 
 

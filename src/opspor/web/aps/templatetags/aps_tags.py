@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 
 from django import template
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from opspor.rules import load_aps_eligibility
@@ -74,3 +76,20 @@ def aps_person_cases(context, person):
         eligibility = None
     return {"cases": cases, "show_links": show_links, "eligibility": eligibility, "user": user,
             "detailed": show_links}
+
+
+_EMPTY_FORMS: dict[tuple[type, str, str], str] = {}
+
+
+@register.simple_tag
+def form_fields(form) -> str:
+    """``aps/_fields.html`` of ``form``. An empty form of a class that renders the same every time
+    it is empty (``same_when_empty``: no initial values, choices fixed in the code) is rendered
+    once per process, ids and language: nothing it shows can change while the process runs."""
+    if form.is_bound or not getattr(form, "same_when_empty", False):
+        return render_to_string("aps/_fields.html", {"form": form})
+    key = (type(form), form.auto_id, get_language())
+    html = _EMPTY_FORMS.get(key)
+    if html is None:
+        html = _EMPTY_FORMS[key] = render_to_string("aps/_fields.html", {"form": form})
+    return html
