@@ -63,3 +63,14 @@ def test_a_filter_that_is_none_of_its_values(world, login):
     secretariat = danish(login, world.users["sara"])
     assert_bad_request(secretariat.get("/meddelelser/", {"state": "nope"}), "state")
     assert secretariat.get("/meddelelser/", {"state": ""}).status_code == 200
+
+
+def test_a_nul_character_in_a_parameter_is_refused_by_name_before_any_view_reads_it(world, login):
+    """PostgreSQL refuses text with NUL: a parameter with one never reaches a query."""
+    nurse = danish(login, world.users["nina"])
+    html = assert_bad_request(nurse.get("/aps/min-dag/", {"dato": "2026-05-04\x00"}), "dato")
+    assert "NUL-tegn" in html
+    lead = danish(login, world.users["pia"])
+    assert_bad_request(lead.get("/risikomodel/", {"maaned": "\x00"}), "maaned")
+    assert_bad_request(lead.post("/aps/program/inviter/", {"persons": ["x\x00"], "nurse": "1"}), "persons")
+    assert not Case.objects.exists()

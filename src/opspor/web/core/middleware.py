@@ -12,6 +12,10 @@ middleware, keep their own).
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
+from opspor.web.core.params import BadParameter
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -27,3 +31,20 @@ class SecurityHeadersMiddleware:
         response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response["Cache-Control"] = "no-store"
         return response
+
+
+class NulCharacterMiddleware:
+    """A query or form parameter holding a NUL character is refused with the 400 page naming the
+    parameter, before any view reads it: PostgreSQL cannot compare or store text with NUL (a view
+    filtering on it would fail with a server error), and no field of the app takes one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for params in (request.GET, request.POST) if request.method == "POST" else (request.GET,):
+            for name, values in params.lists():
+                if "\x00" in name or any("\x00" in v for v in values if isinstance(v, str)):
+                    raise BadParameter(_("The parameter “%(name)s” holds a NUL character, which no field takes. "
+                                         "Remove it and send again.") % {"name": name.replace("\x00", "")[:40]})
+        return self.get_response(request)
