@@ -61,3 +61,13 @@ def test_questionnaire_answers_sent_back_with_an_error_are_shown_again_and_not_o
     assert "Select a valid choice" in sent_back
 
     assert answer_fields(client.get(f"/aps/forloeb/{case.pk}/?instrument=who5").content.decode()) == empty
+
+
+def test_a_form_of_a_reusable_class_given_initial_values_is_rendered_with_them():
+    from opspor.web.aps.forms import NoteForm
+    from opspor.web.aps.templatetags.aps_tags import form_fields
+
+    empty = form_fields(NoteForm())
+    assert "Udkast til notat" not in empty
+    assert "Udkast til notat" in form_fields(NoteForm(initial={"text": "Udkast til notat"}))
+    assert form_fields(NoteForm()) == empty

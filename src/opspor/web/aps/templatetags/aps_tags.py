@@ -85,8 +85,9 @@ _EMPTY_FORMS: dict[tuple[type, str, str], str] = {}
 def form_fields(form) -> str:
     """``aps/_fields.html`` of ``form``. An empty form of a class that renders the same every time
     it is empty (``same_when_empty``: no initial values, choices fixed in the code) is rendered
-    once per process, ids and language: nothing it shows can change while the process runs."""
-    if form.is_bound or not getattr(form, "same_when_empty", False):
+    once per process, ids and language: nothing it shows can change while the process runs. A
+    form given initial values is rendered each time, whatever its class says."""
+    if form.is_bound or form.initial or not getattr(form, "same_when_empty", False):
         return render_to_string("aps/_fields.html", {"form": form})
     key = (type(form), form.auto_id, get_language())
     html = _EMPTY_FORMS.get(key)
