@@ -4,6 +4,7 @@ admissions), pseudonymised rows, the audited "show CPR and name", filters, pagin
 from __future__ import annotations
 
 import io
+import re
 import sys
 import types
 
@@ -13,9 +14,10 @@ import pytest
 from opspor.web.aps import views
 from opspor.web.aps.models import Case
 from opspor.web.audit.models import AuditEntry
+from opspor.web.people.models import Person
 from tests.web.exports_kit import csv_dicts, csv_rows, xlsx_rows
 from tests.web.factories import *  # the fixtures world and as_user
-from tests.web.factories import make_case
+from tests.web.factories import make_case, make_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +130,29 @@ def test_filters_paging_and_counts(world, as_user, monkeypatch):
     assert order_of(html, world) == ["p3", "p4"] and "Page 2 of 2" in html
     html = client.get("/aps/program/?status=new&side=1").content.decode()
     assert "status=new&amp;side=2" not in html  # one page only
+
+
+def rank_of(html: str, person) -> int:
+    return int(re.search(rf'id="row-{person.short_key}">.*?<td class="num">(\d+)</td>', html, re.S).group(1))
+
+
+def test_the_order_is_made_once_per_run_and_what_can_change_is_read_fresh(world, as_user):
+    """The pool's order is kept per run and score set (``aps.queries.pool``); a person who has
+    moved out of the region since, an entry added to the run and a new case show at once."""
+    client = as_user(world.users["pia"])
+    html = client.get("/aps/program/").content.decode()
+    assert order_of(html, world) == ["p1", "p2", "p3", "p4"] and rank_of(html, world.persons["p2"]) == 2
+    Person.objects.filter(pk=world.persons["p1"].pk).update(region_code="1085")  # a later snapshot moved p1
+    html = client.get("/aps/program/").content.decode()
+    assert order_of(html, world) == ["p2", "p3", "p4"] and rank_of(html, world.persons["p2"]) == 1
+    assert "Eligible<strong>4</strong>" in html  # the region's entries, as before the move
+    assert order_of(client.get("/aps/program/?municipality=461").content.decode(), world) == ["p2", "p4"]
+    make_entry(world.run, world.persons["p6"], acute=9)
+    html = client.get("/aps/program/").content.decode()
+    assert order_of(html, world) == ["p6", "p2", "p3", "p4"] and "Eligible<strong>5</strong>" in html
+    make_case(world.persons["p6"], world.users["nina"], world.users["pia"], "active")
+    html = client.get("/aps/program/?status=open").content.decode()
+    assert order_of(html, world) == ["p6"] and rank_of(html, world.persons["p6"]) == 1
 
 
 def test_exports_are_audited_and_the_pool_stays_pseudonymised(world, as_user):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -68,6 +68,7 @@ class Ranking:
     scores: dict[str, float] = field(default_factory=dict)  # person_key → score (0-100)
     explanations: dict[str, str] = field(default_factory=dict)  # person_key → stored top factors
     facts: risk_words.ModelFacts | None = None  # what the scores predict, the model's report
+    key: tuple = ()  # the score set's identity (see _score_ranking); empty when ranked by admissions
 
     @property
     def by_risk(self) -> bool:
@@ -107,7 +108,7 @@ def _score_ranking(found, region_code: str) -> Ranking:
         keys, values = table.column("person_key").to_pylist(), table.column("score").to_pylist()
         scores = {k: 100 * v for k, v in zip(keys, values, strict=True) if v is not None}
         explanations = {k: e for k, e in zip(keys, table.column("explanation").to_pylist(), strict=True) if e}
-        made = (Ranking(RANKING_RISK, found.model_id, scores, explanations, risk_words.model_facts(found.model_id))
+        made = (Ranking(RANKING_RISK, found.model_id, scores, explanations, risk_words.model_facts(found.model_id), key)
                 if scores else Ranking(RANKING_ADMISSIONS))
         with _RANKINGS_LOCK:
             if len(_RANKINGS) >= 8:  # a few regions and the newest scorings; the oldest goes first
@@ -130,20 +131,46 @@ class PoolRow:
 
 
 
-def pool_order(user, r: Ranking, *, municipality: str = "", status: str = "") -> list[tuple[int, int, float | None]]:
-    """(rank, entry id, score) of the lead's region, best first; rank is over the whole region
-    (before the filters), so a filtered page still shows each person's place."""
-    entries = eligible_entries(user.region_code).filter(person__in=visible_persons(user))
-    rows = list(entries.values_list("pk", "person_id", "person__person_key", "acute_admissions_12m", "municipality_code"))
-    if r.by_risk:
-        rows.sort(key=lambda x: (-(r.scores.get(x[2], -1.0)), -x[3], x[2]))
-    else:
-        rows.sort(key=lambda x: (-x[3], x[2]))
-    ranked = [(n, row) for n, row in enumerate(rows, start=1)]
+@dataclass(frozen=True)
+class Pool:
+    """The lead's region's pool as the programme page shows it."""
+
+    run: ListRun | None  # the newest run with eligibility
+    eligible: int  # the region's eligible, not excluded persons of the run (whatever the filters)
+    order: Sequence[tuple[int, int, float | None]]  # (rank, entry id, score), best first, filtered
+
+
+_POOLS: dict[tuple, tuple] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def pool(user, r: Ranking, *, municipality: str = "", status: str = "") -> Pool:
+    """The lead's region's pool in the order of ``r``; rank is over the whole region (before the
+    filters), so a filtered page still shows each person's place.
+
+    The order is made once per process for a run, score set and region (:func:`_ranked`): a
+    run's pool is written once, in the transaction that publishes the run (``aps/publish.py``),
+    and never changed; a score set neither (:func:`_score_ranking`). The number and highest id
+    of the region's entries are in the key too (read for the page anyway), so entries added to a
+    run are never missed. What can change is read on every request: who of the pool the lead may
+    see (:func:`_hidden`) and, for the status filter, the cases."""
+    run = newest_eligibility_run()
+    if run is None:
+        return Pool(None, 0, ())
+    entries = eligible_entries(user.region_code, run)
+    found = entries.aggregate(n=Count("pk"), last=Max("pk"))
+    places, numbered = _ranked(entries, r, (run.pk, run.run_id, run.published_at, r.key, user.region_code,
+                                            found["n"], found["last"]))
+    hidden = _hidden(user, entries)
+    if not (hidden or municipality or status):
+        return Pool(run, found["n"], numbered)
+    if hidden:
+        places = [p for p in places if p[0] not in hidden]
+    ranked = list(enumerate(places, start=1))
     if municipality:
-        ranked = [(n, row) for n, row in ranked if row[4] == municipality]
+        ranked = [(n, p) for n, p in ranked if p[2] == municipality]
     if status:
-        person_ids = [row[1] for _, row in ranked]
+        person_ids = [p[1] for _, p in ranked]
         with_open = set(_chunked_ids(Case.objects.filter(state__in=Case.OPEN_STATES), person_ids))
         with_any = set(_chunked_ids(Case.objects.all(), person_ids))
         keep = {
@@ -151,8 +178,43 @@ def pool_order(user, r: Ranking, *, municipality: str = "", status: str = "") ->
             "open": lambda pid: pid in with_open,
             "closed": lambda pid: pid in with_any and pid not in with_open,
         }[status]
-        ranked = [(n, row) for n, row in ranked if keep(row[1])]
-    return [(n, row[0], r.scores.get(row[2]) if r.by_risk else None) for n, row in ranked]
+        ranked = [(n, p) for n, p in ranked if keep(p[1])]
+    return Pool(run, found["n"], [(n, p[0], p[3]) for n, p in ranked])
+
+
+def _ranked(entries: QuerySet[EligibilityEntry], r: Ranking, key: tuple) -> tuple:
+    """(places, numbered) of ``entries`` best first: places (entry id, person id, municipality,
+    score), numbered (rank, entry id, score); made once per process per ``key``."""
+    with _POOLS_LOCK:
+        made = _POOLS.get(key)
+    if made is None:
+        rows = list(entries.values_list("pk", "person_id", "person__person_key", "acute_admissions_12m",
+                                        "municipality_code"))
+        if r.by_risk:
+            rows.sort(key=lambda x: (-(r.scores.get(x[2], -1.0)), -x[3], x[2]))
+        else:
+            rows.sort(key=lambda x: (-x[3], x[2]))
+        places = tuple((pk, person, municipality, r.scores.get(person_key) if r.by_risk else None)
+                       for pk, person, person_key, _n, municipality in rows)
+        made = (places, tuple((n, p[0], p[3]) for n, p in enumerate(places, start=1)))
+        with _POOLS_LOCK:
+            if len(_POOLS) >= 8:  # a few regions and the newest runs and scorings; the oldest goes first
+                _POOLS.pop(next(iter(_POOLS)))
+            _POOLS[key] = made
+    return made
+
+
+def _hidden(user, entries: QuerySet[EligibilityEntry]) -> set[int]:
+    """The entries whose person the lead may not see, read fresh. The pool's persons are the
+    lead's by scope's rule (eligible and not excluded on the newest run) while they live in the
+    region; a later snapshot (a referral, a hospital notification) can move one, so only persons
+    now living elsewhere are put to ``visible_persons`` (asking it about the whole pool costs
+    four times as much)."""
+    moved = dict(entries.exclude(person__region_code=user.region_code).values_list("person_id", "pk"))
+    if not moved:
+        return set()
+    seen = set(visible_persons(user).filter(pk__in=list(moved)).values_list("pk", flat=True))
+    return {pk for person_id, pk in moved.items() if person_id not in seen}
 
 
 def _chunked_ids(qs: QuerySet[Case], person_ids: list[int], chunk: int = 5000) -> Iterable[int]:
@@ -160,8 +222,8 @@ def _chunked_ids(qs: QuerySet[Case], person_ids: list[int], chunk: int = 5000) -
         yield from qs.filter(person_id__in=person_ids[i:i + chunk]).values_list("person_id", flat=True)
 
 
-def pool_rows(order: list[tuple[int, int, float | None]]) -> list[PoolRow]:
-    """The rows of one page of ``pool_order``, with persons and their newest case."""
+def pool_rows(order: Sequence[tuple[int, int, float | None]]) -> list[PoolRow]:
+    """The rows of one page of ``pool().order``, with persons and their newest case."""
     entries = EligibilityEntry.objects.select_related("person").in_bulk([pk for _, pk, _ in order])
     rows = [PoolRow(rank, entries[pk], score) for rank, pk, score in order if pk in entries]
     cases: dict[int, Case] = {}

@@ -52,9 +52,10 @@ from opspor.web.aps.forms import (
     StartupForm,
 )
 from opspor.web.aps.models import Case, Goal, Session
-from opspor.web.aps.templatetags.aps_tags import state_badge
+from opspor.web.aps.templatetags.aps_tags import route_labels, state_badge
 from opspor.web.audit import actions as audit
 from opspor.web.core import params
+from opspor.web.core.templatetags.numbers import num
 from opspor.web.people.policy import scope_of
 from opspor.web.people.scope import (
     get_person,
@@ -107,15 +108,10 @@ def programme(request):
     region = user.region_code
     filter_form, municipality, status = _pool_filters(request)
     ranking = queries.ranking(request.user.region_code)
-    order = queries.pool_order(user, ranking, municipality=municipality, status=status)
-    page = Paginator(order, PAGE_SIZE).get_page(request.GET.get("side"))
+    pool = queries.pool(user, ranking, municipality=municipality, status=status)
+    page = Paginator(pool.order, PAGE_SIZE).get_page(request.GET.get("side"))
     rows = queries.pool_rows(list(page.object_list))
-    for row in rows:
-        row.age_band = queries.age_band(row.person)
-        row.municipality = queries.municipality_name(row.entry.municipality_code)
-        row.revealed = revealed(request, row.person)  # looked up with a reason earlier today
-        row.risk_text = ranking.facts.sentence(row.score) if ranking.facts and row.score is not None else ""
-        row.factors = risk_words.factors(ranking.explanations.get(row.person.person_key))
+    _pool_cells(request, rows, ranking)
     audit.record(request, audit.Event.APS_PROGRAMME, action=audit.READ, why=_("Programme pool (pseudonymised)"),
                  persons=[r.person.person_key for r in rows], detail={"page": page.number, "ranking": ranking.source})
     query = request.GET.copy()
@@ -123,15 +119,45 @@ def programme(request):
     counts = queries.region_state_counts(region)
     loads = queries.nurse_loads(region)
     return render(request, "aps/programme.html", {
-        "run": queries.newest_eligibility_run(), "ranking": ranking, "rows": rows, "page": page,
+        "run": pool.run, "ranking": ranking, "rows": rows, "page": page,
         "predicts": ranking.facts.sentence(None) if ranking.facts else "",
-        "counts": [(value, label, counts[value]) for value, label in Case.State.choices], "total": len(order),
-        "eligible": queries.eligible_entries(region).count(), "filter_form": filter_form,
+        "counts": [(value, label, counts[value]) for value, label in Case.State.choices], "total": len(pool.order),
+        "eligible": pool.eligible, "filter_form": filter_form,
         "referred": sum(queries.region_referral_counts(region).values()),
         "invite_form": InviteForm(nurse_choices=_nurse_choices(loads)), "query": query.urlencode(), "loads": loads,
         "trial": rules.TRIAL if rules.TRIAL.enabled else None,
         "trial_randomised": trial_actions.randomised_count(region) if rules.TRIAL.enabled else 0,
     })
+
+
+def _pool_cells(request, rows: list[queries.PoolRow], ranking: queries.Ranking) -> None:
+    """What each row of the pool shows, as text made once here rather than by tags and filters
+    in the template's loop (the page's largest cost)."""
+    today = timezone.localdate()
+    states = {value: str(label) for value, label in Case.State.choices}
+    routes: dict[tuple, str] = {}
+    for row in rows:
+        person, case = row.person, row.case
+        row.key = person.short_key
+        row.pickable = not (case and case.is_open) and not person.death_date
+        row.choose = _("Choose person %(key)s") % {"key": row.key}
+        row.rank_text = num(row.rank)
+        row.age_band = queries.age_band(person, today)
+        row.sex = person.sex_label or "–"
+        row.municipality = queries.municipality_name(row.entry.municipality_code)
+        key = tuple(row.entry.routes or ())
+        if key not in routes:
+            routes[key] = route_labels(key)
+        row.routes = routes[key]
+        row.admissions = num(row.entry.acute_admissions_12m)
+        row.score_text = num(row.score, 1)
+        row.revealed = revealed(request, person)  # looked up with a reason earlier today
+        row.risk_text = ranking.facts.sentence(row.score) if ranking.facts and row.score is not None else ""
+        row.factors = risk_words.factors(ranking.explanations.get(person.person_key))
+        if case:
+            row.state, row.badge = states.get(case.state, case.state), state_badge(case.state)
+            row.nurse = case.nurse.get_full_name()
+            row.case_url = reverse("aps:case", args=[case.pk])
 
 
 @lead_only
@@ -153,7 +179,7 @@ def programme_export(request, fmt: str):
     user = request.user
     _form, municipality, status = _pool_filters(request)
     ranking = queries.ranking(request.user.region_code)
-    rows = queries.pool_rows(queries.pool_order(user, ranking, municipality=municipality, status=status))
+    rows = queries.pool_rows(queries.pool(user, ranking, municipality=municipality, status=status).order)
     event = audit.export_event("aps.programme", fmt)
     response = exports.pool(rows, ranking, user.region_code, fmt)
     audit.record(request, event, action=audit.EXPORT, why=_("Export of the programme pool"),
