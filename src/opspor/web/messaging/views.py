@@ -102,7 +102,9 @@ def inbox(request):
     municipality or GP practice: the messages opspor sent to it (with their state) and what it
     sent back."""
     user = request.user
-    received = InboundMessage.objects.select_related("person", "in_reply_to").order_by("-received_at", "-id")
+    # the payloads (the FHIR messages as received and sent) are never shown here: not read
+    received = (InboundMessage.objects.select_related("person", "in_reply_to").defer("payload", "in_reply_to__payload")
+                .order_by("-received_at", "-id"))
     sent_to_us = OutboundMessage.objects.none()
     if user.role == Role.NURSE:
         received = received.filter(person__in=visible_persons(user), status=InboundMessage.Status.ACCEPTED)
@@ -112,7 +114,8 @@ def inbox(request):
         code = org.code if org else ""
         received = received.filter(sender_kind=kind, sender_id=code)
         sent_to_us = (OutboundMessage.objects.select_related("person").filter(recipient_kind=kind, recipient_id=code)
-                      .exclude(state=OutboundMessage.State.BLOCKED).order_by("-created_at", "-id")[:200])
+                      .exclude(state=OutboundMessage.State.BLOCKED).order_by("-created_at", "-id")
+                      .only(*SENT_TO_US_FIELDS)[:200])
     status = params.choice_param(request.GET, "status", InboundMessage.Status.values)
     if status:
         received = received.filter(status=status)
@@ -121,10 +124,14 @@ def inbox(request):
     replied = set(InboundMessage.objects.filter(in_reply_to__in=sent_to_us, kind=InboundMessage.Kind.REPLY)
                   .values_list("in_reply_to_id", flat=True))
     today = timezone.localdate()
+    rules = policy()
     for m in sent_to_us:  # what each message asks of them and by when (policy.yaml)
-        m.asks, m.asked_by = _asked(m)
+        m.asks, m.asked_by = _asked(m, rules)
         m.replied = m.pk in replied
         m.overdue = m.asked_by is not None and m.asked_by < today and not m.replied
+    _label(sent_to_us, event=OutboundMessage.Event, state=OutboundMessage.State)
+    _label(page, channel=InboundMessage.Channel, kind=InboundMessage.Kind, status=InboundMessage.Status)
+    _label([r.in_reply_to for r in page if r.in_reply_to_id], event=OutboundMessage.Event)
     persons = {m.person.person_key for m in [*page, *sent_to_us] if m.person_id}
     audit.record(request, audit.Event.INBOX, action=audit.READ, why=_("Inbox of messages"), persons=sorted(persons),
                  detail={"status": status, "received": len(page.object_list), "sent_to_us": len(sent_to_us)})
@@ -134,8 +141,26 @@ def inbox(request):
     })
 
 
-def _asked(message: OutboundMessage) -> tuple[str, dt.date | None]:
-    rule = policy().rule(message.event, message.recipient_kind)
+# what the inbox shows of a message sent to the municipality or GP practice, and what _asked reads
+SENT_TO_US_FIELDS = ("event", "state", "recipient_kind", "purpose", "created_at", "sent_at",
+                     "person__public_id", "person__person_key")
+
+
+def _label(messages, **fields) -> None:
+    """``<field>_label``: the label of each message's choice in ``fields`` (field: its choices),
+    and ``person_url`` of its person, set once here rather than by ``get_<field>_display`` and a
+    URL per row in the template."""
+    labels = {name: {value: str(label) for value, label in choices.choices} for name, choices in fields.items()}
+    for m in messages:
+        for name, by_value in labels.items():
+            value = getattr(m, name)
+            setattr(m, f"{name}_label", by_value.get(value, value))
+        if getattr(m, "person_id", None):
+            m.person_url = m.person.get_absolute_url()
+
+
+def _asked(message: OutboundMessage, rules) -> tuple[str, dt.date | None]:
+    rule = rules.rule(message.event, message.recipient_kind)
     if rule is None:
         return "", None
     return rule.asks, rule.asked_by(timezone.localdate(message.sent_at or message.created_at))
