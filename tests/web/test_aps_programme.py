@@ -112,6 +112,31 @@ def test_show_cpr_and_name_needs_a_reason_and_is_audited(world, as_user):
     assert client.post(f"/aps/program/vis/{world.persons['q1'].public_id}/", {"reason": "x"}).status_code == 404
 
 
+def test_the_pools_reveal_forms_are_the_reveal_template_for_each_person(world, as_user):
+    """The pool renders the reveal form once for a stand-in and puts each person's id and key in
+    (``aps_tags.reveal_form``): each row's form is the one ``aps/_reveal.html`` gives that person,
+    and a revealed person's row shows the identity."""
+    from django.template.loader import render_to_string
+
+    client = as_user(world.users["pia"])
+    client.post(f"/aps/program/vis/{world.persons['p3'].public_id}/", {"reason": "Tjek"})
+    response = client.get("/aps/program/?side=1")
+    html = response.content.decode()
+
+    def cell(person) -> str:
+        found = re.search(rf'id="row-{person.short_key}">.*?<td class="reveal">(.*?)</td>\s*</tr>', html, re.S)
+        return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "CSRF", found.group(1))
+
+    for name in ("p1", "p2", "p4"):
+        person = world.persons[name]
+        alone = render_to_string("aps/_reveal.html", {"person": person, "revealed": False, "form": None},
+                                 response.wsgi_request)
+        assert cell(person) == re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "CSRF", alone)
+        assert f'action="/aps/program/vis/{person.public_id}/"' in cell(person)
+    p3 = world.persons["p3"]
+    assert cell(p3).startswith(f'<span class="identity" data-testid="identity">{p3.cpr_display} · {p3.name}</span>')
+
+
 def test_filters_paging_and_counts(world, as_user, monkeypatch):
     make_case(world.persons["p1"], world.users["nina"], world.users["pia"], "active")
     make_case(world.persons["p2"], world.users["nina"], world.users["pia"], "refused")
