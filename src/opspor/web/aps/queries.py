@@ -224,10 +224,13 @@ def _chunked_ids(qs: QuerySet[Case], person_ids: list[int], chunk: int = 5000) -
 
 def pool_rows(order: Sequence[tuple[int, int, float | None]]) -> list[PoolRow]:
     """The rows of one page of ``pool().order``, with persons and their newest case."""
-    entries = EligibilityEntry.objects.select_related("person").in_bulk([pk for _, pk, _ in order])
+    entries = (EligibilityEntry.objects.select_related("person").defer("exclusion_reasons")  # never shown to the lead
+               .in_bulk([pk for _, pk, _ in order]))
     rows = [PoolRow(rank, entries[pk], score) for rank, pk, score in order if pk in entries]
     cases: dict[int, Case] = {}
-    for case in Case.objects.filter(person_id__in=[r.entry.person_id for r in rows]).select_related("nurse").order_by("invited_at", "id"):
+    for case in (Case.objects.filter(person_id__in=[r.entry.person_id for r in rows]).select_related("nurse")
+                 .only("person_id", "state", "nurse__first_name", "nurse__last_name", "nurse__username")
+                 .order_by("invited_at", "id")):
         cases[case.person_id] = case  # the newest wins
     for row in rows:
         row.case = cases.get(row.entry.person_id)
